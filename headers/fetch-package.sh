@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Download one pinned Debian package (headers/packages.lock) into the per-user
+# cache and print the path of the verified .deb on stdout.
+#
+#   headers/fetch-package.sh NAME [VERSION]
+#
+# Uses a private apt configuration under the cache, so the system's sources
+# and lists are never touched. Exit codes: 0 ok, 2 not pinned, 3 pinned version
+# no longer served (the newest served version of the series is named),
+# 4 sha256 mismatch (the file is deleted, never used).
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+lock="$here/packages.lock"
+name=${1:?usage: fetch-package.sh NAME [VERSION]}
+want_version=${2:-}
+
+cache=${IOMMU_INTEROP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/iommu-interop}
+debs="$cache/debs"
+mkdir -p "$debs"
+
+line=$(awk -v n="$name" -v v="$want_version" '!/^#/ && $1==n && (v=="" || $2==v) {print; exit}' "$lock")
+if [ -z "$line" ]; then
+  echo "fetch-package: $name${want_version:+=$want_version} is not pinned in $lock" >&2
+  exit 2
+fi
+read -r _ version arch sha256 suite <<<"$line"
+file="$debs/${name}_${version//:/%3a}_${arch}.deb"
+
+verify() { [ -f "$file" ] && echo "$sha256  $file" | sha256sum --check --status; }
+
+if verify; then echo "$file"; exit 0; fi
+if [ -f "$file" ]; then
+  echo "fetch-package: cached $file does not match the pinned sha256; downloading again" >&2
+  rm -f "$file"
+fi
+
+apt_dir="$cache/apt/$suite"
+mkdir -p "$apt_dir/lists/partial" "$apt_dir/archives/partial"
+case "$suite" in
+  *-security) base=http://deb.debian.org/debian-security ;;
+  *)          base=http://deb.debian.org/debian ;;
+esac
+echo "deb $base $suite main" >"$apt_dir/sources.list"
+apt_opts=(-o "Dir::Etc::SourceList=$apt_dir/sources.list" -o Dir::Etc::SourceParts=/dev/null
+          -o "Dir::State::Lists=$apt_dir/lists" -o "Dir::Cache=$apt_dir" -o Dir::Cache::pkgcache=
+          -o Dir::Cache::srcpkgcache= -o Debug::NoLocking=1 -o APT::Sandbox::User=root)
+if [ "$arch" != all ]; then apt_opts+=(-o "APT::Architecture=$arch"); fi
+
+# Refresh the private lists at most once an hour.
+if [ -z "$(find "$apt_dir/lists" -maxdepth 1 -name '*Packages*' -mmin -60 2>/dev/null | head -1)" ]; then
+  apt-get "${apt_opts[@]}" -qq update >&2 || { echo "fetch-package: apt-get update for $suite failed (network?)" >&2; exit 1; }
+fi
+
+served=$(apt-cache "${apt_opts[@]}" madison "$name" 2>/dev/null | awk -F'|' '{gsub(/ /,"",$2); print $2}')
+if ! grep -qxF -- "$version" <<<"$served"; then
+  series=${version%%.*}
+  newest=$(grep -E "^${series}\." <<<"$served" | sort -V | tail -1 || true)
+  echo "fetch-package: $name $version (pinned in $lock) is no longer served by $suite." >&2
+  if [ -n "$newest" ]; then
+    echo "  newest served version of the same series: $newest" >&2
+    echo "  update the pin: name, version and the sha256 from 'apt-cache show $name=$newest'" >&2
+  else
+    echo "  served versions: $(echo $served)" >&2
+  fi
+  exit 3
+fi
+
+tmp=$(mktemp -d "$debs/.dl.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+(cd "$tmp" && apt-get "${apt_opts[@]}" -qq download "$name=$version" >&2)
+mv "$tmp"/*.deb "$file"
+if ! verify; then
+  actual=$(sha256sum "$file" | cut -d' ' -f1)
+  rm -f "$file"
+  echo "fetch-package: sha256 mismatch for $name $version: pinned $sha256, downloaded $actual. Refusing it." >&2
+  exit 4
+fi
+echo "$file"

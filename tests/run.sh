@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The project's whole test run (README's test command; .ci/run calls exactly this).
+#   1. host tier: scanner, layout conformance against gcc, generator, runtime unit tests
+#   2. VM tier:   our own iommufd kernel in QEMU, the VM test assembly run inside it
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+
+echo "== setup: host packages"
+bash tests/setup-host.sh
+
+echo "== host tier"
+dotnet test Interop.sln --filter "Category!=Vm" --logger "console;verbosity=normal"
