@@ -1,0 +1,57 @@
+#!/bin/busybox sh
+# /init of the guest initramfs (busybox). Turns the host's root, shared read-only
+# over 9p, into the guest's root with writable scratch dirs, binds every edu
+# device to vfio-pci, runs the runner's command script there and hands its exit
+# status back through the writable "rw" share, then powers off.
+/bin/busybox --install -s /bin
+export PATH=/bin
+# Our output is the host's stdout: no \n -> \r\n translation on the serial line.
+stty -onlcr 2>/dev/null
+
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+
+ninep=trans=virtio,version=9p2000.L,msize=512000
+mkdir -p /io /host
+if ! mount -t 9p -o "$ninep" rw /io; then
+  echo "vm-init: cannot mount the rw share"; poweroff -f
+fi
+fail() { echo "vm-init: $*"; echo "$*" >/io/init-error; sync; poweroff -f; }
+
+mount -t 9p -o "ro,$ninep,cache=loose" hostroot /host || fail "cannot mount the host root (9p tag hostroot)"
+cwd=$(cat /io/cwd) || fail "no /io/cwd from the runner"
+
+# Scratch dirs become tmpfs. If the command's cwd lies inside one of them, keep
+# the host's copy of that subtree visible at the same path.
+keep=
+for d in /tmp /var/tmp /run; do
+  case "$cwd/" in "$d"/*) mkdir /keep; mount -o bind "/host$cwd" /keep && keep=$cwd ;; esac
+done
+for d in /tmp /var/tmp /run; do
+  [ -d "/host$d" ] && { mount -t tmpfs -o mode=1777 tmpfs "/host$d" || fail "tmpfs on $d"; }
+done
+if [ -n "$keep" ]; then mkdir -p "/host$keep" && mount -o move /keep "/host$keep" || fail "cannot keep $keep visible"; fi
+mount -t proc proc /host/proc || fail "proc"
+mount -t sysfs sysfs /host/sys || fail "sysfs"
+mount -t devtmpfs devtmpfs /host/dev || fail "devtmpfs"
+mkdir -p /host/dev/shm && mount -t tmpfs -o mode=1777 tmpfs /host/dev/shm || fail "/dev/shm"
+mkdir -p /host/run/vm-io && mount -o move /io /host/run/vm-io || fail "cannot move the rw share"
+mkdir -p /host/tmp/home
+
+# QEMU's edu device (1234:11e8) is the DMA-capable device the tests drive through VFIO.
+for dev in /sys/bus/pci/devices/*; do
+  [ "$(cat "$dev/vendor")" = 0x1234 ] && [ "$(cat "$dev/device")" = 0x11e8 ] || continue
+  echo vfio-pci >"$dev/driver_override"
+  echo "${dev##*/}" >/sys/bus/pci/drivers_probe
+  case "$(readlink "$dev/driver")" in */vfio-pci) ;; *) fail "edu ${dev##*/} did not bind to vfio-pci" ;; esac
+done
+ip link set lo up || fail "cannot bring lo up"
+
+env -i HOME=/tmp/home TERM=dumb PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin \
+  DOTNET_EnableWriteXorExecute=0 DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 \
+  DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1 VM_IO=/run/vm-io \
+  chroot /host /bin/bash /run/vm-io/cmd.sh </dev/null
+echo $? >/host/run/vm-io/status
+sync
+poweroff -f

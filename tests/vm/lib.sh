@@ -1,0 +1,44 @@
+# Shared helpers for the real-kernel tier (sourced, not run).
+# Everything built here lives outside the clone, so fresh CI clones reuse it.
+
+vm_here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+vm_repo=$(cd "$vm_here/../.." && pwd)
+vm_cache=${IOMMU_INTEROP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/iommu-interop}
+
+vm_log() { echo "vm: $*" >&2; }
+vm_die() { echo "vm: error: $*" >&2; exit "${VM_DIE_CODE:-125}"; }
+
+# Install missing Debian packages (no-op when all are present). A failure names
+# the packages, because the usual cause is an offline machine or no root.
+vm_ensure_debs() {
+  local missing=() p
+  for p in "$@"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p"); done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  local sudo=(); [ "$(id -u)" -eq 0 ] || sudo=(sudo -n)
+  vm_log "installing Debian packages: ${missing[*]}"
+  if ! { "${sudo[@]}" apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+         "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"; } >&2; then
+    vm_die "could not install the Debian package(s) ${missing[*]}; install them (apt-get install ${missing[*]}) and retry"
+  fi
+}
+
+vm_sha256() { sha256sum "$1" | cut -d' ' -f1; }
+
+# Per-architecture facts. Only x86_64 exists today; an aarch64 profile
+# (SMMUv3 guest, cross compiler, own user space) slots in here.
+vm_arch_profile() {
+  case "$1" in
+    x86_64)
+      vm_karch=x86_64
+      vm_kimage=arch/x86/boot/bzImage
+      vm_kimage_name=bzImage
+      vm_qemu=qemu-system-x86_64
+      vm_qemu_deb=qemu-system-x86
+      vm_console=ttyS0
+      vm_fragment="$vm_here/iommufd.config"
+      vm_busybox_deb=busybox-static
+      vm_busybox=/bin/busybox
+      ;;
+    *) vm_die "architecture '$1' is not supported yet (supported: x86_64)" ;;
+  esac
+}
