@@ -1,0 +1,46 @@
+namespace Iommu.Scanner.Cli;
+
+public sealed class UsageException(string message) : Exception(message);
+
+/// <summary>--name value options (repeatable) and positionals; small enough not to need a parser library.</summary>
+internal sealed class Arguments
+{
+    private readonly Dictionary<string, List<string>> _options = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _flags = new(StringComparer.Ordinal);
+
+    public List<string> Positionals { get; } = [];
+
+    public Arguments(IEnumerable<string> args, IReadOnlySet<string> flags)
+    {
+        using var e = args.GetEnumerator();
+        while (e.MoveNext())
+        {
+            var arg = e.Current;
+            if (!arg.StartsWith("--", StringComparison.Ordinal))
+            {
+                Positionals.Add(arg);
+            }
+            else if (flags.Contains(arg))
+            {
+                _flags.Add(arg);
+            }
+            else if (e.MoveNext())
+            {
+                (_options.TryGetValue(arg, out var list) ? list : _options[arg] = []).Add(e.Current);
+            }
+            else
+            {
+                throw new UsageException($"option {arg} needs a value");
+            }
+        }
+    }
+
+    public bool Flag(string name) => _flags.Contains(name);
+
+    public string Required(string name) =>
+        _options.TryGetValue(name, out var values) ? values[^1] : throw new UsageException($"missing {name}");
+
+    public string? Optional(string name) => _options.TryGetValue(name, out var values) ? values[^1] : null;
+
+    public IReadOnlyList<string> All(string name) => _options.TryGetValue(name, out var values) ? values : [];
+}
