@@ -17,3 +17,15 @@ grep -vE '^\s*(#|$)' "$here/sets.conf" | while read -r set package version; do
       --out "$out/$set/$arch.json"
   done
 done
+
+# ABI diff reports between consecutive header sets, per architecture (exit 3 = an ABI break: still written).
+sets=($(grep -vE '^\s*(#|$)' "$here/sets.conf" | awk '{print $1}'))
+for ((i = 1; i < ${#sets[@]}; i++)); do
+  from=${sets[i-1]} to=${sets[i]}
+  for arch in "${archs[@]}"; do
+    mkdir -p "$out/diffs"
+    status=0
+    dotnet "$scanner" diff "$out/$from/$arch.json" "$out/$to/$arch.json" >"$out/diffs/$from..$to.$arch.md" || status=$?
+    [ "$status" -eq 0 ] || [ "$status" -eq 3 ] || { echo "scan.sh: diff $from..$to ($arch) failed" >&2; exit "$status"; }
+  done
+done

@@ -26,7 +26,7 @@ public static class CProbeWriter
             var type = $"{(record.Kind == RecordKind.Union ? "union" : "struct")} {record.Name}";
             Check(c, $"sizeof({type}) == {record.Size}", $"{record.Name} size {record.Size}");
             Check(c, $"_Alignof({type}) == {record.Align}", $"{record.Name} align {record.Align}");
-            foreach (var (path, offset, field) in Flatten(record, records, "", 0))
+            foreach (var (path, offset, field) in record.Flatten(records))
             {
                 if (field.BitWidth is null)
                 {
@@ -82,25 +82,6 @@ public static class CProbeWriter
 
     /// <summary>How many checks <see cref="Write"/> states for a model (the coverage test compares).</summary>
     public static int CountChecks(string probe) => probe.Split('\n').Count(l => l.StartsWith("CHECK(", StringComparison.Ordinal));
-
-    /// <summary>Every named field of a record with its C access path and absolute offset; members of
-    /// anonymous structs and unions appear under the parent, the way C code reaches them.</summary>
-    public static IEnumerable<(string Path, long Offset, FieldDecl Field)> Flatten(RecordDecl record,
-        IReadOnlyDictionary<string, RecordDecl> records, string prefix, long baseOffset)
-    {
-        foreach (var field in record.Fields)
-        {
-            if (field.Name is null)
-            {
-                foreach (var inner in Flatten(records[field.Type.Name!], records, prefix, baseOffset + field.Offset))
-                {
-                    yield return inner;
-                }
-                continue;
-            }
-            yield return (prefix + field.Name, baseOffset + field.Offset, field);
-        }
-    }
 
     private static string Equals(string name, Int128 value) => value < 0
         ? $"(long long)({name}) == ({value.ToString(CultureInfo.InvariantCulture)}LL)"

@@ -121,7 +121,7 @@ internal sealed class DeclarationScanner(ScanContext context)
     /// through the parent (clang resolves indirect fields by name), less that field's offset inside it.</summary>
     private long AnonymousOffset(CXType parent, RecordDecl member, CXCursor at)
     {
-        foreach (var (path, offset, _) in Probe.CProbeWriter.Flatten(member, _records.Where(r => r is not null).ToDictionary(r => r.Name), "", 0))
+        foreach (var (path, offset, _) in member.Flatten(_records.Where(r => r is not null).ToDictionary(r => r.Name)))
         {
             var bits = LibClang.clang_Type_getOffsetOf(parent, path);
             if (bits >= 0)
