@@ -88,6 +88,8 @@ internal enum CXTypeKind
     LongLong = 19,
     Pointer = 101,
     Record = 105,
+    FunctionNoProto = 110,
+    FunctionProto = 111,
     Enum = 106,
     Typedef = 107,
     ConstantArray = 112,

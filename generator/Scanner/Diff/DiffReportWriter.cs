@@ -37,7 +37,7 @@ public static class DiffReportWriter
             hasBreak = report.HasBreak,
             changes = Ordered(report).Select(e => new { @class = Names[e.Class], item = e.Item, change = e.Change }),
         };
-        return JsonSerializer.Serialize(document, new JsonSerializerOptions { WriteIndented = true }) + "\n";
+        return JsonSerializer.Serialize(document, new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) + "\n";
     }
 
     // breaks first, then by item, so a reviewer reads what matters first and reruns diff cleanly

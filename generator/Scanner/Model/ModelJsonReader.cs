@@ -23,18 +23,18 @@ public static class ModelJsonReader
     {
         using var document = JsonDocument.Parse(text);
         var root = document.RootElement;
-        var schema = root.GetProperty("schema").GetInt32();
+        var schema = Req(root, "schema").GetInt32();
         if (schema != AbiModel.CurrentSchema)
         {
             throw new FormatException($"schema {schema} is not the supported {AbiModel.CurrentSchema}");
         }
-        var set = root.GetProperty("headerSet");
+        var set = Req(root, "headerSet");
         return new AbiModel(
             schema,
-            root.GetProperty("scanner").GetString()!,
-            new HeaderSet(set.GetProperty("name").GetString()!, set.GetProperty("package").GetString()!, set.GetProperty("version").GetString()!),
-            root.GetProperty("arch").GetString()!,
-            root.GetProperty("triple").GetString()!,
+            Req(root, "scanner").GetString()!,
+            new HeaderSet(Req(set, "name").GetString()!, Req(set, "package").GetString()!, Req(set, "version").GetString()!),
+            Req(root, "arch").GetString()!,
+            Req(root, "triple").GetString()!,
             List(root, "headers", e => e.GetString()!),
             List(root, "records", Record),
             List(root, "enums", Enum),
@@ -42,28 +42,36 @@ public static class ModelJsonReader
             List(root, "ioctls", Ioctl));
     }
 
+    private static JsonElement Req(JsonElement owner, string name) =>
+        owner.ValueKind == JsonValueKind.Object && owner.TryGetProperty(name, out var value)
+            ? value
+            : throw new FormatException($"missing property '{name}' in {Describe(owner)}");
+
+    private static string Describe(JsonElement owner) =>
+        owner.ValueKind == JsonValueKind.Object && owner.TryGetProperty("name", out var name) ? $"'{name}'" : $"a {owner.ValueKind} value";
+
     private static List<T> List<T>(JsonElement owner, string name, Func<JsonElement, T> read) =>
-        owner.GetProperty(name).EnumerateArray().Select(read).ToList();
+        Req(owner, name).EnumerateArray().Select(read).ToList();
 
     private static string? Optional(JsonElement owner, string name) =>
         owner.TryGetProperty(name, out var value) ? value.GetString() : null;
 
     private static Int128 Int(JsonElement owner, string name) =>
-        Int128.Parse(owner.GetProperty(name).GetRawText(), CultureInfo.InvariantCulture);
+        Int128.Parse(Req(owner, name).GetRawText(), CultureInfo.InvariantCulture);
 
     private static SourceLocation Location(JsonElement owner)
     {
-        var text = owner.GetProperty("location").GetString()!;
+        var text = Req(owner, "location").GetString()!;
         var colon = text.LastIndexOf(':');
         return new SourceLocation(text[..colon], int.Parse(text[(colon + 1)..], CultureInfo.InvariantCulture));
     }
 
     private static RecordDecl Record(JsonElement e) => new(
-        e.GetProperty("name").GetString()!,
-        e.GetProperty("kind").GetString() switch { "struct" => RecordKind.Struct, "union" => RecordKind.Union, var k => throw new FormatException($"unknown record kind '{k}'") },
+        Req(e, "name").GetString()!,
+        Req(e, "kind").GetString() switch { "struct" => RecordKind.Struct, "union" => RecordKind.Union, var k => throw new FormatException($"unknown record kind '{k}'") },
         Optional(e, "parent"),
-        e.GetProperty("size").GetInt64(),
-        e.GetProperty("align").GetInt64(),
+        Req(e, "size").GetInt64(),
+        Req(e, "align").GetInt64(),
         e.TryGetProperty("packed", out var packed) && packed.GetBoolean(),
         List(e, "fields", Field),
         Optional(e, "doc"),
@@ -71,18 +79,18 @@ public static class ModelJsonReader
 
     private static FieldDecl Field(JsonElement e) => new(
         Optional(e, "name"),
-        e.GetProperty("offset").GetInt64(),
-        Type(e.GetProperty("type")),
+        Req(e, "offset").GetInt64(),
+        Type(Req(e, "type")),
         e.TryGetProperty("bitOffset", out var bitOffset) ? bitOffset.GetInt64() : null,
         e.TryGetProperty("bitWidth", out var bitWidth) ? bitWidth.GetInt32() : null,
         Optional(e, "doc"),
         Location(e));
 
     private static TypeRef Type(JsonElement e) => new(
-        ModelNames.TypeKindOf(e.GetProperty("kind").GetString()!),
-        e.GetProperty("c").GetString()!,
-        e.GetProperty("size").GetInt64(),
-        e.GetProperty("align").GetInt64(),
+        ModelNames.TypeKindOf(Req(e, "kind").GetString()!),
+        Req(e, "c").GetString()!,
+        Req(e, "size").GetInt64(),
+        Req(e, "align").GetInt64(),
         e.TryGetProperty("signed", out var signed) && signed.GetBoolean(),
         Optional(e, "name"),
         e.TryGetProperty("element", out var element) ? Type(element) : null,
@@ -90,37 +98,37 @@ public static class ModelJsonReader
 
     private static EnumDecl Enum(JsonElement e) => new(
         Optional(e, "name"),
-        Type(e.GetProperty("type")),
-        List(e, "constants", c => new EnumConstant(c.GetProperty("name").GetString()!, Int(c, "value"), Optional(c, "doc"))),
+        Type(Req(e, "type")),
+        List(e, "constants", c => new EnumConstant(Req(c, "name").GetString()!, Int(c, "value"), Optional(c, "doc"))),
         Optional(e, "doc"),
         Location(e));
 
     private static ConstantDecl Constant(JsonElement e)
     {
-        var isString = e.GetProperty("kind").GetString() == "string";
+        var isString = Req(e, "kind").GetString() == "string";
         return new ConstantDecl(
-            e.GetProperty("name").GetString()!,
+            Req(e, "name").GetString()!,
             isString ? ConstantKind.String : ConstantKind.Integer,
-            isString ? "char[]" : e.GetProperty("ctype").GetString(),
-            isString ? 0 : e.GetProperty("size").GetInt64(),
+            isString ? "char[]" : Req(e, "ctype").GetString(),
+            isString ? 0 : Req(e, "size").GetInt64(),
             isString ? 0 : Int(e, "value"),
-            isString ? e.GetProperty("text").GetString() : null,
-            e.GetProperty("expression").GetString()!,
+            isString ? Req(e, "text").GetString() : null,
+            Req(e, "expression").GetString()!,
             Optional(e, "doc"),
             Location(e));
     }
 
     private static IoctlDecl Ioctl(JsonElement e) => new(
-        e.GetProperty("name").GetString()!,
-        e.GetProperty("request").GetUInt64(),
-        e.GetProperty("macro").GetString()!,
-        ModelNames.DirectionOf(e.GetProperty("direction").GetString()!),
-        e.GetProperty("type").GetUInt32(),
-        e.GetProperty("nr").GetUInt32(),
-        e.GetProperty("size").GetUInt32(),
-        e.GetProperty("expression").GetString()!,
+        Req(e, "name").GetString()!,
+        Req(e, "request").GetUInt64(),
+        Req(e, "macro").GetString()!,
+        ModelNames.DirectionOf(Req(e, "direction").GetString()!),
+        Req(e, "type").GetUInt32(),
+        Req(e, "nr").GetUInt32(),
+        Req(e, "size").GetUInt32(),
+        Req(e, "expression").GetString()!,
         e.TryGetProperty("argument", out var a)
-            ? new IoctlArgument(Optional(a, "record"), Optional(a, "scalar"), a.GetProperty("source").GetString()!)
+            ? new IoctlArgument(Optional(a, "record"), Optional(a, "scalar"), Req(a, "source").GetString()!)
             : null,
         Optional(e, "doc"),
         Location(e));

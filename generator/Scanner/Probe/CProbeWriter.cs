@@ -21,6 +21,7 @@ public static class CProbeWriter
         c.Append("#define CHECK(cond, what) _Static_assert(cond, \"" + Marker + " \" what)\n\n");
 
         var records = model.Records.ToDictionary(r => r.Name);
+        var bitfields = new List<(string Type, string Record, string Path, long BitOffset, int Width)>();
         foreach (var record in model.Records.Where(r => !r.IsAnonymous))
         {
             var type = $"{(record.Kind == RecordKind.Union ? "union" : "struct")} {record.Name}";
@@ -44,8 +45,7 @@ public static class CProbeWriter
                 }
                 else
                 {
-                    // offsetof cannot name a bitfield; its width is still checkable by overflow of a constant.
-                    c.Append($"/* {record.Name}.{path}: bitfield at bit {field.BitOffset}, width {field.BitWidth}: checked by the conformance test at run time */\n");
+                    bitfields.Add((type, record.Name, path, offset * 8 + (field.BitOffset!.Value - field.Offset * 8), field.BitWidth.Value));
                 }
             }
         }
@@ -77,11 +77,39 @@ public static class CProbeWriter
                      $"_IOC_NR({ioctl.Name}) == {ioctl.Number} && _IOC_SIZE({ioctl.Name}) == {ioctl.Size}",
                 $"{ioctl.Name} dir {(int)ioctl.Direction} type {ioctl.Type} nr {ioctl.Number} size {ioctl.Size}");
         }
+        WriteBitfieldChecks(c, bitfields);
         return c.ToString();
     }
 
+    /// <summary>offsetof cannot name a bitfield, so bitfields are checked at run time (x86_64, where the probe
+    /// can run): set the field to all ones in a zeroed struct and see which bits of memory changed.</summary>
+    private static void WriteBitfieldChecks(StringBuilder c, List<(string Type, string Record, string Path, long BitOffset, int Width)> bitfields)
+    {
+        c.Append("\n#ifdef IOMMU_PROBE_RUN\nint main(void)\n{\n    int bad = 0;\n");
+        foreach (var (type, record, path, bitOffset, width) in bitfields)
+        {
+            c.Append($$"""
+                    {
+                        union { {{type}} s; unsigned char b[sizeof({{type}})]; } u;
+                        int first = -1, count = 0;
+                        __builtin_memset(&u, 0, sizeof u);
+                        u.s.{{path}} = -1;
+                        for (int i = 0; i < (int)sizeof u.b * 8; i++)
+                            if (u.b[i / 8] >> (i % 8) & 1) { if (first < 0) first = i; count++; }
+                        if (first != {{bitOffset}} || count != {{width}}) {
+                            __builtin_printf("{{Marker}} {{record}}.{{path}} bitfield at bit %d width %d (model: {{bitOffset}} width {{width}})\n", first, count);
+                            bad++;
+                        }
+                    }
+
+                """);
+        }
+        c.Append("    return bad != 0;\n}\n#endif\n");
+    }
+
     /// <summary>How many checks <see cref="Write"/> states for a model (the coverage test compares).</summary>
-    public static int CountChecks(string probe) => probe.Split('\n').Count(l => l.StartsWith("CHECK(", StringComparison.Ordinal));
+    public static int CountChecks(string probe) =>
+        probe.Split('\n').Count(l => l.StartsWith("CHECK(", StringComparison.Ordinal) || l.TrimStart().StartsWith("union { ", StringComparison.Ordinal));
 
     private static string Equals(string name, Int128 value) => value < 0
         ? $"(long long)({name}) == ({value.ToString(CultureInfo.InvariantCulture)}LL)"

@@ -156,7 +156,8 @@ internal sealed class DeclarationScanner(ScanContext context)
                 return new TypeRef(TypeKind.Int, spelling, size, align, Signed: false);
             case CXTypeKind.Char_S or CXTypeKind.SChar or CXTypeKind.Short or CXTypeKind.Int or CXTypeKind.Long or CXTypeKind.LongLong:
                 return new TypeRef(TypeKind.Int, spelling, size, align, Signed: true);
-            case CXTypeKind.Pointer:
+            case CXTypeKind.Pointer when LibClang.clang_getCanonicalType(LibClang.clang_getPointeeType(canonical)).Kind
+                is not (CXTypeKind.FunctionProto or CXTypeKind.FunctionNoProto):
                 return new TypeRef(TypeKind.Pointer, spelling, size, align);
             case CXTypeKind.Enum:
                 return new TypeRef(TypeKind.Enum, spelling, size, align, Signed: IsSigned(LibClang.clang_getEnumDeclIntegerType(LibClang.clang_getTypeDeclaration(canonical))),
