@@ -11,7 +11,7 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-lock="$here/packages.lock"
+lock=${IOMMU_INTEROP_LOCK:-$here/packages.lock}
 name=${1:?usage: fetch-package.sh NAME [VERSION]}
 want_version=${2:-}
 
