@@ -11,3 +11,6 @@ bash tests/setup-host.sh
 
 echo "== host tier"
 dotnet test Interop.sln --filter "Category!=Vm" --logger "console;verbosity=normal"
+
+echo "== VM tier"
+bash tests/vm/tier.sh

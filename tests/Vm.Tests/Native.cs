@@ -1,0 +1,46 @@
+using System.Buffers.Binary;
+using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
+
+namespace Vm.Tests;
+
+internal static unsafe partial class Libc
+{
+    public const int ENOENT = 2;
+
+    [LibraryImport("libc", EntryPoint = "ioctl", SetLastError = true)]
+    private static partial int Ioctl(int fd, nuint request, void* arg);
+
+    /// <summary>ioctl(fd, request, buffer); returns 0 or the errno of the failure.</summary>
+    public static int Ioctl(SafeFileHandle fd, ulong request, byte[] buffer)
+    {
+        bool added = false;
+        try
+        {
+            fd.DangerousAddRef(ref added);
+            fixed (byte* p = buffer)
+                return Ioctl((int)fd.DangerousGetHandle(), (nuint)request, p) == 0 ? 0 : Marshal.GetLastPInvokeError();
+        }
+        finally
+        {
+            if (added) fd.DangerousRelease();
+        }
+    }
+}
+
+/// <summary>An ioctl argument laid out by the ABI model: a zeroed buffer of the struct's size.</summary>
+internal sealed class IoctlArg(AbiRecord record)
+{
+    public byte[] Bytes { get; } = new byte[record.Size];
+
+    public IoctlArg SetU32(string field, uint value)
+    {
+        BinaryPrimitives.WriteUInt32LittleEndian(Bytes.AsSpan(record.Offset(field, 4)), value);
+        return this;
+    }
+
+    public uint GetU32(string field) => BinaryPrimitives.ReadUInt32LittleEndian(Bytes.AsSpan(record.Offset(field, 4)));
+
+    /// <summary>iommufd structs start with their own size (the kernel's extensibility check).</summary>
+    public static IoctlArg Sized(AbiRecord record) => new IoctlArg(record).SetU32("size", (uint)record.Size);
+}

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Host-side tests of tests/vm/run-in-vm itself: each case really boots the guest
+# and asserts the runner's exit code and its message.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+run="$here/run-in-vm"
+out=$(mktemp -d); trap 'rm -rf "$out"' EXIT
+passed=0 failed=0
+
+# check NAME WANT_RC {out|err}:REGEX... -- RUNNER-ARGS...
+# Runs the runner, then asserts its exit code and that stdout/stderr match each REGEX.
+check() {
+  local name=$1 want=$2 expect=() rc=0 start=$SECONDS why=()
+  shift 2
+  while [ "$1" != -- ]; do expect+=("$1"); shift; done
+  shift
+  "$run" "$@" >"$out/out" 2>"$out/err" || rc=$?
+  [ "$rc" -eq "$want" ] || why+=("exit $rc, want $want")
+  for e in "${expect[@]}"; do grep -qE -- "${e#*:}" "$out/${e%%:*}" || why+=("std${e%%:*} lacks /${e#*:}/"); done
+  if [ ${#why[@]} -eq 0 ]; then
+    echo "selftest: PASS $name (exit $rc, $((SECONDS - start)) s)"; passed=$((passed + 1))
+  else
+    echo "selftest: FAIL $name: ${why[*]}"; failed=$((failed + 1))
+    tail -n 40 "$out/out" | sed 's/^/  out| /'; tail -n 40 "$out/err" | sed 's/^/  err| /'
+  fi
+}
+
+# The command's status comes back; its output, cwd and quoted arguments arrive intact.
+cd "$here"
+check "guest exit status, output, cwd and arguments" 7 \
+  "out:^$here ; arg with  spaces \\\$x ; writable-home\$" "err:guest command exited with status 7" -- \
+  bash -c 'echo "$PWD ; $1 ; $(test -w "$HOME" && echo writable-home)"; exit 7' _ 'arg with  spaces $x'
+
+# A hung guest is killed at the timeout and reported with its console.
+check "hang is killed at the timeout" 124 "err:timed out after 20 s" "err:Last console lines" -- \
+  --timeout 20 -- sleep 1000
+
+# A real kernel panic: the OOM killer is told to panic, then a process eats all memory.
+check "kernel panic is reported" 125 "err:guest kernel panicked" "err:Kernel panic - not syncing" -- \
+  --memory 256 -- sh -c 'echo 1 >/proc/sys/vm/panic_on_oom && exec tail /dev/zero'
+
+echo "run-in-vm selftest: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

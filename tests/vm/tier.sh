@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The VM tier of tests/run.sh: build Vm.Tests on the host, run the whole assembly
+# in ONE guest boot (in-process xunit runner; `dotnet test` is ~10x slower there),
+# then the runner's own selftest. Never skips by itself: a missing QEMU or kernel
+# source fails the run. IOMMU_INTEROP_SKIP_VM=1 skips it loudly, except in CI.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+if [ "${IOMMU_INTEROP_SKIP_VM:-0}" = 1 ]; then
+  if [ "${CI:-}" = true ]; then
+    echo "VM tier: IOMMU_INTEROP_SKIP_VM=1 is refused in CI: the real-kernel tests must run" >&2; exit 1
+  fi
+  echo "VM tier: SKIPPED on request (IOMMU_INTEROP_SKIP_VM=1): no real-kernel test ran" >&2; exit 0
+fi
+
+dotnet build tests/Vm.Tests/Vm.Tests.csproj --nologo -v quiet
+start=$SECONDS
+tests/vm/run-in-vm --timeout 900 -- dotnet exec tests/Vm.Tests/bin/Debug/net10.0/Vm.Tests.dll -noColor
+echo "VM tier: Vm.Tests ran in the guest in $((SECONDS - start)) s (boot to poweroff)"
+bash tests/vm/selftest.sh
