@@ -1,0 +1,81 @@
+using System.Globalization;
+using System.Linq;
+using Linux.Iommu.Interop.Generator.Model;
+using Linux.Iommu.Interop.Generator.Selection;
+
+namespace Linux.Iommu.Interop.Generator.Emit;
+
+/// <summary>An ioctl: its request number in <c>Requests</c>, and in <c>Ioctls</c> a stub that throws
+/// <c>IoctlException</c> (ioctl name and errno) and a <c>Try</c> stub returning the result or -errno.
+/// Both pin the argument with <c>fixed</c> and call the one libc import: no allocation, no delegate.</summary>
+internal static class IoctlEmitter
+{
+    private const string LibC = "global::Linux.Iommu.Interop.LibC";
+    private const string Exception = "global::Linux.Iommu.Interop.IoctlException";
+
+    public static EmitResult Emit(EmitItem item)
+    {
+        var ioctl = item.Model.Ioctls.First(i => i.Name == item.Name);
+        var visibility = item.Options.Public ? "public" : "internal";
+        var hint = $"Ioctl.{ioctl.Name}.g.cs";
+        var (parameter, call) = Argument(ioctl);
+        if (parameter is null)
+        {
+            return EmitResult.Failed(hint, DiagnosticInfo.Create(Diagnostics.Inexpressible, new LocationInfo(item.Model.Path, ioctl.ModelLine, 0, 1),
+                ioctl.Name, $"its argument type '{ioctl.ArgumentScalar}' has no C# mapping"));
+        }
+        var name = Names.Identifier(ioctl.Name);
+        var request = $"0x{ioctl.Request.ToString("x", CultureInfo.InvariantCulture)}";
+        var writer = SourceWriter.File(item.Options.Namespace);
+        writer.Line($"{visibility} static partial class Requests");
+        writer.Line("{");
+        writer.Line($"    /// <summary>The request number of <see cref=\"Ioctls.{name}\"/>: {request} ({ioctl.Direction}, size {ioctl.Size}).</summary>");
+        writer.Line($"    public const uint {name} = {ioctl.Request};");
+        writer.Line("}");
+        writer.Line();
+        using (writer.Block($"{visibility} static unsafe partial class Ioctls"))
+        {
+            var argumentText = ioctl.ArgumentRecord is not null ? $"struct {ioctl.ArgumentRecord}" : ioctl.ArgumentScalar ?? "an integer value (or nothing)";
+            DocComments.Write(writer, ioctl.Doc, ioctl.Location,
+                $"Request {request}, argument {DocComments.Escape(argumentText)}. Returns the ioctl's non-negative result.");
+            writer.Line("/// <exception cref=\"global::Linux.Iommu.Interop.IoctlException\">The kernel failed the call; the exception names the ioctl and errno.</exception>");
+            using (writer.Block($"public static int {name}(int fd{parameter})"))
+            {
+                WriteCall(writer, ioctl, call, $"if (result < 0) {Exception}.ThrowLastError(\"{ioctl.Name}\");", "return result;");
+            }
+            writer.Line();
+            writer.Line($"/// <summary>{ioctl.Name} without exceptions: the ioctl's non-negative result, or -errno. For hot paths.</summary>");
+            using (writer.Block($"public static int Try{ioctl.Name}(int fd{parameter})"))
+            {
+                WriteCall(writer, ioctl, call, "return result < 0 ? -global::System.Runtime.InteropServices.Marshal.GetLastPInvokeError() : result;");
+            }
+        }
+        return new EmitResult(hint, writer.ToString(), EquatableArray<DiagnosticInfo>.Empty);
+    }
+
+    private static void WriteCall(SourceWriter writer, IoctlInfo ioctl, string call, params string[] after)
+    {
+        var invoke = $"var result = {LibC}.ioctl(fd, Requests.{Names.Identifier(ioctl.Name)}, {call});";
+        if (ioctl.ArgumentRecord is null && ioctl.ArgumentScalar is null || ioctl.ArgumentScalar == "char")
+        {
+            writer.Line(invoke);
+            foreach (var line in after) writer.Line(line);
+            return;
+        }
+        using (writer.Block($"fixed (void* pointer = &argument)"))
+        {
+            writer.Line(invoke);
+            foreach (var line in after) writer.Line(line);
+        }
+    }
+
+    /// <summary>The stub's parameter after <c>fd</c>, and what is passed to ioctl.</summary>
+    private static (string? Parameter, string Call) Argument(IoctlInfo ioctl)
+    {
+        if (ioctl.ArgumentRecord is { } record) return ($", ref {Names.Type(record)} argument", "pointer");
+        if (ioctl.ArgumentScalar is null) return (", nuint argument = 0", "(void*)argument"); // _IO ioctls that take a value (VFIO_CHECK_EXTENSION) or nothing
+        if (ioctl.ArgumentScalar == "char") return (", byte* nulTerminated", "nulTerminated"); // a C string, e.g. VFIO_GROUP_GET_DEVICE_FD's device name
+        var scalar = CSharpTypes.OfCType(ioctl.ArgumentScalar);
+        return scalar is null ? (null, "") : ($", ref {scalar} argument", "pointer");
+    }
+}

@@ -1,0 +1,117 @@
+using System;
+using System.IO;
+using System.Linq;
+using System.Threading;
+using Linux.Iommu.Interop.Generator.Emit;
+using Linux.Iommu.Interop.Generator.Model;
+using Linux.Iommu.Interop.Generator.Parsing;
+using Linux.Iommu.Interop.Generator.Selection;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Text;
+
+namespace Linux.Iommu.Interop.Generator;
+
+/// <summary>Generates blittable structs, enums, constants and ioctl stubs from a kernel ABI model
+/// (an AdditionalFile with IommuInteropModel="true") for the names in IommuInterop.txt.</summary>
+[Generator(LanguageNames.CSharp)]
+public sealed class IommuInteropGenerator : IIncrementalGenerator
+{
+    public static class StepNames
+    {
+        public const string Options = nameof(Options);
+        public const string ParseModel = nameof(ParseModel);
+        public const string ParseList = nameof(ParseList);
+        public const string ChooseModel = nameof(ChooseModel);
+        public const string Select = nameof(Select);
+        public const string Emit = nameof(Emit);
+    }
+
+    private static readonly string[] Templates = { "LibC", "IoctlException" };
+
+    public void Initialize(IncrementalGeneratorInitializationContext context)
+    {
+        context.RegisterPostInitializationOutput(static post =>
+        {
+            foreach (var name in Templates) post.AddSource($"IommuInterop.{name}.g.cs", SourceText.From(Template(name), System.Text.Encoding.UTF8));
+        });
+
+        var options = context.AnalyzerConfigOptionsProvider
+            .Select(static (provider, _) => ReadOptions(provider.GlobalOptions))
+            .WithTrackingName(StepNames.Options);
+
+        var models = context.AdditionalTextsProvider
+            .Combine(context.AnalyzerConfigOptionsProvider)
+            .Where(static pair => pair.Right.GetOptions(pair.Left).TryGetValue("build_metadata.AdditionalFiles.IommuInteropModel", out var flag) &&
+                                  string.Equals(flag, "true", StringComparison.OrdinalIgnoreCase))
+            .Select(static (pair, cancellation) => ModelParser.Parse(pair.Left.Path, pair.Left.GetText(cancellation)?.ToString() ?? ""))
+            .WithTrackingName(StepNames.ParseModel);
+
+        var lists = context.AdditionalTextsProvider
+            .Where(static text => string.Equals(Path.GetFileName(text.Path), OptInListParser.FileName, StringComparison.OrdinalIgnoreCase))
+            .Select(static (text, cancellation) => OptInListParser.Parse(text.Path, text.GetText(cancellation)?.ToString() ?? ""))
+            .WithTrackingName(StepNames.ParseList);
+
+        var chosen = models.Collect().Combine(options)
+            .Select(static (pair, _) => (Chosen: ModelChooser.Choose(pair.Left, pair.Right), Options: pair.Right))
+            .WithTrackingName(StepNames.ChooseModel);
+
+        var selection = chosen.Combine(lists.Collect())
+            .Select(static (pair, _) => Selector.Select(pair.Left.Chosen, pair.Right, pair.Left.Options))
+            .WithTrackingName(StepNames.Select);
+
+        context.RegisterSourceOutput(selection.SelectMany(static (s, _) => s.Diagnostics), static (spc, diagnostic) => spc.ReportDiagnostic(diagnostic.ToDiagnostic()));
+
+        var files = selection.SelectMany(static (s, _) => s.Items)
+            .Select(static (item, _) => EmitSafely(item))
+            .WithTrackingName(StepNames.Emit);
+
+        context.RegisterSourceOutput(files, static (spc, file) =>
+        {
+            foreach (var diagnostic in file.Diagnostics) spc.ReportDiagnostic(diagnostic.ToDiagnostic());
+            if (file.Source is not null) spc.AddSource(file.HintName, SourceText.From(file.Source, System.Text.Encoding.UTF8));
+        });
+    }
+
+    private static GeneratorOptions ReadOptions(AnalyzerConfigOptions global)
+    {
+        string? Get(string name) => global.TryGetValue($"build_property.{name}", out var value) && !string.IsNullOrWhiteSpace(value) ? value.Trim() : null;
+        var arch = Get("IommuInteropArch") ?? ArchOf(Get("RuntimeIdentifier")) ?? ArchOf(Get("PlatformTarget")) ?? "x86_64";
+        return new GeneratorOptions(arch, Get("IommuInteropNamespace") ?? GeneratorOptions.DefaultNamespace,
+            string.Equals(Get("IommuInteropPublic"), "true", StringComparison.OrdinalIgnoreCase));
+    }
+
+    /// <summary>linux-arm64 / arm64 → aarch64; linux-x64 / x64 → x86_64; anything else: not decided here.</summary>
+    private static string? ArchOf(string? value) =>
+        value is null ? null
+        : value.EndsWith("arm64", StringComparison.OrdinalIgnoreCase) ? "aarch64"
+        : value.EndsWith("x64", StringComparison.OrdinalIgnoreCase) ? "x86_64"
+        : null;
+
+    /// <summary>An emitter bug must not take the build down with an opaque AD0001: report it as a diagnostic on the item.</summary>
+    private static EmitResult EmitSafely(EmitItem item)
+    {
+        try
+        {
+            return item.Kind switch
+            {
+                ItemKind.Record => StructEmitter.Emit(item),
+                ItemKind.Enum => EnumEmitter.Emit(item),
+                ItemKind.Constants => ConstantsEmitter.Emit(item),
+                _ => IoctlEmitter.Emit(item),
+            };
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            return EmitResult.Failed(item.Name, DiagnosticInfo.Create(Diagnostics.Inexpressible, null, item.Name, $"internal error: {e.GetType().Name}: {e.Message}"));
+        }
+    }
+
+    private static string Template(string name)
+    {
+        using var stream = typeof(IommuInteropGenerator).Assembly.GetManifestResourceStream($"Templates.{name}.cs")
+                           ?? throw new InvalidOperationException($"template {name} is not embedded");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+}

@@ -1,0 +1,17 @@
+using Linux.Iommu.Interop.Generator.Model;
+
+namespace Linux.Iommu.Interop.Generator.Selection;
+
+/// <summary>MSBuild-level choices: target architecture, namespace, visibility of generated types.</summary>
+internal sealed record GeneratorOptions(string Arch, string Namespace, bool Public)
+{
+    public const string DefaultNamespace = "Linux.Iommu";
+}
+
+internal enum ItemKind { Record, Enum, Constants, Ioctl }
+
+/// <summary>One thing to emit, carrying everything its emitter reads, so it caches by value.</summary>
+internal sealed record EmitItem(ItemKind Kind, string Name, ModelInfo Model, GeneratorOptions Options, EquatableArray<string> Names);
+
+/// <summary>The closure of the opt-in list over the chosen model, and what went wrong choosing it.</summary>
+internal sealed record SelectionResult(EquatableArray<EmitItem> Items, EquatableArray<DiagnosticInfo> Diagnostics);
