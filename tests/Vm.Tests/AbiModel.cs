@@ -41,7 +41,7 @@ internal sealed class AbiModel
         {
             if (field.TryGetProperty("name", out var fieldName) && fieldName.GetString() is { Length: > 0 } n)
             {
-                int? size = field.TryGetProperty("size", out var s) && s.ValueKind == JsonValueKind.Number ? s.GetInt32() : null;
+                int? size = field.TryGetProperty("type", out var t) && t.TryGetProperty("size", out var s) ? s.GetInt32() : null;
                 fields[n] = (field.GetProperty("offset").GetInt32(), size);
             }
         }
@@ -57,7 +57,7 @@ internal sealed class AbiModel
     }
 }
 
-/// <summary>A struct's size and its named fields' byte offsets (and sizes, when the model gives them).</summary>
+/// <summary>A struct's size and its named top-level fields' byte offsets and sizes (headers/MODEL.md).</summary>
 internal sealed record AbiRecord(string Name, int Size, IReadOnlyDictionary<string, (int Offset, int? Size)> Fields)
 {
     public int Offset(string field, int expectedSize)

@@ -35,9 +35,10 @@ check "guest exit status, output, cwd and arguments" 7 \
 check "hang is killed at the timeout" 124 "err:timed out after 20 s" "err:Last console lines" -- \
   --timeout 20 -- sleep 1000
 
-# A real kernel panic: the OOM killer is told to panic, then a process eats all memory.
-check "kernel panic is reported" 125 "err:guest kernel panicked" "err:Kernel panic - not syncing" -- \
-  --memory 256 -- sh -c 'echo 1 >/proc/sys/vm/panic_on_oom && exec tail /dev/zero'
+# A real kernel panic: boot with an init that does not exist. (The kernel has no
+# sysrq; an OOM panic_on_oom panic was tried and took 5 s to 5 min, thrashing.)
+check "kernel panic is reported" 125 "err:guest kernel panicked" "err:Kernel panic - not syncing: No working init found" -- \
+  --append rdinit=/no-such-init -- true
 
 echo "run-in-vm selftest: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
