@@ -31,6 +31,13 @@ check "guest exit status, output, cwd and arguments" 7 \
   "out:^$here ; arg with  spaces \\\$x ; writable-home\$" "err:guest command exited with status 7" -- \
   bash -c 'echo "$PWD ; $1 ; $(test -w "$HOME" && echo writable-home)"; exit 7' _ 'arg with  spaces $x'
 
+# A cwd under /tmp (a tmpfs in the guest, and where a CI clone may live) stays visible.
+tmp_cwd=$(mktemp -d /tmp/run-in-vm-selftest.XXXXXX)
+echo "host file under /tmp" >"$tmp_cwd/marker"
+cd "$tmp_cwd"
+check "cwd under /tmp is kept" 0 "out:^host file under /tmp$" -- cat marker
+cd "$here"; rm -rf "$tmp_cwd"
+
 # A hung guest is killed at the timeout and reported with its console.
 check "hang is killed at the timeout" 124 "err:timed out after 20 s" "err:Last console lines" -- \
   --timeout 20 -- sleep 1000
