@@ -92,7 +92,6 @@ internal sealed class StructEmitter
                 else if (leaf.Field.Type.Kind == "flexible-array")
                 {
                     WriteFlexibleArray(writer, record, leaf, flexible.Count == 1 ? "" : leaf.Name + "_");
-                    csharpAlign = Math.Max(csharpAlign, leaf.Field.Type.Element!.Align);
                 }
                 else
                 {
@@ -102,10 +101,21 @@ internal sealed class StructEmitter
                     csharpAlign = Math.Max(csharpAlign, leaf.Field.Type.Align);
                 }
             }
-            if (!record.Packed && csharpAlign != record.Align && leaves.Count > 0)
+            if (!record.Packed && csharpAlign < record.Align)
             {
-                Error(Diagnostics.Inexpressible, record.ModelLine, record.Name,
-                    $"its C alignment is {record.Align} but its fields only require {csharpAlign}; .NET has no way to state a larger alignment");
+                // A flexible array of 8-byte elements makes C align the struct to 8 with no field of its own here;
+                // an overlapping private field gives .NET the same alignment without changing the size.
+                if (record.Align <= 8 && record.Size % record.Align == 0 && record.Size >= record.Align)
+                {
+                    writer.Line();
+                    writer.Line($"/// <summary>Gives the struct its C alignment ({record.Align}), which no other field here requires.</summary>");
+                    writer.Line($"[FieldOffset(0)] private {CSharpTypes.Integer(record.Align, signed: false)} _alignment;");
+                }
+                else
+                {
+                    Error(Diagnostics.Inexpressible, record.ModelLine, record.Name,
+                        $"its C alignment is {record.Align} but its fields only require {csharpAlign}; .NET has no way to state that alignment");
+                }
             }
             if (record.Fields.Count > 0 && record.Fields[0] is { Name: "size" or "argsz", Offset: 0, Type: { Kind: "int", Size: 4 } } sizeField)
             {
@@ -179,7 +189,7 @@ internal sealed class StructEmitter
         writer.Line($"public static int {prefix}SizeOf(int count) => global::System.Math.Max(NativeSize, checked({leaf.Offset} + count * {element.Size}));");
         writer.Line();
         writer.Line($"/// <summary>{what}: valid only when this struct starts a buffer of at least <see cref=\"{prefix}SizeOf\"/>(count) bytes.</summary>");
-        writer.Line("[UnscopedRef]");
+        writer.Line("[global::System.Diagnostics.CodeAnalysis.UnscopedRef]");
         writer.Line($"public global::System.Span<{elementType}> {prefix}AsSpan(int count) =>");
         writer.Line($"    MemoryMarshal.CreateSpan(ref Unsafe.As<byte, {elementType}>(ref Unsafe.AddByteOffset(ref Unsafe.As<{self}, byte>(ref this), (nint){leaf.Offset})), count);");
         writer.Line();

@@ -7,7 +7,7 @@ namespace Linux.Iommu.Interop;
 internal sealed class IoctlException : global::System.IO.IOException
 {
     public IoctlException(string ioctl, int errno)
-        : base($"{ioctl} failed: {Errno.Name(errno)} ({errno}): {global::System.Runtime.InteropServices.Marshal.GetPInvokeErrorMessage(errno)}")
+        : base($"{ioctl} failed: {ErrnoNames.Name(errno)} ({errno}): {(global::System.Runtime.InteropServices.Marshal.GetPInvokeErrorMessage(errno))}")
     {
         Ioctl = ioctl;
         Errno = errno;
@@ -26,7 +26,7 @@ internal sealed class IoctlException : global::System.IO.IOException
 }
 
 /// <summary>Linux errno names (asm-generic/errno-base.h and errno.h; x86_64 and arm64 share them).</summary>
-internal static class Errno
+internal static class ErrnoNames
 {
     public static string Name(int errno) => errno switch
     {

@@ -54,6 +54,24 @@ internal sealed partial class CommentIndex
     /// <summary>The comment that ends on the line just above <paramref name="line"/>.</summary>
     public Comment? Before(int line) => _comments.FirstOrDefault(c => c.EndLine == line - 1);
 
+    /// <summary>The struct whose definition ends just above <paramref name="line"/> (blank lines and other
+    /// #defines in between allowed), or null.</summary>
+    public string? StructBefore(int line)
+    {
+        var i = line - 2;
+        while (i >= 0 && (_lines[i].Trim().Length == 0 || _lines[i].TrimStart().StartsWith("#define", StringComparison.Ordinal))) i--;
+        if (i < 0 || _lines[i].Trim() != "};") return null;
+        for (; i >= 0; i--)
+        {
+            var header = StructHeader().Match(_lines[i]);
+            if (header.Success) return header.Groups[1].Value;
+        }
+        return null;
+    }
+
+    [GeneratedRegex(@"^struct\s+(\w+)\s*\{")]
+    private static partial Regex StructHeader();
+
     public string Line(int line) => line >= 1 && line <= _lines.Length ? _lines[line - 1] : "";
 
     /// <summary>A <c>/* ... */</c> comment after code on the same line (VFIO documents fields this way).</summary>

@@ -149,6 +149,42 @@ internal sealed partial class MacroScanner(ScanContext context, IReadOnlyList<Re
     /// ("struct x - ioctl(NAME)" in iommufd.h, "NAME - _IOWR(..., struct x)" in vfio.h), or the name.</summary>
     private (IoctlArgument?, string?) Argument(Macro macro, string form)
     {
+        var (argument, doc) = DocumentedArgument(macro, form);
+        var adjacent = context.Comments(macro.At.Path)?.StructBefore(macro.At.Line);
+        if (argument is { Record: { } named } && records.All(r => r.Name != named))
+        {
+            // vfio.h's kernel-doc names structs that were since renamed (vfio_dma_map is vfio_iommu_type1_dma_map):
+            // take the one record whose name has all the doc name's words and the fewest others, else the
+            // struct defined right above the #define.
+            if (Renamed(named) is { } renamed)
+            {
+                return (new IoctlArgument(renamed, null, $"kernel-doc (names struct {named}, since renamed)"), doc);
+            }
+            if (adjacent is not null)
+            {
+                return (new IoctlArgument(adjacent, null, $"adjacent (kernel-doc names missing struct {named})"), doc);
+            }
+        }
+        if (argument is null && adjacent is not null && doc is not null && Regex.IsMatch(doc, $@"\b{adjacent}\b"))
+        {
+            return (new IoctlArgument(adjacent, null, "adjacent"), doc);
+        }
+        return (argument, doc);
+    }
+
+    private string? Renamed(string named)
+    {
+        var words = named.Split('_');
+        var candidates = records.Where(r => !r.IsAnonymous)
+            .Select(r => (r.Name, Extra: r.Name.Split('_').Except(words).Count(), All: words.All(r.Name.Split('_').Contains)))
+            .Where(c => c.All)
+            .OrderBy(c => c.Extra)
+            .ToList();
+        return candidates.Count > 0 && (candidates.Count == 1 || candidates[1].Extra > candidates[0].Extra) ? candidates[0].Name : null;
+    }
+
+    private (IoctlArgument?, string?) DocumentedArgument(Macro macro, string form)
+    {
         var comments = context.Comments(macro.At.Path);
         foreach (var comment in comments?.All ?? [])
         {
