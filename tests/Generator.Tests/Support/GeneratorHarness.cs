@@ -62,10 +62,12 @@ internal sealed class GeneratorHarness
 
     public sealed record Result(GeneratorDriverRunResult Run, Compilation Output, ImmutableArray<Diagnostic> GeneratorDiagnostics)
     {
-        public string Source(string hintName) =>
-            Run.Results.Single().GeneratedSources.Single(s => s.HintName == hintName).SourceText.ToString();
+        /// <summary>What our generator produced (the LibraryImport generator runs beside it).</summary>
+        public GeneratorRunResult Ours => Run.Results.Single(r => r.Generator.GetGeneratorType() == typeof(IommuInteropGenerator));
 
-        public IEnumerable<string> HintNames => Run.Results.Single().GeneratedSources.Select(s => s.HintName);
+        public string Source(string hintName) => Ours.GeneratedSources.Single(s => s.HintName == hintName).SourceText.ToString();
+
+        public IEnumerable<string> HintNames => Ours.GeneratedSources.Select(s => s.HintName);
 
         /// <summary>Compiler diagnostics of the generated code, warnings included (the tests want none).</summary>
         public ImmutableArray<Diagnostic> CompileDiagnostics => Output.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning).ToImmutableArray();
