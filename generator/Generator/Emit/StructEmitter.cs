@@ -101,7 +101,7 @@ internal sealed class StructEmitter
                     csharpAlign = Math.Max(csharpAlign, leaf.Field.Type.Align);
                 }
             }
-            if (!record.Packed && csharpAlign < record.Align)
+            if (!record.Packed && csharpAlign < record.Align && _errors.Count == 0)
             {
                 // A flexible array of 8-byte elements makes C align the struct to 8 with no field of its own here;
                 // an overlapping private field gives .NET the same alignment without changing the size.

@@ -155,7 +155,8 @@ internal sealed class JsonReader
                 _position++;
                 continue;
             }
-            Expect('}');
+            if (Peek() != '}') throw Error("expected ',' or '}' after a property");
+            _position++;
             return result;
         }
     }
@@ -179,7 +180,8 @@ internal sealed class JsonReader
                 _position++;
                 continue;
             }
-            Expect(']');
+            if (Peek() != ']') throw Error("expected ',' or ']' after an array item");
+            _position++;
             return result;
         }
     }

@@ -52,10 +52,15 @@ internal sealed class GeneratorHarness
             References.Value,
             new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, allowUnsafe: true, nullableContextOptions: NullableContextOptions.Enable));
 
+    /// <summary>The additional files as the driver sees them (one instance each, so tests can replace one).</summary>
+    public IReadOnlyList<AdditionalText> Texts => _texts ??= _files.Select(f => (AdditionalText)new TextFile(f.Path, f.Text)).ToList();
+
+    private List<AdditionalText>? _texts;
+
     public GeneratorDriver Driver() =>
         CSharpGeneratorDriver.Create(
             new[] { new IommuInteropGenerator().AsSourceGenerator() }.Concat(LibraryImportGenerators.Value),
-            _files.Select(f => (AdditionalText)new TextFile(f.Path, f.Text)),
+            Texts,
             ParseOptions,
             new Options(_properties, _files.Where(f => f.IsModel).Select(f => f.Path).ToHashSet()),
             new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
@@ -112,7 +117,7 @@ internal sealed class GeneratorHarness
         public Assembly LoadFromPath(string fullPath) => Assembly.LoadFrom(fullPath);
     }
 
-    private sealed class TextFile(string path, string text) : AdditionalText
+    public sealed class TextFile(string path, string text) : AdditionalText
     {
         public override string Path => path;
         public override SourceText GetText(CancellationToken cancellationToken = default) => SourceText.From(text);
