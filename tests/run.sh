@@ -12,5 +12,8 @@ bash tests/setup-host.sh
 echo "== host tier"
 dotnet test Interop.sln --filter "Category!=Vm" --logger "console;verbosity=normal"
 
+echo "== generator as a NuGet package: tests/Sample.Consumer"
+bash tests/Sample.Consumer/run.sh
+
 echo "== VM tier"
 bash tests/vm/tier.sh
