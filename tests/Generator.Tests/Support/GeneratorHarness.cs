@@ -44,13 +44,15 @@ internal sealed class GeneratorHarness
         return this;
     }
 
-    public static CSharpParseOptions ParseOptions { get; } = new(LanguageVersion.Latest);
+    // Diagnose mode makes the compiler check the generated XML docs (CS1570...), as a consumer with GenerateDocumentationFile would.
+    public static CSharpParseOptions ParseOptions { get; } = new(LanguageVersion.Latest, DocumentationMode.Diagnose);
 
     public CSharpCompilation Compilation() =>
         CSharpCompilation.Create("Consumer",
             _sources.Select(s => CSharpSyntaxTree.ParseText(s, ParseOptions)),
             References.Value,
-            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, allowUnsafe: true, nullableContextOptions: NullableContextOptions.Enable));
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, allowUnsafe: true, nullableContextOptions: NullableContextOptions.Enable)
+                .WithSpecificDiagnosticOptions([new("CS1591", ReportDiagnostic.Suppress)])); // the tests' own probe classes are undocumented
 
     /// <summary>The additional files as the driver sees them (one instance each, so tests can replace one).</summary>
     public IReadOnlyList<AdditionalText> Texts => _texts ??= _files.Select(f => (AdditionalText)new TextFile(f.Path, f.Text)).ToList();
