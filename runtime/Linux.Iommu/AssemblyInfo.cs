@@ -1,0 +1,4 @@
+using System.Runtime.CompilerServices;
+
+[assembly: InternalsVisibleTo("Runtime.Tests")]
+[assembly: InternalsVisibleTo("Vm.Tests")]

@@ -1,0 +1,1 @@
+namespace Linux.Iommu.Tests;
