@@ -1,0 +1,77 @@
+using Linux.Iommu.Native;
+
+namespace Linux.Iommu;
+
+/// <summary>Page-aligned memory for DMA, from an anonymous mmap (optionally of huge pages), faulted in at
+/// allocation. It cannot be freed while a mapping made through <see cref="DmaMapperExtensions.Map(IDmaMapper, ulong, DmaBuffer, DmaAccess)"/>
+/// still exists: a device could still write to it.</summary>
+public sealed unsafe class DmaBuffer : IDisposable
+{
+    private nint _address;
+    private int _mappings;
+
+    private DmaBuffer(nint address, long length, long pageSize)
+    {
+        _address = address;
+        Length = length;
+        PageSize = pageSize;
+    }
+
+    /// <summary>The system's base page size.</summary>
+    public static long SystemPageSize { get; } = Posix.GetPageSize();
+
+    /// <summary>Allocates at least <paramref name="length"/> bytes, rounded up to whole pages (2 MiB pages with
+    /// <paramref name="hugePages"/>, which needs hugetlbfs pages reserved: /proc/sys/vm/nr_hugepages).</summary>
+    public static DmaBuffer Allocate(long length, bool hugePages = false)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(length);
+        var pageSize = hugePages ? 2L << 20 : SystemPageSize;
+        var rounded = (length + pageSize - 1) / pageSize * pageSize;
+        var flags = Posix.MAP_PRIVATE | Posix.MAP_ANONYMOUS | Posix.MAP_POPULATE | (hugePages ? Posix.MAP_HUGETLB : 0);
+        var address = Posix.Mmap(0, (nuint)rounded, Posix.PROT_READ | Posix.PROT_WRITE, flags, -1, 0);
+        if (address == Posix.MAP_FAILED) IommuException.Throw("mmap", IommuException.LastErrno, $"{rounded} bytes{(hugePages ? " of 2 MiB huge pages" : "")}");
+        return new DmaBuffer(address, rounded, pageSize);
+    }
+
+    /// <summary>The user virtual address (what IOMMU_IOAS_MAP's user_va takes).</summary>
+    public nint Address
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(_address == 0, this);
+            return _address;
+        }
+    }
+
+    /// <summary>Bytes, a whole number of <see cref="PageSize"/> pages.</summary>
+    public long Length { get; }
+
+    /// <summary>The page size the memory was allocated with.</summary>
+    public long PageSize { get; }
+
+    /// <summary>The memory, for buffers below 2 GiB.</summary>
+    public Span<byte> Span => new((void*)Address, checked((int)Length));
+
+    /// <summary>How many mappings of this buffer exist.</summary>
+    public int Mappings => Volatile.Read(ref _mappings);
+
+    internal void AddMapping()
+    {
+        ObjectDisposedException.ThrowIf(_address == 0, this);
+        Interlocked.Increment(ref _mappings);
+    }
+
+    internal void RemoveMapping() => Interlocked.Decrement(ref _mappings);
+
+    /// <summary>Frees the memory.</summary>
+    /// <exception cref="InvalidOperationException">The buffer is still mapped for DMA.</exception>
+    public void Dispose()
+    {
+        if (Mappings > 0)
+        {
+            throw new InvalidOperationException($"DmaBuffer 0x{_address:x} ({Length} bytes) is still mapped {Mappings} time(s) for DMA; unmap it before freeing it.");
+        }
+        var address = Interlocked.Exchange(ref _address, 0);
+        if (address != 0 && Posix.Munmap(address, (nuint)Length) != 0) IommuException.Throw("munmap", IommuException.LastErrno);
+    }
+}

@@ -1,0 +1,197 @@
+using System.Runtime.InteropServices;
+using Linux.Iommu.Native;
+
+namespace Linux.Iommu;
+
+/// <summary>A range of I/O virtual addresses, inclusive at both ends as the kernel states them.</summary>
+public readonly record struct IovaRange(ulong Start, ulong Last)
+{
+    /// <summary>Number of bytes; 0 stands for the whole 2^64 space, which does not fit.</summary>
+    public ulong Length => Last - Start + 1;
+
+    /// <summary>True when [iova, iova + length) lies inside this range.</summary>
+    public bool Contains(ulong iova, ulong length) => length > 0 && iova >= Start && iova - Start <= Last - Start && length - 1 <= Last - iova;
+
+    /// <inheritdoc/>
+    public override string ToString() => $"[0x{Start:x}, 0x{Last:x}]";
+}
+
+/// <summary>An iommufd I/O address space (IOMMU_IOAS_*). Devices and HW page tables attach to it; user memory is
+/// mapped into it. Dispose destroys it (after every device and HWPT using it is gone).</summary>
+public sealed class Ioas : IDmaMapper, IDisposable
+{
+    private readonly IommuFd _iommu;
+    private int _disposed;
+
+    internal Ioas(IommuFd iommu, uint id)
+    {
+        _iommu = iommu;
+        Id = id;
+    }
+
+    /// <summary>The kernel object id (pt_id for attach, ioas_id for the ioctls).</summary>
+    public uint Id { get; }
+
+    /// <summary>The iommufd this IOAS lives in.</summary>
+    public IommuFd Iommu => _iommu;
+
+    /// <inheritdoc/>
+    public string MapOperation => nameof(Ioctls.IOMMU_IOAS_MAP);
+
+    /// <inheritdoc/>
+    public string UnmapOperation => nameof(Ioctls.IOMMU_IOAS_UNMAP);
+
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+
+    private static uint Flags(DmaAccess access) =>
+        ((access & DmaAccess.Read) != 0 ? (uint)iommufd_ioas_map_flags.IOMMU_IOAS_MAP_READABLE : 0) |
+        ((access & DmaAccess.Write) != 0 ? (uint)iommufd_ioas_map_flags.IOMMU_IOAS_MAP_WRITEABLE : 0);
+
+    /// <summary>Maps user memory at a fixed IOVA; 0 or the errno (EEXIST: overlaps a mapping; EINVAL: misaligned
+    /// for an attached device; EFAULT: bad user memory with a device attached). No allocation.</summary>
+    public int TryMap(ulong iova, nint userAddress, ulong length, DmaAccess access)
+    {
+        ThrowIfDisposed();
+        var map = iommu_ioas_map.Create();
+        map.flags = Flags(access) | (uint)iommufd_ioas_map_flags.IOMMU_IOAS_MAP_FIXED_IOVA;
+        map.ioas_id = Id;
+        map.user_va = (ulong)userAddress;
+        map.length = length;
+        map.iova = iova;
+        using var fd = _iommu.Lease();
+        var result = Ioctls.TryIOMMU_IOAS_MAP(fd.Fd, ref map);
+        return result < 0 ? -result : 0;
+    }
+
+    /// <summary>Maps user memory where the kernel chooses (inside the allowed IOVAs) and returns that IOVA.</summary>
+    public ulong MapAnywhere(nint userAddress, ulong length, DmaAccess access)
+    {
+        ThrowIfDisposed();
+        var map = iommu_ioas_map.Create();
+        map.flags = Flags(access);
+        map.ioas_id = Id;
+        map.user_va = (ulong)userAddress;
+        map.length = length;
+        using (var fd = _iommu.Lease()) IommuException.Check(Ioctls.TryIOMMU_IOAS_MAP(fd.Fd, ref map), nameof(Ioctls.IOMMU_IOAS_MAP));
+        return map.iova;
+    }
+
+    /// <summary>Maps <paramref name="length"/> bytes of a file (e.g. a memfd) from <paramref name="offset"/> at a fixed IOVA
+    /// (IOMMU_IOAS_MAP_FILE): the kernel pins the file's pages, no user mapping needed.</summary>
+    public void MapFile(ulong iova, SafeHandle file, ulong offset, ulong length, DmaAccess access)
+    {
+        ThrowIfDisposed();
+        using var source = new FdLease(file, "file");
+        var map = iommu_ioas_map_file.Create();
+        map.flags = Flags(access) | (uint)iommufd_ioas_map_flags.IOMMU_IOAS_MAP_FIXED_IOVA;
+        map.ioas_id = Id;
+        map.fd = source.Fd;
+        map.start = offset;
+        map.length = length;
+        map.iova = iova;
+        using var fd = _iommu.Lease();
+        IommuException.Check(Ioctls.TryIOMMU_IOAS_MAP_FILE(fd.Fd, ref map), nameof(Ioctls.IOMMU_IOAS_MAP_FILE));
+    }
+
+    /// <summary>Unmaps every area inside [iova, iova + length) (holes are fine); ENOENT when an area would be cut or
+    /// nothing is there. No allocation.</summary>
+    public int TryUnmap(ulong iova, ulong length, out ulong unmapped)
+    {
+        ThrowIfDisposed();
+        var unmap = iommu_ioas_unmap.Create();
+        unmap.ioas_id = Id;
+        unmap.iova = iova;
+        unmap.length = length;
+        using var fd = _iommu.Lease();
+        var result = Ioctls.TryIOMMU_IOAS_UNMAP(fd.Fd, ref unmap);
+        unmapped = result < 0 ? 0 : unmap.length;
+        return result < 0 ? -result : 0;
+    }
+
+    /// <summary>Unmaps everything. The whole space is 2^64 bytes, which no length can say: the kernel takes
+    /// iova 0 with length U64_MAX to mean "all". Returns the bytes unmapped (0 when empty).</summary>
+    public ulong UnmapAll()
+    {
+        var errno = TryUnmap(0, ulong.MaxValue, out var unmapped);
+        if (errno == Errno.ENOENT) return 0; // nothing was mapped
+        if (errno != 0) IommuException.Throw(UnmapOperation, errno, "unmap all");
+        return unmapped;
+    }
+
+    /// <summary>Copies the mappings of [srcIova, srcIova + length) of <paramref name="source"/> to <paramref name="dstIova"/>
+    /// here, sharing the pinned pages (IOMMU_IOAS_COPY).</summary>
+    public void CopyFrom(Ioas source, ulong srcIova, ulong dstIova, ulong length, DmaAccess access)
+    {
+        ThrowIfDisposed();
+        var copy = iommu_ioas_copy.Create();
+        copy.flags = Flags(access) | (uint)iommufd_ioas_map_flags.IOMMU_IOAS_MAP_FIXED_IOVA;
+        copy.dst_ioas_id = Id;
+        copy.src_ioas_id = source.Id;
+        copy.length = length;
+        copy.dst_iova = dstIova;
+        copy.src_iova = srcIova;
+        using var fd = _iommu.Lease();
+        IommuException.Check(Ioctls.TryIOMMU_IOAS_COPY(fd.Fd, ref copy), nameof(Ioctls.IOMMU_IOAS_COPY));
+    }
+
+    /// <summary>The IOVA ranges usable for mapping now (the attached devices' reserved regions removed) and the
+    /// required IOVA alignment. Two calls: the first learns the count from EMSGSIZE.</summary>
+    public unsafe (IovaRange[] Ranges, ulong Alignment) GetIovaRanges()
+    {
+        ThrowIfDisposed();
+        var query = iommu_ioas_iova_ranges.Create();
+        query.ioas_id = Id;
+        using var fd = _iommu.Lease();
+        while (true)
+        {
+            var ranges = new iommu_iova_range[query.num_iovas];
+            fixed (iommu_iova_range* buffer = ranges)
+            {
+                query.allowed_iovas = (ulong)buffer;
+                var result = Ioctls.TryIOMMU_IOAS_IOVA_RANGES(fd.Fd, ref query);
+                if (result == -Errno.EMSGSIZE && query.num_iovas > ranges.Length) continue; // learnt the count; ask again
+                IommuException.Check(result, nameof(Ioctls.IOMMU_IOAS_IOVA_RANGES));
+                return (ranges.Take((int)query.num_iovas).Select(r => new IovaRange(r.start, r.last)).ToArray(), query.out_iova_alignment);
+            }
+        }
+    }
+
+    /// <summary>Restricts the IOVAs the kernel may choose for <see cref="MapAnywhere"/> (fixed maps are not constrained).
+    /// EADDRINUSE when a range intersects a reserved region of an attached device.</summary>
+    public unsafe void AllowIovas(ReadOnlySpan<IovaRange> ranges)
+    {
+        ThrowIfDisposed();
+        Span<iommu_iova_range> native = ranges.Length <= 16 ? stackalloc iommu_iova_range[ranges.Length] : new iommu_iova_range[ranges.Length];
+        for (var i = 0; i < ranges.Length; i++) native[i] = new iommu_iova_range { start = ranges[i].Start, last = ranges[i].Last };
+        var allow = iommu_ioas_allow_iovas.Create();
+        allow.ioas_id = Id;
+        allow.num_iovas = (uint)ranges.Length;
+        fixed (iommu_iova_range* buffer = native)
+        {
+            allow.allowed_iovas = (ulong)buffer;
+            using var fd = _iommu.Lease();
+            IommuException.Check(Ioctls.TryIOMMU_IOAS_ALLOW_IOVAS(fd.Fd, ref allow), nameof(Ioctls.IOMMU_IOAS_ALLOW_IOVAS));
+        }
+    }
+
+    /// <summary>IOMMU_OPTION_HUGE_PAGES of this IOAS: whether the kernel may use huge IOPTEs (default on).</summary>
+    public bool HugePages
+    {
+        get => IommuOptions.Get(_iommu, iommufd_option.IOMMU_OPTION_HUGE_PAGES, Id) != 0;
+        set => IommuOptions.Set(_iommu, iommufd_option.IOMMU_OPTION_HUGE_PAGES, Id, value ? 1UL : 0UL);
+    }
+
+    /// <summary>Destroys the IOAS. Throws when something still uses it (EBUSY: dispose the devices and HWPTs first),
+    /// so a wrong destruction order is reported rather than leaked. Thread-safe; a second call does nothing.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0 || _iommu.IsClosed) return;
+        var errno = _iommu.TryDestroy(Id);
+        if (errno == Errno.EBUSY)
+        {
+            Volatile.Write(ref _disposed, 0);
+            IommuException.Throw(nameof(Ioctls.IOMMU_DESTROY), errno, $"IOAS {Id} is still in use: dispose its devices and HW page tables first");
+        }
+        if (errno != 0) IommuException.Throw(nameof(Ioctls.IOMMU_DESTROY), errno, $"IOAS {Id}");
+    }
+}
