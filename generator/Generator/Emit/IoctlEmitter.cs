@@ -29,28 +29,42 @@ internal static class IoctlEmitter
         var writer = SourceWriter.File(item.Options.Namespace);
         writer.Line($"{visibility} static partial class Requests");
         writer.Line("{");
-        writer.Line($"    /// <summary>The request number of <see cref=\"Ioctls.{name}\"/>: {request} ({ioctl.Direction}, size {ioctl.Size}).</summary>");
+        writer.Line($"    /// <summary>The request number of <c>Ioctls.{name}</c>: {request} ({ioctl.Direction}, size {ioctl.Size}).</summary>");
         writer.Line($"    public const uint {name} = {ioctl.Request};");
         writer.Line("}");
         writer.Line();
         using (writer.Block($"{visibility} static unsafe partial class Ioctls"))
         {
-            var argumentText = ioctl.ArgumentRecord is not null ? $"struct {ioctl.ArgumentRecord}" : ioctl.ArgumentScalar ?? "an integer value (or nothing)";
-            DocComments.Write(writer, ioctl.Doc, ioctl.Location,
-                $"Request {request}, argument {DocComments.Escape(argumentText)}. Returns the ioctl's non-negative result.");
-            writer.Line("/// <exception cref=\"global::Linux.Iommu.Interop.IoctlException\">The kernel failed the call; the exception names the ioctl and errno.</exception>");
-            using (writer.Block($"public static int {name}(int fd{parameter})"))
+            WriteStubs(writer, ioctl, parameter, call);
+            if (ioctl.ArgumentScalar is not null && ioctl.ArgumentScalar != "char")
             {
-                WriteCall(writer, ioctl, call, $"if (result < 0) {Exception}.ThrowLastError(\"{ioctl.Name}\");", "return result;");
-            }
-            writer.Line();
-            writer.Line($"/// <summary>{ioctl.Name} without exceptions: the ioctl's non-negative result, or -errno. For hot paths.</summary>");
-            using (writer.Block($"public static int Try{ioctl.Name}(int fd{parameter})"))
-            {
-                WriteCall(writer, ioctl, call, "return result < 0 ? -global::System.Runtime.InteropServices.Marshal.GetLastPInvokeError() : result;");
+                // vfio.h documents some _IO ioctls with a scalar type the kernel takes by value (VFIO_CHECK_EXTENSION,
+                // VFIO_SET_IOMMU) and others by pointer (VFIO_GROUP_SET_CONTAINER): the header cannot tell, so both forms exist.
+                writer.Line();
+                WriteStubs(writer, ioctl with { ArgumentScalar = null }, ", nuint argument", "(void*)argument");
             }
         }
         return new EmitResult(hint, writer.ToString(), EquatableArray<DiagnosticInfo>.Empty);
+    }
+
+    private static void WriteStubs(SourceWriter writer, IoctlInfo ioctl, string parameter, string call)
+    {
+        var name = Names.Identifier(ioctl.Name);
+        var request = $"0x{ioctl.Request.ToString("x", CultureInfo.InvariantCulture)}";
+        var argumentText = ioctl.ArgumentRecord is not null ? $"struct {ioctl.ArgumentRecord}" : ioctl.ArgumentScalar ?? "an integer value (or nothing)";
+        DocComments.Write(writer, ioctl.Doc, ioctl.Location,
+            $"Request {request}, argument {DocComments.Escape(argumentText)}. Returns the ioctl's non-negative result.");
+        writer.Line("/// <exception cref=\"global::Linux.Iommu.Interop.IoctlException\">The kernel failed the call; the exception names the ioctl and errno.</exception>");
+        using (writer.Block($"public static int {name}(int fd{parameter})"))
+        {
+            WriteCall(writer, ioctl, call, $"if (result < 0) {Exception}.ThrowLastError(\"{ioctl.Name}\");", "return result;");
+        }
+        writer.Line();
+        writer.Line($"/// <summary>{ioctl.Name} without exceptions: the ioctl's non-negative result, or -errno. For hot paths.</summary>");
+        using (writer.Block($"public static int Try{ioctl.Name}(int fd{parameter})"))
+        {
+            WriteCall(writer, ioctl, call, "return result < 0 ? -global::System.Runtime.InteropServices.Marshal.GetLastPInvokeError() : result;");
+        }
     }
 
     private static void WriteCall(SourceWriter writer, IoctlInfo ioctl, string call, params string[] after)
@@ -73,7 +87,7 @@ internal static class IoctlEmitter
     private static (string? Parameter, string Call) Argument(IoctlInfo ioctl)
     {
         if (ioctl.ArgumentRecord is { } record) return ($", ref {Names.Type(record)} argument", "pointer");
-        if (ioctl.ArgumentScalar is null) return (", nuint argument = 0", "(void*)argument"); // _IO ioctls that take a value (VFIO_CHECK_EXTENSION) or nothing
+        if (ioctl.ArgumentScalar is null) return (", nuint argument = 0", "(void*)argument"); // _IO ioctls that take nothing (or a value)
         if (ioctl.ArgumentScalar == "char") return (", byte* nulTerminated", "nulTerminated"); // a C string, e.g. VFIO_GROUP_GET_DEVICE_FD's device name
         var scalar = CSharpTypes.OfCType(ioctl.ArgumentScalar);
         return scalar is null ? (null, "") : ($", ref {scalar} argument", "pointer");

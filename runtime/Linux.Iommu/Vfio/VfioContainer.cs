@@ -1,0 +1,90 @@
+using Linux.Iommu.Native;
+using Microsoft.Win32.SafeHandles;
+
+namespace Linux.Iommu;
+
+/// <summary>The legacy VFIO type1 container (<c>/dev/vfio/vfio</c>): groups join it, then it maps DMA for all of
+/// them. Implements the same <see cref="IDmaMapper"/> as an iommufd <see cref="Ioas"/>.</summary>
+public sealed class VfioContainer : IDmaMapper, IDisposable
+{
+    private readonly SafeFileHandle _handle;
+
+    private VfioContainer(SafeFileHandle handle) => _handle = handle;
+
+    /// <summary>Opens a container and checks the API version.</summary>
+    public static VfioContainer Open(string path = "/dev/vfio/vfio")
+    {
+        var container = new VfioContainer(Descriptors.Open(path));
+        int version;
+        using (var fd = container.Lease()) version = Ioctls.TryVFIO_GET_API_VERSION(fd.Fd);
+        if (version != Constants.VFIO_API_VERSION)
+        {
+            container.Dispose();
+            throw new IommuException(nameof(Ioctls.VFIO_GET_API_VERSION), version < 0 ? -version : Errno.EINVAL, $"API version {version}, expected {Constants.VFIO_API_VERSION}");
+        }
+        return container;
+    }
+
+    /// <summary>The descriptor.</summary>
+    public SafeFileHandle Handle => _handle;
+
+    internal FdLease Lease() => new(_handle, nameof(VfioContainer));
+
+    /// <inheritdoc/>
+    public string MapOperation => nameof(Ioctls.VFIO_IOMMU_MAP_DMA);
+
+    /// <inheritdoc/>
+    public string UnmapOperation => nameof(Ioctls.VFIO_IOMMU_UNMAP_DMA);
+
+    /// <summary>VFIO_CHECK_EXTENSION: whether an IOMMU type (VFIO_TYPE1v2_IOMMU...) or extension is offered.</summary>
+    public bool CheckExtension(int extension)
+    {
+        using var fd = Lease();
+        return IommuException.Check(Ioctls.TryVFIO_CHECK_EXTENSION(fd.Fd, (nuint)extension), nameof(Ioctls.VFIO_CHECK_EXTENSION)) > 0;
+    }
+
+    /// <summary>VFIO_SET_IOMMU: chooses the IOMMU model once a group has joined (VFIO_TYPE1v2_IOMMU by default).</summary>
+    public void SetIommu(int type = Constants.VFIO_TYPE1v2_IOMMU)
+    {
+        using var fd = Lease();
+        IommuException.Check(Ioctls.TryVFIO_SET_IOMMU(fd.Fd, (nuint)type), nameof(Ioctls.VFIO_SET_IOMMU));
+    }
+
+    /// <inheritdoc/>
+    public int TryMap(ulong iova, nint userAddress, ulong length, DmaAccess access)
+    {
+        var map = vfio_iommu_type1_dma_map.Create();
+        map.flags = ((access & DmaAccess.Read) != 0 ? (uint)Constants.VFIO_DMA_MAP_FLAG_READ : 0) |
+                    ((access & DmaAccess.Write) != 0 ? (uint)Constants.VFIO_DMA_MAP_FLAG_WRITE : 0);
+        map.vaddr = (ulong)userAddress;
+        map.iova = iova;
+        map.size = length;
+        using var fd = Lease();
+        var result = Ioctls.TryVFIO_IOMMU_MAP_DMA(fd.Fd, ref map);
+        return result < 0 ? -result : 0;
+    }
+
+    /// <inheritdoc/>
+    public int TryUnmap(ulong iova, ulong length, out ulong unmapped)
+    {
+        var unmap = vfio_iommu_type1_dma_unmap.Create();
+        unmap.iova = iova;
+        unmap.size = length;
+        using var fd = Lease();
+        var result = Ioctls.TryVFIO_IOMMU_UNMAP_DMA(fd.Fd, ref unmap);
+        unmapped = result < 0 ? 0 : unmap.size;
+        return result < 0 ? -result : 0;
+    }
+
+    /// <summary>Unmaps everything (VFIO_DMA_UNMAP_FLAG_ALL); returns the bytes unmapped.</summary>
+    public ulong UnmapAll()
+    {
+        var unmap = vfio_iommu_type1_dma_unmap.Create();
+        unmap.flags = Constants.VFIO_DMA_UNMAP_FLAG_ALL;
+        using (var fd = Lease()) IommuException.Check(Ioctls.TryVFIO_IOMMU_UNMAP_DMA(fd.Fd, ref unmap), nameof(Ioctls.VFIO_IOMMU_UNMAP_DMA));
+        return unmap.size;
+    }
+
+    /// <summary>Closes the container.</summary>
+    public void Dispose() => _handle.Dispose();
+}

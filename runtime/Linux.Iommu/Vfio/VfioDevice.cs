@@ -1,0 +1,131 @@
+using Linux.Iommu.Native;
+using Microsoft.Win32.SafeHandles;
+
+namespace Linux.Iommu;
+
+/// <summary>Basic facts of a VFIO device (VFIO_DEVICE_GET_INFO).</summary>
+public readonly record struct VfioDeviceInfo(uint Flags, uint Regions, uint Irqs)
+{
+    /// <summary>A PCI device (VFIO_DEVICE_FLAGS_PCI).</summary>
+    public bool IsPci => (Flags & Constants.VFIO_DEVICE_FLAGS_PCI) != 0;
+
+    /// <summary>VFIO_DEVICE_RESET is supported.</summary>
+    public bool CanReset => (Flags & Constants.VFIO_DEVICE_FLAGS_RESET) != 0;
+}
+
+/// <summary>One region of a device (a PCI BAR, config space...): where it sits in the device fd and what it allows.</summary>
+public readonly record struct VfioRegionInfo(uint Index, uint Flags, ulong Size, ulong Offset)
+{
+    /// <summary>The region can be mmap()ed (VFIO_REGION_INFO_FLAG_MMAP).</summary>
+    public bool CanMmap => (Flags & Constants.VFIO_REGION_INFO_FLAG_MMAP) != 0;
+}
+
+/// <summary>A VFIO device. With the cdev interface (<c>/dev/vfio/devices/vfioN</c>) it is bound to an iommufd and
+/// attached to an IOAS or HW page table; from a legacy group it works through the group's container.</summary>
+public sealed class VfioDevice : IDisposable
+{
+    private readonly SafeFileHandle _handle;
+
+    private VfioDevice(SafeFileHandle handle) => _handle = handle;
+
+    /// <summary>Opens a device cdev, e.g. <c>/dev/vfio/devices/vfio0</c>.</summary>
+    public static VfioDevice Open(string path) => new(Descriptors.Open(path));
+
+    /// <summary>Uses a device descriptor the process was given or got from VFIO_GROUP_GET_DEVICE_FD.</summary>
+    public static VfioDevice FromDescriptor(int fd, bool ownsDescriptor) => new(Descriptors.Adopt(fd, ownsDescriptor));
+
+    /// <summary>The descriptor.</summary>
+    public SafeFileHandle Handle => _handle;
+
+    /// <summary>The iommufd device id once bound (IOMMU_GET_HW_INFO, HWPT_ALLOC take it); null before.</summary>
+    public uint? DeviceId { get; private set; }
+
+    internal FdLease Lease() => new(_handle, nameof(VfioDevice));
+
+    /// <summary>VFIO_DEVICE_BIND_IOMMUFD: makes the device part of <paramref name="iommu"/>; returns its device id.</summary>
+    public uint BindIommufd(IommuFd iommu)
+    {
+        using var iommuFd = iommu.Lease();
+        var bind = vfio_device_bind_iommufd.Create();
+        bind.iommufd = iommuFd.Fd;
+        using (var fd = Lease()) IommuException.Check(Ioctls.TryVFIO_DEVICE_BIND_IOMMUFD(fd.Fd, ref bind), nameof(Ioctls.VFIO_DEVICE_BIND_IOMMUFD));
+        DeviceId = bind.out_devid;
+        return bind.out_devid;
+    }
+
+    /// <summary>VFIO_DEVICE_ATTACH_IOMMUFD_PT to an IOAS or HWPT id; returns the HWPT the device now uses
+    /// (attaching to an IOAS makes the kernel pick or create one).</summary>
+    public uint Attach(uint pageTableId)
+    {
+        var attach = vfio_device_attach_iommufd_pt.Create();
+        attach.pt_id = pageTableId;
+        using (var fd = Lease()) IommuException.Check(Ioctls.TryVFIO_DEVICE_ATTACH_IOMMUFD_PT(fd.Fd, ref attach), nameof(Ioctls.VFIO_DEVICE_ATTACH_IOMMUFD_PT));
+        return attach.pt_id;
+    }
+
+    /// <summary>VFIO_DEVICE_DETACH_IOMMUFD_PT: the device blocks DMA until attached again.</summary>
+    public void Detach()
+    {
+        var detach = vfio_device_detach_iommufd_pt.Create();
+        using var fd = Lease();
+        IommuException.Check(Ioctls.TryVFIO_DEVICE_DETACH_IOMMUFD_PT(fd.Fd, ref detach), nameof(Ioctls.VFIO_DEVICE_DETACH_IOMMUFD_PT));
+    }
+
+    /// <summary>VFIO_DEVICE_GET_INFO.</summary>
+    public VfioDeviceInfo GetInfo()
+    {
+        var info = vfio_device_info.Create();
+        using (var fd = Lease()) IommuException.Check(Ioctls.TryVFIO_DEVICE_GET_INFO(fd.Fd, ref info), nameof(Ioctls.VFIO_DEVICE_GET_INFO));
+        return new VfioDeviceInfo(info.flags, info.num_regions, info.num_irqs);
+    }
+
+    /// <summary>VFIO_DEVICE_GET_REGION_INFO of region <paramref name="index"/> (VFIO_PCI_BAR0_REGION_INDEX = 0...).</summary>
+    public VfioRegionInfo GetRegionInfo(uint index)
+    {
+        var region = vfio_region_info.Create();
+        region.index = index;
+        using (var fd = Lease()) IommuException.Check(Ioctls.TryVFIO_DEVICE_GET_REGION_INFO(fd.Fd, ref region), nameof(Ioctls.VFIO_DEVICE_GET_REGION_INFO));
+        return new VfioRegionInfo(index, region.flags, region.size, region.offset);
+    }
+
+    /// <summary>Maps a region into this process for register access (BARs with VFIO_REGION_INFO_FLAG_MMAP).</summary>
+    public DeviceRegion MapRegion(uint index)
+    {
+        var region = GetRegionInfo(index);
+        if (!region.CanMmap) throw new InvalidOperationException($"region {index} of this device cannot be mmap()ed (flags 0x{region.Flags:x}); use ReadRegion/WriteRegion");
+        using var fd = Lease();
+        return DeviceRegion.Map(fd.Fd, region);
+    }
+
+    /// <summary>Reads bytes of a region through the device fd (pread), for regions that cannot be mapped.</summary>
+    public unsafe void ReadRegion(VfioRegionInfo region, ulong offset, Span<byte> destination)
+    {
+        using var fd = Lease();
+        fixed (byte* buffer = destination)
+        {
+            var done = Posix.Pread(fd.Fd, buffer, (nuint)destination.Length, (long)(region.Offset + offset));
+            if (done != destination.Length) IommuException.Throw("pread", done < 0 ? IommuException.LastErrno : Errno.EIO, $"region {region.Index} + 0x{offset:x}");
+        }
+    }
+
+    /// <summary>Writes bytes of a region through the device fd (pwrite).</summary>
+    public unsafe void WriteRegion(VfioRegionInfo region, ulong offset, ReadOnlySpan<byte> source)
+    {
+        using var fd = Lease();
+        fixed (byte* buffer = source)
+        {
+            var done = Posix.Pwrite(fd.Fd, buffer, (nuint)source.Length, (long)(region.Offset + offset));
+            if (done != source.Length) IommuException.Throw("pwrite", done < 0 ? IommuException.LastErrno : Errno.EIO, $"region {region.Index} + 0x{offset:x}");
+        }
+    }
+
+    /// <summary>VFIO_DEVICE_RESET.</summary>
+    public void Reset()
+    {
+        using var fd = Lease();
+        IommuException.Check(Ioctls.TryVFIO_DEVICE_RESET(fd.Fd), nameof(Ioctls.VFIO_DEVICE_RESET));
+    }
+
+    /// <summary>Closes the device: the kernel detaches and unbinds it.</summary>
+    public void Dispose() => _handle.Dispose();
+}
