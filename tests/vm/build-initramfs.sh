@@ -9,14 +9,8 @@
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
-arch=x86_64
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --arch) arch=$2; shift 2 ;;
-    *) vm_die "build-initramfs: unknown argument $1" ;;
-  esac
-done
-vm_arch_profile "$arch"
+vm_builder_args "$@"
+arch=$vm_arch
 vm_ensure_debs "$vm_busybox_deb" cpio gzip
 [ -x "$vm_busybox" ] || vm_die "$vm_busybox missing: install the Debian package $vm_busybox_deb"
 

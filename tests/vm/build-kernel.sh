@@ -10,14 +10,8 @@
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
-arch=x86_64
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --arch) arch=$2; shift 2 ;;
-    *) vm_die "build-kernel: unknown argument $1" ;;
-  esac
-done
-vm_arch_profile "$arch"
+vm_builder_args "$@"
+arch=$vm_arch
 
 src_pkg=linux-source-7.3
 lock="$vm_repo/headers/packages.lock"

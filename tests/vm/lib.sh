@@ -24,6 +24,18 @@ vm_ensure_debs() {
 
 vm_sha256() { sha256sum "$1" | cut -d' ' -f1; }
 
+# The builders' only option, --arch (default x86_64): sets vm_arch and its profile.
+vm_builder_args() {
+  vm_arch=x86_64
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --arch) vm_arch=$2; shift 2 ;;
+      *) vm_die "$(basename "$0"): unknown argument $1" ;;
+    esac
+  done
+  vm_arch_profile "$vm_arch"
+}
+
 # Per-architecture facts. Only x86_64 exists today; an aarch64 profile
 # (SMMUv3 guest, cross compiler, own user space) slots in here.
 vm_arch_profile() {
