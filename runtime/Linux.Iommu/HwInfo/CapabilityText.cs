@@ -7,7 +7,7 @@ internal static class CapabilityText
 {
     public static string YesNo(bool value) => value ? "yes" : "no";
 
-    /// <summary>"a, b and c"-free list: items joined with ", ", or <paramref name="none"/> when empty.</summary>
+    /// <summary>The items joined with ", ", or <paramref name="none"/> when there are none.</summary>
     public static string List(IEnumerable<string> items, string none = "none")
     {
         var joined = string.Join(", ", items);

@@ -1,0 +1,117 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Text;
+using Linux.Iommu.Native;
+using static Linux.Iommu.CapabilityText;
+
+namespace Linux.Iommu;
+
+/// <summary>The result of IOMMU_GET_HW_INFO for one bound device: the IOMMU's type, its raw type-specific
+/// data, the generic capabilities, and the data decoded for the types this library knows.</summary>
+/// <remarks>Exactly one of <see cref="Vtd"/>, <see cref="SmmuV3"/>, <see cref="Amd"/> is set when
+/// <see cref="Type"/> is that IOMMU's; for any other type (none, NVIDIA Tegra241 CMDQV, the selftest
+/// mock's 0xfeedbeef, a future one) only the raw <see cref="Data"/> is there.</remarks>
+public sealed record HwInfo
+{
+    private HwInfo(iommu_hw_info_type type, byte[] data, iommufd_hw_capabilities capabilities, byte maxPasidLog2)
+    {
+        Type = type;
+        Data = data;
+        Capabilities = capabilities;
+        MaxPasidLog2 = maxPasidLog2;
+    }
+
+    /// <summary><c>out_data_type</c>: which IOMMU's data <see cref="Data"/> holds.</summary>
+    public iommu_hw_info_type Type { get; }
+
+    /// <summary>The type-specific data as the kernel filled it (<c>data_len</c> bytes).</summary>
+    public ReadOnlyMemory<byte> Data { get; }
+
+    /// <summary><c>out_capabilities</c>: generic capabilities (dirty tracking, PASID exec/priv, ATS unsupported).</summary>
+    public iommufd_hw_capabilities Capabilities { get; }
+
+    /// <summary><c>out_max_pasid_log2</c>: the device's PASID width; 0 means no PASID.</summary>
+    public byte MaxPasidLog2 { get; }
+
+    /// <summary>The decoded VT-d registers, when <see cref="Type"/> is <c>IOMMU_HW_INFO_TYPE_INTEL_VTD</c>.</summary>
+    public VtdCapabilities? Vtd { get; private init; }
+
+    /// <summary>The decoded SMMUv3 registers, when <see cref="Type"/> is <c>IOMMU_HW_INFO_TYPE_ARM_SMMUV3</c>.</summary>
+    public SmmuV3Capabilities? SmmuV3 { get; private init; }
+
+    /// <summary>The decoded AMD registers, when <see cref="Type"/> is <c>IOMMU_HW_INFO_TYPE_AMD</c>.</summary>
+    public AmdCapabilities? Amd { get; private init; }
+
+    /// <summary>Decodes what IOMMU_GET_HW_INFO returned: <paramref name="data"/> is the buffer's first
+    /// <c>data_len</c> bytes. Data longer than the structure this library knows is fine (a newer kernel
+    /// appends fields); an unknown type keeps the raw data only.</summary>
+    /// <exception cref="ArgumentException"><paramref name="data"/> is shorter than the structure of <paramref name="type"/>.</exception>
+    public static HwInfo Decode(iommu_hw_info_type type, ReadOnlySpan<byte> data, iommufd_hw_capabilities capabilities, byte maxPasidLog2)
+    {
+        var info = new HwInfo(type, data.ToArray(), capabilities, maxPasidLog2);
+        return type switch
+        {
+            iommu_hw_info_type.IOMMU_HW_INFO_TYPE_INTEL_VTD =>
+                info with { Vtd = VtdCapabilities.From(Read<iommu_hw_info_vtd>(type, data)) },
+            iommu_hw_info_type.IOMMU_HW_INFO_TYPE_ARM_SMMUV3 =>
+                info with { SmmuV3 = SmmuV3Capabilities.From(Read<iommu_hw_info_arm_smmuv3>(type, data)) },
+            iommu_hw_info_type.IOMMU_HW_INFO_TYPE_AMD =>
+                info with { Amd = AmdCapabilities.From(Read<iommu_hw_info_amd>(type, data)) },
+            _ => info,
+        };
+    }
+
+    // The registers are little-endian, as are the only architectures with these IOMMUs (x86_64, arm64).
+    private static T Read<T>(iommu_hw_info_type type, ReadOnlySpan<byte> data) where T : unmanaged
+    {
+        var size = Unsafe.SizeOf<T>();
+        if (data.Length < size)
+            throw new ArgumentException(
+                $"IOMMU_GET_HW_INFO data of type {type} is {data.Length} bytes, shorter than the {size} bytes of struct {typeof(T).Name}",
+                nameof(data));
+        return MemoryMarshal.Read<T>(data);
+    }
+
+    /// <summary>A readable multi-line account: the type, the generic capabilities and every decoded field
+    /// that decides a vIOMMU plan (what the planner prints when it refuses).</summary>
+    public string Describe()
+    {
+        var text = new StringBuilder()
+            .Line("", $"IOMMU hardware info: {TypeName(Type)}, {Data.Length} data bytes")
+            .Line("", $"  generic capabilities: {(Capabilities == 0 ? "none" : Capabilities)}; max PASID width: {(MaxPasidLog2 == 0 ? "no PASID" : $"{MaxPasidLog2} bits")}");
+        if (Vtd is not null) Vtd.Describe(text, "  ");
+        else if (SmmuV3 is not null) SmmuV3.Describe(text, "  ");
+        else if (Amd is not null) Amd.Describe(text, "  ");
+        else text.Line("", $"  raw data: {(Data.IsEmpty ? "none" : Convert.ToHexString(Data.Span).ToLowerInvariant())}");
+        return text.ToString();
+    }
+
+    private static string TypeName(iommu_hw_info_type type) => type switch
+    {
+        iommu_hw_info_type.IOMMU_HW_INFO_TYPE_NONE => "none (IOMMU_HW_INFO_TYPE_NONE: the driver reports no data)",
+        iommu_hw_info_type.IOMMU_HW_INFO_TYPE_INTEL_VTD => "Intel VT-d (IOMMU_HW_INFO_TYPE_INTEL_VTD)",
+        iommu_hw_info_type.IOMMU_HW_INFO_TYPE_ARM_SMMUV3 => "ARM SMMUv3 (IOMMU_HW_INFO_TYPE_ARM_SMMUV3)",
+        iommu_hw_info_type.IOMMU_HW_INFO_TYPE_TEGRA241_CMDQV => "NVIDIA Tegra241 CMDQV (IOMMU_HW_INFO_TYPE_TEGRA241_CMDQV, not decoded)",
+        iommu_hw_info_type.IOMMU_HW_INFO_TYPE_AMD => "AMD IOMMU (IOMMU_HW_INFO_TYPE_AMD)",
+        _ => $"unknown type 0x{(uint)type:x} (not decoded)",
+    };
+
+    /// <summary>The same text as <see cref="Describe"/>.</summary>
+    public override string ToString() => Describe();
+
+    /// <summary>Equal when type, generic capabilities, PASID width and the data bytes are equal.</summary>
+    public bool Equals(HwInfo? other) =>
+        other is not null && Type == other.Type && Capabilities == other.Capabilities &&
+        MaxPasidLog2 == other.MaxPasidLog2 && Data.Span.SequenceEqual(other.Data.Span);
+
+    /// <inheritdoc/>
+    public override int GetHashCode()
+    {
+        var hash = new HashCode();
+        hash.Add(Type);
+        hash.Add(Capabilities);
+        hash.Add(MaxPasidLog2);
+        hash.AddBytes(Data.Span);
+        return hash.ToHashCode();
+    }
+}
