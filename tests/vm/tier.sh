@@ -3,6 +3,7 @@
 # in ONE guest boot (in-process xunit runner; `dotnet test` is ~10x slower there),
 # then the runner's own selftest. Never skips by itself: a missing QEMU or kernel
 # source fails the run. IOMMU_INTEROP_SKIP_VM=1 skips it loudly, except in CI.
+# Arguments go to the xunit runner (e.g. -class NAME, -method NAME).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -14,7 +15,11 @@ if [ "${IOMMU_INTEROP_SKIP_VM:-0}" = 1 ]; then
 fi
 
 dotnet build tests/Vm.Tests/Vm.Tests.csproj --nologo -v quiet
+# Both parts run even when the first fails, so one failure never hides the other.
+failed=()
 start=$SECONDS
-tests/vm/run-in-vm --timeout 900 -- dotnet exec tests/Vm.Tests/bin/Debug/net10.0/Vm.Tests.dll -noColor
+tests/vm/run-in-vm --timeout 900 -- dotnet exec tests/Vm.Tests/bin/Debug/net10.0/Vm.Tests.dll -noColor "$@" ||
+  failed+=("Vm.Tests (exit $?)")
 echo "VM tier: Vm.Tests ran in the guest in $((SECONDS - start)) s (boot to poweroff)"
-bash tests/vm/selftest.sh
+bash tests/vm/selftest.sh || failed+=("run-in-vm selftest (exit $?)")
+[ ${#failed[@]} -eq 0 ] || { echo "VM tier FAILED: ${failed[*]}" >&2; exit 1; }
