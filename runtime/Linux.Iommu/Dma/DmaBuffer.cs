@@ -3,12 +3,14 @@ using Linux.Iommu.Native;
 namespace Linux.Iommu;
 
 /// <summary>Page-aligned memory for DMA, from an anonymous mmap (optionally of huge pages), faulted in at
-/// allocation. It cannot be freed while a mapping made through <see cref="DmaMapperExtensions.Map(IDmaMapper, ulong, DmaBuffer, DmaAccess)"/>
-/// still exists: a device could still write to it.</summary>
+/// allocation. It is never freed while a mapping made through <see cref="DmaMapperExtensions.Map(IDmaMapper, ulong, DmaBuffer, DmaAccess)"/>
+/// still exists (a device could still write to it): disposing a mapped buffer defers the free to its last unmap, and
+/// never throws (an exception from Dispose would hide the one that unwound the using block).</summary>
 public sealed unsafe class DmaBuffer : IDisposable
 {
     private nint _address;
     private int _mappings;
+    private int _disposeRequested;
 
     private DmaBuffer(nint address, long length, long pageSize)
     {
@@ -57,21 +59,28 @@ public sealed unsafe class DmaBuffer : IDisposable
 
     internal void AddMapping()
     {
-        ObjectDisposedException.ThrowIf(_address == 0, this);
+        ObjectDisposedException.ThrowIf(_address == 0 || Volatile.Read(ref _disposeRequested) != 0, this);
         Interlocked.Increment(ref _mappings);
     }
 
-    internal void RemoveMapping() => Interlocked.Decrement(ref _mappings);
+    internal void RemoveMapping()
+    {
+        if (Interlocked.Decrement(ref _mappings) == 0 && Volatile.Read(ref _disposeRequested) != 0) Free();
+    }
 
-    /// <summary>Frees the memory.</summary>
-    /// <exception cref="InvalidOperationException">The buffer is still mapped for DMA.</exception>
+    /// <summary>True once disposed while still mapped: the memory waits for the last unmap.</summary>
+    public bool IsFreePending => Volatile.Read(ref _disposeRequested) != 0 && _address != 0;
+
+    /// <summary>Frees the memory now, or at its last unmap if it is still mapped.</summary>
     public void Dispose()
     {
-        if (Mappings > 0)
-        {
-            throw new InvalidOperationException($"DmaBuffer 0x{_address:x} ({Length} bytes) is still mapped {Mappings} time(s) for DMA; unmap it before freeing it.");
-        }
+        Volatile.Write(ref _disposeRequested, 1);
+        if (Mappings == 0) Free();
+    }
+
+    private void Free()
+    {
         var address = Interlocked.Exchange(ref _address, 0);
-        if (address != 0 && Posix.Munmap(address, (nuint)Length) != 0) IommuException.Throw("munmap", IommuException.LastErrno);
+        if (address != 0) Posix.Munmap(address, (nuint)Length); // only EINVAL for a bad range, which ours is not
     }
 }

@@ -119,6 +119,21 @@ public sealed class VfioDevice : IDisposable
         }
     }
 
+    /// <summary>Turns on PCI bus mastering (the Command register's bit 2, PCI spec §7.5.1.1.3) through the config
+    /// region: without it a PCI device's DMA never leaves it. VFIO leaves the bit as it found it.</summary>
+    public void EnablePciBusMastering()
+    {
+        const ulong CommandRegister = 4;
+        const ushort BusMaster = 1 << 2;
+        var config = GetRegionInfo((uint)Constants.VFIO_PCI_CONFIG_REGION_INDEX);
+        Span<byte> command = stackalloc byte[2];
+        ReadRegion(config, CommandRegister, command);
+        var value = (ushort)(command[0] | command[1] << 8 | BusMaster);
+        command[0] = (byte)value;
+        command[1] = (byte)(value >> 8);
+        WriteRegion(config, CommandRegister, command);
+    }
+
     /// <summary>VFIO_DEVICE_RESET.</summary>
     public void Reset()
     {
