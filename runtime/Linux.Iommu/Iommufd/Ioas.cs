@@ -18,30 +18,17 @@ public readonly record struct IovaRange(ulong Start, ulong Last)
 
 /// <summary>An iommufd I/O address space (IOMMU_IOAS_*). Devices and HW page tables attach to it; user memory is
 /// mapped into it. Dispose destroys it (after every device and HWPT using it is gone).</summary>
-public sealed class Ioas : IDmaMapper, IDisposable
+public sealed class Ioas : IommuObject, IDmaMapper
 {
     private readonly IommuFd _iommu;
-    private int _disposed;
 
-    internal Ioas(IommuFd iommu, uint id)
-    {
-        _iommu = iommu;
-        Id = id;
-    }
-
-    /// <summary>The kernel object id (pt_id for attach, ioas_id for the ioctls).</summary>
-    public uint Id { get; }
-
-    /// <summary>The iommufd this IOAS lives in.</summary>
-    public IommuFd Iommu => _iommu;
+    internal Ioas(IommuFd iommu, uint id) : base(iommu, id) => _iommu = iommu;
 
     /// <inheritdoc/>
     public string MapOperation => nameof(Ioctls.IOMMU_IOAS_MAP);
 
     /// <inheritdoc/>
     public string UnmapOperation => nameof(Ioctls.IOMMU_IOAS_UNMAP);
-
-    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
 
     private static uint Flags(DmaAccess access) =>
         ((access & DmaAccess.Read) != 0 ? (uint)iommufd_ioas_map_flags.IOMMU_IOAS_MAP_READABLE : 0) |
@@ -179,19 +166,5 @@ public sealed class Ioas : IDmaMapper, IDisposable
     {
         get => IommuOptions.Get(_iommu, iommufd_option.IOMMU_OPTION_HUGE_PAGES, Id) != 0;
         set => IommuOptions.Set(_iommu, iommufd_option.IOMMU_OPTION_HUGE_PAGES, Id, value ? 1UL : 0UL);
-    }
-
-    /// <summary>Destroys the IOAS. Throws when something still uses it (EBUSY: dispose the devices and HWPTs first),
-    /// so a wrong destruction order is reported rather than leaked. Thread-safe; a second call does nothing.</summary>
-    public void Dispose()
-    {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0 || _iommu.IsClosed) return;
-        var errno = _iommu.TryDestroy(Id);
-        if (errno == Errno.EBUSY)
-        {
-            Volatile.Write(ref _disposed, 0);
-            IommuException.Throw(nameof(Ioctls.IOMMU_DESTROY), errno, $"IOAS {Id} is still in use: dispose its devices and HW page tables first");
-        }
-        if (errno != 0) IommuException.Throw(nameof(Ioctls.IOMMU_DESTROY), errno, $"IOAS {Id}");
     }
 }

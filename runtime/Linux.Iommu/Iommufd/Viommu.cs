@@ -1,0 +1,49 @@
+using Linux.Iommu.Native;
+
+namespace Linux.Iommu;
+
+/// <summary>A virtual IOMMU instance (IOMMU_VIOMMU_ALLOC) on a nest-parent HWPT: the host object behind a guest's
+/// vIOMMU, which nested HWPTs and vDevices hang off (needed by SMMUv3 nesting).</summary>
+public sealed class Viommu : IommuObject
+{
+    private Viommu(IommuFd iommu, uint id) : base(iommu, id)
+    {
+    }
+
+    /// <summary>Allocates a vIOMMU of <paramref name="type"/> for device <paramref name="deviceId"/> over the nest-parent <paramref name="parentHwptId"/>.</summary>
+    public static unsafe Viommu Allocate(IommuFd iommu, iommu_viommu_type type, uint deviceId, uint parentHwptId, ReadOnlySpan<byte> data = default)
+    {
+        var alloc = iommu_viommu_alloc.Create();
+        alloc.type = (uint)type;
+        alloc.dev_id = deviceId;
+        alloc.hwpt_id = parentHwptId;
+        alloc.data_len = (uint)data.Length;
+        fixed (byte* payload = data)
+        {
+            alloc.data_uptr = (ulong)payload;
+            using var fd = iommu.Lease();
+            IommuException.Check(Ioctls.TryIOMMU_VIOMMU_ALLOC(fd.Fd, ref alloc), nameof(Ioctls.IOMMU_VIOMMU_ALLOC));
+        }
+        return new Viommu(iommu, alloc.out_viommu_id);
+    }
+
+    /// <summary>IOMMU_VDEVICE_ALLOC: tells the vIOMMU which virtual id (e.g. the guest's stream id) a device has.</summary>
+    public Vdevice AllocateVdevice(uint deviceId, ulong virtualId)
+    {
+        ThrowIfDisposed();
+        var alloc = iommu_vdevice_alloc.Create();
+        alloc.viommu_id = Id;
+        alloc.dev_id = deviceId;
+        alloc.virt_id = virtualId;
+        using (var fd = Iommu.Lease()) IommuException.Check(Ioctls.TryIOMMU_VDEVICE_ALLOC(fd.Fd, ref alloc), nameof(Ioctls.IOMMU_VDEVICE_ALLOC));
+        return new Vdevice(Iommu, alloc.out_vdevice_id);
+    }
+}
+
+/// <summary>A device as a vIOMMU knows it (IOMMU_VDEVICE_ALLOC).</summary>
+public sealed class Vdevice : IommuObject
+{
+    internal Vdevice(IommuFd iommu, uint id) : base(iommu, id)
+    {
+    }
+}
