@@ -50,7 +50,7 @@ ip link set lo up || fail "cannot bring lo up"
 
 env -i HOME=/tmp/home TERM=dumb PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin \
   DOTNET_EnableWriteXorExecute=0 DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 \
-  DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1 VM_IO=/run/vm-io \
+  DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1 \
   chroot /host /bin/bash /run/vm-io/cmd.sh </dev/null
 echo $? >/host/run/vm-io/status
 sync

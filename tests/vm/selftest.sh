@@ -7,8 +7,9 @@ run="$here/run-in-vm"
 out=$(mktemp -d); trap 'rm -rf "$out"' EXIT
 passed=0 failed=0
 
-# check NAME WANT_RC {out|err}:REGEX... -- RUNNER-ARGS...
-# Runs the runner, then asserts its exit code and that stdout/stderr match each REGEX.
+# check NAME WANT_RC FILE:REGEX... -- RUNNER-ARGS...
+# Runs the runner, then asserts its exit code and that each FILE (relative to $out:
+# "out" and "err" are its stdout and stderr) matches its REGEX.
 check() {
   local name=$1 want=$2 expect=() rc=0 start=$SECONDS why=()
   shift 2
@@ -16,7 +17,7 @@ check() {
   shift
   "$run" "$@" >"$out/out" 2>"$out/err" || rc=$?
   [ "$rc" -eq "$want" ] || why+=("exit $rc, want $want")
-  for e in "${expect[@]}"; do grep -qE -- "${e#*:}" "$out/${e%%:*}" || why+=("std${e%%:*} lacks /${e#*:}/"); done
+  for e in "${expect[@]}"; do grep -qE -- "${e#*:}" "$out/${e%%:*}" || why+=("${e%%:*} lacks /${e#*:}/"); done
   if [ ${#why[@]} -eq 0 ]; then
     echo "selftest: PASS $name (exit $rc, $((SECONDS - start)) s)"; passed=$((passed + 1))
   else
@@ -25,11 +26,14 @@ check() {
   fi
 }
 
-# The command's status comes back; its output, cwd and quoted arguments arrive intact.
+# The command's status comes back; its output, cwd, quoted arguments, --env and
+# --out files arrive intact.
 cd "$here"
-check "guest exit status, output, cwd and arguments" 7 \
-  "out:^$here ; arg with  spaces \\\$x ; writable-home\$" "err:guest command exited with status 7" -- \
-  bash -c 'echo "$PWD ; $1 ; $(test -w "$HOME" && echo writable-home)"; exit 7' _ 'arg with  spaces $x'
+check "guest exit status, output, cwd, arguments, env, out files" 7 \
+  "out:^$here ; arg with  spaces \\\$x ; writable-home\$" "err:guest command exited with status 7" \
+  "res/greeting:^hi  there\$" -- --env 'GREETING=hi  there' --out "$out/res" -- \
+  bash -c 'echo "$PWD ; $1 ; $(test -w "$HOME" && echo writable-home)"; echo "$GREETING" >"$VM_OUT/greeting"; exit 7' \
+  _ 'arg with  spaces $x'
 
 # A cwd under /tmp (a tmpfs in the guest, and where a CI clone may live) stays visible.
 tmp_cwd=$(mktemp -d /tmp/run-in-vm-selftest.XXXXXX)
