@@ -48,6 +48,21 @@ public sealed class IommuFd : IDisposable
         if (errno != 0) IommuException.Throw(nameof(Ioctls.IOMMU_DESTROY), errno, $"object {id}");
     }
 
+    /// <summary>IOMMU_GET_HW_INFO for a bound device: the IOMMU behind it, decoded (VT-d, SMMUv3, AMD; raw otherwise).</summary>
+    public unsafe HwInfo GetHwInfo(uint deviceId)
+    {
+        const int Capacity = 256; // larger than any iommu_hw_info_* the kernel has; it reports the length it filled
+        var data = stackalloc byte[Capacity];
+        new Span<byte>(data, Capacity).Clear();
+        var info = iommu_hw_info.Create();
+        info.dev_id = deviceId;
+        info.data_len = Capacity;
+        info.data_uptr = (ulong)data;
+        using (var fd = Lease()) IommuException.Check(Ioctls.TryIOMMU_GET_HW_INFO(fd.Fd, ref info), nameof(Ioctls.IOMMU_GET_HW_INFO));
+        return HwInfo.Decode((iommu_hw_info_type)info.out_data_type, new ReadOnlySpan<byte>(data, (int)Math.Min(info.data_len, Capacity)),
+            (iommufd_hw_capabilities)info.out_capabilities, info.out_max_pasid_log2);
+    }
+
     /// <summary>Closes the descriptor (if owned); every kernel object of this context goes with it.</summary>
     public void Dispose() => _handle.Dispose();
 
