@@ -2,12 +2,14 @@ using Linux.Iommu.Native;
 
 namespace Linux.Iommu.Tests;
 
-/// <summary>VT-d registers measured in our 7.3 guest under QEMU (DESIGN.md §4), decoded by hand from
+/// <summary>VT-d registers measured in our 7.3 guest under QEMU 10.0.2 (DESIGN.md §4) and 7.2 (the VM tier), decoded by hand from
 /// the VT-d spec rev 4.x §11.4.2 (CAP) and §11.4.3 (ECAP) in each test's comments.</summary>
 public sealed class VtdCapabilitiesTests
 {
-    // intel-iommu,intremap=on (QEMU 7.2 and 10.0.2)
+    // intel-iommu,intremap=on on QEMU 10.0.2 (aw-bits defaults to 48 from QEMU 9.0)
     private const ulong LegacyCap = 0xd2008c222f0606;
+    // the same on QEMU 7.2, the VM tier's today (aw-bits defaults to 39); same ecap
+    private const ulong Qemu72LegacyCap = 0xd2008c22260206;
     private const ulong LegacyEcap = 0xf00f4a;
     // +x-scalable-mode=on: same cap
     private const ulong ScalableEcap = 0x480080f00f4a;
@@ -34,6 +36,19 @@ public sealed class VtdCapabilitiesTests
         Assert.Equal(48, vtd.MaxGuestAddressWidth);
         Assert.True(vtd.SecondStage2MiBPages);
         Assert.True(vtd.SecondStage1GiBPages);
+    }
+
+    [Fact]
+    public void Qemu72_legacy_cap_reports_only_the_39_bit_width_and_a_39_bit_mgaw()
+    {
+        // cap 0x00d2008c22260206 differs from 10.0.2's only in bits 21:8: SAGAW = bits 12:8 = 0x02 -> bit 1 (39-bit) only;
+        // MGAW = bits 21:16 = 0x26 = 38 -> 39 bits. SLLPS (0b11), ND (6), FRO (0x220) are unchanged.
+        var vtd = Decode(Qemu72LegacyCap, LegacyEcap);
+        Assert.Equal([39], vtd.SupportedAddressWidths);
+        Assert.Equal(39, vtd.MaxGuestAddressWidth);
+        Assert.True(vtd.SecondStage2MiBPages && vtd.SecondStage1GiBPages);
+        Assert.Equal(65536, vtd.NumberOfDomains);
+        Assert.Equal(0x220, vtd.FaultRecordingOffset);
     }
 
     [Fact]
