@@ -43,6 +43,8 @@ vm_log "building the $arch guest kernel from $src_pkg $src_version (about 6 min 
 start=$SECONDS
 build="$dir/build"
 rm -rf "$build"; mkdir -p "$build"
+# The 1.8 GB tree goes whatever happens; a failed build leaves its .config for a look.
+trap '[ -f "$image" ] || cp "$build/.config" "$dir/config.failed" 2>/dev/null; rm -rf "$build"' EXIT
 dpkg-deb --fsys-tarfile "$deb" | tar -xO "./usr/src/$src_pkg.tar.xz" | tar -xJ -C "$build" --strip-components=1
 cd "$build"
 mk=(make -s ARCH="$vm_karch")
@@ -60,6 +62,6 @@ cp .config "$dir/config"
 vm_sha256 "$image.new" >"$image.sha256"
 mv "$image.new" "$image"
 printf '%s\n' "$inputs" >"$dir/inputs"
-cd "$dir"; rm -rf "$build"
+rm -f "$dir/config.failed"
 vm_log "kernel built in $(( SECONDS - start )) s: $image"
 echo "$image"
