@@ -71,5 +71,8 @@ public sealed class HwInfoTests
         // The generic view agrees: no dirty tracking, no PASID, and edu has no ATS capability.
         Assert.Equal(iommufd_hw_capabilities.IOMMU_HW_CAP_PCI_ATS_NOT_SUPPORTED, info.Capabilities);
         Assert.Equal(0, info.MaxPasidLog2);
+
+        // The runtime's wrapper of the same ioctl decodes to the same thing.
+        Assert.Equal(info, iommu.GetHwInfo(deviceId));
     }
 }
