@@ -1,0 +1,89 @@
+using Linux.Iommu.Native;
+
+namespace Linux.Iommu.Planner;
+
+/// <summary>A device of the VM: bound to the iommufd, and attached to the plan's IOAS before planning.</summary>
+public sealed record PlannedDevice(string Name, VfioDevice Device)
+{
+    internal uint DeviceId => Device.DeviceId ?? throw new InvalidOperationException($"device {Name} is not bound to an iommufd (VfioDevice.BindIommufd)");
+}
+
+/// <summary>The seed's two-stage fallback, after the devices are attached: (1) the exact vIOMMU in hardware (nested),
+/// (2) else a kernel-managed IOAS that maps every guest IOVA range with pages no larger than the guest's (shadow),
+/// (3) else refuse. No negotiation: the spec is never changed.</summary>
+public sealed class Planner
+{
+    private readonly Dictionary<GuestIommuModel, NestedAllocator> _allocators = new()
+    {
+        [GuestIommuModel.IntelVtd] = NestedAllocators.IntelVtd,
+        [GuestIommuModel.ArmSmmuV3] = NestedAllocators.ArmSmmuV3,
+        [GuestIommuModel.AmdVi] = NestedAllocators.AmdVi,
+    };
+
+    /// <summary>Sets how nested objects are allocated for a model (the selftest mock's comes from the test library).</summary>
+    public Planner WithNestedAllocator(GuestIommuModel model, NestedAllocator allocator)
+    {
+        _allocators[model] = allocator;
+        return this;
+    }
+
+    /// <summary>Decides from facts alone (the decision tests use recorded hw_info): no kernel call.</summary>
+    public static PlanReport Decide(GuestViommuSpec spec, IReadOnlyList<(string Name, HwInfo HostIommu)> devices, ShadowFacts ioas,
+        IReadOnlyList<Requirement>? kernelFindings = null)
+    {
+        var planRequirements = new List<Requirement>();
+        if (devices.Count > 1)
+        {
+            // The seed: devices behind IOMMUs with different page-table formats cannot share one guest page table.
+            var distinct = devices.Select(d => d.HostIommu).Distinct().Count();
+            planRequirements.Add(Requirement.Check("one host IOMMU for all devices", distinct == 1, "identical IOMMU_GET_HW_INFO", $"{distinct} different IOMMUs"));
+        }
+        planRequirements.AddRange(kernelFindings ?? []);
+        var shadow = ShadowRequirements.For(spec, ioas);
+        var assessments = devices.Select(d => new DeviceAssessment(d.Name, d.HostIommu, NestedRequirements.For(spec, d.HostIommu), shadow)).ToList();
+        var decision = assessments.Count > 0 && assessments.All(a => a.NestedOk) && planRequirements.All(r => r.Met) ? PlanDecision.Nested
+            : assessments.All(a => a.ShadowOk) ? PlanDecision.Shadow
+            : PlanDecision.Refused;
+        return new PlanReport(decision, spec, assessments, planRequirements);
+    }
+
+    /// <summary>Plans for devices already bound and attached to <paramref name="ioas"/>. For Nested it allocates the
+    /// nested objects and moves each device onto its nest parent; a kernel refusal falls back to the next stage.</summary>
+    public RunningPlan Plan(GuestViommuSpec spec, IommuFd iommu, Ioas ioas, IReadOnlyList<PlannedDevice> devices)
+    {
+        var facts = devices.Select(d => (d.Name, iommu.GetHwInfo(d.DeviceId))).ToList();
+        var ioasFacts = Facts(ioas);
+        var report = Decide(spec, facts, ioasFacts);
+        if (report.Decision != PlanDecision.Nested)
+        {
+            return new RunningPlan(this, report, iommu, ioas, devices, []);
+        }
+
+        var setups = new List<NestedSetup>();
+        try
+        {
+            foreach (var device in devices) setups.Add(AllocateNested(spec, iommu, ioas, device));
+            foreach (var (device, setup) in devices.Zip(setups)) device.Device.Attach(setup.Parent.Id);
+            return new RunningPlan(this, report, iommu, ioas, devices, setups);
+        }
+        catch (IommuException e)
+        {
+            // The registers promised nesting but the kernel refused: say so, and take the next stage.
+            foreach (var device in devices) device.Device.Attach(ioas.Id);
+            foreach (var setup in setups) setup.Dispose();
+            var finding = Requirement.Check("kernel allocates the nested page tables", false, "IOMMU_HWPT_ALLOC / IOMMU_VIOMMU_ALLOC succeed", $"{e.Operation} failed with {e.ErrnoName}");
+            return new RunningPlan(this, Decide(spec, facts, ioasFacts, [finding]), iommu, ioas, devices, []);
+        }
+    }
+
+    internal NestedSetup AllocateNested(GuestViommuSpec spec, IommuFd iommu, Ioas ioas, PlannedDevice device) =>
+        _allocators.TryGetValue(spec.Model, out var allocate)
+            ? allocate(iommu, ioas, device.DeviceId, spec)
+            : throw new IommuException(nameof(Ioctls.IOMMU_HWPT_ALLOC), Errno.EOPNOTSUPP, $"no nested allocator for {spec.Model}");
+
+    internal static ShadowFacts Facts(Ioas ioas)
+    {
+        var (ranges, alignment) = ioas.GetIovaRanges();
+        return new ShadowFacts(ranges, alignment, (ulong)DmaBuffer.SystemPageSize);
+    }
+}
