@@ -2,3 +2,4 @@ using System.Runtime.CompilerServices;
 
 [assembly: InternalsVisibleTo("Runtime.Tests")]
 [assembly: InternalsVisibleTo("Vm.Tests")]
+[assembly: InternalsVisibleTo("Linux.Iommu.Planner")]

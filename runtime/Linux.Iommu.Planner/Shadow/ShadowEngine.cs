@@ -1,0 +1,107 @@
+namespace Linux.Iommu.Planner;
+
+/// <summary>Software emulation of a guest VT-d: on every guest invalidation it re-walks the guest's page tables over the
+/// invalidated range and mirrors the difference into the kernel-managed IOAS — unmapping what changed or vanished,
+/// mapping new translations as coalesced runs (one ioctl per contiguous run through <see cref="BatchMapper"/>). When
+/// <see cref="Invalidate"/> returns, no stale translation is left for a device to use.</summary>
+public sealed class ShadowEngine
+{
+    private readonly IDmaMapper _target;
+    private readonly GuestMemory _memory;
+    private readonly BatchMapper _batch;
+    private readonly SortedDictionary<ulong, Area> _areas = new(); // what is mapped in the IOAS now, by IOVA
+
+    /// <summary>One mapping made in the IOAS: a run of guest translations contiguous in IOVA and host memory.</summary>
+    public readonly record struct Area(ulong Iova, nint HostAddress, ulong Length, DmaAccess Access)
+    {
+        /// <summary>The last IOVA of the area.</summary>
+        public ulong Last => Iova + (Length - 1);
+    }
+
+    /// <summary>Counters of the work done, for tests and benchmarks.</summary>
+    public sealed record Statistics(long Invalidations, long MapIoctls, long UnmapIoctls, long UnbackedPages);
+
+    private long _invalidations, _mapIoctls, _unmapIoctls, _unbacked;
+
+    /// <summary>Shadows the guest tables rooted at <paramref name="rootGpa"/> (<paramref name="levels"/> levels) into <paramref name="target"/>.</summary>
+    public ShadowEngine(IDmaMapper target, GuestMemory memory, ulong rootGpa, int levels)
+    {
+        _target = target;
+        _memory = memory;
+        _batch = new BatchMapper(target);
+        RootGpa = rootGpa;
+        Levels = levels;
+    }
+
+    /// <summary>Guest-physical address of the root table (the guest may switch it; invalidate everything after).</summary>
+    public ulong RootGpa { get; set; }
+
+    /// <summary>Levels of the guest's tables.</summary>
+    public int Levels { get; }
+
+    /// <summary>The areas mapped in the IOAS now.</summary>
+    public IReadOnlyCollection<Area> Areas => _areas.Values;
+
+    /// <summary>Work done so far.</summary>
+    public Statistics Stats => new(_invalidations, _mapIoctls, _unmapIoctls, _unbacked);
+
+    /// <summary>A global invalidation: the whole address space.</summary>
+    public void InvalidateAll() => Invalidate(0, 0);
+
+    /// <summary>A range invalidation of [iova, iova + length); length 0 means up to the end of the address space.</summary>
+    /// <exception cref="IommuException">The IOAS refused a change; what the engine had mapped in the range is unmapped, so
+    /// the device sees no translation there rather than a stale one.</exception>
+    public void Invalidate(ulong iova, ulong length)
+    {
+        _invalidations++;
+        var last = length == 0 ? MaxIova : iova + (length - 1);
+        // IOAS areas cannot be cut: widen the range to every area it touches, re-walk all of it.
+        var touched = _areas.Values.Where(a => a.Iova <= last && iova <= a.Last).ToList();
+        var start = touched.Count > 0 ? Math.Min(iova, touched[0].Iova) : iova;
+        var end = touched.Count > 0 ? Math.Max(last, touched[^1].Last) : last;
+
+        var wanted = Runs(start, end);
+        var keep = touched.Intersect(wanted).ToHashSet();
+        foreach (var area in touched.Where(a => !keep.Contains(a)))
+        {
+            _unmapIoctls++;
+            _areas.Remove(area.Iova);
+            var errno = _target.TryUnmap(area.Iova, area.Length, out _);
+            if (errno != 0) IommuException.Throw(_target.UnmapOperation, errno, $"shadow area [0x{area.Iova:x}, 0x{area.Last:x}]");
+        }
+        var added = wanted.Where(a => !keep.Contains(a)).ToList();
+        foreach (var area in added) _batch.Add(area.Iova, area.HostAddress, area.Length, area.Access);
+        var mapErrno = _batch.TryCommit(out var ioctls);
+        _mapIoctls += ioctls;
+        if (mapErrno != 0) IommuException.Throw(_target.MapOperation, mapErrno, $"shadowing [0x{start:x}, 0x{end:x}] (rolled back)");
+        foreach (var area in added) _areas[area.Iova] = area;
+    }
+
+    private ulong MaxIova => Levels >= 6 ? ulong.MaxValue : (1UL << (12 + 9 * Levels)) - 1;
+
+    /// <summary>The guest's translations over [start, end] as maximal runs contiguous in IOVA and host memory.</summary>
+    private List<Area> Runs(ulong start, ulong end)
+    {
+        var runs = new List<Area>();
+        foreach (var leaf in VtdPageTable.Walk(_memory, RootGpa, Levels, start, end - start + 1))
+        {
+            // clip a large page that straddles the range
+            var from = Math.Max(leaf.Iova, start);
+            var to = Math.Min(leaf.Iova + (leaf.Size - 1), end);
+            var size = to - from + 1;
+            var host = _memory.HostAddress(leaf.Gpa + (from - leaf.Iova), size);
+            if (host == 0)
+            {
+                _unbacked += (long)(size / 4096); // not guest RAM (MMIO, a hole): the device faults there, as on hardware
+                continue;
+            }
+            if (runs.Count > 0 && runs[^1] is var previous && previous.Last + 1 == from && previous.HostAddress + (nint)previous.Length == host && previous.Access == leaf.Access)
+            {
+                runs[^1] = previous with { Length = previous.Length + size };
+                continue;
+            }
+            runs.Add(new Area(from, host, size, leaf.Access));
+        }
+        return runs;
+    }
+}
