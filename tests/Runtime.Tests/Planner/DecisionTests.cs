@@ -1,0 +1,157 @@
+using Linux.Iommu.Native;
+using Linux.Iommu.Planner;
+using static Linux.Iommu.Tests.Planner.RecordedHosts;
+
+namespace Linux.Iommu.Tests.Planner;
+
+/// <summary>The planner's decision from recorded IOMMU_GET_HW_INFO: each branch, each refusal reason.</summary>
+public class DecisionTests
+{
+    private static PlanReport Decide(GuestViommuSpec spec, params HwInfo[] hosts) =>
+        global::Linux.Iommu.Planner.Planner.Decide(spec, hosts.Select((h, i) => ($"dev{i}", h)).ToList(), X86Ioas);
+
+    private static string[] Failed(PlanReport report, PlanDecision branch) => report.Failures(branch).Select(f => f.Requirement.Name).ToArray();
+
+    [Fact]
+    public void QEMU_VTd_without_nesting_plans_Shadow_for_a_4K_VTd_guest_and_says_why_not_nested()
+    {
+        var report = Decide(Vtd(width: 39), QemuVtdLegacy);
+
+        Assert.Equal(PlanDecision.Shadow, report.Decision);
+        Assert.Equal(["nesting (ECAP.NEST)", "first-stage translation (ECAP.FSTS)", "scalable mode (ECAP.SMTS)"], Failed(report, PlanDecision.Nested));
+        Assert.Empty(Failed(report, PlanDecision.Shadow));
+    }
+
+    [Fact]
+    public void A_nesting_capable_VTd_plans_Nested()
+    {
+        var report = Decide(Vtd(), VtdWithNesting());
+
+        Assert.Equal(PlanDecision.Nested, report.Decision);
+        Assert.True(report.Migratable);
+    }
+
+    [Fact]
+    public void A_guest_wider_than_the_first_stage_tables_is_not_nested()
+    {
+        var report = Decide(Vtd(width: 57), VtdWithNesting());
+
+        Assert.NotEqual(PlanDecision.Nested, report.Decision);
+        var width = Assert.Single(report.Failures(PlanDecision.Nested)).Requirement;
+        Assert.Equal(("address width", "57 bits", "48 bits (MGAW 48, FS5LP no)"), (width.Name, width.Required, width.Offered));
+    }
+
+    [Fact]
+    public void Guest_1GiB_pages_need_FS1GP_on_the_host()
+    {
+        var withoutFs1gp = HwInfo.Decode(iommu_hw_info_type.IOMMU_HW_INFO_TYPE_INTEL_VTD, HwInfoData.Vtd(0x0d2008c222f0606, 0x880000f00f4a | 1UL << 26), 0, 0);
+
+        Assert.Equal(["first-stage 1 GiB pages (CAP.FS1GP)"], Failed(Decide(Vtd(oneGiB: true), withoutFs1gp), PlanDecision.Nested));
+        Assert.Equal(PlanDecision.Nested, Decide(Vtd(oneGiB: true), VtdWithNesting()).Decision);
+    }
+
+    [Fact]
+    public void Dirty_tracking_needs_the_host_capability()
+    {
+        Assert.Equal(["dirty tracking"], Failed(Decide(Vtd(dirty: true), VtdWithNesting()), PlanDecision.Nested));
+        Assert.Equal(PlanDecision.Nested, Decide(Vtd(dirty: true), VtdWithNesting(iommufd_hw_capabilities.IOMMU_HW_CAP_DIRTY_TRACKING)).Decision);
+    }
+
+    [Fact]
+    public void The_SPR17_erratum_is_reported_without_deciding()
+    {
+        var withErratum = HwInfo.Decode(iommu_hw_info_type.IOMMU_HW_INFO_TYPE_INTEL_VTD,
+            HwInfoData.Vtd(0x1d2008c222f0606, 0x880000f00f4a | 1UL << 26, (uint)iommu_hw_info_vtd_flags.IOMMU_HW_INFO_VTD_ERRATA_772415_SPR17), 0, 0);
+        var report = Decide(Vtd(), withErratum);
+
+        Assert.Equal(PlanDecision.Nested, report.Decision);
+        Assert.Contains(report.Devices[0].Nested, r => r.Name == "erratum 772415 (SPR17)" && r.Met && r.Note!.Contains("read-only"));
+    }
+
+    [Fact]
+    public void A_VTd_guest_on_an_SMMUv3_host_fails_on_the_model_alone()
+    {
+        var report = Decide(Vtd(), QemuSmmuV3);
+
+        var model = Assert.Single(report.Devices[0].Nested);
+        Assert.Equal(("host IOMMU model", "IOMMU_HW_INFO_TYPE_INTEL_VTD", "IOMMU_HW_INFO_TYPE_ARM_SMMUV3", false), (model.Name, model.Required, model.Offered, model.Met));
+    }
+
+    [Fact]
+    public void An_SMMUv3_guest_matching_QEMU_virt_meets_every_register_check()
+    {
+        // QEMU virt: 2-level stream table, AArch64 tables, 16-bit SIDs, no SSIDs, RIL, 44-bit OAS, 4K+16K+64K granules
+        var guest = new SmmuV3GuestSpec(TwoLevelStreamTable: true, StreamIdBits: 16, RangeInvalidation: true, OutputAddressBits: 44, Granule16K: true, Granule64K: true);
+
+        Assert.Equal(PlanDecision.Nested, Decide(SmmuV3(guest), QemuSmmuV3).Decision);
+    }
+
+    [Fact]
+    public void An_SMMUv3_guest_is_refused_nesting_for_each_register_it_exceeds()
+    {
+        var guest = new SmmuV3GuestSpec(TwoLevelStreamTable: false, StreamIdBits: 20, RangeInvalidation: true, OutputAddressBits: 48, Granule16K: false, Granule64K: false);
+
+        Assert.Equal(
+            ["PASID width", "stream table levels (IDR0.ST_LEVEL)", "stream id width (IDR1.SIDSIZE)", "substream id width (IDR1.SSIDSIZE)", "output address size (IDR5.OAS)", "granules (IDR5.GRAN4K/16K/64K)"],
+            Failed(Decide(SmmuV3(guest, pasid: 8), QemuSmmuV3), PlanDecision.Nested));
+    }
+
+    [Fact]
+    public void An_AMD_guest_nests_on_guest_translation_and_is_refused_without_it()
+    {
+        var spec = new GuestViommuSpec(GuestIommuModel.AmdVi, 48, [4096], [new IovaRange(0, 0xfedfffff)], PasidBits: 16);
+        var noGt = HwInfo.Decode(iommu_hw_info_type.IOMMU_HW_INFO_TYPE_AMD, HwInfoData.Amd(15UL << 32, 0), 0, 16);
+
+        Assert.Equal(PlanDecision.Nested, Decide(spec, AmdWithGuestTranslation).Decision);
+        Assert.Equal(["guest translation (EFR.GTSup)"], Failed(Decide(spec, noGt), PlanDecision.Nested));
+    }
+
+    [Fact]
+    public void Devices_behind_different_IOMMUs_are_never_nested_together()
+    {
+        var other = HwInfo.Decode(iommu_hw_info_type.IOMMU_HW_INFO_TYPE_INTEL_VTD, HwInfoData.Vtd(0x1d2008c222f0606, 0x880000f00f4a | 1UL << 26 | 1UL << 40), 0, 20);
+        var report = Decide(Vtd(), VtdWithNesting(), other);
+
+        Assert.Equal(PlanDecision.Shadow, report.Decision);
+        Assert.Equal(["one host IOMMU for all devices"], Failed(report, PlanDecision.Nested));
+    }
+
+    [Fact]
+    public void Shadow_needs_every_guest_range_inside_the_IOAS()
+    {
+        var beyond = new IovaRange(1UL << 48, (1UL << 49) - 1);
+        var report = Decide(Vtd(width: 57, ranges: [new IovaRange(0, 0xfedfffff), beyond]), QemuVtdLegacy);
+
+        Assert.Equal(PlanDecision.Refused, report.Decision);
+        Assert.Equal([$"guest IOVA range {beyond}"], Failed(report, PlanDecision.Shadow));
+    }
+
+    [Fact]
+    public void Shadow_needs_host_pages_no_larger_than_the_guest_smallest()
+    {
+        var report = global::Linux.Iommu.Planner.Planner.Decide(Vtd(pages: [4096]), [("dev0", QemuVtdLegacy)], X86Ioas with { IovaAlignment = 64 * 1024 });
+
+        Assert.Equal(PlanDecision.Refused, report.Decision);
+        var page = Assert.Single(report.Failures(PlanDecision.Shadow)).Requirement;
+        Assert.Equal(("page size", "≤ 4 KiB (the guest's smallest page)"), (page.Name, page.Required));
+    }
+
+    [Fact]
+    public void The_report_reads_as_a_list_of_reasons()
+    {
+        var text = Decide(Vtd(width: 39), QemuVtdLegacy).Describe();
+
+        Assert.StartsWith("Decision: SHADOW - the guest's IO page tables are shadowed into a kernel-managed IOAS\n", text);
+        Assert.Contains("    ✗ nesting (ECAP.NEST): needs yes, host offers no\n", text);
+        Assert.Contains("    ✓ guest IOVA range [0x0, 0xfedfffff]: needs mappable in the IOAS, host offers [0x0, 0xfedfffff], [0xfef00000, 0xffffffffffff]\n", text);
+    }
+
+    [Fact]
+    public void A_host_passthrough_spec_is_marked_not_migratable()
+    {
+        var report = Decide(Vtd() with { HostPassthrough = true }, VtdWithNesting());
+
+        Assert.False(report.Migratable);
+        Assert.Contains("[host-passthrough: NOT migratable]", report.Describe());
+    }
+}
