@@ -164,7 +164,15 @@ public sealed class Ioas : IommuObject, IDmaMapper
     /// <summary>IOMMU_OPTION_HUGE_PAGES of this IOAS: whether the kernel may use huge IOPTEs (default on).</summary>
     public bool HugePages
     {
-        get => IommuOptions.Get(_iommu, iommufd_option.IOMMU_OPTION_HUGE_PAGES, Id) != 0;
-        set => IommuOptions.Set(_iommu, iommufd_option.IOMMU_OPTION_HUGE_PAGES, Id, value ? 1UL : 0UL);
+        get
+        {
+            ThrowIfDisposed();
+            return IommuOptions.Get(_iommu, iommufd_option.IOMMU_OPTION_HUGE_PAGES, Id) != 0;
+        }
+        set
+        {
+            ThrowIfDisposed();
+            IommuOptions.Set(_iommu, iommufd_option.IOMMU_OPTION_HUGE_PAGES, Id, value ? 1UL : 0UL);
+        }
     }
 }
