@@ -33,7 +33,7 @@ internal static class ErrnoNames
         1 => "EPERM", 2 => "ENOENT", 3 => "ESRCH", 4 => "EINTR", 5 => "EIO", 6 => "ENXIO", 7 => "E2BIG", 9 => "EBADF",
         11 => "EAGAIN", 12 => "ENOMEM", 13 => "EACCES", 14 => "EFAULT", 16 => "EBUSY", 17 => "EEXIST", 19 => "ENODEV",
         22 => "EINVAL", 24 => "EMFILE", 25 => "ENOTTY", 28 => "ENOSPC", 34 => "ERANGE", 35 => "EDEADLK", 61 => "ENODATA",
-        75 => "EOVERFLOW", 90 => "EMSGSIZE", 95 => "EOPNOTSUPP", 110 => "ETIMEDOUT",
+        75 => "EOVERFLOW", 77 => "EBADFD", 90 => "EMSGSIZE", 95 => "EOPNOTSUPP", 98 => "EADDRINUSE", 110 => "ETIMEDOUT",
         _ => $"errno {errno}",
     };
 }
