@@ -51,5 +51,5 @@ check "hang is killed at the timeout" 124 "err:timed out after 20 s" "err:Last c
 check "kernel panic is reported" 125 "err:guest kernel panicked" "err:Kernel panic - not syncing: No working init found" -- \
   --append rdinit=/no-such-init -- true
 
-echo "run-in-vm selftest: $passed passed, $failed failed"
+echo "selftest: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
