@@ -47,6 +47,9 @@ vm_arch_profile() {
       vm_qemu=qemu-system-x86_64
       vm_qemu_deb=qemu-system-x86
       vm_console=ttyS0
+      # The vIOMMU: VT-d modes (x-scalable-mode, x-flts, aw-bits; QEMU 10) extend its options.
+      vm_machine=(-machine q35,kernel-irqchip=split -device intel-iommu,intremap=on)
+      vm_kernel_args="intel_iommu=on"
       vm_fragment="$vm_here/iommufd.config"
       vm_busybox_deb=busybox-static
       vm_busybox=/bin/busybox
