@@ -36,6 +36,16 @@ public class ScanErrorTests
     }
 
     [Fact]
+    public void A_macro_redefined_with_another_body_names_both_bodies_and_the_second_line()
+    {
+        var e = ScanFails("#include <linux/types.h>\n#define SCAN_TWICE (1 << 0)\n#define SCAN_TWICE (1 << 1)\n");
+
+        Assert.Equal("SCAN022", e.Id);
+        Assert.Equal(new SourceLocation(SyntheticHeaders.Header, 3), e.Location);
+        Assert.Contains("'( 1 << 0 )' at line 2, then '( 1 << 1 )'", e.Message);
+    }
+
+    [Fact]
     public void An_unsupported_construct_names_the_field_type_and_line()
     {
         var e = ScanFails("struct with_float {\n\tint a;\n\tfloat ratio;\n};\n");

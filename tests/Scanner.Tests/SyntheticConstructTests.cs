@@ -61,6 +61,9 @@ public class SyntheticConstructTests
         #define SCAN_SHIFTED (1UL << 40)
         #define SCAN_MAX_U64 (~0ULL)
         #define SCAN_STRING "scan"
+        /* iommufd_test.h repeats IOMMU_TEST_INVALIDATE_FLAG_ALL this way: identical, spaced differently */
+        #define SCAN_REPEATED (1 << 0)
+        #define SCAN_REPEATED	(1 << 0)
         #define SCAN_TEST_BITS _IO(';', 0x99)
         #define SCAN_TEST_PACKED _IOWR('x', 3, struct scan_packed)
         #endif
@@ -146,6 +149,17 @@ public class SyntheticConstructTests
     }
 
     [Fact]
+    public void An_unnamed_type_is_spelled_with_its_header_relative_path_not_this_machines()
+    {
+        using var headers = new SyntheticHeaders(Source);
+        var nested = Scan(headers, "x86_64").Records.Single(r => r.Name == "scan_nested");
+
+        // the struct of `named` (iommufd_test.h's iommu_test_cmd has 23 such members); clang's spelling names its file
+        Assert.StartsWith($"struct (unnamed struct at {SyntheticHeaders.Header}:", nested.Fields.Single(f => f.Name == "named").Type.C);
+        Assert.DoesNotContain(nested.Fields, f => f.Type.C.Contains(headers.Root, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Constants_keep_their_C_type_sign_and_width()
     {
         using var headers = new SyntheticHeaders(Source);
@@ -174,5 +188,16 @@ public class SyntheticConstructTests
         var packed = ioctls["SCAN_TEST_PACKED"];
         Assert.Equal((IoctlDirection.ReadWrite, 11u, (uint)'x', 3u), (packed.Direction, packed.Size, packed.Type, packed.Number));
         Assert.Equal(new IoctlArgument("scan_packed", null, "macro"), packed.Argument);
+    }
+
+    [Fact]
+    public void An_identical_redefinition_is_one_constant_at_its_first_line()
+    {
+        using var headers = new SyntheticHeaders(Source);
+        var repeated = Scan(headers, "x86_64").Constants.Where(c => c.Name == "SCAN_REPEATED").ToList();
+
+        var only = Assert.Single(repeated);
+        Assert.Equal((Int128)1, only.Value);
+        Assert.Equal(Source.Split('\n').ToList().FindIndex(l => l.StartsWith("#define SCAN_REPEATED", StringComparison.Ordinal)) + 1, only.Location.Line);
     }
 }

@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Iommu.Scanner.Clang;
 using Iommu.Scanner.Model;
 
@@ -5,7 +6,7 @@ namespace Iommu.Scanner.Scan;
 
 /// <summary>Structs, unions and enums defined in the wanted headers, plus every record their fields
 /// reach, with clang's sizes, alignments and offsets.</summary>
-internal sealed class DeclarationScanner(ScanContext context)
+internal sealed partial class DeclarationScanner(ScanContext context)
 {
     private readonly List<RecordDecl> _records = [];
     private readonly List<EnumDecl> _enums = [];
@@ -145,7 +146,7 @@ internal sealed class DeclarationScanner(ScanContext context)
 
     private TypeRef Types(CXType type, RawLocation at)
     {
-        var spelling = type.Spelling();
+        var spelling = Portable(type.Spelling());
         var canonical = LibClang.clang_getCanonicalType(type);
         var size = LibClang.clang_Type_getSizeOf(canonical);
         var align = LibClang.clang_Type_getAlignOf(type);
@@ -185,6 +186,14 @@ internal sealed class DeclarationScanner(ScanContext context)
                     context.Locate(at));
         }
     }
+
+    /// <summary>clang spells an unnamed type with its absolute path ("struct (unnamed struct at /home/u/.cache/…/x.h:87:3)");
+    /// the model keeps it header-relative, so it reproduces on any machine.</summary>
+    private string Portable(string spelling) =>
+        UnnamedAt().Replace(spelling, m => m.Groups[1].Value + context.Relative(m.Groups[2].Value) + m.Groups[3].Value);
+
+    [GeneratedRegex(@"(\((?:unnamed|anonymous) \w+ at )(.+?)(:\d+:\d+\))")]
+    private static partial Regex UnnamedAt();
 
     private static bool IsSigned(CXType integer) =>
         LibClang.clang_getCanonicalType(integer).Kind is CXTypeKind.Char_S or CXTypeKind.SChar or CXTypeKind.Short

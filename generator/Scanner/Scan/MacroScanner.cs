@@ -30,9 +30,22 @@ internal sealed partial class MacroScanner(ScanContext context, IReadOnlyList<Re
             }
             var tokens = unit.Tokens(cursor);
             var body = tokens.Skip(1).ToList();
+            var expression = string.Join(' ', body);
+            if (macros.FirstOrDefault(m => m.Name == cursor.Spelling()) is { } earlier)
+            {
+                // C allows repeating a #define with the same body (iommufd_test.h does); it is one constant, at its
+                // first place. A different body would make the value depend on where it is used: refuse it.
+                if (earlier.Expression != expression)
+                {
+                    throw new ScanException("SCAN022",
+                        $"'{earlier.Name}' is redefined with a different body ('{earlier.Expression}' at line {earlier.At.Line}, then '{expression}')",
+                        context.Locate(cursor.Location()));
+                }
+                continue;
+            }
             if (body.Count > 0)
             {
-                macros.Add(new Macro(cursor.Spelling(), body, cursor.Location(), string.Join(' ', body)));
+                macros.Add(new Macro(cursor.Spelling(), body, cursor.Location(), expression));
             }
             // an empty body is an include guard or a feature marker: nothing to evaluate
         }
