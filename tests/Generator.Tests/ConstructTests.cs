@@ -56,6 +56,33 @@ public class ConstructTests
     }
 
     [Fact]
+    public void A_named_struct_inside_an_anonymous_union_at_the_same_index_gets_a_distinct_nested_type_name()
+    {
+        // iommufd_test.h: struct iommu_test_cmd { ...; union { struct { ... } add_reserved; ... }; } gives the model
+        // iommu_test_cmd.__anon0.__anon0, which C# cannot nest as __anon0 in __anon0 (CS0542).
+        var inner = """{ "kind": "record", "c": "struct (unnamed struct at linux/tiny.h:3:3)", "size": 8, "align": 8, "name": "tiny_cmd.__anon0.__anon0" }""";
+        var model = Build(records: string.Join(",",
+            Record("tiny_cmd", 16, 8, Field("size", 0, U32) + ",\n" + """{ "offset": 8, "type": { "kind": "record", "c": "union", "size": 8, "align": 8, "name": "tiny_cmd.__anon0" }, "location": "linux/tiny.h:2" }"""),
+            Record("tiny_cmd.__anon0", 8, 8, Field("add_reserved", 0, inner) + "," + Field("refs", 0, U32), kind: "union", extra: "\"parent\": \"tiny_cmd\", "),
+            Record("tiny_cmd.__anon0.__anon0", 8, 8, Field("start", 0, U64), extra: "\"parent\": \"tiny_cmd.__anon0\", ")));
+
+        var result = Generate(model, "tiny_cmd", """
+            public static class Probe
+            {
+                public static string Use()
+                {
+                    var c = Linux.Iommu.tiny_cmd.Create();
+                    c.add_reserved.start = 0x1_0000_0005;
+                    return $"{c.refs} {System.Runtime.CompilerServices.Unsafe.SizeOf<Linux.Iommu.tiny_cmd.__anon0.__anon0_>()}";
+                }
+            }
+            """);
+
+        Assert.Contains("[FieldOffset(8)] public tiny_cmd.__anon0.__anon0_ add_reserved;", result.Source("Struct.tiny_cmd.g.cs"));
+        Assert.Equal("5 8", Call(result, "Use"));
+    }
+
+    [Fact]
     public void Fixed_arrays_become_inline_arrays_of_the_C_length()
     {
         var array = """{ "kind": "array", "c": "__u8[3]", "size": 3, "align": 1, "count": 3, "element": """ + U8 + " }";

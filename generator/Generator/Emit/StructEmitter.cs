@@ -63,7 +63,7 @@ internal sealed class StructEmitter
 
     private void WriteRecord(SourceWriter writer, RecordInfo record, string visibility)
     {
-        var name = Names.Identifier(record.Name.Split('.').Last());
+        var name = Names.Simple(record.Name);
         var cName = $"{(record.IsUnion ? "union" : "struct")} {record.Name}";
         DocComments.Write(writer, record.Doc, record.Location, $"C: <c>{DocComments.Escape(cName)}</c>, {record.Size} bytes, aligned to {record.Align}.");
         writer.Line($"[StructLayout(LayoutKind.Explicit, Size = {record.Size}{(record.Packed ? ", Pack = 1" : "")})]");
@@ -183,7 +183,7 @@ internal sealed class StructEmitter
     {
         var element = leaf.Field.Type.Element!;
         var elementType = element.Kind == "array" ? InlineArray(writer, element, leaf.Name + "_e__Element") : CSharpTypes.Value(element, _enums);
-        var self = Names.Identifier(record.Name.Split('.').Last());
+        var self = Names.Simple(record.Name);
         var what = $"the flexible array <c>{DocComments.Escape(leaf.Name)}</c> (<c>{DocComments.Escape(leaf.Field.Type.C)}</c>, elements from offset {leaf.Offset})";
         writer.Line($"/// <summary>Bytes needed for this struct followed by <paramref name=\"count\"/> elements of {what}.</summary>");
         writer.Line($"public static int {prefix}SizeOf(int count) => global::System.Math.Max(NativeSize, checked({leaf.Offset} + count * {element.Size}));");
