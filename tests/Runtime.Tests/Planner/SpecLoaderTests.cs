@@ -1,0 +1,91 @@
+using Linux.Iommu.Planner;
+
+namespace Linux.Iommu.Tests.Planner;
+
+/// <summary>A malformed or contradictory spec is refused naming the field, before anything touches a device.</summary>
+public class SpecLoaderTests
+{
+    private const string Valid = """
+        { "model": "intel-vtd", "inputAddressWidth": 48, "pageSizes": ["4K", "2M"],
+          "iovaRanges": [{ "start": "0x0", "last": "0xfedfffff" }], "vtd": { "firstStage1GiBPages": false } }
+        """;
+
+    private static SpecException Refused(string json) => Assert.Throws<SpecException>(() => SpecLoader.Parse(json));
+
+    [Fact]
+    public void A_valid_spec_loads_with_sizes_and_ranges_parsed()
+    {
+        var spec = SpecLoader.Parse(Valid);
+
+        Assert.Equal((GuestIommuModel.IntelVtd, 48, 4096UL), (spec.Model, spec.InputAddressWidth, spec.SmallestPageSize));
+        Assert.Equal([4096UL, 2UL << 20], spec.PageSizes);
+        Assert.Equal(new IovaRange(0, 0xfedfffff), Assert.Single(spec.IovaRanges));
+        Assert.True(spec.Migratable);
+    }
+
+    [Fact]
+    public void A_page_size_that_is_not_a_power_of_two_is_named()
+    {
+        var e = Refused(Valid.Replace("\"2M\"", "3000"));
+        Assert.Equal(("pageSizes[1]", "vIOMMU spec: pageSizes[1]: 3000 is not a power of two of at least 4096"), (e.Field, e.Message));
+    }
+
+    [Fact]
+    public void Overlapping_ranges_are_named()
+    {
+        var e = Refused(Valid.Replace("""[{ "start": "0x0", "last": "0xfedfffff" }]""", """[{ "start": "0x0", "last": "0x2fff" }, { "start": "0x1000", "last": "0x1fff" }]"""));
+        Assert.Equal("iovaRanges[1]", e.Field);
+        Assert.Contains("overlaps iovaRanges[0]", e.Message);
+    }
+
+    [Fact]
+    public void A_range_beyond_the_address_width_is_named()
+    {
+        var e = Refused(Valid.Replace("\"0xfedfffff\"", "\"0x1000000000000\""));
+        Assert.Equal("iovaRanges[0]", e.Field);
+        Assert.Contains("beyond the 48-bit input address width", e.Message);
+    }
+
+    [Fact]
+    public void An_unknown_model_lists_the_known_ones()
+    {
+        var e = Refused(Valid.Replace("intel-vtd", "riscv-iommu"));
+        Assert.Equal("vIOMMU spec: model: unknown model 'riscv-iommu' (known: intel-vtd, arm-smmuv3, amd-vi, selftest-mock)", e.Message);
+    }
+
+    [Fact]
+    public void An_unknown_field_is_refused_rather_than_ignored()
+    {
+        Assert.Equal("pagesizes", Refused(Valid.Replace("\"pageSizes\"", "\"pagesizes\"")).Field);
+    }
+
+    [Fact]
+    public void A_reversed_range_and_a_missing_field_are_named()
+    {
+        Assert.Equal("iovaRanges[0]", Refused(Valid.Replace("\"0x0\"", "\"0xfee00000\"")).Field);
+        Assert.Equal("inputAddressWidth", Refused(Valid.Replace("\"inputAddressWidth\": 48,", "")).Field);
+    }
+
+    [Fact]
+    public void Model_specific_blocks_must_match_the_model()
+    {
+        Assert.Equal("vtd", Refused(Valid.Replace("intel-vtd", "amd-vi")).Field);
+        Assert.Equal("smmuv3", Refused(Valid.Replace("intel-vtd", "arm-smmuv3").Replace(", \"vtd\": { \"firstStage1GiBPages\": false }", "")).Field);
+    }
+
+    [Fact]
+    public void Every_example_spec_in_the_repository_loads()
+    {
+        var dir = Path.Combine(RepoRoot(), "examples", "specs");
+        var files = Directory.GetFiles(dir, "*.json");
+        Assert.NotEmpty(files);
+        Assert.All(files, f => SpecLoader.Load(f));
+    }
+
+    private static string RepoRoot()
+    {
+        for (var dir = AppContext.BaseDirectory; dir is not null; dir = Path.GetDirectoryName(dir))
+            if (File.Exists(Path.Combine(dir, "Interop.sln"))) return dir;
+        throw new InvalidOperationException("no Interop.sln above the tests");
+    }
+}
