@@ -10,18 +10,27 @@ archs=(x86_64 aarch64)
 dotnet build "$root/generator/Scanner" -c Release -v quiet -nologo >&2
 scanner="$root/generator/Scanner/bin/Release/net10.0/iommu-scan.dll"
 
-grep -vE '^\s*(#|$)' "$here/sets.conf" | while read -r set package version; do
-  include=$("$here/extract-set.sh" "$package" "$version")
+default_headers=linux/iommufd.h,linux/vfio.h
+sets=() families=()
+while read -r set package version headers over; do
+  include=$("$here/extract-set.sh" --set "$set")
+  header_args=()
+  IFS=, read -r -a listed <<<"${headers:-$default_headers}"
+  for h in "${listed[@]}"; do header_args+=(--header "$h"); done
   for arch in "${archs[@]}"; do
     dotnet "$scanner" scan --include "$include" --arch "$arch" --set "$set" --package "$package" --version "$version" \
-      --out "$out/$set/$arch.json"
+      "${header_args[@]}" --out "$out/$set/$arch.json"
   done
-done
+  sets+=("$set")
+  # One family: the same package series (linux-source-7.3 and -7.4 are one) and the same headers.
+  families+=("${package%-[0-9]*} ${headers:-$default_headers}")
+done < <(grep -vE '^\s*(#|$)' "$here/sets.conf")
 
-# ABI diff reports between consecutive header sets, per architecture (exit 3 = an ABI break: still written).
-sets=($(grep -vE '^\s*(#|$)' "$here/sets.conf" | awk '{print $1}'))
+# ABI diff reports between consecutive header sets of one family, per architecture (exit 3 = an ABI break: still written).
 for ((i = 1; i < ${#sets[@]}; i++)); do
-  from=${sets[i-1]} to=${sets[i]}
+  for ((j = i - 1; j >= 0; j--)); do [ "${families[j]}" = "${families[i]}" ] && break; done
+  [ "$j" -ge 0 ] || continue
+  from=${sets[j]} to=${sets[i]}
   for arch in "${archs[@]}"; do
     mkdir -p "$out/diffs"
     status=0

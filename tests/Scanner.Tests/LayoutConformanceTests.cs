@@ -11,7 +11,7 @@ public class LayoutConformanceTests
     public static TheoryData<string, string> Models()
     {
         var data = new TheoryData<string, string>();
-        foreach (var (set, _, _) in Repo.Sets)
+        foreach (var set in Repo.Sets.Select(s => s.Set))
             foreach (var arch in Repo.Archs)
                 data.Add(set, arch);
         return data;

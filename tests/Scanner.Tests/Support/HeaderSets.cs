@@ -8,17 +8,18 @@ internal static class HeaderSets
 {
     private static readonly ConcurrentDictionary<string, Lazy<(string? Include, string Error)>> Cache = new();
 
-    public static (string? Include, string Error) TryGet(string package, string version) =>
-        Cache.GetOrAdd($"{package}={version}", _ => new Lazy<(string?, string)>(() =>
+    /// <summary>The include dir of a set of headers/sets.conf (an overlay for a set from a kernel source package),
+    /// or why it cannot be had.</summary>
+    public static (string? Include, string Error) TryGet(string set) =>
+        Cache.GetOrAdd(set, _ => new Lazy<(string?, string)>(() =>
         {
-            var result = Run.Program("bash", [Repo.Path("headers", "extract-set.sh"), package, version]);
-            return result.ExitCode == 0 ? (result.Stdout.Trim(), "") : (null, $"{package} {version}: exit {result.ExitCode}: {result.Stderr.Trim()}");
+            var result = Run.Program("bash", [Repo.Path("headers", "extract-set.sh"), "--set", set]);
+            return result.ExitCode == 0 ? (result.Stdout.Trim(), "") : (null, $"{set}: exit {result.ExitCode}: {result.Stderr.Trim()}");
         })).Value;
 
     public static string Include(string set)
     {
-        var (_, package, version) = Repo.Sets.Single(s => s.Set == set);
-        var (include, error) = TryGet(package, version);
+        var (include, error) = TryGet(set);
         if (include is null)
         {
             Assert.Skip($"header set {set} cannot be fetched, so it is not checked here: {error}");
