@@ -1,0 +1,54 @@
+using Linux.Iommu;
+using Linux.Iommu.Planner;
+using Vm.Tests.Runtime;
+
+namespace Vm.Tests.Planner;
+
+/// <summary>The planner against the real kernel and QEMU's emulated VT-d (which cannot nest): the example specs
+/// plan as their descriptions say.</summary>
+[Collection(EduCollection.Name)]
+public sealed class PlannerVmTests
+{
+    internal static string Spec(string name)
+    {
+        for (var dir = AppContext.BaseDirectory; dir is not null; dir = Path.GetDirectoryName(dir))
+        {
+            var path = Path.Combine(dir, "examples", "specs", name);
+            if (File.Exists(path)) return path;
+        }
+        throw new FileNotFoundException($"examples/specs/{name} not found above {AppContext.BaseDirectory}");
+    }
+
+    private static PlanReport PlanWithEdu(string spec)
+    {
+        using var iommu = IommuFd.Open();
+        using var ioas = iommu.AllocIoas();
+        using var device = VfioDevice.Open(EduDevice.CdevPath);
+        device.BindIommufd(iommu);
+        device.Attach(ioas.Id);
+        using var plan = new global::Linux.Iommu.Planner.Planner().Plan(SpecLoader.Load(Spec(spec)), iommu, ioas, [new PlannedDevice("edu", device)]);
+        return plan.Report;
+    }
+
+    [Fact]
+    [Trait("Category", "Vm")]
+    public void QEMU_VTd_plans_Shadow_for_a_4K_VTd_guest_because_it_cannot_nest()
+    {
+        var report = PlanWithEdu("vtd-shadow-4k.json");
+
+        Assert.True(report.Decision == PlanDecision.Shadow, report.Describe());
+        Assert.Contains(report.Failures(PlanDecision.Nested), f => f.Requirement.Name == "nesting (ECAP.NEST)");
+        Assert.Equal(Linux.Iommu.Native.iommu_hw_info_type.IOMMU_HW_INFO_TYPE_INTEL_VTD, report.Devices[0].HostIommu!.Type);
+    }
+
+    [Fact]
+    [Trait("Category", "Vm")]
+    public void A_guest_needing_IOVAs_above_the_host_width_is_Refused_with_the_range_named()
+    {
+        var report = PlanWithEdu("vtd-refused-57bit.json");
+
+        Assert.True(report.Decision == PlanDecision.Refused, report.Describe());
+        Assert.Contains(report.Failures(PlanDecision.Shadow), f => f.Requirement.Name == "guest IOVA range [0x1000000000000, 0x1ffffffffffff]");
+        Assert.Contains(report.Failures(PlanDecision.Nested), f => f.Requirement.Name == "address width");
+    }
+}
