@@ -51,6 +51,23 @@ internal sealed class EduIoas : IDisposable
         return new IovaRange(ranges[0].Last + 1, ranges[1].Start - 1);
     }
 
+    /// <summary>What the device reads at <paramref name="iova"/>: edu copies it into its own buffer, then out into a
+    /// scratch buffer mapped (and unmapped again) 32 MiB above <see cref="Base"/>.</summary>
+    public byte[] ReadByDma(ulong iova, int length)
+    {
+        Device.EnablePciBusMastering();
+        using var bar0 = Device.MapRegion(0);
+        var edu = new EduDevice(bar0);
+        using var scratch = DmaBuffer.Allocate(length);
+        scratch.Span.Fill(0xEE);
+        var scratchIova = Base + (32 << 20);
+        Ioas.Map(scratchIova, scratch, DmaAccess.Write);
+        edu.CopyToDevice(iova, length);
+        edu.CopyFromDevice(scratchIova, length);
+        Ioas.Unmap(scratchIova, scratch);
+        return scratch.Span[..length].ToArray();
+    }
+
     /// <summary>The test left no mapping in the IOAS and no page pinned.</summary>
     public void AssertNothingLeft()
     {
