@@ -33,7 +33,16 @@ public sealed class HwPagetable : IommuObject
 
     /// <summary>IOMMU_HWPT_INVALIDATE of a nested table with <paramref name="count"/> entries of <paramref name="entrySize"/>
     /// bytes; returns how many the kernel handled. On failure the exception says how many were handled before it.</summary>
-    public unsafe uint Invalidate(iommu_hwpt_invalidate_data_type type, ReadOnlySpan<byte> entries, uint entrySize, uint count)
+    public uint Invalidate(iommu_hwpt_invalidate_data_type type, ReadOnlySpan<byte> entries, uint entrySize, uint count)
+    {
+        var errno = TryInvalidate(type, entries, entrySize, count, out var handled);
+        if (errno != 0) IommuException.Throw(nameof(Ioctls.IOMMU_HWPT_INVALIDATE), errno, $"{handled} of {count} entries were handled");
+        return handled;
+    }
+
+    /// <summary>The non-throwing <see cref="Invalidate"/>: 0 or the errno; <paramref name="handled"/> is how many entries the
+    /// kernel handled either way (on failure, those before the one it stopped at: a VMM retries from there).</summary>
+    public unsafe int TryInvalidate(iommu_hwpt_invalidate_data_type type, ReadOnlySpan<byte> entries, uint entrySize, uint count, out uint handled)
     {
         ThrowIfDisposed();
         if ((ulong)entries.Length < (ulong)entrySize * count) throw new ArgumentException($"{count} entries of {entrySize} bytes need {entrySize * count} bytes, got {entries.Length}", nameof(entries));
@@ -49,8 +58,8 @@ public sealed class HwPagetable : IommuObject
             using var fd = Iommu.Lease();
             result = Ioctls.TryIOMMU_HWPT_INVALIDATE(fd.Fd, ref invalidate);
         }
-        if (result < 0) IommuException.Throw(nameof(Ioctls.IOMMU_HWPT_INVALIDATE), -result, $"{invalidate.entry_num} of {count} entries were handled");
-        return invalidate.entry_num;
+        handled = invalidate.entry_num;
+        return result < 0 ? -result : 0;
     }
 
     /// <summary>IOMMU_HWPT_SET_DIRTY_TRACKING (the HWPT must have been allocated with dirty tracking).</summary>
