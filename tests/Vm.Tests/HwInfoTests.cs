@@ -1,4 +1,5 @@
 using Linux.Iommu;
+using Linux.Iommu.Devices;
 using Linux.Iommu.Native;
 using Vm.Tests.Runtime;
 
@@ -33,7 +34,7 @@ public sealed class HwInfoTests
     public void Edu_behind_emulated_vtd_reports_qemus_legacy_registers_decoded_as_the_spec_says()
     {
         using var iommu = IommuFd.Open();
-        using var device = VfioDevice.Open(EduDevice.CdevPath);
+        using var device = VfioDevice.Open(QemuEduDevice.CdevPath);
         var deviceId = device.BindIommufd(iommu);
 
         var (reply, data) = GetHwInfo(iommu, deviceId);

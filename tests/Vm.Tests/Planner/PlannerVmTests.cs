@@ -1,4 +1,5 @@
 using Linux.Iommu;
+using Linux.Iommu.Devices;
 using Linux.Iommu.Planner;
 using Vm.Tests.Runtime;
 
@@ -23,7 +24,7 @@ public sealed class PlannerVmTests
     {
         using var iommu = IommuFd.Open();
         using var ioas = iommu.AllocIoas();
-        using var device = VfioDevice.Open(EduDevice.CdevPath);
+        using var device = VfioDevice.Open(QemuEduDevice.CdevPath);
         device.BindIommufd(iommu);
         device.Attach(ioas.Id);
         using var plan = new global::Linux.Iommu.Planner.Planner().Plan(SpecLoader.Load(Spec(spec)), iommu, ioas, [new PlannedDevice("edu", device)]);

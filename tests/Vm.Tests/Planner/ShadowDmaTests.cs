@@ -1,4 +1,5 @@
 using Linux.Iommu;
+using Linux.Iommu.Devices;
 using Linux.Iommu.Planner;
 using Vm.Tests.Runtime;
 
@@ -12,7 +13,7 @@ public sealed class ShadowDmaTests
 {
     private const ulong RamGpa = 0x8000_0000, TablePool = RamGpa + (2 << 20), TargetGpa = RamGpa + 0x3000;
     private const ulong GuestIova = 0x0123_4000; // inside edu's 28-bit DMA mask
-    private const int Length = EduDevice.MaxTransfer;
+    private const int Length = QemuEduDevice.MaxTransfer;
 
     [Fact]
     [Trait("Category", "Vm")]
@@ -20,12 +21,12 @@ public sealed class ShadowDmaTests
     {
         using var iommu = IommuFd.Open();
         using var ioas = iommu.AllocIoas();
-        using var device = VfioDevice.Open(EduDevice.CdevPath);
+        using var device = VfioDevice.Open(QemuEduDevice.CdevPath);
         device.BindIommufd(iommu);
         device.Attach(ioas.Id);
         device.EnablePciBusMastering();
         using var bar0 = device.MapRegion(0);
-        var edu = new EduDevice(bar0);
+        var edu = new QemuEduDevice(bar0);
 
         using var ram = DmaBuffer.Allocate(4 << 20);
         var memory = new GuestMemory().Add(RamGpa, ram);

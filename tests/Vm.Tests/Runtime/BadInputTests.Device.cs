@@ -1,4 +1,5 @@
 using Linux.Iommu;
+using Linux.Iommu.Devices;
 using Linux.Iommu.Native;
 
 namespace Vm.Tests.Runtime;
@@ -36,7 +37,7 @@ public sealed partial class BadInputTests
     public void Binding_to_a_descriptor_that_is_not_an_iommufd_fails_with_EBADFD()
     {
         // kernel: iommufd main.c iommufd_ctx_from_fd "f_op != &iommufd_fops -> EBADFD"
-        using var device = VfioDevice.Open(EduDevice.CdevPath);
+        using var device = VfioDevice.Open(QemuEduDevice.CdevPath);
         using var notIommufd = IommuFd.FromDescriptor(RawIoctl.Fd(device.Handle), ownsDescriptor: false);
         KernelAssert.Fails(nameof(Ioctls.VFIO_DEVICE_BIND_IOMMUFD), TestErrno.EBADFD, () => device.BindIommufd(notIommufd));
     }
@@ -66,7 +67,7 @@ public sealed partial class BadInputTests
         // kernel: drivers/vfio/vfio_main.c vfio_device_fops_unl_ioctl: a cdev fd without BIND_IOMMUFD has no access
         using var iommu = IommuFd.Open();
         using var ioas = iommu.AllocIoas();
-        using var device = VfioDevice.Open(EduDevice.CdevPath);
+        using var device = VfioDevice.Open(QemuEduDevice.CdevPath);
         KernelAssert.Fails(nameof(Ioctls.VFIO_DEVICE_ATTACH_IOMMUFD_PT), Errno.EINVAL, () => device.Attach(ioas.Id));
     }
 }

@@ -1,4 +1,5 @@
 using Linux.Iommu;
+using Linux.Iommu.Devices;
 
 namespace Vm.Tests.Runtime;
 
@@ -47,7 +48,7 @@ public sealed partial class BadInputTests
     {
         using var iommu = IommuFd.Open();
         using var ioas = iommu.AllocIoas();
-        var device = VfioDevice.Open(EduDevice.CdevPath);
+        var device = VfioDevice.Open(QemuEduDevice.CdevPath);
         device.Dispose();
 
         Assert.Throws<ObjectDisposedException>(() => device.BindIommufd(iommu));

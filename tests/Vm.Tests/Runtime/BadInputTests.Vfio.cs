@@ -1,4 +1,5 @@
 using Linux.Iommu;
+using Linux.Iommu.Devices;
 using Linux.Iommu.Native;
 
 namespace Vm.Tests.Runtime;
@@ -15,37 +16,26 @@ public sealed partial class BadInputTests
         size = (ulong)buffer.Length,
     };
 
-    [Fact]
-    public void Vfio_compat_map_dma_with_argsz_1_fails_with_EINVAL()
+    /// <summary>VFIO_IOMMU_MAP_DMA of a page, changed by <paramref name="change"/>, on a fresh iommufd (no compat IOAS).</summary>
+    private static int CompatMapDma(Func<vfio_iommu_type1_dma_map, vfio_iommu_type1_dma_map> change)
     {
-        // selftest: TEST_F(iommufd, map_cmd) "argsz = 1"
         using var iommu = IommuFd.Open();
         using var buffer = DmaBuffer.Allocate((long)Page);
-        var map = DmaMap(buffer, 0x100000);
-        map.argsz = 1;
-        KernelAssert.Errno(Errno.EINVAL, RawIoctl.Errno(Ioctls.TryVFIO_IOMMU_MAP_DMA(RawIoctl.Fd(iommu.Handle), ref map)));
+        var map = change(DmaMap(buffer, 0x100000));
+        return RawIoctl.Errno(Ioctls.TryVFIO_IOMMU_MAP_DMA(RawIoctl.Fd(iommu.Handle), ref map));
     }
 
+    // selftest: TEST_F(iommufd, map_cmd) "argsz = 1"
     [Fact]
-    public void Vfio_compat_map_dma_with_an_unknown_flag_fails_with_EINVAL()
-    {
-        // selftest: TEST_F(iommufd, map_cmd) "flags = 1 << 31"
-        using var iommu = IommuFd.Open();
-        using var buffer = DmaBuffer.Allocate((long)Page);
-        var map = DmaMap(buffer, 0x100000);
-        map.flags = 1u << 31;
-        KernelAssert.Errno(Errno.EINVAL, RawIoctl.Errno(Ioctls.TryVFIO_IOMMU_MAP_DMA(RawIoctl.Fd(iommu.Handle), ref map)));
-    }
+    public void Vfio_compat_map_dma_with_argsz_1_fails_with_EINVAL() => KernelAssert.Errno(Errno.EINVAL, CompatMapDma(map => map with { argsz = 1 }));
 
+    // selftest: TEST_F(iommufd, map_cmd) "flags = 1 << 31"
     [Fact]
-    public void Vfio_compat_map_dma_without_a_compat_ioas_fails_with_ENODEV()
-    {
-        // selftest: TEST_F(iommufd, map_cmd) "Requires a domain to be attached"
-        using var iommu = IommuFd.Open();
-        using var buffer = DmaBuffer.Allocate((long)Page);
-        var map = DmaMap(buffer, 0x100000);
-        KernelAssert.Errno(Errno.ENODEV, RawIoctl.Errno(Ioctls.TryVFIO_IOMMU_MAP_DMA(RawIoctl.Fd(iommu.Handle), ref map)));
-    }
+    public void Vfio_compat_map_dma_with_an_unknown_flag_fails_with_EINVAL() => KernelAssert.Errno(Errno.EINVAL, CompatMapDma(map => map with { flags = 1u << 31 }));
+
+    // selftest: TEST_F(iommufd, map_cmd) "Requires a domain to be attached"
+    [Fact]
+    public void Vfio_compat_map_dma_without_a_compat_ioas_fails_with_ENODEV() => KernelAssert.Errno(Errno.ENODEV, CompatMapDma(map => map));
 
     [Fact]
     public void Vfio_compat_unmap_dma_with_argsz_1_fails_with_EINVAL()
@@ -120,7 +110,7 @@ public sealed partial class BadInputTests
         public static LegacyContainer Open()
         {
             var container = VfioContainer.Open();
-            var group = VfioGroup.Open(EduDevice.Group);
+            var group = VfioGroup.Open(QemuEduDevice.Group);
             group.SetContainer(container);
             container.SetIommu();
             return new LegacyContainer(container, group);

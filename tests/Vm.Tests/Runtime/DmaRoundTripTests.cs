@@ -1,4 +1,5 @@
 using Linux.Iommu;
+using Linux.Iommu.Devices;
 
 namespace Vm.Tests.Runtime;
 
@@ -8,11 +9,11 @@ namespace Vm.Tests.Runtime;
 public sealed class DmaRoundTripTests
 {
     private const ulong SourceIova = 0x100000, TargetIova = 0x200000; // inside edu's 28-bit DMA mask
-    private const int Length = EduDevice.MaxTransfer;
+    private const int Length = QemuEduDevice.MaxTransfer;
 
     private static void RoundTrip(IDmaMapper mapper, DeviceRegion bar0)
     {
-        var edu = new EduDevice(bar0);
+        var edu = new QemuEduDevice(bar0);
         using var source = DmaBuffer.Allocate(Length);
         using var target = DmaBuffer.Allocate(Length);
         Random.Shared.NextBytes(source.Span[..Length]);
@@ -38,7 +39,7 @@ public sealed class DmaRoundTripTests
     {
         using var iommu = IommuFd.Open();
         using var ioas = iommu.AllocIoas();
-        using var device = VfioDevice.Open(EduDevice.CdevPath);
+        using var device = VfioDevice.Open(QemuEduDevice.CdevPath);
         device.BindIommufd(iommu);
         device.Attach(ioas.Id);
         device.EnablePciBusMastering();
@@ -55,11 +56,11 @@ public sealed class DmaRoundTripTests
     {
         using var container = VfioContainer.Open();
         Assert.True(container.CheckExtension(Linux.Iommu.Native.Constants.VFIO_TYPE1v2_IOMMU), "the container offers no VFIO_TYPE1v2_IOMMU");
-        using var group = VfioGroup.Open(EduDevice.Group);
+        using var group = VfioGroup.Open(QemuEduDevice.Group);
         Assert.True(group.IsViable);
         group.SetContainer(container);
         container.SetIommu();
-        using var device = group.OpenDevice(EduDevice.PciAddress);
+        using var device = group.OpenDevice(QemuEduDevice.PciAddress);
         device.EnablePciBusMastering();
         using var bar0 = device.MapRegion(0);
 

@@ -1,4 +1,5 @@
 using Linux.Iommu;
+using Linux.Iommu.Devices;
 
 namespace Vm.Tests.Runtime;
 
@@ -14,7 +15,7 @@ internal sealed class EduIoas : IDisposable
         _pinnedBefore = ProcessState.PinnedKiB();
         Iommu = IommuFd.Open();
         Ioas = Iommu.AllocIoas();
-        Device = VfioDevice.Open(EduDevice.CdevPath);
+        Device = VfioDevice.Open(QemuEduDevice.CdevPath);
         DeviceId = Device.BindIommufd(Iommu);
         Device.Attach(Ioas.Id);
     }
@@ -57,7 +58,7 @@ internal sealed class EduIoas : IDisposable
     {
         Device.EnablePciBusMastering();
         using var bar0 = Device.MapRegion(0);
-        var edu = new EduDevice(bar0);
+        var edu = new QemuEduDevice(bar0);
         using var scratch = DmaBuffer.Allocate(length);
         scratch.Span.Fill(0xEE);
         var scratchIova = Base + (32 << 20);

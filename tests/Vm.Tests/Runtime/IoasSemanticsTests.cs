@@ -1,4 +1,5 @@
 using Linux.Iommu;
+using Linux.Iommu.Devices;
 
 namespace Vm.Tests.Runtime;
 
@@ -86,7 +87,7 @@ public sealed class IoasSemanticsTests
         // IOAS with domains" — here the edu device reads them
         using var rig = EduIoas.Open();
         using var source = rig.Iommu.AllocIoas();
-        using var buffer = DmaBuffer.Allocate(EduDevice.MaxTransfer);
+        using var buffer = DmaBuffer.Allocate(QemuEduDevice.MaxTransfer);
         Random.Shared.NextBytes(buffer.Span);
         var sourceIova = rig.Base + (48 << 20); // an IOVA the device's IOAS does not have
         var copiedIova = rig.Base;
@@ -94,7 +95,7 @@ public sealed class IoasSemanticsTests
 
         rig.Ioas.CopyFrom(source, sourceIova, copiedIova, (ulong)buffer.Length, DmaAccess.Read);
 
-        Assert.Equal(buffer.Span[..EduDevice.MaxTransfer].ToArray(), rig.ReadByDma(copiedIova, EduDevice.MaxTransfer));
+        Assert.Equal(buffer.Span[..QemuEduDevice.MaxTransfer].ToArray(), rig.ReadByDma(copiedIova, QemuEduDevice.MaxTransfer));
         Assert.Equal((ulong)buffer.Length, rig.Ioas.Unmap(copiedIova, (ulong)buffer.Length));
         source.Unmap(sourceIova, buffer);
         rig.AssertNothingLeft();
@@ -111,7 +112,7 @@ public sealed class IoasSemanticsTests
 
         rig.Ioas.MapFile(rig.Base, memfd, 0, Page, DmaAccess.Read);
 
-        Assert.Equal(content[..EduDevice.MaxTransfer], rig.ReadByDma(rig.Base, EduDevice.MaxTransfer));
+        Assert.Equal(content[..QemuEduDevice.MaxTransfer], rig.ReadByDma(rig.Base, QemuEduDevice.MaxTransfer));
         Assert.Equal(Page, rig.Ioas.Unmap(rig.Base, Page));
         rig.AssertNothingLeft();
     }

@@ -1,25 +1,27 @@
-using Linux.Iommu;
+namespace Linux.Iommu.Devices;
 
-namespace Vm.Tests.Runtime;
-
-/// <summary>QEMU's "edu" PCI device (1234:11e8) as a DMA engine: BAR0 registers 0x80 source, 0x88 destination,
+/// <summary>A driver for QEMU's "edu" PCI device (1234:11e8) as a DMA engine: BAR0 registers 0x80 source, 0x88 destination,
 /// 0x90 count, 0x98 command (bit 0 start, bit 1 direction: set = device buffer → RAM); its own buffer sits at
 /// 0x40000 in the device's address space; it masks DMA addresses to 28 bits (QEMU hw/misc/edu.c, docs/specs/edu.rst).</summary>
-internal sealed class EduDevice
+public sealed class QemuEduDevice
 {
+    /// <summary>Where the device's own 4 KiB buffer sits in its DMA address space.</summary>
     public const ulong DeviceBuffer = 0x40000;
-    public const int MaxTransfer = 2048; // QEMU 7.2's edu refuses 4096 bytes at its buffer's start
+
+    /// <summary>The largest transfer used: QEMU 7.2's edu refuses 4096 bytes at its buffer's start.</summary>
+    public const int MaxTransfer = 2048;
     private const ulong Source = 0x80, Destination = 0x88, Count = 0x90, Command = 0x98;
     private const ulong Start = 1, ToRam = 2;
 
     private readonly DeviceRegion _bar0;
 
-    public EduDevice(DeviceRegion bar0) => _bar0 = bar0;
+    /// <summary>Drives the device through its mapped BAR0 (<see cref="VfioDevice.MapRegion"/>(0)).</summary>
+    public QemuEduDevice(DeviceRegion bar0) => _bar0 = bar0;
 
-    /// <summary>The sysfs directory of the first edu device in the guest.</summary>
-    public static string SysfsPath { get; } = Directory.EnumerateDirectories("/sys/bus/pci/devices")
+    /// <summary>The sysfs directory of the first edu device of this machine.</summary>
+    public static string SysfsPath => Directory.EnumerateDirectories("/sys/bus/pci/devices")
         .Where(d => File.ReadAllText(Path.Combine(d, "vendor")).Trim() == "0x1234" && File.ReadAllText(Path.Combine(d, "device")).Trim() == "0x11e8")
-        .Order().FirstOrDefault() ?? throw new InvalidOperationException("no edu device in this guest");
+        .Order().FirstOrDefault() ?? throw new InvalidOperationException("no QEMU edu device (PCI 1234:11e8) on this machine");
 
     /// <summary>/dev/vfio/devices/vfioN of that device.</summary>
     public static string CdevPath => Path.Combine("/dev/vfio/devices", Path.GetFileName(Directory.GetDirectories(Path.Combine(SysfsPath, "vfio-dev")).Single()));
