@@ -17,9 +17,17 @@ fi
 dotnet build tests/Vm.Tests/Vm.Tests.csproj --nologo -v quiet
 # Both parts run even when the first fails, so one failure never hides the other.
 failed=()
+log=$(mktemp); trap 'rm -f "$log"' EXIT
 start=$SECONDS
-tests/vm/run-in-vm --timeout 900 -- dotnet exec tests/Vm.Tests/bin/Debug/net10.0/Vm.Tests.dll -noColor "$@" ||
-  failed+=("Vm.Tests (exit $?)")
+tests/vm/run-in-vm --timeout 900 -- dotnet exec tests/Vm.Tests/bin/Debug/net10.0/Vm.Tests.dll -noColor "$@" | tee "$log" ||
+  failed+=("Vm.Tests (exit ${PIPESTATUS[0]})")
 echo "VM tier: Vm.Tests ran in the guest in $((SECONDS - start)) s (boot to poweroff)"
-bash tests/vm/selftest.sh || failed+=("run-in-vm selftest (exit $?)")
-[ ${#failed[@]} -eq 0 ] || { echo "VM tier FAILED: ${failed[*]}" >&2; exit 1; }
+bash tests/vm/selftest.sh | tee -a "$log" || failed+=("run-in-vm selftest (exit ${PIPESTATUS[0]})")
+
+# One closing count for the tier: xunit's summary plus the selftest's line.
+read -r total errors xfailed skipped < <(sed -n 's/.*Vm.Tests  Total: \([0-9]*\), Errors: \([0-9]*\), Failed: \([0-9]*\), Skipped: \([0-9]*\).*/\1 \2 \3 \4/p' "$log") ||
+  { total=1 errors=1 xfailed=0 skipped=0; failed+=("no xunit summary from the guest"); }
+read -r spassed sfailed < <(sed -n 's/^selftest: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$log") || { spassed=0 sfailed=1; }
+[ ${#failed[@]} -eq 0 ] || echo "VM tier FAILED: ${failed[*]}" >&2
+echo "vm-tier: $((total - errors - xfailed - skipped + spassed)) passed, $((errors + xfailed + sfailed)) failed"
+[ ${#failed[@]} -eq 0 ]
