@@ -34,6 +34,8 @@ done
 if [ -n "$keep" ]; then mkdir -p "/host$keep" && mount -o move /keep "/host$keep" || fail "cannot keep $keep visible"; fi
 mount -t proc proc /host/proc || fail "proc"
 mount -t sysfs sysfs /host/sys || fail "sysfs"
+# fail_nth tests set failslab/fail_page_alloc knobs here (a kernel without CONFIG_DEBUG_FS has nothing to mount)
+mount -t debugfs debugfs /host/sys/kernel/debug 2>/dev/null || true
 mount -t devtmpfs devtmpfs /host/dev || fail "devtmpfs"
 mkdir -p /host/dev/shm && mount -t tmpfs -o mode=1777 tmpfs /host/dev/shm || fail "/dev/shm"
 mkdir -p /host/run/vm-io && mount -o move /io /host/run/vm-io || fail "cannot move the rw share"
