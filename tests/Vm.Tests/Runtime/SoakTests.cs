@@ -25,6 +25,7 @@ public sealed class SoakTests
 
             var rounds = await Task.WhenAll(workers); // rethrows the first worker's failure
 
+            TestContext.Current.TestOutputHelper?.WriteLine($"rounds per thread in {Duration.TotalSeconds} s: {string.Join(", ", rounds)}");
             Assert.All(rounds, r => Assert.True(r > 0, "a thread never completed a round"));
             rig.AssertNothingLeft();
         }
