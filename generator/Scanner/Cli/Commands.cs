@@ -3,7 +3,7 @@ using Iommu.Scanner.Scan;
 
 namespace Iommu.Scanner.Cli;
 
-internal static class Commands
+public static class Commands
 {
     public const string Usage = """
         usage:

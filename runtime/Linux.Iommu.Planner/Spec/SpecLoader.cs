@@ -18,7 +18,8 @@ public static class SpecLoader
     };
 
     /// <summary>Loads and validates a spec file.</summary>
-    public static GuestViommuSpec Load(string path) => Parse(File.ReadAllText(path));
+    public static GuestViommuSpec Load(string path) =>
+        File.Exists(path) ? Parse(File.ReadAllText(path)) : throw new SpecException("(file)", $"{path} does not exist");
 
     /// <summary>Parses and validates spec JSON.</summary>
     public static GuestViommuSpec Parse(string json)

@@ -1,0 +1,43 @@
+using System.CommandLine;
+using Linux.Iommu.Cli;
+
+var root = new RootCommand("iommu: the Linux IOMMU user API (iommufd, VFIO) from .NET - headers, host probe, vIOMMU planning");
+
+// The header scanner keeps its own argument grammar (generator/Scanner); these pass through to it.
+foreach (var (name, description) in new[]
+{
+    ("scan", "scan kernel uAPI headers into an ABI model (iommu-scan scan)"),
+    ("diff", "compare two ABI models and classify every change (iommu-scan diff)"),
+    ("c-probe", "write the C file of _Static_asserts that checks a model against gcc (iommu-scan probe)"),
+})
+{
+    var passThrough = new Command(name, description) { TreatUnmatchedTokensAsErrors = false };
+    passThrough.SetAction(parse => Iommu.Scanner.Cli.Commands.Run([name == "c-probe" ? "probe" : name, .. parse.UnmatchedTokens]));
+    root.Subcommands.Add(passThrough);
+}
+
+var devices = new Option<string[]>("--device") { Description = "VFIO device cdevs (default: every /dev/vfio/devices/vfio*)", AllowMultipleArgumentsPerToken = true };
+var probe = new Command("probe", "print the host IOMMU behind each VFIO device: decoded capabilities and usable IOVA ranges") { devices };
+probe.SetAction(parse => ProbeCommand.Run(parse.GetValue(devices)));
+root.Subcommands.Add(probe);
+
+var spec = new Option<FileInfo>("--spec") { Description = "the guest vIOMMU spec (JSON; examples/specs/)", Required = true };
+var planDevices = new Option<string[]>("--device") { Description = "VFIO device cdevs of the VM (default: every /dev/vfio/devices/vfio*)", AllowMultipleArgumentsPerToken = true };
+var plan = new Command("plan", "decide how this host backs a guest vIOMMU: Nested, Shadow or Refused, with every reason") { spec, planDevices };
+plan.SetAction(parse => PlanCommand.Run(parse.GetValue(spec)!, parse.GetValue(planDevices)));
+root.Subcommands.Add(plan);
+
+var specs = new Option<DirectoryInfo>("--specs") { Description = "directory of example specs", DefaultValueFactory = _ => new DirectoryInfo(Path.Combine(Repo.Root, "examples", "specs")) };
+var demo = new Command("demo", "probe, then plan every example spec; run a live edu DMA through the shadow engine") { specs };
+demo.SetAction(parse => DemoCommand.Run(parse.GetValue(specs)!));
+root.Subcommands.Add(demo);
+
+try
+{
+    return root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+}
+catch (Exception e) when (e is Linux.Iommu.IommuException or Linux.Iommu.Planner.SpecException or Iommu.Scanner.ScanException or InvalidOperationException)
+{
+    Console.Error.WriteLine($"iommu: {e.Message}");
+    return 1;
+}
