@@ -19,7 +19,7 @@ dotnet build tests/Vm.Tests/Vm.Tests.csproj --nologo -v quiet
 failed=()
 log=$(mktemp); trap 'rm -f "$log"' EXIT
 start=$SECONDS
-tests/vm/run-in-vm --timeout 900 -- dotnet exec tests/Vm.Tests/bin/Debug/net10.0/Vm.Tests.dll -noColor "$@" | tee "$log" ||
+tests/vm/run-in-vm --timeout 900 --edu 2 -- dotnet exec tests/Vm.Tests/bin/Debug/net10.0/Vm.Tests.dll -noColor "$@" | tee "$log" ||
   failed+=("Vm.Tests (exit ${PIPESTATUS[0]})")
 echo "VM tier: Vm.Tests ran in the guest in $((SECONDS - start)) s (boot to poweroff)"
 bash tests/vm/selftest.sh | tee -a "$log" || failed+=("run-in-vm selftest (exit ${PIPESTATUS[0]})")

@@ -18,13 +18,20 @@ public sealed class QemuEduDevice
     /// <summary>Drives the device through its mapped BAR0 (<see cref="VfioDevice.MapRegion"/>(0)).</summary>
     public QemuEduDevice(DeviceRegion bar0) => _bar0 = bar0;
 
-    /// <summary>The sysfs directory of the first edu device of this machine.</summary>
-    public static string SysfsPath => Directory.EnumerateDirectories("/sys/bus/pci/devices")
+    /// <summary>The sysfs directories of every edu device of this machine, in PCI address order.</summary>
+    public static IReadOnlyList<string> SysfsPaths => Directory.EnumerateDirectories("/sys/bus/pci/devices")
         .Where(d => File.ReadAllText(Path.Combine(d, "vendor")).Trim() == "0x1234" && File.ReadAllText(Path.Combine(d, "device")).Trim() == "0x11e8")
-        .Order().FirstOrDefault() ?? throw new InvalidOperationException("no QEMU edu device (PCI 1234:11e8) on this machine");
+        .Order(StringComparer.Ordinal).ToList();
 
-    /// <summary>/dev/vfio/devices/vfioN of that device.</summary>
-    public static string CdevPath => Path.Combine("/dev/vfio/devices", Path.GetFileName(Directory.GetDirectories(Path.Combine(SysfsPath, "vfio-dev")).Single()));
+    /// <summary>The sysfs directory of the first edu device.</summary>
+    public static string SysfsPath => SysfsPaths.FirstOrDefault() ?? throw new InvalidOperationException("no QEMU edu device (PCI 1234:11e8) on this machine");
+
+    /// <summary>/dev/vfio/devices/vfioN of the first edu device.</summary>
+    public static string CdevPath => CdevOf(SysfsPath);
+
+    /// <summary>/dev/vfio/devices/vfioN of the device at <paramref name="sysfsPath"/> (bound to vfio-pci).</summary>
+    public static string CdevOf(string sysfsPath) =>
+        Path.Combine("/dev/vfio/devices", Path.GetFileName(Directory.GetDirectories(Path.Combine(sysfsPath, "vfio-dev")).Single()));
 
     /// <summary>Its PCI address, the name VFIO_GROUP_GET_DEVICE_FD takes.</summary>
     public static string PciAddress => Path.GetFileName(SysfsPath);
