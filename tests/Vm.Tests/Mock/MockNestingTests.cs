@@ -1,0 +1,142 @@
+using System.Runtime.InteropServices;
+using Linux.Iommu;
+using Linux.Iommu.Native;
+using Linux.Iommu.Testing;
+using Linux.Iommu.Testing.Native;
+using Vm.Tests.Runtime;
+using Ioctls = Linux.Iommu.Native.Ioctls;
+using MockConstants = Linux.Iommu.Testing.Native.Constants;
+
+namespace Vm.Tests.Mock;
+
+/// <summary>The Nested path on the selftest mock (iommufd.c TEST_F(iommufd_ioas, alloc_hwpt_nested)): a nest-parent
+/// HWPT on the IOAS, a nested HWPT of the selftest data type on it, and IOMMU_HWPT_INVALIDATE of its mock IOTLB,
+/// whose entries read IOMMU_TEST_IOTLB_DEFAULT until invalidated and 0 after.</summary>
+public sealed class MockNestingTests
+{
+    private static readonly iommu_hwpt_invalidate_data_type SelftestInvalidation =
+        (iommu_hwpt_invalidate_data_type)MockConstants.IOMMU_HWPT_INVALIDATE_DATA_SELFTEST;
+
+    private static HwPagetable NestParent(MockIoas mock) =>
+        HwPagetable.Allocate(mock.Iommu, mock.Device.IdevId, mock.Ioas.Id, iommufd_hwpt_alloc_flags.IOMMU_HWPT_ALLOC_NEST_PARENT);
+
+    private static HwPagetable Nested(MockIoas mock, HwPagetable parent)
+    {
+        var data = new iommu_hwpt_selftest { iotlb = (uint)MockConstants.IOMMU_TEST_IOTLB_DEFAULT };
+        return HwPagetable.Allocate(mock.Iommu, mock.Device.IdevId, parent.Id, 0,
+            (iommu_hwpt_data_type)MockConstants.IOMMU_HWPT_DATA_SELFTEST, MemoryMarshal.AsBytes(new ReadOnlySpan<iommu_hwpt_selftest>(in data)));
+    }
+
+    private static byte[] Entries(params (uint Flags, uint IotlbId)[] entries) =>
+        MemoryMarshal.AsBytes(entries.Select(e => new iommu_hwpt_invalidate_selftest { flags = e.Flags, iotlb_id = e.IotlbId }).ToArray().AsSpan()).ToArray();
+
+    private static void AssertIotlb(MockIoas mock, HwPagetable nested, params uint[] expected)
+    {
+        for (var id = 0u; id < expected.Length; id++) SelftestMock.CheckIotlb(mock.Iommu, nested.Id, id, expected[id]);
+    }
+
+    private const uint Default = (uint)MockConstants.IOMMU_TEST_IOTLB_DEFAULT;
+
+    [Fact]
+    [Trait("Category", "Vm")]
+    public void Nested_hwpt_of_the_selftest_type_allocates_on_a_nest_parent_and_pins_it()
+    {
+        using var mock = new MockIoas();
+        var parent = NestParent(mock);
+        using var nested = Nested(mock, parent);
+
+        Assert.NotEqual(parent.Id, nested.Id);
+        AssertIotlb(mock, nested, Default, Default, Default, Default);
+        // "parent hwpt now cannot be freed" while the nested one stands on it
+        KernelAssert.Fails(nameof(Ioctls.IOMMU_DESTROY), Errno.EBUSY, parent.Dispose);
+        nested.Dispose();
+        parent.Dispose();
+    }
+
+    [Fact]
+    [Trait("Category", "Vm")]
+    public void A_nested_hwpt_needs_a_nest_parent()
+    {
+        using var mock = new MockIoas();
+        using var plain = HwPagetable.Allocate(mock.Iommu, mock.Device.IdevId, mock.Ioas.Id); // parent_hwpt_id_not_work
+
+        KernelAssert.Fails(nameof(Ioctls.IOMMU_HWPT_ALLOC), Errno.EINVAL, () => Nested(mock, plain).Dispose());
+    }
+
+    [Fact]
+    [Trait("Category", "Vm")]
+    public void The_device_attaches_to_the_nested_hwpt_by_replace()
+    {
+        using var mock = new MockIoas();
+        using var parent = NestParent(mock);
+        using var nested = Nested(mock, parent);
+
+        Assert.Equal(nested.Id, SelftestMock.MockDomainReplace(mock.Iommu, mock.Device, nested.Id));
+        // attached, it is busy; back on the IOAS, it is free again
+        KernelAssert.Fails(nameof(Ioctls.IOMMU_DESTROY), Errno.EBUSY, nested.Dispose);
+        SelftestMock.MockDomainReplace(mock.Iommu, mock.Device, mock.Ioas.Id);
+    }
+
+    [Fact]
+    [Trait("Category", "Vm")]
+    public void Invalidating_one_good_entry_reports_one_handled_and_clears_that_iotlb_entry()
+    {
+        using var mock = new MockIoas();
+        using var parent = NestParent(mock);
+        using var nested = Nested(mock, parent);
+
+        Assert.Equal(0u, nested.Invalidate(SelftestInvalidation, [], (uint)iommu_hwpt_invalidate_selftest.NativeSize, 0)); // "zero-length array"
+        Assert.Equal(1u, nested.Invalidate(SelftestInvalidation, Entries((0, 1)), (uint)iommu_hwpt_invalidate_selftest.NativeSize, 1));
+        AssertIotlb(mock, nested, Default, 0, Default, Default);
+        Assert.Equal(2u, nested.Invalidate(SelftestInvalidation, Entries((0, 2), (0, 3)), (uint)iommu_hwpt_invalidate_selftest.NativeSize, 2));
+        AssertIotlb(mock, nested, Default, 0, 0, 0);
+    }
+
+    [Theory]
+    [Trait("Category", "Vm")]
+    [InlineData(0xffffffffu, 1u, Errno.EOPNOTSUPP)] // "fail the 2nd request due to invalid flags"
+    [InlineData(0u, MockConstants.MOCK_NESTED_DOMAIN_IOTLB_ID_MAX + 1, Errno.EINVAL)] // "... due to invalid iotlb_id"
+    public void A_bad_second_entry_stops_the_invalidation_after_the_first(uint badFlags, uint badIotlbId, int errno)
+    {
+        using var mock = new MockIoas();
+        using var parent = NestParent(mock);
+        using var nested = Nested(mock, parent);
+
+        var result = nested.TryInvalidate(SelftestInvalidation, Entries((0, 0), (badFlags, badIotlbId)), (uint)iommu_hwpt_invalidate_selftest.NativeSize, 2, out var handled);
+
+        KernelAssert.Errno(errno, result);
+        Assert.Equal(1u, handled);
+        AssertIotlb(mock, nested, 0, Default, Default, Default);
+        var error = KernelAssert.Fails(nameof(Ioctls.IOMMU_HWPT_INVALIDATE), errno,
+            () => nested.Invalidate(SelftestInvalidation, Entries((0, 0), (badFlags, badIotlbId)), (uint)iommu_hwpt_invalidate_selftest.NativeSize, 2));
+        Assert.Contains("1 of 2 entries were handled", error.Message);
+    }
+
+    [Fact]
+    [Trait("Category", "Vm")]
+    public void A_bad_first_entry_handles_none()
+    {
+        using var mock = new MockIoas();
+        using var parent = NestParent(mock);
+        using var nested = Nested(mock, parent);
+
+        var result = nested.TryInvalidate(SelftestInvalidation, Entries((0xffffffff, 0)), (uint)iommu_hwpt_invalidate_selftest.NativeSize, 1, out var handled);
+
+        KernelAssert.Errno(Errno.EOPNOTSUPP, result); // "Negative test: invalid flag is passed"
+        Assert.Equal(0u, handled);
+        AssertIotlb(mock, nested, Default, Default, Default, Default);
+    }
+
+    [Fact]
+    [Trait("Category", "Vm")]
+    public void A_nest_parent_cannot_be_invalidated()
+    {
+        using var mock = new MockIoas();
+        using var parent = NestParent(mock);
+
+        var result = parent.TryInvalidate(SelftestInvalidation, Entries((0, 0)), (uint)iommu_hwpt_invalidate_selftest.NativeSize, 1, out var handled);
+
+        KernelAssert.Errno(Errno.EINVAL, result); // "hwpt_invalidate does not support a parent hwpt"
+        Assert.Equal(0u, handled);
+    }
+}
