@@ -15,5 +15,8 @@ dotnet test Interop.sln --filter "Category!=Vm" --logger "console;verbosity=norm
 echo "== generator as a NuGet package: tests/Sample.Consumer"
 bash tests/Sample.Consumer/run.sh
 
+echo "== NativeAOT sample (run in the VM tier)"
+bash tests/Aot.Sample/publish.sh
+
 echo "== VM tier"
 bash tests/vm/tier.sh
