@@ -1,0 +1,38 @@
+using BenchmarkDotNet.Running;
+using Linux.Iommu.Bench.Harness;
+using Linux.Iommu.Bench.Report;
+
+// Linux.Iommu.Bench host|vm [--dry] [--out DIR]   run a suite set (vm: inside the guest), write DIR/csharp-SET.tsv
+//                                                and DIR/probes-SET.tsv; --dry: one invocation per case, no timing
+// Linux.Iommu.Bench report DIR                    merge DIR's C and C# files into summary.md, CSV and the plot
+if (args.Length == 0) return Usage();
+var dry = args.Contains("--dry");
+var outIndex = Array.IndexOf(args, "--out");
+var output = Path.GetFullPath(outIndex >= 0 && outIndex + 1 < args.Length ? args[outIndex + 1] : "bench/results");
+
+switch (args[0])
+{
+    case "host" or "vm":
+        var suites = SuiteSets.Named(args[0]);
+        if (dry)
+        {
+            foreach (var suite in suites) Console.WriteLine($"dry: {CaseKey.Suite(suite)}: {DryRunner.Run(suite).Count} cases ran once");
+            return 0;
+        }
+        Directory.CreateDirectory(output);
+        var summary = BenchmarkRunner.Run(suites, BenchConfig.Create(Path.Combine(output, "artifacts-" + args[0]), guest: args[0] == "vm")).Single();
+        ResultFiles.WriteTimings(Path.Combine(output, $"csharp-{args[0]}.tsv"), summary);
+        ResultFiles.WriteProbes(Path.Combine(output, $"probes-{args[0]}.tsv"),
+            suites.Where(t => typeof(IProbed).IsAssignableFrom(t)).SelectMany(t => ((IProbed)Activator.CreateInstance(t)!).Probe()).ToList());
+        return summary.HasCriticalValidationErrors || summary.Reports.Any(r => !r.Success) ? 1 : 0;
+    case "report" when args.Length == 2:
+        return ResultsReport.Write(Path.GetFullPath(args[1]));
+    default:
+        return Usage();
+}
+
+static int Usage()
+{
+    Console.Error.WriteLine("usage: Linux.Iommu.Bench host|vm [--dry] [--out DIR] | report DIR");
+    return 2;
+}

@@ -1,0 +1,39 @@
+using System.Globalization;
+using Linux.Iommu.Bench.Harness;
+
+namespace Linux.Iommu.Bench.Report;
+
+/// <summary>The measured numbers of one results folder, looked up by case key, and their formatting.</summary>
+internal sealed class Figures(string dir)
+{
+    private readonly Dictionary<string, double[]> _c = ResultFiles.Read(dir, "c-*.tsv");
+    private readonly Dictionary<string, double[]> _cs = ResultFiles.Read(dir, "csharp-*.tsv");
+    private readonly Dictionary<string, double[]> _probes = ResultFiles.Read(dir, "probes-*.tsv");
+
+    /// <summary>C ns/op (NaN when not measured).</summary>
+    public double C(string key) => _c.TryGetValue(key, out var v) ? v[0] : double.NaN;
+
+    /// <summary>C# mean ns/op.</summary>
+    public double Cs(string key) => _cs.TryGetValue(key, out var v) ? v[0] : double.NaN;
+
+    /// <summary>C# bytes allocated per operation (MemoryDiagnoser).</summary>
+    public double Allocated(string key) => _cs.TryGetValue(key, out var v) && v.Length > 1 ? v[1] : double.NaN;
+
+    public double Probe(string key) => _probes.TryGetValue(key, out var v) ? v[0] : double.NaN;
+
+    public bool Any => _cs.Count > 0 || _c.Count > 0;
+
+    public static string Time(double ns) => double.IsNaN(ns) ? "n/a"
+        : ns >= 1e6 ? F(ns / 1e6, "ms") : ns >= 1e3 ? F(ns / 1e3, "µs") : F(ns, "ns");
+
+    public static string Ratio(double r) => double.IsNaN(r) ? "n/a" : r.ToString(r >= 100 ? "F0" : "F2", CultureInfo.InvariantCulture) + "×";
+
+    public static string Bytes(double b) => double.IsNaN(b) ? "n/a" : b.ToString("F0", CultureInfo.InvariantCulture) + " B";
+
+    public static string Number(double n, string format = "G4") => double.IsNaN(n) ? "n/a" : n.ToString(format, CultureInfo.InvariantCulture);
+
+    /// <summary>met / MISSED / n/a (not measured) for a target check.</summary>
+    public static string Verdict(double value, Func<double, bool> target) => double.IsNaN(value) ? "n/a" : target(value) ? "met" : "**MISSED**";
+
+    private static string F(double v, string unit) => v.ToString(v >= 100 ? "F0" : v >= 10 ? "F1" : "F2", CultureInfo.InvariantCulture) + " " + unit;
+}

@@ -1,0 +1,125 @@
+using System.Text;
+using Linux.Iommu.Bench.Suites;
+
+namespace Linux.Iommu.Bench.Report;
+
+/// <summary>Turns a results folder into summary.md: every figure as a ratio to C measured in the same session, next
+/// to its target (DESIGN.md §5) with met/MISSED, plus map-throughput.csv/.png. Numbers come only from the files.</summary>
+public static class ResultsReport
+{
+    private static readonly long[] MapSizes = [4096, 2L << 20, 1L << 30];
+    private static readonly int[] PageCounts = [1, 64, 4096];
+
+    public static int Write(string dir)
+    {
+        var f = new Figures(dir);
+        if (!f.Any)
+        {
+            Console.Error.WriteLine($"report: no c-*.tsv or csharp-*.tsv in {dir}");
+            return 1;
+        }
+        var md = new StringBuilder();
+        var environment = Path.Combine(dir, "environment.md");
+        if (File.Exists(environment)) md.Append(File.ReadAllText(environment)).AppendLine();
+        Stub(md, f);
+        Map(md, f);
+        Batch(md, f);
+        Type1(md, f);
+        Shadow(md, f);
+        Generator(md, f);
+        File.WriteAllText(Path.Combine(dir, "summary.md"), md.ToString());
+        ThroughputPlot.Write(f, MapSizes, Path.Combine(dir, "map-throughput.csv"), Path.Combine(dir, "map-throughput.png"));
+        Console.Write(md);
+        return 0;
+    }
+
+    private static void Stub(StringBuilder md, Figures f)
+    {
+        const string key = "Stub/GeneratedStub";
+        var ratio = f.Cs(key) / f.C(key);
+        md.AppendLine("### Generated stub overhead (host, IOMMU_DESTROY on /dev/null → ENOTTY)").AppendLine()
+          .AppendLine("| C# | C | C#/C | target ≤ 1.05× | allocated | target 0 B |").AppendLine("|---|---|---|---|---|---|")
+          .AppendLine($"| {Figures.Time(f.Cs(key))} | {Figures.Time(f.C(key))} | {Figures.Ratio(ratio)} | {Figures.Verdict(ratio, r => r <= 1.05)} | {Figures.Bytes(f.Allocated(key))} | {Figures.Verdict(f.Allocated(key), b => b == 0)} |").AppendLine();
+    }
+
+    private static void Map(StringBuilder md, Figures f)
+    {
+        md.AppendLine("### IOMMU_IOAS_MAP + UNMAP of one region (guest)").AppendLine()
+          .AppendLine("| size | device | C# | C | C#/C | target ≤ 1.05× | allocated | target 0 B |").AppendLine("|---|---|---|---|---|---|---|---|");
+        foreach (var device in new[] { false, true })
+        foreach (var size in MapSizes)
+        {
+            var key = $"IoasMap/MapUnmap/Device={(device ? "True" : "False")}/Size={size}";
+            var ratio = f.Cs(key) / f.C(key);
+            md.AppendLine($"| {SizeText(size)} | {(device ? "edu attached" : "none")} | {Figures.Time(f.Cs(key))} | {Figures.Time(f.C(key))} | {Figures.Ratio(ratio)} | {Figures.Verdict(ratio, r => r <= 1.05)} | {Figures.Bytes(f.Allocated(key))} | {Figures.Verdict(f.Allocated(key), b => b == 0)} |");
+        }
+        md.AppendLine();
+    }
+
+    private static void Batch(StringBuilder md, Figures f)
+    {
+        md.AppendLine("### Mapping N 4 KiB pages + unmapping them (guest, edu attached)").AppendLine()
+          .AppendLine("| N | layout | C# per page | C per page | C# batched | C# single ioctl | C single ioctl | per page / batched | target ≥ 50× (N=4096) | batched / single | target ≤ 1.2× | B per batched page | target 0 B | map ioctls per commit |")
+          .AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+        foreach (var n in PageCounts)
+        {
+            string K(string method) => $"Batch/{method}/N={n}";
+            var speedup = f.Cs(K("PerPage")) / f.Cs(K("Batched"));
+            var toIdeal = f.Cs(K("Batched")) / f.Cs(K("SingleIoctl"));
+            var perPage = f.Allocated(K("Batched")) / n;
+            md.AppendLine($"| {n} | contiguous | {Figures.Time(f.Cs(K("PerPage")))} | {Figures.Time(f.C(K("PerPage")))} | {Figures.Time(f.Cs(K("Batched")))} | {Figures.Time(f.Cs(K("SingleIoctl")))} | {Figures.Time(f.C(K("SingleIoctl")))} " +
+                          $"| {Figures.Ratio(speedup)} | {(n == 4096 ? Figures.Verdict(speedup, s => s >= 50) : "—")} | {Figures.Ratio(toIdeal)} | {(n == 4096 ? Figures.Verdict(toIdeal, r => r <= 1.2) : "—")} " +
+                          $"| {Figures.Number(perPage, "F2")} | {Figures.Verdict(perPage, b => b == 0)} | {Figures.Number(f.Probe(K("Batched") + "/map-ioctls"))} |");
+            var scattered = f.Cs(K("ScatteredPerPage")) / f.Cs(K("ScatteredBatched"));
+            var scatteredPerPage = f.Allocated(K("ScatteredBatched")) / n;
+            md.AppendLine($"| {n} | scattered | {Figures.Time(f.Cs(K("ScatteredPerPage")))} | {Figures.Time(f.C(K("ScatteredPerPage")))} | {Figures.Time(f.Cs(K("ScatteredBatched")))} | — | — " +
+                          $"| {Figures.Ratio(scattered)} | — | — | — | {Figures.Number(scatteredPerPage, "F2")} | {Figures.Verdict(scatteredPerPage, b => b == 0)} | {Figures.Number(f.Probe(K("ScatteredBatched") + "/map-ioctls"))} |");
+        }
+        md.AppendLine().AppendLine("C# vs C on the same work: " + string.Join("; ", PageCounts.Select(n =>
+            $"N={n} per page {Figures.Ratio(f.Cs($"Batch/PerPage/N={n}") / f.C($"Batch/PerPage/N={n}"))}, single {Figures.Ratio(f.Cs($"Batch/SingleIoctl/N={n}") / f.C($"Batch/SingleIoctl/N={n}"))}"))).AppendLine();
+    }
+
+    private static void Type1(StringBuilder md, Figures f)
+    {
+        md.AppendLine("### Legacy VFIO type1 MAP_DMA vs iommufd IOAS_MAP, map + unmap (guest, edu in the container / attached)").AppendLine()
+          .AppendLine("| size | C# type1 | C type1 | C# IOAS | C IOAS | IOAS / type1 (C#) | IOAS / type1 (C) | C#/C type1 | C#/C IOAS | allocated (type1, IOAS) |").AppendLine("|---|---|---|---|---|---|---|---|---|---|");
+        foreach (var size in MapSizes.Take(2))
+        {
+            string K(string backend) => $"Type1/MapUnmap/Backend={backend}/Size={size}";
+            md.AppendLine($"| {SizeText(size)} | {Figures.Time(f.Cs(K("Type1")))} | {Figures.Time(f.C(K("Type1")))} | {Figures.Time(f.Cs(K("Iommufd")))} | {Figures.Time(f.C(K("Iommufd")))} " +
+                          $"| {Figures.Ratio(f.Cs(K("Iommufd")) / f.Cs(K("Type1")))} | {Figures.Ratio(f.C(K("Iommufd")) / f.C(K("Type1")))} | {Figures.Ratio(f.Cs(K("Type1")) / f.C(K("Type1")))} | {Figures.Ratio(f.Cs(K("Iommufd")) / f.C(K("Iommufd")))} " +
+                          $"| {Figures.Bytes(f.Allocated(K("Type1")))}, {Figures.Bytes(f.Allocated(K("Iommufd")))} |");
+        }
+        md.AppendLine();
+    }
+
+    private static void Shadow(StringBuilder md, Figures f)
+    {
+        md.AppendLine($"### Shadow engine: {ShadowBench.UpdatesPerOperation} guest page-table updates per op (guest, IOAS without device)").AppendLine()
+          .AppendLine("| contiguous runs | time per op | updates applied / s | map ioctls per run | target ≤ 1 | unmap ioctls per run | allocated per op |").AppendLine("|---|---|---|---|---|---|---|");
+        foreach (var runs in new[] { 1, 64 })
+        {
+            var key = $"Shadow/ApplyUpdates/Runs={runs}";
+            var perRun = f.Probe(key + "/map-ioctls-per-run");
+            md.AppendLine($"| {runs} | {Figures.Time(f.Cs(key))} | {Figures.Number(ShadowBench.UpdatesPerOperation / (f.Cs(key) * 1e-9), "N0")} | {Figures.Number(perRun)} | {Figures.Verdict(perRun, r => r <= 1)} " +
+                          $"| {Figures.Number(f.Probe(key + "/unmap-ioctls-per-run"))} | {Figures.Bytes(f.Allocated(key))} |");
+        }
+        md.AppendLine();
+    }
+
+    private static void Generator(StringBuilder md, Figures f)
+    {
+        md.AppendLine("### Source generator (host, in memory, opt-in \"*\", x86_64)").AppendLine()
+          .AppendLine("| model | files | full generation | target < 1 s | no-op edit rerun | steps re-run | target 0 |").AppendLine("|---|---|---|---|---|---|---|");
+        foreach (var set in new[] { "linux-6.12", "linux-7.3" })
+        {
+            var full = f.Cs($"Generator/FullGeneration/Set={set}");
+            var rerun = f.Probe($"Generator/IncrementalNoOpEdit/Set={set}/steps-rerun");
+            md.AppendLine($"| {set} | {Figures.Number(f.Probe($"Generator/FullGeneration/Set={set}/files"))} | {Figures.Time(full)} | {Figures.Verdict(full, t => t < 1e9)} " +
+                          $"| {Figures.Time(f.Cs($"Generator/IncrementalNoOpEdit/Set={set}"))} | {Figures.Number(rerun)} | {Figures.Verdict(rerun, r => r == 0)} |");
+        }
+        md.AppendLine();
+    }
+
+    internal static string SizeText(long size) => size >= 1L << 30 ? $"{size >> 30} GiB" : size >= 1L << 20 ? $"{size >> 20} MiB" : $"{size >> 10} KiB";
+}

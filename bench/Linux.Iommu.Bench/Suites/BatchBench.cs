@@ -1,0 +1,105 @@
+using BenchmarkDotNet.Attributes;
+using Linux.Iommu.Bench.Harness;
+
+namespace Linux.Iommu.Bench.Suites;
+
+/// <summary>Mapping N 4 KiB pages (and unmapping them again) with the edu device attached: one ioctl per page vs
+/// <see cref="BatchMapper"/> vs the ideal single ioctl, for contiguous pages and for scattered ones (every other IOVA
+/// page, user pages and order permuted, so nothing coalesces). Guest only. C side: bench/c/iommufd.c.</summary>
+[MemoryDiagnoser]
+public class BatchBench : IProbed
+{
+    private const ulong Page = 4096;
+    private IommuSession? _session;
+    private DmaBuffer? _buffer;
+    private BatchMapper? _batch;
+
+    [Params(1, 64, 4096)]
+    public int N { get; set; }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _session = IommuSession.Open(attachDevice: true);
+        _buffer = DmaBuffer.Allocate(N * (long)Page);
+        _batch = new BatchMapper(_session.Ioas, N);
+    }
+
+    /// <summary>The permutation bench/c uses: an odd multiplier modulo the power-of-two N.</summary>
+    private int Scatter(int i) => (int)((uint)i * 40503u & (uint)(N - 1));
+
+    private Ioas Ioas => _session!.Ioas;
+
+    [Benchmark]
+    public void PerPage()
+    {
+        for (var i = 0; i < N; i++) Expect.Ok(Ioas.TryMap(IommuSession.IovaBase + (ulong)i * Page, _buffer!.Address + i * (nint)Page, Page, DmaAccess.ReadWrite), Ioas.MapOperation);
+        for (var i = 0; i < N; i++) Expect.Ok(Ioas.TryUnmap(IommuSession.IovaBase + (ulong)i * Page, Page, out _), Ioas.UnmapOperation);
+    }
+
+    [Benchmark]
+    public int Batched()
+    {
+        for (var i = 0; i < N; i++) _batch!.Add(IommuSession.IovaBase + (ulong)i * Page, _buffer!.Address + i * (nint)Page, Page, DmaAccess.ReadWrite);
+        Expect.Ok(_batch!.TryCommit(out var ioctls), Ioas.MapOperation);
+        Expect.Ok(Ioas.TryUnmap(IommuSession.IovaBase, (ulong)N * Page, out _), Ioas.UnmapOperation);
+        return ioctls;
+    }
+
+    [Benchmark]
+    public void ScatteredPerPage()
+    {
+        for (var i = 0; i < N; i++)
+        {
+            var k = Scatter(i);
+            Expect.Ok(Ioas.TryMap(IommuSession.IovaBase + 2 * (ulong)k * Page, _buffer!.Address + Scatter(k) * (nint)Page, Page, DmaAccess.ReadWrite), Ioas.MapOperation);
+        }
+        for (var i = 0; i < N; i++) Expect.Ok(Ioas.TryUnmap(IommuSession.IovaBase + 2 * (ulong)Scatter(i) * Page, Page, out _), Ioas.UnmapOperation);
+    }
+
+    [Benchmark]
+    public int ScatteredBatched()
+    {
+        for (var i = 0; i < N; i++)
+        {
+            var k = Scatter(i);
+            _batch!.Add(IommuSession.IovaBase + 2 * (ulong)k * Page, _buffer!.Address + Scatter(k) * (nint)Page, Page, DmaAccess.ReadWrite);
+        }
+        Expect.Ok(_batch!.TryCommit(out var ioctls), Ioas.MapOperation);
+        Expect.Ok(Ioas.TryUnmap(IommuSession.IovaBase, 2 * (ulong)N * Page, out _), Ioas.UnmapOperation); // holes are fine for UNMAP
+        return ioctls;
+    }
+
+    [Benchmark]
+    public void SingleIoctl()
+    {
+        Expect.Ok(Ioas.TryMap(IommuSession.IovaBase, _buffer!.Address, (ulong)N * Page, DmaAccess.ReadWrite), Ioas.MapOperation);
+        Expect.Ok(Ioas.TryUnmap(IommuSession.IovaBase, (ulong)N * Page, out _), Ioas.UnmapOperation);
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        _session?.Dispose();
+        _buffer?.Dispose();
+    }
+
+    /// <summary>Map ioctls one commit issues, per layout and N.</summary>
+    public IEnumerable<(string Key, double Value)> Probe()
+    {
+        foreach (var n in new[] { 1, 64, 4096 })
+        {
+            N = n;
+            Setup();
+            try
+            {
+                yield return ($"Batch/Batched/N={n}/map-ioctls", Batched());
+                yield return ($"Batch/ScatteredBatched/N={n}/map-ioctls", ScatteredBatched());
+            }
+            finally
+            {
+                Cleanup();
+            }
+        }
+    }
+}

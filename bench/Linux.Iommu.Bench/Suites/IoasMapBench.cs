@@ -1,0 +1,41 @@
+using BenchmarkDotNet.Attributes;
+using Linux.Iommu.Bench.Harness;
+
+namespace Linux.Iommu.Bench.Suites;
+
+/// <summary>IOMMU_IOAS_MAP + UNMAP of one region through the runtime (<see cref="Ioas.TryMap"/>), with and without
+/// the edu device attached. Guest only. C side: bench/c/iommufd.c.</summary>
+[MemoryDiagnoser]
+public class IoasMapBench
+{
+    private IommuSession? _session;
+    private DmaBuffer? _buffer;
+
+    [Params(4096L, 2L << 20, 1L << 30)]
+    public long Size { get; set; }
+
+    [Params(false, true)]
+    public bool Device { get; set; }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _session = IommuSession.Open(Device);
+        _buffer = DmaBuffer.Allocate(Size);
+    }
+
+    [Benchmark]
+    public void MapUnmap()
+    {
+        var ioas = _session!.Ioas;
+        Expect.Ok(ioas.TryMap(IommuSession.IovaBase, _buffer!.Address, (ulong)Size, DmaAccess.ReadWrite), ioas.MapOperation);
+        Expect.Ok(ioas.TryUnmap(IommuSession.IovaBase, (ulong)Size, out _), ioas.UnmapOperation);
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        _session?.Dispose();
+        _buffer?.Dispose();
+    }
+}

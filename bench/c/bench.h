@@ -1,0 +1,43 @@
+/* Shared by the C baselines: a monotonic clock and the one output format the report reads.
+ * Each case runs ROUNDS rounds of enough iterations to fill ~BUDGET_NS, after one warm-up round;
+ * the figure is the mean ns per operation over all measured rounds (what BenchmarkDotNet's Mean is). */
+#pragma once
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define ROUNDS 5
+#define BUDGET_NS 100000000.0 /* 100 ms a round: enough under TCG, where one op can take milliseconds */
+
+static inline double now_ns(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1e9 + t.tv_nsec;
+}
+
+static inline void die(const char *what)
+{
+	fprintf(stderr, "C baseline: %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+/* Runs op(ctx) in calibrated rounds and prints "key<TAB>ns/op". op returns 0 or exits the program. */
+static inline void measure(const char *key, void (*op)(void *), void *ctx)
+{
+	double start = now_ns();
+	op(ctx); /* warm-up and calibration */
+	double one = now_ns() - start;
+	long iterations = one > 0 ? (long)(BUDGET_NS / one) : 1000000;
+	if (iterations < 1) iterations = 1;
+	double total = 0;
+	for (int round = 0; round < ROUNDS; round++) {
+		start = now_ns();
+		for (long i = 0; i < iterations; i++) op(ctx);
+		total += now_ns() - start;
+	}
+	printf("%s\t%.3f\n", key, total / (ROUNDS * (double)iterations));
+	fflush(stdout);
+}

@@ -1,0 +1,134 @@
+/* Guest baselines for the iommufd suites (IoasMap, Batch, Type1's Iommufd backend): the same ioctls in the same
+ * order as the C# suites, so each C# figure is a ratio to this. Usage: iommufd CDEV (the edu device's
+ * /dev/vfio/devices/vfioN). Struct layouts and request numbers come from <linux/iommufd.h> and <linux/vfio.h>. */
+#include <fcntl.h>
+#include <stdint.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include <linux/iommufd.h>
+#include <linux/vfio.h>
+#include "bench.h"
+
+#define PAGE 4096UL
+#define IOVA_BASE 0x40000000UL /* inside the first usable IOVA range of the guest's VT-d */
+
+static int iommufd, ioas_id;
+
+static void map(uint64_t iova, void *va, uint64_t length)
+{
+	struct iommu_ioas_map m = { .size = sizeof m, .ioas_id = ioas_id, .user_va = (uintptr_t)va, .length = length, .iova = iova,
+		.flags = IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE };
+	if (ioctl(iommufd, IOMMU_IOAS_MAP, &m)) die("IOMMU_IOAS_MAP");
+}
+
+static void unmap(uint64_t iova, uint64_t length)
+{
+	struct iommu_ioas_unmap u = { .size = sizeof u, .ioas_id = ioas_id, .iova = iova, .length = length };
+	if (ioctl(iommufd, IOMMU_IOAS_UNMAP, &u)) die("IOMMU_IOAS_UNMAP");
+}
+
+static void *buffer(uint64_t length)
+{
+	void *p = mmap(NULL, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	if (p == MAP_FAILED) die("mmap");
+	return p;
+}
+
+/* A fresh IOAS, with the device attached or not (the kernel pins at map time only with a device). */
+static int open_ioas(const char *cdev)
+{
+	iommufd = open("/dev/iommu", O_RDWR);
+	if (iommufd < 0) die("open /dev/iommu");
+	struct iommu_ioas_alloc a = { .size = sizeof a };
+	if (ioctl(iommufd, IOMMU_IOAS_ALLOC, &a)) die("IOMMU_IOAS_ALLOC");
+	ioas_id = a.out_ioas_id;
+	if (!cdev) return -1;
+	int dev = open(cdev, O_RDWR);
+	if (dev < 0) die("open the vfio cdev");
+	struct vfio_device_bind_iommufd bind = { .argsz = sizeof bind, .iommufd = iommufd };
+	if (ioctl(dev, VFIO_DEVICE_BIND_IOMMUFD, &bind)) die("VFIO_DEVICE_BIND_IOMMUFD");
+	struct vfio_device_attach_iommufd_pt attach = { .argsz = sizeof attach, .pt_id = ioas_id };
+	if (ioctl(dev, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &attach)) die("VFIO_DEVICE_ATTACH_IOMMUFD_PT");
+	return dev;
+}
+
+static void close_ioas(int dev)
+{
+	if (dev >= 0) close(dev); /* the device goes first: it holds the IOAS */
+	close(iommufd);
+}
+
+struct region { void *va; uint64_t length; };
+
+static void map_unmap(void *ctx)
+{
+	struct region *r = ctx;
+	map(IOVA_BASE, r->va, r->length);
+	unmap(IOVA_BASE, r->length);
+}
+
+struct pages { char *va; unsigned n; };
+
+/* The scattered layout of the C# suite: every other IOVA page (no two neighbours), user pages and call order
+ * permuted by an odd multiplier modulo the power-of-two N. */
+static unsigned scatter(unsigned i, unsigned n) { return (i * 40503u) & (n - 1); }
+
+static void per_page(void *ctx)
+{
+	struct pages *p = ctx;
+	for (unsigned i = 0; i < p->n; i++) map(IOVA_BASE + i * PAGE, p->va + i * PAGE, PAGE);
+	for (unsigned i = 0; i < p->n; i++) unmap(IOVA_BASE + i * PAGE, PAGE);
+}
+
+static void scattered_per_page(void *ctx)
+{
+	struct pages *p = ctx;
+	for (unsigned i = 0; i < p->n; i++) {
+		unsigned k = scatter(i, p->n);
+		map(IOVA_BASE + 2 * k * PAGE, p->va + scatter(k, p->n) * PAGE, PAGE);
+	}
+	for (unsigned i = 0; i < p->n; i++) unmap(IOVA_BASE + 2 * scatter(i, p->n) * PAGE, PAGE);
+}
+
+static void single_ioctl(void *ctx)
+{
+	struct pages *p = ctx;
+	map(IOVA_BASE, p->va, p->n * PAGE);
+	unmap(IOVA_BASE, p->n * PAGE);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc != 2) { fprintf(stderr, "usage: %s /dev/vfio/devices/vfioN\n", argv[0]); return 2; }
+	static const uint64_t sizes[] = { 4096, 2UL << 20, 1UL << 30 };
+	char key[128];
+	for (int device = 0; device <= 1; device++) {
+		int dev = open_ioas(device ? argv[1] : NULL);
+		for (unsigned s = 0; s < 3; s++) {
+			struct region r = { buffer(sizes[s]), sizes[s] };
+			snprintf(key, sizeof key, "IoasMap/MapUnmap/Device=%s/Size=%lu", device ? "True" : "False", (unsigned long)sizes[s]);
+			measure(key, map_unmap, &r);
+			if (device && s < 2) { /* the Type1 suite's iommufd side is the same work */
+				snprintf(key, sizeof key, "Type1/MapUnmap/Backend=Iommufd/Size=%lu", (unsigned long)sizes[s]);
+				measure(key, map_unmap, &r);
+			}
+			munmap(r.va, r.length);
+		}
+		if (device) {
+			static const unsigned counts[] = { 1, 64, 4096 };
+			for (unsigned c = 0; c < 3; c++) {
+				struct pages p = { buffer(counts[c] * PAGE), counts[c] };
+				snprintf(key, sizeof key, "Batch/PerPage/N=%u", p.n);
+				measure(key, per_page, &p);
+				snprintf(key, sizeof key, "Batch/ScatteredPerPage/N=%u", p.n);
+				measure(key, scattered_per_page, &p);
+				snprintf(key, sizeof key, "Batch/SingleIoctl/N=%u", p.n);
+				measure(key, single_ioctl, &p);
+				munmap(p.va, p.n * PAGE);
+			}
+		}
+		close_ioas(dev);
+	}
+	return 0;
+}
