@@ -36,7 +36,7 @@ overlay() { # SET PACKAGE VERSION HEADERS(comma-separated) BASE-SET -> the overl
     # Debian's linux-source-X.Y .deb holds usr/src/linux-source-X.Y.tar.xz, whose top directory is the package name.
     dpkg-deb --fsys-tarfile "$deb" | tar -xO "./usr/src/$package.tar.xz" |
       tar -xJ -C "$tmp" --strip-components=1 "${members[@]/#/$package/}" ||
-      { echo "extract-set: $set: ${members[*]} not all found in $package $version" >&2; exit 1; }
+      { rm -rf "$dest"; echo "extract-set: $set: ${members[*]} not all found in $package $version" >&2; exit 1; }
     mkdir -p "$dest/include"
     for entry in "$base"/*; do ln -s "$entry" "$dest/include/${entry##*/}"; done
     (cd "$tmp" && cp -r --parents "${members[@]}" "$dest/include/")
