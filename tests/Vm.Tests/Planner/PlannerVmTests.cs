@@ -22,12 +22,8 @@ public sealed class PlannerVmTests
 
     private static PlanReport PlanWithEdu(string spec)
     {
-        using var iommu = IommuFd.Open();
-        using var ioas = iommu.AllocIoas();
-        using var device = VfioDevice.Open(QemuEduDevice.CdevPath);
-        device.BindIommufd(iommu);
-        device.Attach(ioas.Id);
-        using var plan = new global::Linux.Iommu.Planner.Planner().Plan(SpecLoader.Load(Spec(spec)), iommu, ioas, [new PlannedDevice("edu", device)]);
+        using var attached = EduIoas.Open();
+        using var plan = new global::Linux.Iommu.Planner.Planner().Plan(SpecLoader.Load(Spec(spec)), attached.Iommu, attached.Ioas, [new PlannedDevice("edu", attached.Device)]);
         return plan.Report;
     }
 

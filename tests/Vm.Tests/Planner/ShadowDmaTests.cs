@@ -19,13 +19,10 @@ public sealed class ShadowDmaTests
     [Trait("Category", "Vm")]
     public void Edu_DMA_to_a_guest_IOVA_lands_in_the_guest_page_and_faults_after_the_guest_unmaps()
     {
-        using var iommu = IommuFd.Open();
-        using var ioas = iommu.AllocIoas();
-        using var device = VfioDevice.Open(QemuEduDevice.CdevPath);
-        device.BindIommufd(iommu);
-        device.Attach(ioas.Id);
-        device.EnablePciBusMastering();
-        using var bar0 = device.MapRegion(0);
+        using var attached = EduIoas.Open();
+        var ioas = attached.Ioas;
+        attached.Device.EnablePciBusMastering();
+        using var bar0 = attached.Device.MapRegion(0);
         var edu = new QemuEduDevice(bar0);
 
         using var ram = DmaBuffer.Allocate(4 << 20);

@@ -37,17 +37,13 @@ public sealed class DmaRoundTripTests
     [Trait("Category", "Vm")]
     public void Edu_DMA_round_trips_through_an_iommufd_IOAS_and_is_blocked_after_unmap()
     {
-        using var iommu = IommuFd.Open();
-        using var ioas = iommu.AllocIoas();
-        using var device = VfioDevice.Open(QemuEduDevice.CdevPath);
-        device.BindIommufd(iommu);
-        device.Attach(ioas.Id);
-        device.EnablePciBusMastering();
-        using var bar0 = device.MapRegion(0);
+        using var attached = EduIoas.Open();
+        attached.Device.EnablePciBusMastering();
+        using var bar0 = attached.Device.MapRegion(0);
 
-        RoundTrip(ioas, bar0);
+        RoundTrip(attached.Ioas, bar0);
 
-        Assert.Equal(0UL, ioas.UnmapAll());
+        Assert.Equal(0UL, attached.Ioas.UnmapAll());
     }
 
     [Fact]
