@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The guest half of bench/run.sh (runs inside tests/vm/run-in-vm): the C baselines, then the guest suites, one after
+# the other in the same boot so every ratio compares numbers taken minutes apart on the same emulated machine.
+#   bench/vm-bench.sh BIN APP [--dry]    BIN: the compiled bench/c programs; APP: Linux.Iommu.Bench.dll
+set -euo pipefail
+bin=$1 app=$2 dry=${3:-}
+out=${VM_OUT:?run me inside tests/vm/run-in-vm}
+
+# The edu device (PCI 1234:11e8), bound to vfio-pci by the guest's init: its cdev and IOMMU group.
+sys=$(grep -l 0x11e8 /sys/bus/pci/devices/*/device | xargs -n1 dirname | while read -r d; do
+  [ "$(cat "$d/vendor")" = 0x1234 ] && echo "$d"; done | sort | head -1)
+[ -n "$sys" ] || { echo "vm-bench: no edu device in the guest" >&2; exit 1; }
+cdev=/dev/vfio/devices/$(ls "$sys/vfio-dev")
+group=$(basename "$(readlink "$sys/iommu_group")")
+
+uname -r >"$out/guest-kernel"
+grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //' >"$out/guest-cpu"
+if [ "$dry" != --dry ]; then
+  echo "== C baselines (guest)"
+  "$bin/iommufd" "$cdev" | tee "$out/c-vm.tsv"
+  "$bin/type1" "$group" | tee -a "$out/c-vm.tsv"
+fi
+echo "== C# suites (guest)"
+dotnet exec "$app" vm --out "$out" $dry
