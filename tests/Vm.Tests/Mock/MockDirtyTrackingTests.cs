@@ -17,14 +17,34 @@ public sealed class MockDirtyTrackingTests
 
     /// <summary>The fixture's setup: huge IOPTEs off (IOMMU_OPTION_HUGE_PAGES 0) so every page is its own PTE and a
     /// dirty bit names one page, the buffer mapped at the mock aperture, a dirty-tracking HWPT allocated on the IOAS.</summary>
-    private static (MockIoas Mock, SmallPages Buffer, HwPagetable Hwpt) Setup()
+    private sealed class DirtyTracking : IDisposable
     {
-        var mock = new MockIoas();
-        mock.Ioas.HugePages = false;
-        var buffer = SmallPages.Anonymous((long)Length);
-        mock.Ioas.Map(MockIoas.ApertureStart, buffer.Address, Length, DmaAccess.ReadWrite);
-        var hwpt = HwPagetable.Allocate(mock.Iommu, mock.Device.IdevId, mock.Ioas.Id, iommufd_hwpt_alloc_flags.IOMMU_HWPT_ALLOC_DIRTY_TRACKING);
-        return (mock, buffer, hwpt);
+        public MockIoas Mock { get; } = new();
+        public SmallPages Buffer { get; } = SmallPages.Anonymous((long)Length);
+        public HwPagetable Hwpt { get; }
+
+        public DirtyTracking()
+        {
+            Mock.Ioas.HugePages = false;
+            Mock.Ioas.Map(MockIoas.ApertureStart, Buffer.Address, Length, DmaAccess.ReadWrite);
+            Hwpt = HwPagetable.Allocate(Mock.Iommu, Mock.Device.IdevId, Mock.Ioas.Id, iommufd_hwpt_alloc_flags.IOMMU_HWPT_ALLOC_DIRTY_TRACKING);
+        }
+
+        public ulong Mark(params int[] pages) => SelftestMock.MarkDirty(Mock.Iommu, Hwpt.Id, MockIoas.ApertureStart, Length, PageSize, Bits(pages));
+
+        public ulong[] Read(bool keepDirty = false)
+        {
+            var bitmap = new ulong[Bits().Length];
+            Hwpt.ReadDirtyBitmap(MockIoas.ApertureStart, Length, PageSize, bitmap, keepDirty);
+            return bitmap;
+        }
+
+        public void Dispose()
+        {
+            Hwpt.Dispose();
+            Mock.Dispose(); // closes the iommufd: the mapping goes, the pages are unpinned
+            Buffer.Dispose();
+        }
     }
 
     private static ulong[] Bits(params int[] pages)
@@ -38,65 +58,43 @@ public sealed class MockDirtyTrackingTests
     [Trait("Category", "Vm")]
     public void Pages_the_mock_marks_dirty_are_exactly_the_bits_the_bitmap_reports_and_reading_clears_them()
     {
-        var (mock, buffer, hwpt) = Setup();
-        using (mock)
-        using (buffer)
-        using (hwpt)
-        {
-            hwpt.SetDirtyTracking(true);
-            int[] written = [0, 1, 7, 31, 32, 63];
+        using var dirty = new DirtyTracking();
+        dirty.Hwpt.SetDirtyTracking(true);
+        int[] written = [0, 1, 7, 31, 32, 63];
 
-            var marked = SelftestMock.MarkDirty(mock.Iommu, hwpt.Id, MockIoas.ApertureStart, Length, PageSize, Bits(written));
-            var bitmap = new ulong[Bits().Length];
-            hwpt.ReadDirtyBitmap(MockIoas.ApertureStart, Length, PageSize, bitmap);
-            var again = new ulong[bitmap.Length];
-            hwpt.ReadDirtyBitmap(MockIoas.ApertureStart, Length, PageSize, again);
+        var marked = dirty.Mark(written);
+        var first = dirty.Read();
+        var again = dirty.Read();
 
-            Assert.Equal((ulong)written.Length, marked);
-            Assert.Equal(Bits(written), bitmap);
-            Assert.Equal(Bits(), again); // "It as read already -- expect all zeroes"
-            hwpt.SetDirtyTracking(false);
-            mock.Ioas.UnmapAll();
-        }
+        Assert.Equal((ulong)written.Length, marked);
+        Assert.Equal(Bits(written), first);
+        Assert.Equal(Bits(), again); // "It as read already -- expect all zeroes"
+        dirty.Hwpt.SetDirtyTracking(false);
     }
 
     [Fact]
     [Trait("Category", "Vm")]
     public void Reading_with_no_clear_keeps_the_dirty_bits()
     {
-        var (mock, buffer, hwpt) = Setup();
-        using (mock)
-        using (buffer)
-        using (hwpt)
-        {
-            hwpt.SetDirtyTracking(true);
-            SelftestMock.MarkDirty(mock.Iommu, hwpt.Id, MockIoas.ApertureStart, Length, PageSize, Bits(5, 40));
-            var first = new ulong[Bits().Length];
-            var second = new ulong[first.Length];
+        using var dirty = new DirtyTracking();
+        dirty.Hwpt.SetDirtyTracking(true);
+        dirty.Mark(5, 40);
 
-            hwpt.ReadDirtyBitmap(MockIoas.ApertureStart, Length, PageSize, first, keepDirty: true); // get_dirty_bitmap_no_clear
-            hwpt.ReadDirtyBitmap(MockIoas.ApertureStart, Length, PageSize, second, keepDirty: true);
+        var first = dirty.Read(keepDirty: true); // get_dirty_bitmap_no_clear
+        var second = dirty.Read(keepDirty: true);
 
-            Assert.Equal(Bits(5, 40), first);
-            Assert.Equal(Bits(5, 40), second);
-            mock.Ioas.UnmapAll();
-        }
+        Assert.Equal(Bits(5, 40), first);
+        Assert.Equal(Bits(5, 40), second);
     }
 
     [Fact]
     [Trait("Category", "Vm")]
     public void The_mock_refuses_to_mark_pages_while_tracking_is_off()
     {
-        var (mock, buffer, hwpt) = Setup();
-        using (mock)
-        using (buffer)
-        using (hwpt)
-        {
-            // selftest.c iommufd_test_dirty: EINVAL unless the mock domain has MOCK_DIRTY_TRACK set
-            KernelAssert.Fails(nameof(Linux.Iommu.Testing.Native.Ioctls.IOMMU_TEST_CMD), Errno.EINVAL,
-                () => SelftestMock.MarkDirty(mock.Iommu, hwpt.Id, MockIoas.ApertureStart, Length, PageSize, Bits(0)));
-            mock.Ioas.UnmapAll();
-        }
+        using var dirty = new DirtyTracking();
+
+        // selftest.c iommufd_test_dirty: EINVAL unless the mock domain has MOCK_DIRTY_TRACK set
+        KernelAssert.Fails(nameof(Linux.Iommu.Testing.Native.Ioctls.IOMMU_TEST_CMD), Errno.EINVAL, () => dirty.Mark(0));
     }
 
     [Fact]

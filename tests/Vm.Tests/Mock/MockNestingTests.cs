@@ -27,13 +27,39 @@ public sealed class MockNestingTests
             (iommu_hwpt_data_type)MockConstants.IOMMU_HWPT_DATA_SELFTEST, MemoryMarshal.AsBytes(new ReadOnlySpan<iommu_hwpt_selftest>(in data)));
     }
 
+    /// <summary>A mock device on an IOAS, a nest parent on it and a nested HWPT on that, destroyed in reverse.</summary>
+    private sealed class Nesting : IDisposable
+    {
+        public MockIoas Mock { get; } = new();
+        public HwPagetable Parent { get; }
+        public HwPagetable Nested { get; }
+
+        public Nesting()
+        {
+            Parent = NestParent(Mock);
+            Nested = MockNestingTests.Nested(Mock, Parent);
+        }
+
+        public int TryInvalidate(HwPagetable hwpt, (uint Flags, uint IotlbId)[] entries, out uint handled) =>
+            hwpt.TryInvalidate(SelftestInvalidation, Entries(entries), EntrySize, (uint)entries.Length, out handled);
+
+        public void AssertIotlb(params uint[] expected)
+        {
+            for (var id = 0u; id < expected.Length; id++) SelftestMock.CheckIotlb(Mock.Iommu, Nested.Id, id, expected[id]);
+        }
+
+        public void Dispose()
+        {
+            Nested.Dispose();
+            Parent.Dispose();
+            Mock.Dispose();
+        }
+    }
+
+    private static readonly uint EntrySize = (uint)iommu_hwpt_invalidate_selftest.NativeSize;
+
     private static byte[] Entries(params (uint Flags, uint IotlbId)[] entries) =>
         MemoryMarshal.AsBytes(entries.Select(e => new iommu_hwpt_invalidate_selftest { flags = e.Flags, iotlb_id = e.IotlbId }).ToArray().AsSpan()).ToArray();
-
-    private static void AssertIotlb(MockIoas mock, HwPagetable nested, params uint[] expected)
-    {
-        for (var id = 0u; id < expected.Length; id++) SelftestMock.CheckIotlb(mock.Iommu, nested.Id, id, expected[id]);
-    }
 
     private const uint Default = (uint)MockConstants.IOMMU_TEST_IOTLB_DEFAULT;
 
@@ -41,16 +67,12 @@ public sealed class MockNestingTests
     [Trait("Category", "Vm")]
     public void Nested_hwpt_of_the_selftest_type_allocates_on_a_nest_parent_and_pins_it()
     {
-        using var mock = new MockIoas();
-        var parent = NestParent(mock);
-        using var nested = Nested(mock, parent);
+        using var nesting = new Nesting();
 
-        Assert.NotEqual(parent.Id, nested.Id);
-        AssertIotlb(mock, nested, Default, Default, Default, Default);
+        Assert.NotEqual(nesting.Parent.Id, nesting.Nested.Id);
+        nesting.AssertIotlb(Default, Default, Default, Default);
         // "parent hwpt now cannot be freed" while the nested one stands on it
-        KernelAssert.Fails(nameof(Ioctls.IOMMU_DESTROY), Errno.EBUSY, parent.Dispose);
-        nested.Dispose();
-        parent.Dispose();
+        KernelAssert.Fails(nameof(Ioctls.IOMMU_DESTROY), Errno.EBUSY, nesting.Parent.Dispose);
     }
 
     [Fact]
@@ -67,29 +89,26 @@ public sealed class MockNestingTests
     [Trait("Category", "Vm")]
     public void The_device_attaches_to_the_nested_hwpt_by_replace()
     {
-        using var mock = new MockIoas();
-        using var parent = NestParent(mock);
-        using var nested = Nested(mock, parent);
+        using var nesting = new Nesting();
 
-        Assert.Equal(nested.Id, SelftestMock.MockDomainReplace(mock.Iommu, mock.Device, nested.Id));
+        Assert.Equal(nesting.Nested.Id, SelftestMock.MockDomainReplace(nesting.Mock.Iommu, nesting.Mock.Device, nesting.Nested.Id));
         // attached, it is busy; back on the IOAS, it is free again
-        KernelAssert.Fails(nameof(Ioctls.IOMMU_DESTROY), Errno.EBUSY, nested.Dispose);
-        SelftestMock.MockDomainReplace(mock.Iommu, mock.Device, mock.Ioas.Id);
+        KernelAssert.Fails(nameof(Ioctls.IOMMU_DESTROY), Errno.EBUSY, nesting.Nested.Dispose);
+        SelftestMock.MockDomainReplace(nesting.Mock.Iommu, nesting.Mock.Device, nesting.Mock.Ioas.Id);
     }
 
     [Fact]
     [Trait("Category", "Vm")]
     public void Invalidating_one_good_entry_reports_one_handled_and_clears_that_iotlb_entry()
     {
-        using var mock = new MockIoas();
-        using var parent = NestParent(mock);
-        using var nested = Nested(mock, parent);
+        using var nesting = new Nesting();
+        var nested = nesting.Nested;
 
-        Assert.Equal(0u, nested.Invalidate(SelftestInvalidation, [], (uint)iommu_hwpt_invalidate_selftest.NativeSize, 0)); // "zero-length array"
-        Assert.Equal(1u, nested.Invalidate(SelftestInvalidation, Entries((0, 1)), (uint)iommu_hwpt_invalidate_selftest.NativeSize, 1));
-        AssertIotlb(mock, nested, Default, 0, Default, Default);
-        Assert.Equal(2u, nested.Invalidate(SelftestInvalidation, Entries((0, 2), (0, 3)), (uint)iommu_hwpt_invalidate_selftest.NativeSize, 2));
-        AssertIotlb(mock, nested, Default, 0, 0, 0);
+        Assert.Equal(0u, nested.Invalidate(SelftestInvalidation, [], EntrySize, 0)); // "zero-length array"
+        Assert.Equal(1u, nested.Invalidate(SelftestInvalidation, Entries((0, 1)), EntrySize, 1));
+        nesting.AssertIotlb(Default, 0, Default, Default);
+        Assert.Equal(2u, nested.Invalidate(SelftestInvalidation, Entries((0, 2), (0, 3)), EntrySize, 2));
+        nesting.AssertIotlb(Default, 0, 0, 0);
     }
 
     [Theory]
@@ -98,17 +117,15 @@ public sealed class MockNestingTests
     [InlineData(0u, MockConstants.MOCK_NESTED_DOMAIN_IOTLB_ID_MAX + 1, Errno.EINVAL)] // "... due to invalid iotlb_id"
     public void A_bad_second_entry_stops_the_invalidation_after_the_first(uint badFlags, uint badIotlbId, int errno)
     {
-        using var mock = new MockIoas();
-        using var parent = NestParent(mock);
-        using var nested = Nested(mock, parent);
+        using var nesting = new Nesting();
 
-        var result = nested.TryInvalidate(SelftestInvalidation, Entries((0, 0), (badFlags, badIotlbId)), (uint)iommu_hwpt_invalidate_selftest.NativeSize, 2, out var handled);
+        var result = nesting.TryInvalidate(nesting.Nested, [(0, 0), (badFlags, badIotlbId)], out var handled);
 
         KernelAssert.Errno(errno, result);
         Assert.Equal(1u, handled);
-        AssertIotlb(mock, nested, 0, Default, Default, Default);
+        nesting.AssertIotlb(0, Default, Default, Default);
         var error = KernelAssert.Fails(nameof(Ioctls.IOMMU_HWPT_INVALIDATE), errno,
-            () => nested.Invalidate(SelftestInvalidation, Entries((0, 0), (badFlags, badIotlbId)), (uint)iommu_hwpt_invalidate_selftest.NativeSize, 2));
+            () => nesting.Nested.Invalidate(SelftestInvalidation, Entries((0, 0), (badFlags, badIotlbId)), EntrySize, 2));
         Assert.Contains("1 of 2 entries were handled", error.Message);
     }
 
@@ -116,25 +133,22 @@ public sealed class MockNestingTests
     [Trait("Category", "Vm")]
     public void A_bad_first_entry_handles_none()
     {
-        using var mock = new MockIoas();
-        using var parent = NestParent(mock);
-        using var nested = Nested(mock, parent);
+        using var nesting = new Nesting();
 
-        var result = nested.TryInvalidate(SelftestInvalidation, Entries((0xffffffff, 0)), (uint)iommu_hwpt_invalidate_selftest.NativeSize, 1, out var handled);
+        var result = nesting.TryInvalidate(nesting.Nested, [(0xffffffff, 0)], out var handled);
 
         KernelAssert.Errno(Errno.EOPNOTSUPP, result); // "Negative test: invalid flag is passed"
         Assert.Equal(0u, handled);
-        AssertIotlb(mock, nested, Default, Default, Default, Default);
+        nesting.AssertIotlb(Default, Default, Default, Default);
     }
 
     [Fact]
     [Trait("Category", "Vm")]
     public void A_nest_parent_cannot_be_invalidated()
     {
-        using var mock = new MockIoas();
-        using var parent = NestParent(mock);
+        using var nesting = new Nesting();
 
-        var result = parent.TryInvalidate(SelftestInvalidation, Entries((0, 0)), (uint)iommu_hwpt_invalidate_selftest.NativeSize, 1, out var handled);
+        var result = nesting.TryInvalidate(nesting.Parent, [(0, 0)], out var handled);
 
         KernelAssert.Errno(Errno.EINVAL, result); // "hwpt_invalidate does not support a parent hwpt"
         Assert.Equal(0u, handled);
