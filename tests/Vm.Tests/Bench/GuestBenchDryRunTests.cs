@@ -1,0 +1,19 @@
+using Linux.Iommu.Bench.Harness;
+
+namespace Vm.Tests.Bench;
+
+/// <summary>The guest benchmark suites (bench/Linux.Iommu.Bench) run every case once against the real kernel, so
+/// they cannot rot between bench runs: setup (IOAS, edu device, type1 container), each benchmark, cleanup.</summary>
+public sealed class GuestBenchDryRunTests
+{
+    public static TheoryData<string> Suites() => [.. SuiteSets.Guest.Select(t => t.Name)];
+
+    [Theory]
+    [MemberData(nameof(Suites))]
+    [Trait("Category", "Vm")]
+    public void Guest_suite_runs_every_case_once_in_dry_mode(string name)
+    {
+        var ran = DryRunner.Run(SuiteSets.Guest.Single(t => t.Name == name));
+        Assert.NotEmpty(ran);
+    }
+}
