@@ -2,10 +2,40 @@ using Linux.Iommu.Native;
 
 namespace Linux.Iommu.Planner;
 
-/// <summary>A device of the VM: bound to the iommufd, and attached to the plan's IOAS before planning.</summary>
-public sealed record PlannedDevice(string Name, VfioDevice Device)
+/// <summary>A device of the VM as the planner sees it: its iommufd device id, and how to attach it to a page table
+/// (an IOAS or HWPT id) or detach it. Bound to the iommufd, and attached to the plan's IOAS before planning.</summary>
+public sealed class PlannedDevice
 {
-    internal uint DeviceId => Device.DeviceId ?? throw new InvalidOperationException($"device {Name} is not bound to an iommufd (VfioDevice.BindIommufd)");
+    private readonly Func<uint, uint> _attach;
+    private readonly Action _detach;
+
+    /// <summary>A device with its own attach and detach (the selftest mock attaches by IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE).</summary>
+    public PlannedDevice(string name, uint deviceId, Func<uint, uint> attach, Action detach)
+    {
+        Name = name;
+        DeviceId = deviceId;
+        _attach = attach;
+        _detach = detach;
+    }
+
+    /// <summary>A VFIO device, bound with <see cref="VfioDevice.BindIommufd"/>.</summary>
+    public PlannedDevice(string name, VfioDevice device)
+        : this(name, device.DeviceId ?? throw new InvalidOperationException($"device {name} is not bound to an iommufd (VfioDevice.BindIommufd)"),
+            device.Attach, device.Detach)
+    {
+    }
+
+    /// <summary>A name for reports.</summary>
+    public string Name { get; }
+
+    /// <summary>The iommufd device id.</summary>
+    public uint DeviceId { get; }
+
+    /// <summary>Attaches to an IOAS or HWPT; returns the HWPT in use.</summary>
+    public uint Attach(uint pageTableId) => _attach(pageTableId);
+
+    /// <summary>Detaches.</summary>
+    public void Detach() => _detach();
 }
 
 /// <summary>The seed's two-stage fallback, after the devices are attached: (1) the exact vIOMMU in hardware (nested),
@@ -63,13 +93,13 @@ public sealed class Planner
         try
         {
             foreach (var device in devices) setups.Add(AllocateNested(spec, iommu, ioas, device));
-            foreach (var (device, setup) in devices.Zip(setups)) device.Device.Attach(setup.Parent.Id);
+            foreach (var (device, setup) in devices.Zip(setups)) device.Attach(setup.Parent.Id);
             return new RunningPlan(this, report, iommu, ioas, devices, setups);
         }
         catch (IommuException e)
         {
             // The registers promised nesting but the kernel refused: say so, and take the next stage.
-            foreach (var device in devices) device.Device.Attach(ioas.Id);
+            foreach (var device in devices) device.Attach(ioas.Id);
             foreach (var setup in setups) setup.Dispose();
             var finding = Requirement.Check("kernel allocates the nested page tables", false, "IOMMU_HWPT_ALLOC / IOMMU_VIOMMU_ALLOC succeed", $"{e.Operation} failed with {e.ErrnoName}");
             return new RunningPlan(this, Decide(spec, facts, ioasFacts, [finding]), iommu, ioas, devices, []);

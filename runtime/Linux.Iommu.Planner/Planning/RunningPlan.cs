@@ -51,7 +51,7 @@ public sealed class RunningPlan : IDisposable
             try
             {
                 var setup = _planner.AllocateNested(Report.Spec, Iommu, Ioas, device);
-                device.Device.Attach(setup.Parent.Id);
+                device.Attach(setup.Parent.Id);
                 _nested[device.Name] = setup;
             }
             catch (IommuException e)
@@ -65,7 +65,7 @@ public sealed class RunningPlan : IDisposable
         // Shadow: attaching may add reserved regions (or fail if they collide with live mappings); re-check the IOAS after it.
         try
         {
-            device.Device.Attach(Ioas.Id);
+            device.Attach(Ioas.Id);
         }
         catch (IommuException e)
         {
@@ -75,7 +75,7 @@ public sealed class RunningPlan : IDisposable
         var shadow = Planner.Decide(Report.Spec, [(device.Name, hostIommu)], Planner.Facts(Ioas));
         if (!shadow.Devices[0].ShadowOk)
         {
-            device.Device.Detach();
+            device.Detach();
             return shadow with { Decision = PlanDecision.Refused };
         }
         _devices.Add(device);
@@ -87,7 +87,7 @@ public sealed class RunningPlan : IDisposable
     public void FallBackToShadow(string device)
     {
         var planned = _devices.Single(d => d.Name == device);
-        planned.Device.Attach(Ioas.Id);
+        planned.Attach(Ioas.Id);
         if (_nested.Remove(device, out var setup)) setup.Dispose();
     }
 

@@ -1,0 +1,81 @@
+using Linux.Iommu;
+using Linux.Iommu.Devices;
+using Linux.Iommu.Planner;
+using Linux.Iommu.Testing;
+using Vm.Tests.Mock;
+using Vm.Tests.Runtime;
+
+namespace Vm.Tests.Planner;
+
+/// <summary>The Nested branch on the kernel selftest's mock IOMMU, and what a running nested plan does with a device
+/// it cannot serve (the seed: "fail the hotplug if the new device isn't supportable").</summary>
+[Collection(EduCollection.Name)]
+public sealed class MockPlanTests
+{
+    [Fact]
+    [Trait("Category", "Vm")]
+    public void The_mock_spec_plans_Nested_and_the_device_runs_on_a_real_nest_parent()
+    {
+        using var iommu = IommuFd.Open();
+        using var ioas = iommu.AllocIoas();
+        using var mock = SelftestMock.MockDomain(iommu, ioas);
+        using var plan = MockPlanning.Planner().Plan(SpecLoader.Load(PlannerVmTests.Spec("mock-nested.json")), iommu, ioas, [mock.AsPlannedDevice(iommu, ioas)]);
+
+        Assert.True(plan.Decision == PlanDecision.Nested, plan.Report.Describe());
+        var nested = plan.NestedOf("selftest mock")!;
+        // the device sits on the nest parent, so the parent is busy
+        var busy = Assert.Throws<IommuException>(nested.Parent.Dispose);
+        Assert.Equal(Errno.EBUSY, busy.Errno);
+    }
+
+    [Fact]
+    [Trait("Category", "Vm")]
+    public void Hot_plugging_a_VTd_device_into_a_mock_Nested_plan_is_refused_and_nothing_changes()
+    {
+        using var iommu = IommuFd.Open();
+        using var ioas = iommu.AllocIoas();
+        using var mock = SelftestMock.MockDomain(iommu, ioas);
+        using var plan = MockPlanning.Planner().Plan(SpecLoader.Load(PlannerVmTests.Spec("mock-nested.json")), iommu, ioas, [mock.AsPlannedDevice(iommu, ioas)]);
+        Assert.Equal(PlanDecision.Nested, plan.Decision);
+        using var buffer = DmaBuffer.Allocate(16 * 4096);
+        var iova = MockIoas.ApertureStart;
+        ioas.Map(iova, buffer, DmaAccess.ReadWrite);
+
+        using var edu = VfioDevice.Open(QemuEduDevice.CdevPath);
+        edu.BindIommufd(iommu);
+        var report = plan.HotPlug(new PlannedDevice("edu", edu));
+
+        Assert.Equal(PlanDecision.Refused, report.Decision);
+        Assert.Contains(report.Failures(PlanDecision.Nested), f => f.Requirement.Name == "host IOMMU model" && f.Requirement.Offered == "IOMMU_HW_INFO_TYPE_INTEL_VTD");
+        Assert.Equal(["selftest mock"], plan.Devices.Select(d => d.Name));
+        Assert.NotNull(plan.NestedOf("selftest mock"));
+        ioas.Unmap(iova, buffer); // the running plan's mapping is exactly as it was
+        // the refused device was never attached: it can still join another IOAS
+        using var other = iommu.AllocIoas();
+        edu.Attach(other.Id);
+        edu.Detach();
+    }
+
+    [Fact]
+    [Trait("Category", "Vm")]
+    public void A_device_leaving_nested_mode_falls_back_to_the_shadow_IOAS()
+    {
+        using var iommu = IommuFd.Open();
+        using var ioas = iommu.AllocIoas();
+        using var mock = SelftestMock.MockDomain(iommu, ioas);
+        using var plan = MockPlanning.Planner().Plan(SpecLoader.Load(PlannerVmTests.Spec("mock-nested.json")), iommu, ioas, [mock.AsPlannedDevice(iommu, ioas)]);
+        var nested = plan.NestedOf("selftest mock")!;
+
+        plan.FallBackToShadow("selftest mock");
+
+        Assert.Null(plan.NestedOf("selftest mock"));
+        // the nested objects are gone: destroying them again finds nothing
+        Assert.Equal(Errno.ENOENT, iommu.TryDestroy(nested.Parent.Id));
+        Assert.Equal(Errno.ENOENT, iommu.TryDestroy(nested.Nested.Id));
+        // and the device now maps through the IOAS: the mock's page table follows a new mapping
+        using var buffer = DmaBuffer.Allocate(4096);
+        ioas.Map(MockIoas.ApertureStart, buffer, DmaAccess.ReadWrite);
+        SelftestMock.CheckMap(iommu, mock.HwptId, MockIoas.ApertureStart, 4096, buffer.Address);
+        ioas.Unmap(MockIoas.ApertureStart, buffer);
+    }
+}
