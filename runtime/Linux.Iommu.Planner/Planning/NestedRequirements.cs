@@ -40,7 +40,7 @@ internal static class NestedRequirements
         return result;
     }
 
-    private static string TypeName(iommu_hw_info_type type) =>
+    internal static string TypeName(iommu_hw_info_type type) =>
         type == SelftestType ? "selftest mock (0xfeedbeef)" : Enum.IsDefined(type) ? type.ToString() : $"type 0x{(uint)type:x}";
 
     private static void Vtd(GuestViommuSpec spec, VtdCapabilities host, List<Requirement> result)

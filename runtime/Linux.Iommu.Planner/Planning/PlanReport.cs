@@ -52,7 +52,7 @@ public sealed record PlanReport(PlanDecision Decision, GuestViommuSpec Spec, IRe
         foreach (var requirement in PlanRequirements) text.Append($"  {requirement}\n");
         foreach (var device in Devices)
         {
-            text.Append($"Device {device.Device}: host IOMMU {(device.HostIommu is null ? "unknown" : device.HostIommu.Type.ToString())}\n");
+            text.Append($"Device {device.Device}: host IOMMU {(device.HostIommu is null ? "unknown" : NestedRequirements.TypeName(device.HostIommu.Type))}\n");
             text.Append("  nested (host walks guest tables):\n");
             foreach (var requirement in device.Nested) text.Append($"    {requirement}\n");
             text.Append("  shadow (kernel-managed IOAS):\n");
