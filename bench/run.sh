@@ -22,16 +22,16 @@ rm -f "$out"/*.tsv
 
 echo "== build: C baselines (gcc, linux-libc-dev 7.3 headers) and the benchmark program"
 inc=$(bash headers/extract-set.sh linux-libc-dev 7.3.4-1~bpo13+1 | tail -1)
-for c in stub iommufd type1; do
-  gcc -O2 -Wall -Wextra -Werror -I"$inc" -I"$inc/x86_64-linux-gnu" -o "$bin/$c" "bench/c/$c.c"
-done
+cc=(gcc -O2 -Wall -Wextra -Werror -I"$inc" -I"$inc/x86_64-linux-gnu")
+for c in stub iommufd type1; do "${cc[@]}" -o "$bin/$c" "bench/c/$c.c"; done
+"${cc[@]}" -shared -fPIC -o "$bin/libstub.so" bench/c/stub.c # the C loop the stub suite interleaves with its own
 dotnet build bench/Linux.Iommu.Bench -c Release --nologo -v quiet
 app=$PWD/bench/Linux.Iommu.Bench/bin/Release/net10.0/Linux.Iommu.Bench.dll
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "== host (load average $load_before)"
 if [ -z "$dry" ]; then "$bin/stub" | tee "$out/c-host.tsv"; fi
-dotnet exec "$app" host --out "$out" $dry
+BENCH_C_STUB=$PWD/$bin/libstub.so dotnet exec "$app" host --out "$out" $dry
 
 if [ "$host_only" = 0 ]; then
   echo "== guest (QEMU TCG; one boot)"

@@ -14,16 +14,17 @@ switch (args[0])
 {
     case "host" or "vm":
         var suites = SuiteSets.Named(args[0]);
+        var probes = () => suites.Where(t => typeof(IProbed).IsAssignableFrom(t)).SelectMany(t => ((IProbed)Activator.CreateInstance(t)!).Probe()).ToList();
         if (dry)
         {
             foreach (var suite in suites) Console.WriteLine($"dry: {CaseKey.Suite(suite)}: {DryRunner.Run(suite).Count} cases ran once");
+            foreach (var (key, value) in probes()) Console.WriteLine($"dry: probe {key} = {value}");
             return 0;
         }
         Directory.CreateDirectory(output);
         var summary = BenchmarkRunner.Run(suites, BenchConfig.Create(Path.Combine(output, "artifacts-" + args[0]), guest: args[0] == "vm")).Single();
         ResultFiles.WriteTimings(Path.Combine(output, $"csharp-{args[0]}.tsv"), summary);
-        ResultFiles.WriteProbes(Path.Combine(output, $"probes-{args[0]}.tsv"),
-            suites.Where(t => typeof(IProbed).IsAssignableFrom(t)).SelectMany(t => ((IProbed)Activator.CreateInstance(t)!).Probe()).ToList());
+        ResultFiles.WriteProbes(Path.Combine(output, $"probes-{args[0]}.tsv"), probes());
         return summary.HasCriticalValidationErrors || summary.Reports.Any(r => !r.Success) ? 1 : 0;
     case "report" when args.Length == 2:
         return ResultsReport.Write(Path.GetFullPath(args[1]));

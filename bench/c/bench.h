@@ -1,6 +1,7 @@
 /* Shared by the C baselines: a monotonic clock and the one output format the report reads.
- * Each case runs ROUNDS rounds of enough iterations to fill ~BUDGET_NS, after one warm-up round;
- * the figure is the mean ns per operation over all measured rounds (what BenchmarkDotNet's Mean is). */
+ * Each case runs ROUNDS rounds of enough iterations to fill ~BUDGET_NS, after one warm-up call; the figure is
+ * the median of the rounds' ns per operation, compared with BenchmarkDotNet's Median of its iterations: on a
+ * shared 2-core machine other jobs only ever add time, and the median ignores the rounds they hit. */
 #pragma once
 #include <errno.h>
 #include <stdio.h>
@@ -8,8 +9,8 @@
 #include <string.h>
 #include <time.h>
 
-#define ROUNDS 5
-#define BUDGET_NS 100000000.0 /* 100 ms a round: enough under TCG, where one op can take milliseconds */
+#define ROUNDS 11
+#define BUDGET_NS 50000000.0 /* 50 ms a round: enough under TCG, where one op can take milliseconds */
 
 static inline double now_ns(void)
 {
@@ -24,6 +25,12 @@ static inline void die(const char *what)
 	exit(1);
 }
 
+static inline int by_value(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
 /* Runs op(ctx) in calibrated rounds and prints "key<TAB>ns/op". op returns 0 or exits the program. */
 static inline void measure(const char *key, void (*op)(void *), void *ctx)
 {
@@ -32,12 +39,13 @@ static inline void measure(const char *key, void (*op)(void *), void *ctx)
 	double one = now_ns() - start;
 	long iterations = one > 0 ? (long)(BUDGET_NS / one) : 1000000;
 	if (iterations < 1) iterations = 1;
-	double total = 0;
+	double rounds[ROUNDS];
 	for (int round = 0; round < ROUNDS; round++) {
 		start = now_ns();
 		for (long i = 0; i < iterations; i++) op(ctx);
-		total += now_ns() - start;
+		rounds[round] = (now_ns() - start) / iterations;
 	}
-	printf("%s\t%.3f\n", key, total / (ROUNDS * (double)iterations));
+	qsort(rounds, ROUNDS, sizeof rounds[0], by_value);
+	printf("%s\t%.3f\n", key, rounds[ROUNDS / 2]);
 	fflush(stdout);
 }

@@ -14,12 +14,13 @@ public class ReportTests
         {
             File.WriteAllLines(Path.Combine(dir, "c-host.tsv"), ["Stub/GeneratedStub\t200", "IoasMap/MapUnmap/Device=True/Size=4096\t1000"]);
             File.WriteAllLines(Path.Combine(dir, "csharp-host.tsv"), ["Stub/GeneratedStub\t206\t0", "IoasMap/MapUnmap/Device=True/Size=4096\t1200\t0"]);
-            File.WriteAllLines(Path.Combine(dir, "probes-vm.tsv"), ["Shadow/ApplyUpdates/Runs=64/map-ioctls-per-run\t1"]);
+            File.WriteAllLines(Path.Combine(dir, "probes-vm.tsv"), ["Shadow/ApplyUpdates/Runs=64/map-ioctls-per-run\t1", "Stub/GeneratedStub/interleaved-ratio\t1.03"]);
 
             Assert.Equal(0, ResultsReport.Write(dir));
 
             var summary = File.ReadAllLines(Path.Combine(dir, "summary.md"));
-            Assert.Contains(summary, l => l.Contains("| 1.03× | met |", StringComparison.Ordinal)); // 206 / 200
+            Assert.Contains(summary, l => l.StartsWith("| separately", StringComparison.Ordinal) && l.Contains("| 1.03× | — | 0 B | met |", StringComparison.Ordinal)); // 206 / 200
+            Assert.Contains(summary, l => l.StartsWith("| interleaved", StringComparison.Ordinal) && l.Contains("| 1.03× | met |", StringComparison.Ordinal));
             Assert.Contains(summary, l => l.StartsWith("| 4 KiB | edu attached", StringComparison.Ordinal) && l.Contains("| 1.20× | **MISSED** |", StringComparison.Ordinal));
             Assert.Contains(summary, l => l.StartsWith("| 64 | ", StringComparison.Ordinal) && l.Contains("| 1 | met |", StringComparison.Ordinal));
             Assert.Contains(summary, l => l.StartsWith("| 1 GiB | none", StringComparison.Ordinal) && l.Contains("n/a", StringComparison.Ordinal));

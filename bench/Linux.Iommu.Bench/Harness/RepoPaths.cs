@@ -1,17 +1,18 @@
 namespace Linux.Iommu.Bench.Harness;
 
-/// <summary>The repository root, found from the binary's folder (bench binaries live under bench/…/bin).</summary>
+/// <summary>The repository root, found above the binary's folder (bench/…/bin) or else above the working directory.</summary>
 internal static class RepoPaths
 {
-    public static string Root { get; } = Find(AppContext.BaseDirectory);
+    public static string Root { get; } = Find(AppContext.BaseDirectory) ?? Find(Environment.CurrentDirectory)
+        ?? throw new DirectoryNotFoundException($"no Interop.sln above {AppContext.BaseDirectory} or {Environment.CurrentDirectory}");
 
-    private static string Find(string start)
+    private static string? Find(string start)
     {
         for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
         {
             if (File.Exists(Path.Combine(dir.FullName, "Interop.sln"))) return dir.FullName;
         }
-        throw new DirectoryNotFoundException($"no Interop.sln above {start}");
+        return null;
     }
 
     public static string Model(string set, string arch) => Path.Combine(Root, "headers", "models", set, arch + ".json");

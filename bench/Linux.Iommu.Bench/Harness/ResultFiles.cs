@@ -3,7 +3,7 @@ using BenchmarkDotNet.Reports;
 
 namespace Linux.Iommu.Bench.Harness;
 
-/// <summary>The tab-separated files the report reads: timings (key, mean ns/op, allocated B/op) and probes
+/// <summary>The tab-separated files the report reads: timings (key, median ns/op, allocated B/op) and probes
 /// (key, value). The C baselines write the timing format too (key, ns/op).</summary>
 public static class ResultFiles
 {
@@ -12,9 +12,10 @@ public static class ResultFiles
         using var writer = new StreamWriter(path);
         foreach (var report in summary.Reports)
         {
-            var mean = report.ResultStatistics?.Mean ?? double.NaN; // NaN: the case failed; the report says so
+            // The median, as bench/c reports: other jobs on the shared machine only add time, and it ignores their hits.
+            var median = report.ResultStatistics?.Median ?? double.NaN; // NaN: the case failed; the report says so
             var allocated = report.GcStats.GetBytesAllocatedPerOperation(report.BenchmarkCase);
-            writer.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{CaseKey.Of(report.BenchmarkCase)}\t{mean:F3}\t{allocated?.ToString(CultureInfo.InvariantCulture) ?? "NaN"}"));
+            writer.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{CaseKey.Of(report.BenchmarkCase)}\t{median:F3}\t{allocated?.ToString(CultureInfo.InvariantCulture) ?? "NaN"}"));
         }
     }
 

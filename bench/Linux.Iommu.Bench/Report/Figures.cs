@@ -10,10 +10,10 @@ internal sealed class Figures(string dir)
     private readonly Dictionary<string, double[]> _cs = ResultFiles.Read(dir, "csharp-*.tsv");
     private readonly Dictionary<string, double[]> _probes = ResultFiles.Read(dir, "probes-*.tsv");
 
-    /// <summary>C ns/op (NaN when not measured).</summary>
+    /// <summary>C median ns/op (NaN when not measured).</summary>
     public double C(string key) => _c.TryGetValue(key, out var v) ? v[0] : double.NaN;
 
-    /// <summary>C# mean ns/op.</summary>
+    /// <summary>C# median ns/op.</summary>
     public double Cs(string key) => _cs.TryGetValue(key, out var v) ? v[0] : double.NaN;
 
     /// <summary>C# bytes allocated per operation (MemoryDiagnoser).</summary>

@@ -1,4 +1,5 @@
 using BenchmarkDotNet.Attributes;
+using Linux.Iommu.Bench.Harness;
 using Linux.Iommu.Native;
 using Microsoft.Win32.SafeHandles;
 
@@ -8,7 +9,7 @@ namespace Linux.Iommu.Bench.Suites;
 /// The host has no /dev/iommu; /dev/null has no ioctl handler, so the kernel walks the whole ioctl path and
 /// returns ENOTTY — a real, cheap syscall, which makes the managed call overhead as visible as it can be.</summary>
 [MemoryDiagnoser]
-public class StubBench
+public class StubBench : IProbed
 {
     private SafeFileHandle? _null;
     private int _fd;
@@ -29,4 +30,18 @@ public class StubBench
 
     [GlobalCleanup]
     public void Cleanup() => _null?.Dispose();
+
+    /// <summary>The same call against the C loop in interleaved rounds (see <see cref="InterleavedStub"/>).</summary>
+    public IEnumerable<(string Key, double Value)> Probe()
+    {
+        Setup();
+        try
+        {
+            foreach (var figure in InterleavedStub.Measure(_fd)) yield return figure;
+        }
+        finally
+        {
+            Cleanup();
+        }
+    }
 }
