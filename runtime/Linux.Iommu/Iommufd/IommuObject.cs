@@ -21,6 +21,12 @@ public abstract class IommuObject : IDisposable
     /// <summary>The iommufd the object lives in.</summary>
     public IommuFd Iommu { get; }
 
+    /// <summary>Releases what the object holds besides its kernel id, before the id is destroyed (an event queue's
+    /// descriptor holds the object: IOMMU_DESTROY says EBUSY while it is open).</summary>
+    private protected virtual void ReleaseBeforeDestroy()
+    {
+    }
+
     /// <summary>What the object is, for messages ("IOAS 3").</summary>
     public override string ToString() => $"{GetType().Name} {Id}";
 
@@ -30,7 +36,9 @@ public abstract class IommuObject : IDisposable
     /// stays usable then. Closing the iommufd destroys everything, so after that this does nothing.</summary>
     public void Dispose()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0 || Iommu.IsClosed) return;
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        ReleaseBeforeDestroy();
+        if (Iommu.IsClosed) return;
         var errno = Iommu.TryDestroy(Id);
         if (errno == 0) return;
         Volatile.Write(ref _disposed, 0);
