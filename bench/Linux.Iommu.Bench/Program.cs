@@ -24,7 +24,9 @@ switch (args[0])
         Directory.CreateDirectory(output);
         var summary = BenchmarkRunner.Run(suites, BenchConfig.Create(Path.Combine(output, "artifacts-" + args[0]), guest: args[0] == "vm")).Single();
         ResultFiles.WriteTimings(Path.Combine(output, $"csharp-{args[0]}.tsv"), summary);
-        ResultFiles.WriteProbes(Path.Combine(output, $"probes-{args[0]}.tsv"), probes());
+        // After the timed runs: exact counts, and each case's allocations on its own thread (3 calls after a warm-up).
+        ResultFiles.WriteProbes(Path.Combine(output, $"probes-{args[0]}.tsv"),
+            probes().Concat(suites.SelectMany(s => DryRunner.Run(s, measured: 3)).Select(r => (r.Key + "/thread-bytes", r.ThreadBytesPerCall))).ToList());
         return summary.HasCriticalValidationErrors || summary.Reports.Any(r => !r.Success) ? 1 : 0;
     case "report" when args.Length == 2:
         return ResultsReport.Write(Path.GetFullPath(args[1]));

@@ -5,12 +5,16 @@ namespace Linux.Iommu.Bench.Harness;
 
 /// <summary>One invocation of every benchmark of a suite for every parameter combination, with its global setup and
 /// cleanup, and no measurement: proves the suites still compile and run (the tests' dry mode). Throws on the first
-/// failure, naming the case.</summary>
+/// failure, naming the case. With <c>measured</c> &gt; 0 it then runs each case that many more times and reports
+/// the bytes the benchmark's own thread allocated per call: MemoryDiagnoser counts every thread of the process, so
+/// for a call that takes milliseconds a few KB allocated elsewhere per iteration shows up as bytes "per op".</summary>
 public static class DryRunner
 {
-    public static IReadOnlyList<string> Run(Type suite)
+    public static IReadOnlyList<string> Run(Type suite) => Run(suite, 0).Select(r => r.Key).ToList();
+
+    public static IReadOnlyList<(string Key, double ThreadBytesPerCall)> Run(Type suite, int measured)
     {
-        var ran = new List<string>();
+        var ran = new List<(string, double)>();
         var benchmarks = suite.GetMethods().Where(m => m.GetCustomAttribute<BenchmarkAttribute>() is not null).ToList();
         var setup = suite.GetMethods().Where(m => m.GetCustomAttribute<GlobalSetupAttribute>() is not null).ToList();
         var cleanup = suite.GetMethods().Where(m => m.GetCustomAttribute<GlobalCleanupAttribute>() is not null).ToList();
@@ -27,12 +31,12 @@ public static class DryRunner
                     try
                     {
                         benchmark.Invoke(instance, null);
+                        ran.Add((key, measured == 0 ? double.NaN : ThreadBytesPerCall(benchmark, instance, measured)));
                     }
                     catch (TargetInvocationException e)
                     {
                         throw new InvalidOperationException($"dry run of {key} failed: {e.InnerException!.Message}", e.InnerException);
                     }
-                    ran.Add(key);
                 }
             }
             finally
@@ -41,6 +45,28 @@ public static class DryRunner
             }
         }
         return ran;
+    }
+
+    /// <summary>Calls through a delegate of the method's own signature: reflection's Invoke would allocate by itself.</summary>
+    private static double ThreadBytesPerCall(MethodInfo benchmark, object instance, int calls)
+    {
+        if (benchmark.ReturnType == typeof(void)) return Loop(benchmark.CreateDelegate<Action>(instance), calls);
+        var loop = typeof(DryRunner).GetMethod(nameof(LoopOf), BindingFlags.NonPublic | BindingFlags.Static)!.MakeGenericMethod(benchmark.ReturnType);
+        return (double)loop.Invoke(null, [benchmark.CreateDelegate(typeof(Func<>).MakeGenericType(benchmark.ReturnType), instance), calls])!;
+    }
+
+    private static double Loop(Action call, int calls)
+    {
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < calls; i++) call();
+        return (double)(GC.GetAllocatedBytesForCurrentThread() - before) / calls;
+    }
+
+    private static double LoopOf<T>(Func<T> call, int calls)
+    {
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < calls; i++) call();
+        return (double)(GC.GetAllocatedBytesForCurrentThread() - before) / calls;
     }
 
     /// <summary>Every combination of the [Params] properties' values (one empty combination when there are none).</summary>

@@ -19,6 +19,20 @@ internal sealed class Figures(string dir)
     /// <summary>C# bytes allocated per operation (MemoryDiagnoser).</summary>
     public double Allocated(string key) => _cs.TryGetValue(key, out var v) && v.Length > 1 ? v[1] : double.NaN;
 
+    /// <summary>Bytes the case's own thread allocated per call (the runner's probe after the timed runs).</summary>
+    public double ThreadBytes(string key) => Probe(key + "/thread-bytes");
+
+    /// <summary>"MemoryDiagnoser B (own thread B)" per <paramref name="unit"/> calls' worth (e.g. per page).</summary>
+    public string AllocationText(string key, int unit = 1) =>
+        $"{Number(Allocated(key) / unit, "0.##")} B ({Number(ThreadBytes(key) / unit, "0.##")} B)";
+
+    /// <summary>The 0 B target judged on MemoryDiagnoser; a miss says when the benchmark's own thread allocated nothing.</summary>
+    public string AllocationVerdict(string key)
+    {
+        var verdict = Verdict(Allocated(key), b => b == 0);
+        return verdict == "**MISSED**" && ThreadBytes(key) == 0 ? verdict + " (other threads)" : verdict;
+    }
+
     public double Probe(string key) => _probes.TryGetValue(key, out var v) ? v[0] : double.NaN;
 
     public bool Any => _cs.Count > 0 || _c.Count > 0;
@@ -27,8 +41,6 @@ internal sealed class Figures(string dir)
         : ns >= 1e6 ? F(ns / 1e6, "ms") : ns >= 1e3 ? F(ns / 1e3, "µs") : F(ns, "ns");
 
     public static string Ratio(double r) => double.IsNaN(r) ? "n/a" : r.ToString(r >= 100 ? "F0" : "F2", CultureInfo.InvariantCulture) + "×";
-
-    public static string Bytes(double b) => double.IsNaN(b) ? "n/a" : b.ToString("F0", CultureInfo.InvariantCulture) + " B";
 
     public static string Number(double n, string format = "G4") => double.IsNaN(n) ? "n/a" : n.ToString(format, CultureInfo.InvariantCulture);
 

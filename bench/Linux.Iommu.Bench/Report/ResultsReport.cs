@@ -39,8 +39,8 @@ public static class ResultsReport
         var separate = f.Cs(key) / f.C(key);
         var interleaved = f.Probe(key + "/interleaved-ratio");
         md.AppendLine("### Generated stub overhead (host, IOMMU_DESTROY on /dev/null → ENOTTY)").AppendLine()
-          .AppendLine("| measured as | C# | C | C#/C | target ≤ 1.05× | allocated | target 0 B |").AppendLine("|---|---|---|---|---|---|---|")
-          .AppendLine($"| separately (BenchmarkDotNet median vs bench/c/stub median) | {Figures.Time(f.Cs(key))} | {Figures.Time(f.C(key))} | {Figures.Ratio(separate)} | — | {Figures.Bytes(f.Allocated(key))} | {Figures.Verdict(f.Allocated(key), b => b == 0)} |")
+          .AppendLine("| measured as | C# | C | C#/C | target ≤ 1.05× | allocated per call (own thread) | target 0 B |").AppendLine("|---|---|---|---|---|---|---|")
+          .AppendLine($"| separately (BenchmarkDotNet median vs bench/c/stub median) | {Figures.Time(f.Cs(key))} | {Figures.Time(f.C(key))} | {Figures.Ratio(separate)} | — | {f.AllocationText(key)} | {f.AllocationVerdict(key)} |")
           .AppendLine($"| interleaved rounds in one process (median of per-round ratios) | {Figures.Time(f.Probe(key + "/interleaved-cs-ns"))} | {Figures.Time(f.Probe(key + "/interleaved-c-ns"))} | {Figures.Ratio(interleaved)} | {Figures.Verdict(interleaved, r => r <= 1.05)} | — | — |")
           .AppendLine($"| for analysis: libc ioctl via a bare function pointer (no errno marshalling), same rounds | {Figures.Time(f.Probe(key + "/interleaved-bare-ns"))} | — | {Figures.Ratio(f.Probe(key + "/interleaved-bare-ratio"))} | — | — | — |").AppendLine();
     }
@@ -48,13 +48,13 @@ public static class ResultsReport
     private static void Map(StringBuilder md, Figures f)
     {
         md.AppendLine("### IOMMU_IOAS_MAP + UNMAP of one region (guest)").AppendLine()
-          .AppendLine("| size | device | C# | C | C#/C | target ≤ 1.05× | allocated | target 0 B |").AppendLine("|---|---|---|---|---|---|---|---|");
+          .AppendLine("| size | device | C# | C | C#/C | target ≤ 1.05× | allocated per call (own thread) | target 0 B |").AppendLine("|---|---|---|---|---|---|---|---|");
         foreach (var device in new[] { false, true })
         foreach (var size in MapSizes)
         {
             var key = $"IoasMap/MapUnmap/Device={(device ? "True" : "False")}/Size={size}";
             var ratio = f.Cs(key) / f.C(key);
-            md.AppendLine($"| {SizeText(size)} | {(device ? "edu attached" : "none")} | {Figures.Time(f.Cs(key))} | {Figures.Time(f.C(key))} | {Figures.Ratio(ratio)} | {Figures.Verdict(ratio, r => r <= 1.05)} | {Figures.Bytes(f.Allocated(key))} | {Figures.Verdict(f.Allocated(key), b => b == 0)} |");
+            md.AppendLine($"| {SizeText(size)} | {(device ? "edu attached" : "none")} | {Figures.Time(f.Cs(key))} | {Figures.Time(f.C(key))} | {Figures.Ratio(ratio)} | {Figures.Verdict(ratio, r => r <= 1.05)} | {f.AllocationText(key)} | {f.AllocationVerdict(key)} |");
         }
         md.AppendLine();
     }
@@ -62,21 +62,19 @@ public static class ResultsReport
     private static void Batch(StringBuilder md, Figures f)
     {
         md.AppendLine("### Mapping N 4 KiB pages + unmapping them (guest, edu attached)").AppendLine()
-          .AppendLine("| N | layout | C# per page | C per page | C# batched | C# single ioctl | C single ioctl | per page / batched | target ≥ 50× (N=4096) | batched / single | target ≤ 1.2× | B per batched page | target 0 B | map ioctls per commit |")
+          .AppendLine("| N | layout | C# per page | C per page | C# batched | C# single ioctl | C single ioctl | per page / batched | target ≥ 50× (N=4096) | batched / single | target ≤ 1.2× | allocated per batched page (own thread) | target 0 B | map ioctls per commit |")
           .AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (var n in PageCounts)
         {
             string K(string method) => $"Batch/{method}/N={n}";
             var speedup = f.Cs(K("PerPage")) / f.Cs(K("Batched"));
             var toIdeal = f.Cs(K("Batched")) / f.Cs(K("SingleIoctl"));
-            var perPage = f.Allocated(K("Batched")) / n;
             md.AppendLine($"| {n} | contiguous | {Figures.Time(f.Cs(K("PerPage")))} | {Figures.Time(f.C(K("PerPage")))} | {Figures.Time(f.Cs(K("Batched")))} | {Figures.Time(f.Cs(K("SingleIoctl")))} | {Figures.Time(f.C(K("SingleIoctl")))} " +
                           $"| {Figures.Ratio(speedup)} | {(n == 4096 ? Figures.Verdict(speedup, s => s >= 50) : "—")} | {Figures.Ratio(toIdeal)} | {(n == 4096 ? Figures.Verdict(toIdeal, r => r <= 1.2) : "—")} " +
-                          $"| {Figures.Number(perPage, "F2")} | {Figures.Verdict(perPage, b => b == 0)} | {Figures.Number(f.Probe(K("Batched") + "/map-ioctls"))} |");
+                          $"| {f.AllocationText(K("Batched"), n)} | {f.AllocationVerdict(K("Batched"))} | {Figures.Number(f.Probe(K("Batched") + "/map-ioctls"))} |");
             var scattered = f.Cs(K("ScatteredPerPage")) / f.Cs(K("ScatteredBatched"));
-            var scatteredPerPage = f.Allocated(K("ScatteredBatched")) / n;
             md.AppendLine($"| {n} | scattered | {Figures.Time(f.Cs(K("ScatteredPerPage")))} | {Figures.Time(f.C(K("ScatteredPerPage")))} | {Figures.Time(f.Cs(K("ScatteredBatched")))} | — | — " +
-                          $"| {Figures.Ratio(scattered)} | — | — | — | {Figures.Number(scatteredPerPage, "F2")} | {Figures.Verdict(scatteredPerPage, b => b == 0)} | {Figures.Number(f.Probe(K("ScatteredBatched") + "/map-ioctls"))} |");
+                          $"| {Figures.Ratio(scattered)} | — | — | — | {f.AllocationText(K("ScatteredBatched"), n)} | {f.AllocationVerdict(K("ScatteredBatched"))} | {Figures.Number(f.Probe(K("ScatteredBatched") + "/map-ioctls"))} |");
         }
         md.AppendLine().AppendLine("C# vs C on the same work: " + string.Join("; ", PageCounts.Select(n =>
             $"N={n} per page {Figures.Ratio(f.Cs($"Batch/PerPage/N={n}") / f.C($"Batch/PerPage/N={n}"))}, single {Figures.Ratio(f.Cs($"Batch/SingleIoctl/N={n}") / f.C($"Batch/SingleIoctl/N={n}"))}"))).AppendLine();
@@ -85,13 +83,13 @@ public static class ResultsReport
     private static void Type1(StringBuilder md, Figures f)
     {
         md.AppendLine("### Legacy VFIO type1 MAP_DMA vs iommufd IOAS_MAP, map + unmap (guest, edu in the container / attached)").AppendLine()
-          .AppendLine("| size | C# type1 | C type1 | C# IOAS | C IOAS | IOAS / type1 (C#) | IOAS / type1 (C) | C#/C type1 | C#/C IOAS | allocated (type1, IOAS) |").AppendLine("|---|---|---|---|---|---|---|---|---|---|");
+          .AppendLine("| size | C# type1 | C type1 | C# IOAS | C IOAS | IOAS / type1 (C#) | IOAS / type1 (C) | C#/C type1 | C#/C IOAS | allocated (own thread): type1, IOAS |").AppendLine("|---|---|---|---|---|---|---|---|---|---|");
         foreach (var size in MapSizes.Take(2))
         {
             string K(string backend) => $"Type1/MapUnmap/Backend={backend}/Size={size}";
             md.AppendLine($"| {SizeText(size)} | {Figures.Time(f.Cs(K("Type1")))} | {Figures.Time(f.C(K("Type1")))} | {Figures.Time(f.Cs(K("Iommufd")))} | {Figures.Time(f.C(K("Iommufd")))} " +
                           $"| {Figures.Ratio(f.Cs(K("Iommufd")) / f.Cs(K("Type1")))} | {Figures.Ratio(f.C(K("Iommufd")) / f.C(K("Type1")))} | {Figures.Ratio(f.Cs(K("Type1")) / f.C(K("Type1")))} | {Figures.Ratio(f.Cs(K("Iommufd")) / f.C(K("Iommufd")))} " +
-                          $"| {Figures.Bytes(f.Allocated(K("Type1")))}, {Figures.Bytes(f.Allocated(K("Iommufd")))} |");
+                          $"| {f.AllocationText(K("Type1"))}, {f.AllocationText(K("Iommufd"))} |");
         }
         md.AppendLine();
     }
@@ -99,13 +97,13 @@ public static class ResultsReport
     private static void Shadow(StringBuilder md, Figures f)
     {
         md.AppendLine($"### Shadow engine: {ShadowBench.UpdatesPerOperation} guest page-table updates per op (guest, IOAS without device)").AppendLine()
-          .AppendLine("| contiguous runs | time per op | updates applied / s | map ioctls per run | target ≤ 1 | unmap ioctls per run | allocated per op |").AppendLine("|---|---|---|---|---|---|---|");
+          .AppendLine("| contiguous runs | time per op | updates applied / s | map ioctls per run | target ≤ 1 | unmap ioctls per run | allocated per op (own thread) |").AppendLine("|---|---|---|---|---|---|---|");
         foreach (var runs in new[] { 1, 64 })
         {
             var key = $"Shadow/ApplyUpdates/Runs={runs}";
             var perRun = f.Probe(key + "/map-ioctls-per-run");
             md.AppendLine($"| {runs} | {Figures.Time(f.Cs(key))} | {Figures.Number(ShadowBench.UpdatesPerOperation / (f.Cs(key) * 1e-9), "N0")} | {Figures.Number(perRun)} | {Figures.Verdict(perRun, r => r <= 1)} " +
-                          $"| {Figures.Number(f.Probe(key + "/unmap-ioctls-per-run"))} | {Figures.Bytes(f.Allocated(key))} |");
+                          $"| {Figures.Number(f.Probe(key + "/unmap-ioctls-per-run"))} | {f.AllocationText(key)} |");
         }
         md.AppendLine();
     }
