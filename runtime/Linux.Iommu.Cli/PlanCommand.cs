@@ -6,13 +6,26 @@ namespace Linux.Iommu.Cli;
 /// with every reason. Exit 0 for Nested or Shadow, 3 for Refused (the VM must not start).</summary>
 internal static class PlanCommand
 {
-    public static int Run(FileInfo specFile, string[]? named)
+    public static int Run(FileInfo? specFile, bool hostPassthrough, string[]? named)
     {
-        var spec = SpecLoader.Load(specFile.FullName); // validated before any device is touched
-        using var session = PlanSession.Open(spec, HostDevices.Resolve(named));
-        Console.WriteLine($"== plan {specFile.Name}");
+        var paths = HostDevices.Resolve(named);
+        var spec = hostPassthrough ? Derive(paths[0]) : SpecLoader.Load(specFile!.FullName); // validated before any device is touched
+        using var session = PlanSession.Open(spec, paths);
+        Console.WriteLine($"== plan {(hostPassthrough ? "--host-passthrough (derived from the host: not migratable)" : specFile!.Name)}");
         Console.Write(session.Plan.Report.Describe());
         return session.Plan.Decision == PlanDecision.Refused ? 3 : 0;
+    }
+
+    /// <summary>The spec this host's IOMMU offers as is, read through the first device.</summary>
+    private static GuestViommuSpec Derive(string device)
+    {
+        using var iommu = IommuFd.Open();
+        using var ioas = iommu.AllocIoas();
+        using var vfio = VfioDevice.Open(device);
+        var id = vfio.BindIommufd(iommu);
+        vfio.Attach(ioas.Id);
+        var (ranges, alignment) = ioas.GetIovaRanges();
+        return HostPassthrough.Derive(iommu.GetHwInfo(id), new ShadowFacts(ranges, alignment, (ulong)DmaBuffer.SystemPageSize));
     }
 }
 

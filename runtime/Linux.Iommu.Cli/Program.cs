@@ -21,10 +21,15 @@ var probe = new Command("probe", "print the host IOMMU behind each VFIO device: 
 probe.SetAction(parse => ProbeCommand.Run(parse.GetValue(devices)));
 root.Subcommands.Add(probe);
 
-var spec = new Option<FileInfo>("--spec") { Description = "the guest vIOMMU spec (JSON; examples/specs/)", Required = true };
+var spec = new Option<FileInfo>("--spec") { Description = "the guest vIOMMU spec (JSON; examples/specs/)" };
+var passthrough = new Option<bool>("--host-passthrough") { Description = "derive the guest vIOMMU from this host's IOMMU (like -cpu host): NOT migratable" };
 var planDevices = new Option<string[]>("--device") { Description = "VFIO device cdevs of the VM (default: every /dev/vfio/devices/vfio*)", AllowMultipleArgumentsPerToken = true };
-var plan = new Command("plan", "decide how this host backs a guest vIOMMU: Nested, Shadow or Refused, with every reason") { spec, planDevices };
-plan.SetAction(parse => PlanCommand.Run(parse.GetValue(spec)!, parse.GetValue(planDevices)));
+var plan = new Command("plan", "decide how this host backs a guest vIOMMU: Nested, Shadow or Refused, with every reason") { spec, passthrough, planDevices };
+plan.Validators.Add(result =>
+{
+    if ((result.GetResult(spec) is null) == !result.GetValue(passthrough)) result.AddError("give either --spec FILE or --host-passthrough");
+});
+plan.SetAction(parse => PlanCommand.Run(parse.GetValue(spec), parse.GetValue(passthrough), parse.GetValue(planDevices)));
 root.Subcommands.Add(plan);
 
 var specs = new Option<DirectoryInfo>("--specs") { Description = "directory of example specs", DefaultValueFactory = _ => new DirectoryInfo(Path.Combine(Repo.Root, "examples", "specs")) };

@@ -155,3 +155,39 @@ public class DecisionTests
         Assert.Contains("[host-passthrough: NOT migratable]", report.Describe());
     }
 }
+
+/// <summary>host-passthrough: the guest vIOMMU derived from the host (like -cpu host), never migratable.</summary>
+public class HostPassthroughTests
+{
+    [Fact]
+    public void A_nesting_capable_VTd_host_passes_through_as_a_nested_VTd_guest()
+    {
+        var spec = HostPassthrough.Derive(VtdWithNesting(), X86Ioas);
+
+        Assert.Equal((GuestIommuModel.IntelVtd, 48, true, false), (spec.Model, spec.InputAddressWidth, spec.Vtd!.FirstStage1GiBPages, spec.Migratable));
+        Assert.Equal([4096UL, 2UL << 20, 1UL << 30], spec.PageSizes);
+        Assert.Equal(PlanDecision.Nested, global::Linux.Iommu.Planner.Planner.Decide(spec, [("dev0", VtdWithNesting())], X86Ioas).Decision);
+    }
+
+    [Fact]
+    public void QEMU_VTd_passes_through_as_a_39_bit_guest_that_is_shadowed()
+    {
+        var spec = HostPassthrough.Derive(QemuVtdLegacy, X86Ioas);
+
+        Assert.Equal(39, spec.InputAddressWidth);
+        Assert.Equal([new IovaRange(0, 0xfedfffff), new IovaRange(0xfef00000, (1UL << 39) - 1)], spec.IovaRanges);
+        var report = global::Linux.Iommu.Planner.Planner.Decide(spec, [("dev0", QemuVtdLegacy)], X86Ioas);
+        Assert.Equal(PlanDecision.Shadow, report.Decision);
+        Assert.False(report.Migratable);
+    }
+
+    [Fact]
+    public void QEMU_SMMUv3_passes_through_with_its_own_registers()
+    {
+        var spec = HostPassthrough.Derive(QemuSmmuV3, X86Ioas);
+
+        Assert.Equal(new SmmuV3GuestSpec(true, true, 16, true, 44, true, true, true), spec.SmmuV3);
+        Assert.Equal(0, spec.PasidBits);
+        Assert.All(global::Linux.Iommu.Planner.Planner.Decide(spec, [("dev0", QemuSmmuV3)], X86Ioas).Devices[0].Nested, r => Assert.True(r.Met, r.ToString()));
+    }
+}
