@@ -1,40 +1,30 @@
 using System.Runtime.InteropServices;
+using Linux.Iommu.Native;
 using Microsoft.Win32.SafeHandles;
 
 namespace Vm.Tests.Runtime;
 
 /// <summary>User memory the runtime does not hand out: read-only pages, an address with nothing mapped, a memfd.</summary>
-internal static unsafe partial class UserMemory
+internal static class UserMemory
 {
-    private const int PROT_READ = 1, PROT_WRITE = 2;
-    private const int MAP_PRIVATE = 0x02, MAP_ANONYMOUS = 0x20, MAP_POPULATE = 0x8000;
-    private const uint MFD_CLOEXEC = 1;
-
-    [LibraryImport("libc", EntryPoint = "mmap", SetLastError = true)]
-    private static partial nint Mmap(nint address, nuint length, int protection, int flags, int fd, long offset);
-
-    [LibraryImport("libc", EntryPoint = "munmap", SetLastError = true)]
-    private static partial int Munmap(nint address, nuint length);
-
-    [LibraryImport("libc", EntryPoint = "memfd_create", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int MemfdCreate(string name, uint flags);
+    // the runtime's own libc imports (internal, visible to the tests): Posix.Mmap, Munmap, MemfdCreate
 
     /// <summary>Anonymous pages, faulted in, that nobody may write: pinning them for device writes must fail.</summary>
-    public static Region ReadOnly(long length) => new(Map(length, PROT_READ), length);
+    public static Region ReadOnly(long length) => new(Map(length, Posix.PROT_READ), length);
 
     /// <summary>Pages of which the last <paramref name="unmappedTail"/> bytes have been unmapped again, so a range
     /// over all <paramref name="length"/> bytes starts valid and ends in a hole (0: the whole range is a hole).</summary>
     public static Region WithHole(long length, long unmappedTail)
     {
-        var address = Map(length, PROT_READ | PROT_WRITE);
-        if (Munmap(address + (nint)(length - unmappedTail), (nuint)unmappedTail) != 0) throw new IOException($"munmap: errno {Marshal.GetLastPInvokeError()}");
+        var address = Map(length, Posix.PROT_READ | Posix.PROT_WRITE);
+        if (Posix.Munmap(address + (nint)(length - unmappedTail), (nuint)unmappedTail) != 0) throw new IOException($"munmap: errno {Marshal.GetLastPInvokeError()}");
         return new Region(address, length - unmappedTail);
     }
 
     /// <summary>A memfd of <paramref name="content"/>'s length holding those bytes.</summary>
     public static SafeFileHandle Memfd(ReadOnlySpan<byte> content)
     {
-        var fd = MemfdCreate("iommu-test", MFD_CLOEXEC);
+        var fd = Posix.MemfdCreate("iommu-test", (uint)Posix.MFD_CLOEXEC);
         if (fd < 0) throw new IOException($"memfd_create: errno {Marshal.GetLastPInvokeError()}");
         var handle = new SafeFileHandle(fd, ownsHandle: true);
         RandomAccess.SetLength(handle, content.Length);
@@ -44,7 +34,7 @@ internal static unsafe partial class UserMemory
 
     private static nint Map(long length, int protection)
     {
-        var address = Mmap(0, (nuint)length, protection, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+        var address = Posix.Mmap(0, (nuint)length, protection, Posix.MAP_PRIVATE | Posix.MAP_ANONYMOUS | Posix.MAP_POPULATE, -1, 0);
         if (address == -1) throw new IOException($"mmap: errno {Marshal.GetLastPInvokeError()}");
         return address;
     }
@@ -56,7 +46,7 @@ internal static unsafe partial class UserMemory
 
         public void Dispose()
         {
-            if (mappedLength > 0) Munmap(address, (nuint)mappedLength);
+            if (mappedLength > 0) Posix.Munmap(address, (nuint)mappedLength);
             mappedLength = 0;
         }
     }
