@@ -22,6 +22,11 @@ vm_ensure_debs() {
   fi
 }
 
+# The pinned QEMU (tests/vm/install-qemu.sh installs it from bookworm-backports; run-in-vm
+# refuses any other version): upstream version as `--version` prints it, and the Debian version.
+vm_qemu_upstream=10.0.2
+vm_qemu_deb_version='1:10.0.2+ds-2+deb13u1~bpo12+1'
+
 vm_sha256() { sha256sum "$1" | cut -d' ' -f1; }
 
 # The builders' only option, --arch (default x86_64): sets vm_arch and its profile.
@@ -45,7 +50,6 @@ vm_arch_profile() {
       vm_kimage=arch/x86/boot/bzImage
       vm_kimage_name=bzImage
       vm_qemu=qemu-system-x86_64
-      vm_qemu_deb=qemu-system-x86
       vm_console=ttyS0
       # The vIOMMU: VT-d modes (x-scalable-mode, x-flts, aw-bits; QEMU 10) extend its options.
       vm_machine=(-machine q35,kernel-irqchip=split -device intel-iommu,intremap=on)
