@@ -41,9 +41,10 @@ vm_builder_args() {
   vm_arch_profile "$vm_arch"
 }
 
-# Per-architecture facts. Only x86_64 exists today; an aarch64 profile
-# (SMMUv3 guest, cross compiler, own user space) slots in here.
+# Per-architecture facts: x86_64 (emulated VT-d, the host's own root) and aarch64
+# (virt with SMMUv3, a cross-built kernel, its own root from pinned arm64 debs).
 vm_arch_profile() {
+  vm_cross="" vm_own_root=0
   case "$1" in
     x86_64)
       vm_karch=x86_64
@@ -51,13 +52,42 @@ vm_arch_profile() {
       vm_kimage_name=bzImage
       vm_qemu=qemu-system-x86_64
       vm_console=ttyS0
-      # The vIOMMU: VT-d modes (x-scalable-mode, x-flts, aw-bits; QEMU 10) extend its options.
-      vm_machine=(-machine q35,kernel-irqchip=split -device intel-iommu,intremap=on)
+      vm_machine=(-machine q35,kernel-irqchip=split)   # + the vIOMMU: vm_vtd_device
       vm_kernel_args="intel_iommu=on"
       vm_fragment="$vm_here/iommufd.config"
       vm_busybox_deb=busybox-static
       vm_busybox=/bin/busybox
       ;;
-    *) vm_die "architecture '$1' is not supported yet (supported: x86_64)" ;;
+    aarch64)
+      vm_karch=arm64
+      vm_cross=aarch64-linux-gnu-
+      vm_cross_deb=gcc-aarch64-linux-gnu
+      vm_kimage=arch/arm64/boot/Image
+      vm_kimage_name=Image
+      vm_qemu=qemu-system-aarch64
+      vm_console=ttyAMA0
+      vm_machine=(-machine virt,iommu=smmuv3,gic-version=3)
+      vm_kernel_args=""
+      vm_fragment="$vm_here/iommufd-arm64.config"
+      # The guest's root: pinned arm64 debs (headers/packages.lock), unpacked by build-arm64-root.sh.
+      vm_own_root=1
+      vm_root_debs=(busybox-static libc6 libgcc-s1 libstdc++6 zlib1g libssl3)
+      ;;
+    *) vm_die "architecture '$1' is not supported (supported: x86_64, aarch64)" ;;
   esac
+}
+
+# The emulated VT-d of the x86 guest (QEMU 10): MODE legacy | scalable (x-scalable-mode=on) |
+# scalable-flts (+ x-flts=on: first-stage tables), AW_BITS 39 | 48. Sets vm_vtd_device and the
+# kernel arguments the mode needs (scalable mode is used only with intel_iommu=sm_on).
+vm_vtd_mode() {
+  local dev=intel-iommu,intremap=on
+  case "$1" in
+    legacy) vm_kernel_args="intel_iommu=on" ;;
+    scalable) dev+=,x-scalable-mode=on; vm_kernel_args="intel_iommu=on,sm_on" ;;
+    scalable-flts) dev+=,x-scalable-mode=on,x-flts=on; vm_kernel_args="intel_iommu=on,sm_on" ;;
+    *) vm_die "--vtd $1: unknown VT-d mode (legacy, scalable, scalable-flts)" ;;
+  esac
+  case "$2" in 39|48) ;; *) vm_die "--aw-bits $2: QEMU's VT-d takes 39 or 48" ;; esac
+  vm_vtd_device="$dev,aw-bits=$2"
 }

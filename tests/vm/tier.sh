@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # The VM tier of tests/run.sh: build Vm.Tests on the host, run the whole assembly
-# in ONE guest boot (in-process xunit runner; `dotnet test` is ~10x slower there),
-# then the runner's own selftest. Never skips by itself: a missing QEMU or kernel
-# source fails the run. IOMMU_INTEROP_SKIP_VM=1 skips it loudly, except in CI.
-# Arguments go to the xunit runner (e.g. -class NAME, -method NAME).
+# in ONE guest boot (in-process xunit runner; `dotnet test` is ~10x slower there;
+# VT-d legacy mode, 48 bits), then one short boot per other VT-d mode running only
+# Vm.Tests.Modes.VtdModeTests, then the runner's own selftest. Never skips by itself:
+# a missing QEMU or kernel source fails the run. IOMMU_INTEROP_SKIP_VM=1 skips it
+# loudly, except in CI. Arguments go to the xunit runner of the main boot (e.g.
+# -class NAME, -method NAME); with arguments the mode boots are left out.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -15,17 +17,35 @@ if [ "${IOMMU_INTEROP_SKIP_VM:-0}" = 1 ]; then
 fi
 
 dotnet build tests/Vm.Tests/Vm.Tests.csproj --nologo -v quiet
-# Both parts run even when the first fails, so one failure never hides the other.
+# Every part runs even when one fails, so one failure never hides another.
 failed=()
 log=$(mktemp); trap 'rm -f "$log"' EXIT
-start=$SECONDS
-tests/vm/run-in-vm --timeout 900 --edu 2 -- dotnet exec tests/Vm.Tests/bin/Debug/net10.0/Vm.Tests.dll -noColor "$@" | tee "$log" ||
-  failed+=("Vm.Tests (exit ${PIPESTATUS[0]})")
-echo "VM tier: Vm.Tests ran in the guest in $((SECONDS - start)) s (boot to poweroff)"
+tests=(dotnet exec tests/Vm.Tests/bin/Debug/net10.0/Vm.Tests.dll -noColor)
+
+# boot NAME RUNNER-ARGS... -- XUNIT-ARGS...: one guest boot running Vm.Tests.
+boot() {
+  local name=$1 runner=() start=$SECONDS; shift
+  while [ "$1" != -- ]; do runner+=("$1"); shift; done
+  shift
+  tests/vm/run-in-vm --timeout 900 --edu 2 "${runner[@]}" -- "${tests[@]}" "$@" | tee -a "$log" ||
+    failed+=("Vm.Tests $name (exit ${PIPESTATUS[0]})")
+  echo "VM tier: Vm.Tests $name ran in the guest in $((SECONDS - start)) s (boot to poweroff)"
+}
+
+boot "VT-d legacy, 48 bits" --vtd legacy --aw-bits 48 -- "$@"
+if [ $# -eq 0 ]; then
+  for mode in "scalable 48" "scalable-flts 48" "legacy 39"; do
+    set -- $mode
+    boot "VT-d $1, $2 bits" --vtd "$1" --aw-bits "$2" -- -class Vm.Tests.Modes.VtdModeTests
+  done
+fi
+boots=$(grep -c 'Vm.Tests  Total:' "$log" || true)
+echo "VM tier: $boots guest boots of Vm.Tests"
 bash tests/vm/selftest.sh | tee -a "$log" || failed+=("run-in-vm selftest (exit ${PIPESTATUS[0]})")
 
-# One closing count for the tier: xunit's summary plus the selftest's line.
-read -r total errors xfailed skipped < <(sed -n 's/.*Vm.Tests  Total: \([0-9]*\), Errors: \([0-9]*\), Failed: \([0-9]*\), Skipped: \([0-9]*\).*/\1 \2 \3 \4/p' "$log") ||
+# One closing count for the tier: every boot's xunit summary plus the selftest's line.
+read -r total errors xfailed skipped < <(sed -n 's/.*Vm.Tests  Total: \([0-9]*\), Errors: \([0-9]*\), Failed: \([0-9]*\), Skipped: \([0-9]*\).*/\1 \2 \3 \4/p' "$log" |
+  awk '{t += $1; e += $2; f += $3; s += $4} END {if (NR) print t, e, f, s}') ||
   { total=1 errors=1 xfailed=0 skipped=0; failed+=("no xunit summary from the guest"); }
 read -r spassed sfailed < <(sed -n 's/^selftest: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$log") || { spassed=0 sfailed=1; }
 [ ${#failed[@]} -eq 0 ] || echo "VM tier FAILED: ${failed[*]}" >&2

@@ -1,0 +1,35 @@
+namespace Vm.Tests.Modes;
+
+/// <summary>The emulated VT-d the guest was booted with, as tests/vm/run-in-vm tells the guest
+/// (<c>--vtd MODE --aw-bits N</c> → <c>VM_VTD_MODE</c>, <c>VM_VTD_AW_BITS</c>).</summary>
+internal sealed record VtdBootMode(string Mode, int AwBits)
+{
+    public const string Legacy = "legacy", Scalable = "scalable", ScalableFlts = "scalable-flts";
+
+    /// <summary>Reads the runner's variables; a test run outside run-in-vm's x86 guest fails here, naming them.</summary>
+    public static VtdBootMode Current
+    {
+        get
+        {
+            var mode = Environment.GetEnvironmentVariable("VM_VTD_MODE");
+            var aw = Environment.GetEnvironmentVariable("VM_VTD_AW_BITS");
+            Assert.True(mode is Legacy or Scalable or ScalableFlts && aw is "39" or "48",
+                $"VM_VTD_MODE='{mode}', VM_VTD_AW_BITS='{aw}': run this in tests/vm/run-in-vm's x86 guest (--vtd legacy|scalable|scalable-flts --aw-bits 39|48)");
+            return new VtdBootMode(mode!, int.Parse(aw!));
+        }
+    }
+
+    public bool ScalableMode => Mode != Legacy;
+
+    public bool FirstStage => Mode == ScalableFlts;
+
+    /// <summary>Fails the test unless the guest was booted this way (tier.sh selects such tests by their VtdMode trait).</summary>
+    public VtdBootMode Require(string mode, int? awBits = null)
+    {
+        Assert.True(Mode == mode && (awBits is null || AwBits == awBits),
+            $"this test is for --vtd {mode}{(awBits is null ? "" : $" --aw-bits {awBits}")}, but the guest was booted with --vtd {Mode} --aw-bits {AwBits}: select it by its VtdMode trait");
+        return this;
+    }
+
+    public override string ToString() => $"--vtd {Mode} --aw-bits {AwBits}";
+}

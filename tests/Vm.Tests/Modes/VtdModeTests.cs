@@ -1,0 +1,93 @@
+using Linux.Iommu;
+using Linux.Iommu.Native;
+using Linux.Iommu.Planner;
+using Vm.Tests.Planner;
+using Vm.Tests.Runtime;
+
+namespace Vm.Tests.Modes;
+
+/// <summary>IOMMU_GET_HW_INFO and the planner in each emulated VT-d mode of QEMU ≥ 10 (tests/vm/run-in-vm
+/// <c>--vtd legacy|scalable|scalable-flts --aw-bits 39|48</c>; tier.sh boots each mode once and runs this class).
+/// Every expectation follows from the mode the guest was booted in (<see cref="VtdBootMode"/>): QEMU's
+/// intel-iommu sets SMTS in scalable mode, SSTS without x-flts, FSTS and FS1GP with it, MGAW/SAGAW from aw-bits,
+/// and never NEST (DESIGN.md §4 has the registers measured per mode).</summary>
+[Collection(EduCollection.Name)]
+[Trait("Category", "Vm")]
+[Trait("Family", "VtD")]
+public sealed class VtdModeTests
+{
+    [Fact]
+    public void GetHwInfo_decodes_the_VTd_registers_of_the_booted_mode()
+    {
+        var mode = VtdBootMode.Current;
+        using var attached = EduIoas.Open();
+        var info = attached.Iommu.GetHwInfo(attached.DeviceId);
+        TestContext.Current.TestOutputHelper?.WriteLine($"{mode}:\n{info.Describe()}");
+
+        Assert.Equal(iommu_hw_info_type.IOMMU_HW_INFO_TYPE_INTEL_VTD, info.Type);
+        var vtd = Assert.IsType<VtdCapabilities>(info.Vtd);
+        var registers = $"{mode}: cap 0x{vtd.CapReg:x}, ecap 0x{vtd.EcapReg:x}";
+        Assert.True(mode.ScalableMode == vtd.ScalableMode, $"SMTS: {registers}");
+        Assert.True(mode.FirstStage == vtd.FirstStageTranslation, $"FSTS: {registers}");
+        Assert.True(mode.FirstStage == vtd.FirstStage1GiBPages, $"FS1GP: {registers}");
+        Assert.True((mode.Mode == VtdBootMode.Scalable) == vtd.SecondStageTranslation, $"SSTS (scalable mode without x-flts): {registers}");
+        Assert.False(vtd.Nesting, $"NEST: {registers}");
+        Assert.False(vtd.SecondStageDirtyTracking, $"SSADS: {registers}");
+        Assert.Equal(mode.AwBits, vtd.MaxGuestAddressWidth);
+        Assert.Equal(mode.AwBits == 39 ? [39] : [39, 48], vtd.SupportedAddressWidths);
+        // Legacy and second-stage translation: 2 MiB and 1 GiB pages; pass-through and interrupt remapping in every mode.
+        Assert.True(vtd.SecondStage2MiBPages && vtd.SecondStage1GiBPages, $"SLLPS: {registers}");
+        Assert.True(vtd.PassThrough && vtd.InterruptRemapping, $"PT, IR: {registers}");
+        Assert.Equal(0, vtd.PasidBits);
+    }
+
+    [Fact]
+    public void A_first_stage_VTd_guest_plans_Shadow_and_the_report_names_each_missing_bit()
+    {
+        var mode = VtdBootMode.Current;
+        var report = PlanWithEdu("vtd-shadow-4k.json");
+        TestContext.Current.TestOutputHelper?.WriteLine($"{mode}:\n{report.Describe()}");
+
+        Assert.True(report.Decision == PlanDecision.Shadow, report.Describe());
+        // Only NEST is missing with x-flts; scalable mode lacks first-stage tables too; legacy mode also lacks SMTS.
+        string[] missing = mode.Mode switch
+        {
+            VtdBootMode.ScalableFlts => ["nesting (ECAP.NEST)"],
+            VtdBootMode.Scalable => ["nesting (ECAP.NEST)", "first-stage translation (ECAP.FSTS)"],
+            _ => ["nesting (ECAP.NEST)", "first-stage translation (ECAP.FSTS)", "scalable mode (ECAP.SMTS)"],
+        };
+        Assert.Equal(missing, report.Failures(PlanDecision.Nested).Select(f => f.Requirement.Name));
+        Assert.Contains("✗ nesting (ECAP.NEST): needs yes, host offers no", report.Describe());
+        Assert.Empty(report.Failures(PlanDecision.Shadow));
+    }
+
+    [Fact]
+    public void A_VTd_guest_using_IOVAs_above_2_pow_39_plans_Shadow_on_48_bits_and_is_Refused_on_39()
+    {
+        var mode = VtdBootMode.Current;
+        var report = PlanWithEdu("vtd-48bit-iova.json");
+        TestContext.Current.TestOutputHelper?.WriteLine($"{mode}:\n{report.Describe()}");
+
+        var highRange = "guest IOVA range [0x8000000000, 0x80ffffffff]";
+        if (mode.AwBits == 39)
+        {
+            Assert.True(report.Decision == PlanDecision.Refused, report.Describe());
+            Assert.Contains(report.Failures(PlanDecision.Shadow), f => f.Requirement.Name == highRange);
+            Assert.Contains(report.Failures(PlanDecision.Nested), f => f.Requirement.Name == "address width");
+        }
+        else
+        {
+            Assert.True(report.Decision == PlanDecision.Shadow, report.Describe());
+            Assert.Empty(report.Failures(PlanDecision.Shadow));
+            Assert.DoesNotContain(report.Failures(PlanDecision.Nested), f => f.Requirement.Name == "address width");
+        }
+    }
+
+    private static PlanReport PlanWithEdu(string spec)
+    {
+        using var attached = EduIoas.Open();
+        using var plan = new global::Linux.Iommu.Planner.Planner().Plan(SpecLoader.Load(PlannerVmTests.Spec(spec)), attached.Iommu, attached.Ioas,
+            [new Linux.Iommu.Planner.PlannedDevice("edu", attached.Device)]);
+        return plan.Report;
+    }
+}
