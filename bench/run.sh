@@ -24,7 +24,8 @@ echo "== build: C baselines (gcc, linux-libc-dev 7.3 headers) and the benchmark 
 inc=$(bash headers/extract-set.sh linux-libc-dev 7.3.4-1~bpo13+1 | tail -1)
 cc=(gcc -O2 -Wall -Wextra -Werror -I"$inc" -I"$inc/x86_64-linux-gnu")
 for c in stub iommufd type1; do "${cc[@]}" -o "$bin/$c" "bench/c/$c.c"; done
-"${cc[@]}" -shared -fPIC -o "$bin/libstub.so" bench/c/stub.c # the C loop the stub suite interleaves with its own
+# the same loops as functions, which the C# suites call in rounds interleaved with their own (side by side)
+for c in stub iommufd type1; do "${cc[@]}" -shared -fPIC -o "$bin/lib$c.so" "bench/c/$c.c"; done
 dotnet build bench/Linux.Iommu.Bench -c Release --nologo -v quiet
 app=$PWD/bench/Linux.Iommu.Bench/bin/Release/net10.0/Linux.Iommu.Bench.dll
 

@@ -21,4 +21,4 @@ if [ "$dry" != --dry ]; then
   "$bin/type1" "$group" | tee -a "$out/c-vm.tsv"
 fi
 echo "== C# suites (guest)"
-dotnet exec "$app" vm --out "$out" $dry
+BENCH_C_DIR=$bin dotnet exec "$app" vm --out "$out" $dry

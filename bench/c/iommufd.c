@@ -98,6 +98,20 @@ static void single_ioctl(void *ctx)
 	unmap(IOVA_BASE, p->n * PAGE);
 }
 
+/* Also built as a shared library: the C# suites run these loops in rounds interleaved with their own calls on the
+ * same IOAS, so the guest's (emulated, shared) CPU is as busy for both. kind: 0 map+unmap of the region, 1 one
+ * ioctl per page, 2 scattered pages one ioctl each, 3 the single ioctl. Exits the process on a failed ioctl. */
+long bench_ioas_loop(int fd, unsigned ioas, int kind, void *va, unsigned long length, long n)
+{
+	iommufd = fd;
+	ioas_id = ioas;
+	struct region r = { va, length };
+	struct pages p = { va, length / PAGE };
+	static void (*const ops[])(void *) = { map_unmap, per_page, scattered_per_page, single_ioctl };
+	for (long i = 0; i < n; i++) ops[kind](kind == 0 ? (void *)&r : (void *)&p);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) { fprintf(stderr, "usage: %s /dev/vfio/devices/vfioN\n", argv[0]); return 2; }

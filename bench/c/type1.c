@@ -24,6 +24,15 @@ static void map_unmap(void *ctx)
 	if (ioctl(container, VFIO_IOMMU_UNMAP_DMA, &u)) die("VFIO_IOMMU_UNMAP_DMA");
 }
 
+/* Also built as a shared library, for the C# suite's interleaved rounds (see iommufd.c). */
+long bench_type1_loop(int fd, void *va, unsigned long length, long n)
+{
+	container = fd;
+	struct region r = { va, length };
+	for (long i = 0; i < n; i++) map_unmap(&r);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) { fprintf(stderr, "usage: %s GROUP\n", argv[0]); return 2; }

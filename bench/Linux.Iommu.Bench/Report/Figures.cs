@@ -33,6 +33,15 @@ internal sealed class Figures(string dir)
         return verdict == "**MISSED**" && ThreadBytes(key) == 0 ? verdict + " (other threads)" : verdict;
     }
 
+    /// <summary>The interleaved-rounds ratio of a key (B/A as <see cref="Harness.Interleaved"/> reports it).</summary>
+    public double Interleaved(string key) => Probe(key + "/interleaved-ratio");
+
+    /// <summary>"separately (interleaved)": the interleaved figure is the one targets are judged on.</summary>
+    public static string Both(double separately, double interleaved) => $"{Ratio(separately)} ({Ratio(interleaved)})";
+
+    /// <summary>The interleaved ratio when it was measured, else the separate one.</summary>
+    public static double Judged(double separately, double interleaved) => double.IsNaN(interleaved) ? separately : interleaved;
+
     public double Probe(string key) => _probes.TryGetValue(key, out var v) ? v[0] : double.NaN;
 
     public bool Any => _cs.Count > 0 || _c.Count > 0;

@@ -84,7 +84,7 @@ public class BatchBench : IProbed
         _buffer?.Dispose();
     }
 
-    /// <summary>Map ioctls one commit issues, per layout and N.</summary>
+    /// <summary>Map ioctls one commit issues, per layout and N; with the C loops at hand, interleaved comparisons.</summary>
     public IEnumerable<(string Key, double Value)> Probe()
     {
         foreach (var n in new[] { 1, 64, 4096 })
@@ -95,6 +95,15 @@ public class BatchBench : IProbed
             {
                 yield return ($"Batch/Batched/N={n}/map-ioctls", Batched());
                 yield return ($"Batch/ScatteredBatched/N={n}/map-ioctls", ScatteredBatched());
+                if (!CBaselines.Available) continue;
+                // C# vs C on the same work, then the batcher against the single ioctl and against one ioctl per page.
+                foreach (var (method, kind, run) in new (string, CBaselines.IoasKind, Action)[]
+                         { ("PerPage", CBaselines.IoasKind.PerPage, PerPage), ("ScatteredPerPage", CBaselines.IoasKind.ScatteredPerPage, ScatteredPerPage), ("SingleIoctl", CBaselines.IoasKind.SingleIoctl, SingleIoctl) })
+                {
+                    foreach (var figure in Interleaved.Compare($"Batch/{method}/N={n}", CBaselines.IoasLoop(_session!, kind, _buffer!.Address, (ulong)n * Page), CBaselines.Repeat(run))) yield return figure;
+                }
+                foreach (var figure in Interleaved.Compare($"Batch/Batched/N={n}/vs-single", CBaselines.Repeat(SingleIoctl), CBaselines.Repeat(() => Batched()))) yield return figure;
+                foreach (var figure in Interleaved.Compare($"Batch/Batched/N={n}/vs-per-page", CBaselines.Repeat(() => Batched()), CBaselines.Repeat(PerPage))) yield return figure;
             }
             finally
             {

@@ -6,7 +6,7 @@ namespace Linux.Iommu.Bench.Suites;
 /// <summary>IOMMU_IOAS_MAP + UNMAP of one region through the runtime (<see cref="Ioas.TryMap"/>), with and without
 /// the edu device attached. Guest only. C side: bench/c/iommufd.c.</summary>
 [MemoryDiagnoser]
-public class IoasMapBench
+public class IoasMapBench : IProbed
 {
     private IommuSession? _session;
     private DmaBuffer? _buffer;
@@ -37,5 +37,26 @@ public class IoasMapBench
     {
         _session?.Dispose();
         _buffer?.Dispose();
+    }
+
+    /// <summary>C# vs the C loop on the same IOAS and buffer, in interleaved rounds.</summary>
+    public IEnumerable<(string Key, double Value)> Probe()
+    {
+        if (!CBaselines.Available) yield break;
+        foreach (var device in new[] { false, true })
+        foreach (var size in new[] { 4096L, 2L << 20, 1L << 30 })
+        {
+            (Device, Size) = (device, size);
+            Setup();
+            try
+            {
+                var c = CBaselines.IoasLoop(_session!, CBaselines.IoasKind.MapUnmap, _buffer!.Address, (ulong)size);
+                foreach (var figure in Interleaved.Compare($"IoasMap/MapUnmap/Device={device}/Size={size}", c, CBaselines.Repeat(MapUnmap))) yield return figure;
+            }
+            finally
+            {
+                Cleanup();
+            }
+        }
     }
 }

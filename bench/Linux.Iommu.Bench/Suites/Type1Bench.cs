@@ -8,7 +8,7 @@ namespace Linux.Iommu.Bench.Suites;
 /// VFIO type1 (the edu device's group in a container, VFIO_IOMMU_MAP_DMA) vs an iommufd IOAS with the device
 /// attached (IOMMU_IOAS_MAP). Both pin at map time. Guest only. C side: bench/c/type1.c and bench/c/iommufd.c.</summary>
 [MemoryDiagnoser]
-public class Type1Bench
+public class Type1Bench : IProbed
 {
     public enum Interface { Type1, Iommufd }
 
@@ -51,5 +51,28 @@ public class Type1Bench
     {
         foreach (var owned in _owned) owned.Dispose();
         _buffer?.Dispose();
+    }
+
+    /// <summary>Each backend against its C loop on the same container or IOAS, in interleaved rounds.</summary>
+    public IEnumerable<(string Key, double Value)> Probe()
+    {
+        if (!CBaselines.Available) yield break;
+        foreach (var size in new[] { 4096L, 2L << 20 })
+        foreach (var backend in new[] { Interface.Type1, Interface.Iommufd })
+        {
+            (Size, Backend) = (size, backend);
+            Setup();
+            try
+            {
+                var c = _mapper is VfioContainer container
+                    ? CBaselines.Type1Loop(container, _buffer!.Address, (ulong)size)
+                    : CBaselines.IoasLoop((IommuSession)_owned[0], CBaselines.IoasKind.MapUnmap, _buffer!.Address, (ulong)size);
+                foreach (var figure in Interleaved.Compare($"Type1/MapUnmap/Backend={backend}/Size={size}", c, CBaselines.Repeat(MapUnmap))) yield return figure;
+            }
+            finally
+            {
+                Cleanup();
+            }
+        }
     }
 }

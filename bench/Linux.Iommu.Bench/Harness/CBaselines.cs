@@ -1,0 +1,40 @@
+using System.Runtime.InteropServices;
+
+namespace Linux.Iommu.Bench.Harness;
+
+/// <summary>The C baselines' loops as functions (bench/c built as shared libraries by bench/run.sh, found in the folder
+/// BENCH_C_DIR names), for the interleaved comparisons. Absent outside bench/run.sh: the comparisons are skipped.</summary>
+internal static unsafe class CBaselines
+{
+    public const string DirectoryVariable = "BENCH_C_DIR";
+
+    /// <summary>bench_ioas_loop's kinds (bench/c/iommufd.c).</summary>
+    public enum IoasKind { MapUnmap, PerPage, ScatteredPerPage, SingleIoctl }
+
+    private static readonly string? Dir = Environment.GetEnvironmentVariable(DirectoryVariable);
+
+    public static bool Available => !string.IsNullOrEmpty(Dir);
+
+    public static Action<long> IoasLoop(IommuSession session, IoasKind kind, nint va, ulong length)
+    {
+        var loop = Export("libiommufd.so", "bench_ioas_loop");
+        var fd = (int)session.Iommu.Handle.DangerousGetHandle();
+        var ioas = session.Ioas.Id;
+        return n => ((delegate* unmanaged<int, uint, int, nint, ulong, long, long>)loop)(fd, ioas, (int)kind, va, length, n);
+    }
+
+    public static Action<long> Type1Loop(VfioContainer container, nint va, ulong length)
+    {
+        var loop = Export("libtype1.so", "bench_type1_loop");
+        var fd = (int)container.Handle.DangerousGetHandle();
+        return n => ((delegate* unmanaged<int, nint, ulong, long, long>)loop)(fd, va, length, n);
+    }
+
+    private static nint Export(string library, string name) => NativeLibrary.GetExport(NativeLibrary.Load(Path.Combine(Dir!, library)), name);
+
+    /// <summary>Runs a benchmark method <paramref name="n"/> times.</summary>
+    public static Action<long> Repeat(Action operation) => n =>
+    {
+        for (var i = 0; i < n; i++) operation();
+    };
+}
