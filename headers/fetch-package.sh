@@ -35,7 +35,8 @@ if [ -f "$file" ]; then
   rm -f "$file"
 fi
 
-apt_dir="$cache/apt/$suite"
+# One private apt state per suite and architecture (arm64 lists must not hide amd64 ones).
+apt_dir="$cache/apt/$suite"; [ "$arch" = all ] || apt_dir+="-$arch"
 mkdir -p "$apt_dir/lists/partial" "$apt_dir/archives/partial"
 case "$suite" in
   *-security) base=http://deb.debian.org/debian-security ;;

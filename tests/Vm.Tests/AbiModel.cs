@@ -3,13 +3,16 @@ using System.Text.Json;
 namespace Vm.Tests;
 
 /// <summary>
-/// The header scanner's ABI model (headers/models/linux-7.3/x86_64.json), copied next to
-/// this assembly at build time. Every ioctl number and struct offset the tests use comes
+/// The header scanner's ABI model of the running architecture (headers/models/linux-7.3/x86_64.json
+/// or aarch64.json), copied next to this assembly at build time. Every ioctl number and struct offset the tests use comes
 /// from here: nobody hand-writes them.
 /// </summary>
 internal sealed class AbiModel
 {
-    public const string RelativePath = "abi/linux-7.3/x86_64.json";
+    public static readonly string Arch =
+        System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture == System.Runtime.InteropServices.Architecture.Arm64 ? "aarch64" : "x86_64";
+
+    public static readonly string RelativePath = $"abi/linux-7.3/{Arch}.json";
 
     private static readonly Lazy<AbiModel> s_linux73 =
         new(() => Load(Path.Combine(AppContext.BaseDirectory, RelativePath)));
@@ -24,7 +27,7 @@ internal sealed class AbiModel
     {
         if (!File.Exists(path))
             throw new FileNotFoundException(
-                $"ABI model {path} is missing. It is copied from headers/models/linux-7.3/x86_64.json at build " +
+                $"ABI model {path} is missing. It is copied from headers/models/linux-7.3/{Arch}.json at build " +
                 "time: generate that with the header scanner (generator/Scanner), then rebuild Vm.Tests.", path);
         using var stream = File.OpenRead(path);
         using var doc = JsonDocument.Parse(stream);

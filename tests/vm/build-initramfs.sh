@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Build (or take from the cache) the guest initramfs and print its path.
 #
-#   tests/vm/build-initramfs.sh [--arch x86_64]
+#   tests/vm/build-initramfs.sh [--arch x86_64|aarch64]
 #
-# Contents: busybox-static and guest-init.sh as /init. Cached in
+# Contents: busybox-static (the host's; aarch64: the guest root's arm64 one) and guest-init.sh as /init. Cached in
 # $cache/initramfs/<key>/ keyed by busybox, guest-init.sh and this script,
 # with a sha256 beside it (a mismatching image is rebuilt).
 set -euo pipefail
@@ -11,8 +11,13 @@ source "$(dirname "$0")/lib.sh"
 
 vm_builder_args "$@"
 arch=$vm_arch
-vm_ensure_debs "$vm_busybox_deb" cpio gzip
-[ -x "$vm_busybox" ] || vm_die "$vm_busybox missing: install the Debian package $vm_busybox_deb"
+if [ "$vm_own_root" = 1 ]; then
+  vm_ensure_debs cpio gzip
+  vm_busybox="$("$vm_here/build-guest-root.sh" --arch "$arch")/bin/busybox"
+else
+  vm_ensure_debs "$vm_busybox_deb" cpio gzip
+  [ -x "$vm_busybox" ] || vm_die "$vm_busybox missing: install the Debian package $vm_busybox_deb"
+fi
 
 init="$vm_here/guest-init.sh"
 inputs="arch=$arch busybox=$(vm_sha256 "$vm_busybox") init=$(vm_sha256 "$init") builder=$(vm_sha256 "$0")"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Build (or take from the cache) the guest kernel and print its path.
 #
-#   tests/vm/build-kernel.sh [--arch x86_64]
+#   tests/vm/build-kernel.sh [--arch x86_64|aarch64]
 #
 # Cache: $cache/kernel/<key>/{bzImage,bzImage.sha256,config,inputs}, where the key
 # hashes the pinned linux-source package (version + sha256 from headers/packages.lock),
@@ -35,11 +35,11 @@ if [ -f "$image" ]; then
 fi
 rm -f "$image" "$image.sha256"
 
-vm_ensure_debs make gcc flex bison bc libelf-dev libssl-dev xz-utils cpio
+vm_ensure_debs make gcc flex bison bc libelf-dev libssl-dev xz-utils cpio ${vm_cross:+"$vm_cross_deb"}
 deb=$("$vm_repo/headers/fetch-package.sh" "$src_pkg") ||
   vm_die "cannot get the kernel sources: Debian package $src_pkg $src_version (see the message above)"
 
-vm_log "building the $arch guest kernel from $src_pkg $src_version (about 6 min on 2 cores)"
+vm_log "building the $arch guest kernel from $src_pkg $src_version (about 8 min on 2 cores)"
 start=$SECONDS
 build="$dir/build"
 rm -rf "$build"; mkdir -p "$build"
@@ -47,7 +47,7 @@ rm -rf "$build"; mkdir -p "$build"
 trap '[ -f "$image" ] || cp "$build/.config" "$dir/config.failed" 2>/dev/null; rm -rf "$build"' EXIT
 dpkg-deb --fsys-tarfile "$deb" | tar -xO "./usr/src/$src_pkg.tar.xz" | tar -xJ -C "$build" --strip-components=1
 cd "$build"
-mk=(make -s ARCH="$vm_karch")
+mk=(make -s ARCH="$vm_karch" ${vm_cross:+CROSS_COMPILE="$vm_cross"})
 "${mk[@]}" tinyconfig >&2
 scripts/kconfig/merge_config.sh -m .config "$vm_fragment" >/dev/null
 "${mk[@]}" olddefconfig >&2
@@ -55,7 +55,7 @@ scripts/kconfig/merge_config.sh -m .config "$vm_fragment" >/dev/null
 lost=()
 while IFS= read -r opt; do grep -qx "$opt" .config || lost+=("$opt"); done < <(grep -E '^CONFIG_[A-Za-z0-9_]+=y$' "$vm_fragment")
 [ ${#lost[@]} -eq 0 ] || vm_die "kernel config lost fragment option(s) after olddefconfig: ${lost[*]}"
-"${mk[@]}" -j"$(( $(nproc) + 1 ))" bzImage >&2
+"${mk[@]}" -j"$(( $(nproc) + 1 ))" "$vm_kimage_name" >&2
 
 cp "$vm_kimage" "$image.new"
 cp .config "$dir/config"

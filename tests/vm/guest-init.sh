@@ -19,8 +19,26 @@ if ! mount -t 9p -o "$ninep" rw /io; then
 fi
 fail() { echo "vm-init: $*"; echo "$*" >/io/init-error; sync; poweroff -f; }
 
-mount -t 9p -o "ro,$ninep,cache=loose" hostroot /host || fail "cannot mount the host root (9p tag hostroot)"
 cwd=$(cat /io/cwd) || fail "no /io/cwd from the runner"
+if [ -f /io/own-root ]; then
+  # A guest of another architecture: its root is the runner's (read-only) guest root, assembled
+  # on a tmpfs from bind mounts, with this initramfs' busybox as /bin and the host's $cwd
+  # (9p tag hostfs) at the same path, so published binaries and results live where the host has them.
+  mkdir -p /guestroot /hostfs
+  mount -t 9p -o "ro,$ninep,cache=loose" hostroot /guestroot || fail "cannot mount the guest root (9p tag hostroot)"
+  mount -t 9p -o "ro,$ninep,cache=loose" hostfs /hostfs || fail "cannot mount the host's root (9p tag hostfs)"
+  mount -t tmpfs -o mode=755 tmpfs /host || fail "tmpfs for the guest root"
+  for d in /guestroot/*; do
+    name=${d##*/}
+    case "$name" in bin|proc|sys|dev|tmp|run) mkdir -p "/host/$name"; continue ;; esac
+    if [ -d "$d" ] && [ ! -L "$d" ]; then mkdir -p "/host/$name" && mount -o bind "$d" "/host/$name" || fail "bind $d"
+    else cp -a "$d" /host/; fi
+  done
+  cp /bin/busybox /host/bin/busybox && /bin/busybox --install -s /host/bin || fail "busybox in the guest root"
+  mkdir -p "/host$cwd" && mount -o bind "/hostfs$cwd" "/host$cwd" || fail "cannot show the host's $cwd in the guest"
+else
+  mount -t 9p -o "ro,$ninep,cache=loose" hostroot /host || fail "cannot mount the host root (9p tag hostroot)"
+fi
 
 # Scratch dirs become tmpfs. If the command's cwd lies inside one of them, keep
 # the host's copy of that subtree visible at the same path.
@@ -50,10 +68,13 @@ for dev in /sys/bus/pci/devices/*; do
 done
 ip link set lo up || fail "cannot bring lo up"
 
+shell=/bin/bash
+[ -f /io/own-root ] && shell=/bin/sh   # the guest root's shell is busybox's
+
 env -i HOME=/tmp/home TERM=dumb PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin \
   DOTNET_EnableWriteXorExecute=0 DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 \
   DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1 \
-  chroot /host /bin/bash /run/vm-io/cmd.sh </dev/null
+  chroot /host "$shell" /run/vm-io/cmd.sh </dev/null
 echo $? >/host/run/vm-io/status
 sync
 poweroff -f
