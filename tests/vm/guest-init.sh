@@ -20,7 +20,9 @@ fi
 fail() { echo "vm-init: $*"; echo "$*" >/io/init-error; sync; poweroff -f; }
 
 cwd=$(cat /io/cwd) || fail "no /io/cwd from the runner"
+shell=/bin/bash
 if [ -f /io/own-root ]; then
+  shell=/bin/sh   # busybox's: the guest root has no bash
   # A guest of another architecture: its root is the runner's (read-only) guest root, assembled
   # on a tmpfs from bind mounts, with this initramfs' busybox as /bin and the host's $cwd
   # (9p tag hostfs) at the same path, so published binaries and results live where the host has them.
@@ -68,8 +70,6 @@ for dev in /sys/bus/pci/devices/*; do
 done
 ip link set lo up || fail "cannot bring lo up"
 
-shell=/bin/bash
-[ -f /io/own-root ] && shell=/bin/sh   # the guest root's shell is busybox's
 
 env -i HOME=/tmp/home TERM=dumb PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin \
   DOTNET_EnableWriteXorExecute=0 DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 \

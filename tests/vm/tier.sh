@@ -2,10 +2,12 @@
 # The VM tier of tests/run.sh: build Vm.Tests on the host, run the whole assembly
 # in ONE guest boot (in-process xunit runner; `dotnet test` is ~10x slower there;
 # VT-d legacy mode, 48 bits), then one short boot per other VT-d mode running only
-# Vm.Tests.Modes.VtdModeTests, then the runner's own selftest. Never skips by itself:
+# Vm.Tests.Modes.VtdModeTests, then the aarch64 guest (SMMUv3; Vm.Tests published
+# self-contained for linux-arm64, VT-d-only and selftest-mock tests filtered out by
+# trait), then the runner's own selftest. Never skips by itself:
 # a missing QEMU or kernel source fails the run. IOMMU_INTEROP_SKIP_VM=1 skips it
 # loudly, except in CI. Arguments go to the xunit runner of the main boot (e.g.
-# -class NAME, -method NAME); with arguments the mode boots are left out.
+# -class NAME, -method NAME); with arguments the mode and aarch64 boots are left out.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -20,24 +22,32 @@ dotnet build tests/Vm.Tests/Vm.Tests.csproj --nologo -v quiet
 # Every part runs even when one fails, so one failure never hides another.
 failed=()
 log=$(mktemp); trap 'rm -f "$log"' EXIT
-tests=(dotnet exec tests/Vm.Tests/bin/Debug/net10.0/Vm.Tests.dll -noColor)
+tests=(dotnet exec tests/Vm.Tests/bin/Debug/net10.0/Vm.Tests.dll -noColor -trait- Family=SmmuV3)
+arm64_out=tests/Vm.Tests/bin/linux-arm64
+arm64_tests=("$arm64_out/Vm.Tests" -noColor -trait- Family=VtD -trait- Needs=SelftestMock -trait- Needs=HostRoot)
 
-# boot NAME RUNNER-ARGS... -- XUNIT-ARGS...: one guest boot running Vm.Tests.
+# boot NAME RUNNER-ARGS... -- COMMAND...: one guest boot running Vm.Tests.
 boot() {
   local name=$1 runner=() start=$SECONDS; shift
   while [ "$1" != -- ]; do runner+=("$1"); shift; done
   shift
-  tests/vm/run-in-vm --timeout 900 --edu 2 "${runner[@]}" -- "${tests[@]}" "$@" | tee -a "$log" ||
+  tests/vm/run-in-vm --timeout 900 --edu 2 "${runner[@]}" -- "$@" | tee -a "$log" ||
     failed+=("Vm.Tests $name (exit ${PIPESTATUS[0]})")
   echo "VM tier: Vm.Tests $name ran in the guest in $((SECONDS - start)) s (boot to poweroff)"
 }
 
-boot "VT-d legacy, 48 bits" --vtd legacy --aw-bits 48 -- "$@"
+boot "VT-d legacy, 48 bits" --vtd legacy --aw-bits 48 -- "${tests[@]}" "$@"
 if [ $# -eq 0 ]; then
   for mode in "scalable 48" "scalable-flts 48" "legacy 39"; do
     set -- $mode
-    boot "VT-d $1, $2 bits" --vtd "$1" --aw-bits "$2" -- -class Vm.Tests.Modes.VtdModeTests
+    boot "VT-d $1, $2 bits" --vtd "$1" --aw-bits "$2" -- "${tests[@]}" -class Vm.Tests.Modes.VtdModeTests
   done
+  if dotnet publish tests/Vm.Tests/Vm.Tests.csproj -r linux-arm64 --self-contained -p:InvariantGlobalization=true \
+       -o "$arm64_out" --nologo -v quiet; then
+    boot "aarch64 SMMUv3" --arch aarch64 -- "${arm64_tests[@]}"
+  else
+    failed+=("dotnet publish of Vm.Tests for linux-arm64")
+  fi
 fi
 boots=$(grep -c 'Vm.Tests  Total:' "$log" || true)
 echo "VM tier: $boots guest boots of Vm.Tests"

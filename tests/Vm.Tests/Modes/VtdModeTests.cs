@@ -45,7 +45,7 @@ public sealed class VtdModeTests
     public void A_first_stage_VTd_guest_plans_Shadow_and_the_report_names_each_missing_bit()
     {
         var mode = VtdBootMode.Current;
-        var report = PlanWithEdu("vtd-shadow-4k.json");
+        var report = PlannerVmTests.PlanWithEdu("vtd-shadow-4k.json");
         TestContext.Current.TestOutputHelper?.WriteLine($"{mode}:\n{report.Describe()}");
 
         Assert.True(report.Decision == PlanDecision.Shadow, report.Describe());
@@ -65,7 +65,7 @@ public sealed class VtdModeTests
     public void A_VTd_guest_using_IOVAs_above_2_pow_39_plans_Shadow_on_48_bits_and_is_Refused_on_39()
     {
         var mode = VtdBootMode.Current;
-        var report = PlanWithEdu("vtd-48bit-iova.json");
+        var report = PlannerVmTests.PlanWithEdu("vtd-48bit-iova.json");
         TestContext.Current.TestOutputHelper?.WriteLine($"{mode}:\n{report.Describe()}");
 
         var highRange = "guest IOVA range [0x8000000000, 0x80ffffffff]";
@@ -81,13 +81,5 @@ public sealed class VtdModeTests
             Assert.Empty(report.Failures(PlanDecision.Shadow));
             Assert.DoesNotContain(report.Failures(PlanDecision.Nested), f => f.Requirement.Name == "address width");
         }
-    }
-
-    private static PlanReport PlanWithEdu(string spec)
-    {
-        using var attached = EduIoas.Open();
-        using var plan = new global::Linux.Iommu.Planner.Planner().Plan(SpecLoader.Load(PlannerVmTests.Spec(spec)), attached.Iommu, attached.Ioas,
-            [new Linux.Iommu.Planner.PlannedDevice("edu", attached.Device)]);
-        return plan.Report;
     }
 }

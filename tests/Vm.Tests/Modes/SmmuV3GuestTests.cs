@@ -1,0 +1,42 @@
+using Linux.Iommu;
+using Linux.Iommu.Native;
+using Linux.Iommu.Planner;
+using Vm.Tests.Planner;
+using Vm.Tests.Runtime;
+
+namespace Vm.Tests.Modes;
+
+/// <summary>The aarch64 guest (tests/vm/run-in-vm --arch aarch64: QEMU virt with iommu=smmuv3): edu sits behind a real
+/// SMMUv3 driver. QEMU's SMMUv3 offers both stages with AArch64 tables but neither IORT CANWBS nor S2FWB, so the
+/// kernel refuses IOMMU_VIOMMU_ALLOC (DESIGN.md §4b) and an SMMUv3 guest plans Shadow with that finding.</summary>
+[Collection(EduCollection.Name)]
+[Trait("Category", "Vm")]
+[Trait("Family", "SmmuV3")]
+public sealed class SmmuV3GuestTests
+{
+    [Fact]
+    public void GetHwInfo_reports_QEMUs_SMMUv3_with_both_stages_and_AArch64_tables()
+    {
+        using var attached = EduIoas.Open();
+        var info = attached.Iommu.GetHwInfo(attached.DeviceId);
+        TestContext.Current.TestOutputHelper?.WriteLine(info.Describe());
+
+        Assert.Equal(iommu_hw_info_type.IOMMU_HW_INFO_TYPE_ARM_SMMUV3, info.Type);
+        var smmu = Assert.IsType<SmmuV3Capabilities>(info.SmmuV3);
+        Assert.True(smmu.Stage1 && smmu.Stage2, $"S1P/S2P: IDR0 0x{smmu.Idr0:x}");
+        Assert.True(smmu.TranslationTableFormats.HasFlag(SmmuTranslationTableFormats.AArch64), $"TTF: IDR0 0x{smmu.Idr0:x}");
+        Assert.False(smmu.Stage2ForcedWriteBack, $"S2FWB: IDR3 0x{smmu.Idr3:x}");
+        Assert.False(info.Capabilities.HasFlag(iommufd_hw_capabilities.IOMMU_HW_CAP_DIRTY_TRACKING));
+    }
+
+    [Fact]
+    public void An_SMMUv3_guest_plans_Shadow_because_the_kernel_refuses_the_vIOMMU()
+    {
+        var report = PlannerVmTests.PlanWithEdu("smmuv3-qemu-virt.json");
+        TestContext.Current.TestOutputHelper?.WriteLine(report.Describe());
+
+        Assert.True(report.Decision == PlanDecision.Shadow, report.Describe());
+        Assert.Empty(report.Failures(PlanDecision.Shadow));
+        Assert.NotEmpty(report.Failures(PlanDecision.Nested));
+    }
+}
