@@ -15,7 +15,7 @@ public sealed class SoakTests
     [Fact]
     public async Task Four_threads_mapping_and_unmapping_disjoint_ranges_leave_the_ioas_empty_and_no_descriptor_open()
     {
-        var descriptorsBefore = ProcessState.OpenDescriptors();
+        var descriptorsBefore = ProcessState.OpenIommuDescriptors();
         using (var rig = EduIoas.Open())
         {
             var stopwatch = Stopwatch.StartNew();
@@ -28,8 +28,9 @@ public sealed class SoakTests
             TestContext.Current.TestOutputHelper?.WriteLine($"rounds per thread in {Duration.TotalSeconds} s: {string.Join(", ", rounds)}");
             Assert.All(rounds, r => Assert.True(r > 0, "a thread never completed a round"));
             rig.AssertNothingLeft();
+            Assert.Equal(descriptorsBefore + 2, ProcessState.OpenIommuDescriptors()); // the rig's /dev/iommu and device, counted for real
         }
-        Assert.Equal(descriptorsBefore, ProcessState.OpenDescriptors());
+        Assert.Equal(descriptorsBefore, ProcessState.OpenIommuDescriptors());
     }
 
     /// <summary>Maps its own buffer in its own 16 MiB of IOVA, whole or page by page, at a moving offset, and unmaps
