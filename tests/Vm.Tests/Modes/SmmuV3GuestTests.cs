@@ -37,6 +37,21 @@ public sealed class SmmuV3GuestTests
 
         Assert.True(report.Decision == PlanDecision.Shadow, report.Describe());
         Assert.Empty(report.Failures(PlanDecision.Shadow));
-        Assert.NotEmpty(report.Failures(PlanDecision.Nested));
+        // every IDR check passes; the nest parent allocates, then the kernel refuses the vIOMMU (no CANWBS/S2FWB)
+        var finding = Assert.Single(report.Failures(PlanDecision.Nested)).Requirement;
+        Assert.Equal(("kernel allocates the nested page tables", "IOMMU_VIOMMU_ALLOC failed with EOPNOTSUPP"), (finding.Name, finding.Offered));
+    }
+
+    [Fact]
+    public void An_SMMUv3_guest_asking_for_more_than_the_host_registers_is_refused_nesting_naming_the_IDR_fields()
+    {
+        var spec = SpecLoader.Load(PlannerVmTests.Spec("smmuv3-qemu-virt.json")) is var virt
+            ? virt with { SmmuV3 = virt.SmmuV3! with { OutputAddressBits = 48, Granule16K = false } }
+            : throw new InvalidOperationException();
+        var report = PlannerVmTests.PlanWithEdu(spec);
+
+        Assert.Equal(["output address size (IDR5.OAS)", "granules (IDR5.GRAN4K/16K/64K)"], report.Failures(PlanDecision.Nested).Select(f => f.Requirement.Name));
+        var oas = report.Failures(PlanDecision.Nested).First().Requirement;
+        Assert.Equal(("48 bits", "44 bits"), (oas.Required, oas.Offered));
     }
 }

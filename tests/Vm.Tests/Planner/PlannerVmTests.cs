@@ -21,10 +21,12 @@ public sealed class PlannerVmTests
         throw new FileNotFoundException($"examples/specs/{name} not found above {AppContext.BaseDirectory}");
     }
 
-    internal static PlanReport PlanWithEdu(string spec)
+    internal static PlanReport PlanWithEdu(string spec) => PlanWithEdu(SpecLoader.Load(Spec(spec)));
+
+    internal static PlanReport PlanWithEdu(GuestViommuSpec spec)
     {
         using var attached = EduIoas.Open();
-        using var plan = new global::Linux.Iommu.Planner.Planner().Plan(SpecLoader.Load(Spec(spec)), attached.Iommu, attached.Ioas, [new PlannedDevice("edu", attached.Device)]);
+        using var plan = new global::Linux.Iommu.Planner.Planner().Plan(spec, attached.Iommu, attached.Ioas, [new PlannedDevice("edu", attached.Device)]);
         return plan.Report;
     }
 
