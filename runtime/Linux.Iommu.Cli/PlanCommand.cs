@@ -58,7 +58,7 @@ internal sealed class PlanSession : IDisposable
                 session._devices.Add(device);
                 device.BindIommufd(iommu);
                 device.Attach(session.Ioas.Id);
-                planned.Add(new PlannedDevice(HostDevices.Describe(path), device));
+                planned.Add(new PlannedDevice(HostDevices.Describe(path), device, VfioDevice.IommuGroupOf(path)));
             }
             session.Plan = (planner ?? new global::Linux.Iommu.Planner.Planner()).Plan(spec, iommu, session.Ioas, planned);
             return session;

@@ -22,9 +22,10 @@ dotnet build tests/Vm.Tests/Vm.Tests.csproj --nologo -v quiet
 # Every part runs even when one fails, so one failure never hides another.
 failed=()
 log=$(mktemp); trap 'rm -f "$log"' EXIT
-tests=(dotnet exec tests/Vm.Tests/bin/Debug/net10.0/Vm.Tests.dll -noColor -trait- Family=SmmuV3)
+tests=(dotnet exec tests/Vm.Tests/bin/Debug/net10.0/Vm.Tests.dll -noColor -trait- Family=SmmuV3 -trait- Needs=Bridge)
+bridge_tests=(dotnet exec tests/Vm.Tests/bin/Debug/net10.0/Vm.Tests.dll -noColor -class Vm.Tests.Planner.BridgeTests)
 arm64_out=tests/Vm.Tests/bin/linux-arm64
-arm64_tests=("$arm64_out/Vm.Tests" -noColor -trait- Family=VtD -trait- Needs=SelftestMock -trait- Needs=HostRoot)
+arm64_tests=("$arm64_out/Vm.Tests" -noColor -trait- Family=VtD -trait- Needs=SelftestMock -trait- Needs=HostRoot -trait- Needs=Bridge)
 
 # boot NAME RUNNER-ARGS... -- COMMAND...: one guest boot running Vm.Tests.
 boot() {
@@ -42,6 +43,7 @@ if [ $# -eq 0 ]; then
     set -- $mode
     boot "VT-d $1, $2 bits" --vtd "$1" --aw-bits "$2" -- "${tests[@]}" -class Vm.Tests.Modes.VtdModeTests
   done
+  boot "two edu behind a PCIe-to-PCI bridge" --edu 0 --bridged-edu 2 -- "${bridge_tests[@]}"
   if dotnet publish tests/Vm.Tests/Vm.Tests.csproj -r linux-arm64 --self-contained -p:InvariantGlobalization=true \
        -o "$arm64_out" --nologo -v quiet; then
     boot "aarch64 SMMUv3" --arch aarch64 -- "${arm64_tests[@]}"

@@ -24,14 +24,19 @@ public sealed record DeviceAssessment(string Device, HwInfo? HostIommu, IReadOnl
 }
 
 /// <summary>The planner's answer and all its reasons, printable for people.</summary>
-public sealed record PlanReport(PlanDecision Decision, GuestViommuSpec Spec, IReadOnlyList<DeviceAssessment> Devices, IReadOnlyList<Requirement> PlanRequirements)
+public sealed record PlanReport(PlanDecision Decision, GuestViommuSpec Spec, IReadOnlyList<DeviceAssessment> Devices, IReadOnlyList<Requirement> PlanRequirements,
+    IReadOnlyList<Requirement>? Topology = null)
 {
+    /// <summary>Requirements on how the devices are grouped (IOMMU groups behind bridges): they hold for every branch.</summary>
+    public IReadOnlyList<Requirement> TopologyRequirements => Topology ?? [];
+
     /// <summary>False for a host-passthrough spec: the guest sees this host's IOMMU, another host may differ.</summary>
     public bool Migratable => Spec.Migratable;
 
     /// <summary>Every requirement that failed, with the device it failed for (empty for plan-level ones).</summary>
     public IEnumerable<(string Device, Requirement Requirement)> Failures(PlanDecision branch) =>
-        PlanRequirements.Where(r => !r.Met && branch == PlanDecision.Nested).Select(r => ("", r))
+        TopologyRequirements.Where(r => !r.Met).Select(r => ("", r))
+            .Concat(PlanRequirements.Where(r => !r.Met && branch == PlanDecision.Nested).Select(r => ("", r)))
             .Concat(Devices.SelectMany(d => (branch == PlanDecision.Nested ? d.Nested : d.Shadow).Where(r => !r.Met).Select(r => (d.Device, r))));
 
     /// <summary>A readable multi-line report.</summary>
@@ -49,7 +54,7 @@ public sealed record PlanReport(PlanDecision Decision, GuestViommuSpec Spec, IRe
         text.Append($"Guest vIOMMU: {Spec.Model}, {Spec.InputAddressWidth}-bit IOVA, pages {string.Join("/", Spec.PageSizes.Select(ShadowRequirements.Size))}, " +
                     $"PASID {Spec.PasidBits} bits, PRI {Requirement.YesNo(Spec.Pri)}, dirty tracking {Requirement.YesNo(Spec.DirtyTracking)}" +
                     (Migratable ? "" : " [host-passthrough: NOT migratable]") + "\n");
-        foreach (var requirement in PlanRequirements) text.Append($"  {requirement}\n");
+        foreach (var requirement in TopologyRequirements.Concat(PlanRequirements)) text.Append($"  {requirement}\n");
         foreach (var device in Devices)
         {
             text.Append($"Device {device.Device}: host IOMMU {(device.HostIommu is null ? "unknown" : NestedRequirements.TypeName(device.HostIommu.Type))}\n");

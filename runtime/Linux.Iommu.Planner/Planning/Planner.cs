@@ -18,12 +18,17 @@ public sealed class PlannedDevice
         _detach = detach;
     }
 
-    /// <summary>A VFIO device, bound with <see cref="VfioDevice.BindIommufd"/>.</summary>
-    public PlannedDevice(string name, VfioDevice device)
+    /// <summary>A VFIO device, bound with <see cref="VfioDevice.BindIommufd"/>; <paramref name="iommuGroup"/> is its
+    /// /sys/bus/pci/devices/…/iommu_group, which tells devices behind one bridge apart from the rest.</summary>
+    public PlannedDevice(string name, VfioDevice device, int? iommuGroup = null)
         : this(name, device.DeviceId ?? throw new InvalidOperationException($"device {name} is not bound to an iommufd (VfioDevice.BindIommufd)"),
             device.Attach, device.Detach)
     {
+        IommuGroup = iommuGroup;
     }
+
+    /// <summary>The device's IOMMU group, when known: devices of one group share a page table.</summary>
+    public int? IommuGroup { get; init; }
 
     /// <summary>A name for reports.</summary>
     public string Name { get; }
@@ -59,8 +64,9 @@ public sealed class Planner
 
     /// <summary>Decides from facts alone (the decision tests use recorded hw_info): no kernel call.</summary>
     public static PlanReport Decide(GuestViommuSpec spec, IReadOnlyList<(string Name, HwInfo HostIommu)> devices, ShadowFacts ioas,
-        IReadOnlyList<Requirement>? kernelFindings = null)
+        IReadOnlyList<Requirement>? kernelFindings = null, IReadOnlyList<Requirement>? topology = null)
     {
+        topology ??= [];
         var planRequirements = new List<Requirement>();
         if (devices.Count > 1)
         {
@@ -71,11 +77,21 @@ public sealed class Planner
         planRequirements.AddRange(kernelFindings ?? []);
         var shadow = ShadowRequirements.For(spec, ioas);
         var assessments = devices.Select(d => new DeviceAssessment(d.Name, d.HostIommu, NestedRequirements.For(spec, d.HostIommu), shadow)).ToList();
-        var decision = assessments.Count > 0 && assessments.All(a => a.NestedOk) && planRequirements.All(r => r.Met) ? PlanDecision.Nested
+        var decision = topology.Any(r => !r.Met) ? PlanDecision.Refused
+            : assessments.Count > 0 && assessments.All(a => a.NestedOk) && planRequirements.All(r => r.Met) ? PlanDecision.Nested
             : assessments.All(a => a.ShadowOk) ? PlanDecision.Shadow
             : PlanDecision.Refused;
-        return new PlanReport(decision, spec, assessments, planRequirements);
+        return new PlanReport(decision, spec, assessments, planRequirements, topology);
     }
+
+    /// <summary>Devices of one IOMMU group share a requester ID (behind a PCIe-to-PCI bridge): no IOMMU tells them apart,
+    /// so they get one page table — or the VM is refused, as the spec says.</summary>
+    public static List<Requirement> Topology(GuestViommuSpec spec, IEnumerable<(string Name, int? Group)> devices) =>
+        devices.Where(d => d.Group is not null).GroupBy(d => d.Group!.Value).Where(g => g.Count() > 1).OrderBy(g => g.Key)
+            .Select(g => Requirement.Check($"devices of IOMMU group {g.Key} (behind one bridge)", spec.BridgedDevices == BridgedDevices.SharePageTable,
+                spec.BridgedDevices == BridgedDevices.SharePageTable ? "one shared page table" : "no shared requester IDs (bridgedDevices: refuse)",
+                string.Join(", ", g.Select(d => d.Name)) + " share one requester ID"))
+            .ToList();
 
     /// <summary>Plans for devices already bound and attached to <paramref name="ioas"/>. For Nested it allocates the
     /// nested objects and moves each device onto its nest parent; a kernel refusal falls back to the next stage.</summary>
@@ -83,7 +99,8 @@ public sealed class Planner
     {
         var facts = devices.Select(d => (d.Name, iommu.GetHwInfo(d.DeviceId))).ToList();
         var ioasFacts = Facts(ioas);
-        var report = Decide(spec, facts, ioasFacts);
+        var topology = Topology(spec, devices.Select(d => (d.Name, d.IommuGroup)));
+        var report = Decide(spec, facts, ioasFacts, topology: topology);
         if (report.Decision != PlanDecision.Nested)
         {
             return new RunningPlan(this, report, iommu, ioas, devices, []);
@@ -92,7 +109,19 @@ public sealed class Planner
         var setups = new List<NestedSetup>();
         try
         {
-            foreach (var device in devices) setups.Add(AllocateNested(spec, iommu, ioas, device));
+            // one set of nested page tables per IOMMU group: devices behind one bridge share it
+            var groupSetups = new Dictionary<int, NestedSetup>();
+            foreach (var device in devices)
+            {
+                if (device.IommuGroup is { } group && groupSetups.TryGetValue(group, out var shared))
+                {
+                    setups.Add(shared);
+                    continue;
+                }
+                var setup = AllocateNested(spec, iommu, ioas, device);
+                if (device.IommuGroup is { } newGroup) groupSetups[newGroup] = setup;
+                setups.Add(setup);
+            }
             foreach (var (device, setup) in devices.Zip(setups)) device.Attach(setup.Parent.Id);
             return new RunningPlan(this, report, iommu, ioas, devices, setups);
         }
@@ -100,9 +129,9 @@ public sealed class Planner
         {
             // The registers promised nesting but the kernel refused: say so, and take the next stage.
             foreach (var device in devices) device.Attach(ioas.Id);
-            foreach (var setup in setups) setup.Dispose();
+            foreach (var setup in setups.Distinct()) setup.Dispose();
             var finding = Requirement.Check("kernel allocates the nested page tables", false, "IOMMU_HWPT_ALLOC / IOMMU_VIOMMU_ALLOC succeed", $"{e.Operation} failed with {e.ErrnoName}");
-            return new RunningPlan(this, Decide(spec, facts, ioasFacts, [finding]), iommu, ioas, devices, []);
+            return new RunningPlan(this, Decide(spec, facts, ioasFacts, [finding], topology), iommu, ioas, devices, []);
         }
     }
 

@@ -42,6 +42,12 @@ public sealed class RunningPlan : IDisposable
     {
         if (Decision == PlanDecision.Refused) throw new InvalidOperationException("the plan was refused; nothing runs to hot-plug into");
         var hostIommu = Iommu.GetHwInfo(device.DeviceId);
+        var topology = Planner.Topology(Report.Spec, _devices.Append(device).Select(d => (d.Name, d.IommuGroup)));
+        if (topology.Any(r => !r.Met))
+        {
+            return Planner.Decide(Report.Spec, [(device.Name, hostIommu)], Planner.Facts(Ioas), topology: topology) with { Decision = PlanDecision.Refused };
+        }
+        var groupmate = device.IommuGroup is null ? null : _devices.FirstOrDefault(d => d.IommuGroup == device.IommuGroup && _nested.ContainsKey(d.Name));
         if (Decision == PlanDecision.Nested)
         {
             var running = Report.Devices[0].HostIommu!;
@@ -50,7 +56,8 @@ public sealed class RunningPlan : IDisposable
             if (report.Decision != PlanDecision.Nested) return report with { Decision = PlanDecision.Refused };
             try
             {
-                var setup = _planner.AllocateNested(Report.Spec, Iommu, Ioas, device);
+                // behind the same bridge as a running device: the same tables, nothing new to allocate
+                var setup = groupmate is null ? _planner.AllocateNested(Report.Spec, Iommu, Ioas, device) : _nested[groupmate.Name];
                 device.Attach(setup.Parent.Id);
                 _nested[device.Name] = setup;
             }
@@ -87,13 +94,23 @@ public sealed class RunningPlan : IDisposable
     public void FallBackToShadow(string device)
     {
         var planned = _devices.Single(d => d.Name == device);
-        planned.Attach(Ioas.Id);
-        if (_nested.Remove(device, out var setup)) setup.Dispose();
+        if (!_nested.TryGetValue(device, out var setup))
+        {
+            planned.Attach(Ioas.Id);
+            return;
+        }
+        // the devices sharing these tables (one IOMMU group) cannot be told apart: they move together
+        foreach (var member in _devices.Where(d => _nested.TryGetValue(d.Name, out var s) && ReferenceEquals(s, setup)))
+        {
+            member.Attach(Ioas.Id);
+            _nested.Remove(member.Name);
+        }
+        setup.Dispose();
     }
 
     /// <summary>Destroys the nested objects (devices move back to the IOAS first).</summary>
     public void Dispose()
     {
-        foreach (var name in _nested.Keys.ToList()) FallBackToShadow(name);
+        while (_nested.Count > 0) FallBackToShadow(_nested.Keys.First());
     }
 }

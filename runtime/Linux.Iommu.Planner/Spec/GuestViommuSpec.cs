@@ -14,6 +14,8 @@ namespace Linux.Iommu.Planner;
 /// <param name="Vtd">VT-d specifics (null for other models).</param>
 /// <param name="SmmuV3">SMMUv3 specifics (null for other models).</param>
 /// <param name="HostPassthrough">Derived from the host: not migratable.</param>
+/// <param name="BridgedDevices">What to do with devices that share an IOMMU group (behind one PCIe-to-PCI bridge they
+/// share a requester ID, so no IOMMU can tell them apart): give them one page table, or refuse such a VM.</param>
 public sealed record GuestViommuSpec(
     GuestIommuModel Model,
     int InputAddressWidth,
@@ -24,13 +26,24 @@ public sealed record GuestViommuSpec(
     bool DirtyTracking = false,
     VtdGuestSpec? Vtd = null,
     SmmuV3GuestSpec? SmmuV3 = null,
-    bool HostPassthrough = false)
+    bool HostPassthrough = false,
+    BridgedDevices BridgedDevices = BridgedDevices.SharePageTable)
 {
     /// <summary>The smallest page size: the granule shadowing must be able to map.</summary>
     public ulong SmallestPageSize => PageSizes.Min();
 
     /// <summary>Whether the VM can move to another host with the same spec.</summary>
     public bool Migratable => !HostPassthrough;
+}
+
+/// <summary>How devices that share an IOMMU group are placed.</summary>
+public enum BridgedDevices
+{
+    /// <summary>They share one page table (one nested HWPT, or the one shadow IOAS): the guest's vIOMMU sees them behind the
+    /// same bridge, as the host IOMMU does.</summary>
+    SharePageTable,
+    /// <summary>The VM's topology cannot place them together: refuse to start.</summary>
+    Refuse,
 }
 
 /// <summary>What a guest VT-d offers beyond the common fields.</summary>

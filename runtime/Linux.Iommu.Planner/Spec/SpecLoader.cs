@@ -58,7 +58,8 @@ public static class SpecLoader
             DirtyTracking: Optional(root, "dirtyTracking", Bool, false),
             Vtd: root.TryGetProperty("vtd", out var vtd) ? Vtd(vtd) : null,
             SmmuV3: root.TryGetProperty("smmuv3", out var smmu) ? Smmu(smmu) : null,
-            HostPassthrough: Optional(root, "hostPassthrough", Bool, false));
+            HostPassthrough: Optional(root, "hostPassthrough", Bool, false),
+            BridgedDevices: Optional(root, "bridgedDevices", Bridged, BridgedDevices.SharePageTable));
         if (spec.PasidBits is < 0 or > 20) throw new SpecException("pasidBits", $"{spec.PasidBits} is outside 0..20");
         if (spec.Vtd is not null && model != GuestIommuModel.IntelVtd) throw new SpecException("vtd", $"given for a {modelText} model");
         if (spec.SmmuV3 is not null && model != GuestIommuModel.ArmSmmuV3) throw new SpecException("smmuv3", $"given for a {modelText} model");
@@ -67,7 +68,14 @@ public static class SpecLoader
     }
 
     private static readonly HashSet<string> Known =
-        ["model", "inputAddressWidth", "pageSizes", "iovaRanges", "pasidBits", "pri", "dirtyTracking", "vtd", "smmuv3", "hostPassthrough", "description"];
+        ["model", "inputAddressWidth", "pageSizes", "iovaRanges", "pasidBits", "pri", "dirtyTracking", "vtd", "smmuv3", "hostPassthrough", "bridgedDevices", "description"];
+
+    private static BridgedDevices Bridged(JsonElement owner, string name) => String(owner, name) switch
+    {
+        "share-page-table" => BridgedDevices.SharePageTable,
+        "refuse" => BridgedDevices.Refuse,
+        var other => throw new SpecException(name, $"'{other}' is neither share-page-table nor refuse"),
+    };
 
     private static void ValidateRanges(List<IovaRange> ranges, int width)
     {

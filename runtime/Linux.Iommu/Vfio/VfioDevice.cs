@@ -31,6 +31,14 @@ public sealed class VfioDevice : IDisposable
     /// <summary>Opens a device cdev, e.g. <c>/dev/vfio/devices/vfio0</c>.</summary>
     public static VfioDevice Open(string path) => new(Descriptors.Open(path));
 
+    /// <summary>The IOMMU group of the device behind a cdev (/sys/class/vfio-dev/vfioN/device/iommu_group), or null when
+    /// sysfs does not say. Devices of one group (e.g. behind one PCIe-to-PCI bridge) cannot be isolated from each other.</summary>
+    public static int? IommuGroupOf(string cdevPath)
+    {
+        var link = new DirectoryInfo($"/sys/class/vfio-dev/{Path.GetFileName(cdevPath)}/device/iommu_group");
+        return link.Exists && int.TryParse(Path.GetFileName(link.LinkTarget), out var group) ? group : null;
+    }
+
     /// <summary>Uses a device descriptor the process was given or got from VFIO_GROUP_GET_DEVICE_FD.</summary>
     public static VfioDevice FromDescriptor(int fd, bool ownsDescriptor) => new(Descriptors.Adopt(fd, ownsDescriptor));
 

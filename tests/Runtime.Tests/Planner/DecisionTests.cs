@@ -191,3 +191,48 @@ public class HostPassthroughTests
         Assert.All(global::Linux.Iommu.Planner.Planner.Decide(spec, [("dev0", QemuSmmuV3)], X86Ioas).Devices[0].Nested, r => Assert.True(r.Met, r.ToString()));
     }
 }
+
+/// <summary>Devices behind one bridge (one IOMMU group, one requester ID) get one page table, or the VM is refused.</summary>
+public class BridgedDeviceTests
+{
+    private static readonly (string, int?)[] TwoBehindABridge = [("edu0", 1), ("edu1", 1), ("nic", 5)];
+
+    [Fact]
+    public void Devices_sharing_an_IOMMU_group_share_one_page_table_by_default()
+    {
+        var topology = global::Linux.Iommu.Planner.Planner.Topology(Vtd(), TwoBehindABridge);
+
+        var group = Assert.Single(topology);
+        Assert.Equal(("devices of IOMMU group 1 (behind one bridge)", "one shared page table", "edu0, edu1 share one requester ID", true),
+            (group.Name, group.Required, group.Offered, group.Met));
+        Assert.Equal(PlanDecision.Nested,
+            global::Linux.Iommu.Planner.Planner.Decide(Vtd(), [("edu0", VtdWithNesting()), ("edu1", VtdWithNesting())], X86Ioas, topology: topology).Decision);
+    }
+
+    [Fact]
+    public void A_spec_that_refuses_bridged_devices_refuses_the_VM_on_every_branch()
+    {
+        var spec = Vtd() with { BridgedDevices = BridgedDevices.Refuse };
+        var topology = global::Linux.Iommu.Planner.Planner.Topology(spec, TwoBehindABridge);
+        var report = global::Linux.Iommu.Planner.Planner.Decide(spec, [("edu0", QemuVtdLegacy), ("edu1", QemuVtdLegacy)], X86Ioas, topology: topology);
+
+        Assert.Equal(PlanDecision.Refused, report.Decision);
+        Assert.Contains(report.Failures(PlanDecision.Shadow), f => f.Requirement.Name == "devices of IOMMU group 1 (behind one bridge)");
+        Assert.Contains("✗ devices of IOMMU group 1 (behind one bridge): needs no shared requester IDs (bridgedDevices: refuse)", report.Describe());
+    }
+
+    [Fact]
+    public void Devices_in_groups_of_their_own_have_no_topology_requirement()
+    {
+        Assert.Empty(global::Linux.Iommu.Planner.Planner.Topology(Vtd(), [("a", 1), ("b", 2), ("c", null)]));
+    }
+
+    [Fact]
+    public void The_spec_names_a_bad_bridgedDevices_value()
+    {
+        var e = Assert.Throws<SpecException>(() => SpecLoader.Parse("""
+            { "model": "intel-vtd", "inputAddressWidth": 48, "pageSizes": ["4K"], "iovaRanges": [], "bridgedDevices": "split" }
+            """));
+        Assert.Equal("bridgedDevices", e.Field);
+    }
+}
