@@ -2,16 +2,7 @@ namespace Linux.Iommu.Interop.Generator.Tests.Support;
 
 internal static class Repo
 {
-    public static string Root { get; } = FindRoot();
+    public static string Root => global::Iommu.Tests.Shared.RepositoryRoot.Path;
 
-    public static string ModelPath(string set, string arch) => Path.Combine(Root, "headers", "models", set, $"{arch}.json");
-
-    private static string FindRoot()
-    {
-        for (var dir = AppContext.BaseDirectory; dir is not null; dir = Path.GetDirectoryName(dir))
-        {
-            if (File.Exists(Path.Combine(dir, "Interop.sln"))) return dir;
-        }
-        throw new InvalidOperationException("Interop.sln not found above " + AppContext.BaseDirectory);
-    }
+    public static string ModelPath(string set, string arch) => global::Iommu.Tests.Shared.RepositoryRoot.Combine("headers", "models", set, $"{arch}.json");
 }

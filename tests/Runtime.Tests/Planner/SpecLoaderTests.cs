@@ -76,16 +76,9 @@ public class SpecLoaderTests
     [Fact]
     public void Every_example_spec_in_the_repository_loads()
     {
-        var dir = Path.Combine(RepoRoot(), "examples", "specs");
+        var dir = global::Iommu.Tests.Shared.RepositoryRoot.Combine("examples", "specs");
         var files = Directory.GetFiles(dir, "*.json");
         Assert.NotEmpty(files);
         Assert.All(files, f => SpecLoader.Load(f));
-    }
-
-    private static string RepoRoot()
-    {
-        for (var dir = AppContext.BaseDirectory; dir is not null; dir = Path.GetDirectoryName(dir))
-            if (File.Exists(Path.Combine(dir, "Interop.sln"))) return dir;
-        throw new InvalidOperationException("no Interop.sln above the tests");
     }
 }

@@ -3,9 +3,9 @@ namespace Iommu.Scanner.Tests.Support;
 /// <summary>Paths in the repository the tests run from.</summary>
 internal static class Repo
 {
-    public static string Root { get; } = FindRoot();
+    public static string Root => global::Iommu.Tests.Shared.RepositoryRoot.Path;
 
-    public static string Path(params string[] parts) => System.IO.Path.Combine([Root, .. parts]);
+    public static string Path(params string[] parts) => global::Iommu.Tests.Shared.RepositoryRoot.Combine(parts);
 
     public static string ModelPath(string set, string arch) => Path("headers", "models", set, $"{arch}.json");
 
@@ -18,18 +18,6 @@ internal static class Repo
             .ToList();
 
     public static readonly string[] Archs = ["x86_64", "aarch64"];
-
-    private static string FindRoot()
-    {
-        for (var dir = AppContext.BaseDirectory; dir is not null; dir = System.IO.Path.GetDirectoryName(dir))
-        {
-            if (File.Exists(System.IO.Path.Combine(dir, "Interop.sln")))
-            {
-                return dir;
-            }
-        }
-        throw new InvalidOperationException("Interop.sln not found above " + AppContext.BaseDirectory);
-    }
 }
 
 /// <summary>One line of headers/sets.conf: a set, its pinned package, the headers scanned (relative to its include

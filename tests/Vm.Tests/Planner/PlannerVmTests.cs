@@ -11,15 +11,7 @@ namespace Vm.Tests.Planner;
 [Trait("Family", "VtD")] // plans or decodes an Intel VT-d host: filtered out in the SMMUv3 guest
 public sealed class PlannerVmTests
 {
-    internal static string Spec(string name)
-    {
-        for (var dir = AppContext.BaseDirectory; dir is not null; dir = Path.GetDirectoryName(dir))
-        {
-            var path = Path.Combine(dir, "examples", "specs", name);
-            if (File.Exists(path)) return path;
-        }
-        throw new FileNotFoundException($"examples/specs/{name} not found above {AppContext.BaseDirectory}");
-    }
+    internal static string Spec(string name) => global::Iommu.Tests.Shared.RepositoryRoot.Combine("examples", "specs", name);
 
     internal static PlanReport PlanWithEdu(string spec) => PlanWithEdu(SpecLoader.Load(Spec(spec)));
 

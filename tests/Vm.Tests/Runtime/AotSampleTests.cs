@@ -12,7 +12,7 @@ public sealed class AotSampleTests
     [Trait("Category", "Vm")]
     public void The_NativeAOT_sample_maps_and_unmaps_through_the_runtime()
     {
-        var binary = Repository("artifacts", "aot-sample", "Aot.Sample");
+        var binary = global::Iommu.Tests.Shared.RepositoryRoot.Combine("artifacts", "aot-sample", "Aot.Sample");
         Assert.True(File.Exists(binary), $"{binary} is missing: tests/Aot.Sample/publish.sh runs before the VM tier");
         var start = new ProcessStartInfo(binary) { RedirectStandardOutput = true, RedirectStandardError = true };
         using var process = Process.Start(start)!;
@@ -21,12 +21,5 @@ public sealed class AotSampleTests
 
         Assert.True(process.ExitCode == 0, output);
         Assert.Matches(@"^aot: IOAS \d+: map\+unmap of 1048576 bytes; 64 pages batched into 1 ioctl\(s\); unmap-all 262144 bytes", output);
-    }
-
-    private static string Repository(params string[] parts)
-    {
-        for (var dir = AppContext.BaseDirectory; dir is not null; dir = Path.GetDirectoryName(dir))
-            if (File.Exists(Path.Combine(dir, "Interop.sln"))) return Path.Combine([dir, .. parts]);
-        throw new InvalidOperationException("no Interop.sln above " + AppContext.BaseDirectory);
     }
 }
