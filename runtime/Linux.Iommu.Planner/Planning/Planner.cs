@@ -130,10 +130,13 @@ public sealed class Planner
             // The registers promised nesting but the kernel refused: say so, and take the next stage.
             foreach (var device in devices) device.Attach(ioas.Id);
             foreach (var setup in setups.Distinct()) setup.Dispose();
-            var finding = Requirement.Check("kernel allocates the nested page tables", false, "IOMMU_HWPT_ALLOC / IOMMU_VIOMMU_ALLOC succeed", $"{e.Operation} failed with {e.ErrnoName}");
-            return new RunningPlan(this, Decide(spec, facts, ioasFacts, [finding], topology), iommu, ioas, devices, []);
+            return new RunningPlan(this, Decide(spec, facts, ioasFacts, [KernelRefusedNesting(e)], topology), iommu, ioas, devices, []);
         }
     }
+
+    /// <summary>The finding when the registers promised nesting but the kernel refused an allocation.</summary>
+    internal static Requirement KernelRefusedNesting(IommuException e) =>
+        Requirement.Check("kernel allocates the nested page tables", false, "IOMMU_HWPT_ALLOC / IOMMU_VIOMMU_ALLOC succeed", $"{e.Operation} failed with {e.ErrnoName}");
 
     internal NestedSetup AllocateNested(GuestViommuSpec spec, IommuFd iommu, Ioas ioas, PlannedDevice device) =>
         _allocators.TryGetValue(spec.Model, out var allocate)

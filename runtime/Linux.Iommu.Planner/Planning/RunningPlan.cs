@@ -42,17 +42,19 @@ public sealed class RunningPlan : IDisposable
     {
         if (Decision == PlanDecision.Refused) throw new InvalidOperationException("the plan was refused; nothing runs to hot-plug into");
         var hostIommu = Iommu.GetHwInfo(device.DeviceId);
+        PlanReport Assess(IReadOnlyList<Requirement>? findings = null, IReadOnlyList<Requirement>? topology = null) =>
+            Planner.Decide(Report.Spec, [(device.Name, hostIommu)], Planner.Facts(Ioas), findings, topology);
         var topology = Planner.Topology(Report.Spec, _devices.Append(device).Select(d => (d.Name, d.IommuGroup)));
         if (topology.Any(r => !r.Met))
         {
-            return Planner.Decide(Report.Spec, [(device.Name, hostIommu)], Planner.Facts(Ioas), topology: topology) with { Decision = PlanDecision.Refused };
+            return Assess(topology: topology) with { Decision = PlanDecision.Refused };
         }
         var groupmate = device.IommuGroup is null ? null : _devices.FirstOrDefault(d => d.IommuGroup == device.IommuGroup && _nested.ContainsKey(d.Name));
         if (Decision == PlanDecision.Nested)
         {
             var running = Report.Devices[0].HostIommu!;
             var same = Requirement.Check("same host IOMMU as the running plan", hostIommu.Equals(running), "identical IOMMU_GET_HW_INFO", hostIommu.Equals(running) ? "identical" : $"{hostIommu.Type} with other registers");
-            var report = Planner.Decide(Report.Spec, [(device.Name, hostIommu)], Planner.Facts(Ioas), [same]);
+            var report = Assess([same]);
             if (report.Decision != PlanDecision.Nested) return report with { Decision = PlanDecision.Refused };
             try
             {
@@ -63,7 +65,7 @@ public sealed class RunningPlan : IDisposable
             }
             catch (IommuException e)
             {
-                return report with { Decision = PlanDecision.Refused, PlanRequirements = [.. report.PlanRequirements, Requirement.Check("kernel allocates the nested page tables", false, "success", $"{e.Operation}: {e.ErrnoName}")] };
+                return report with { Decision = PlanDecision.Refused, PlanRequirements = [.. report.PlanRequirements, Planner.KernelRefusedNesting(e)] };
             }
             _devices.Add(device);
             return report;
@@ -77,9 +79,9 @@ public sealed class RunningPlan : IDisposable
         catch (IommuException e)
         {
             var refused = Requirement.Check("attach to the running IOAS", false, "success", $"{e.Operation}: {e.ErrnoName} (its reserved regions collide with live mappings?)");
-            return Planner.Decide(Report.Spec, [(device.Name, hostIommu)], Planner.Facts(Ioas), [refused]) with { Decision = PlanDecision.Refused };
+            return Assess([refused]) with { Decision = PlanDecision.Refused };
         }
-        var shadow = Planner.Decide(Report.Spec, [(device.Name, hostIommu)], Planner.Facts(Ioas));
+        var shadow = Assess();
         if (!shadow.Devices[0].ShadowOk)
         {
             device.Detach();

@@ -34,13 +34,15 @@ public sealed class Ioas : IommuObject, IDmaMapper
         ((access & DmaAccess.Read) != 0 ? (uint)iommufd_ioas_map_flags.IOMMU_IOAS_MAP_READABLE : 0) |
         ((access & DmaAccess.Write) != 0 ? (uint)iommufd_ioas_map_flags.IOMMU_IOAS_MAP_WRITEABLE : 0);
 
+    private static uint FixedFlags(DmaAccess access) => Flags(access) | (uint)iommufd_ioas_map_flags.IOMMU_IOAS_MAP_FIXED_IOVA;
+
     /// <summary>Maps user memory at a fixed IOVA; 0 or the errno (EEXIST: overlaps a mapping; EINVAL: misaligned
     /// for an attached device; EFAULT: bad user memory with a device attached). No allocation.</summary>
     public int TryMap(ulong iova, nint userAddress, ulong length, DmaAccess access)
     {
         ThrowIfDisposed();
         var map = iommu_ioas_map.Create();
-        map.flags = Flags(access) | (uint)iommufd_ioas_map_flags.IOMMU_IOAS_MAP_FIXED_IOVA;
+        map.flags = FixedFlags(access);
         map.ioas_id = Id;
         map.user_va = (ulong)userAddress;
         map.length = length;
@@ -70,7 +72,7 @@ public sealed class Ioas : IommuObject, IDmaMapper
         ThrowIfDisposed();
         using var source = new FdLease(file, "file");
         var map = iommu_ioas_map_file.Create();
-        map.flags = Flags(access) | (uint)iommufd_ioas_map_flags.IOMMU_IOAS_MAP_FIXED_IOVA;
+        map.flags = FixedFlags(access);
         map.ioas_id = Id;
         map.fd = source.Fd;
         map.start = offset;
@@ -111,7 +113,7 @@ public sealed class Ioas : IommuObject, IDmaMapper
     {
         ThrowIfDisposed();
         var copy = iommu_ioas_copy.Create();
-        copy.flags = Flags(access) | (uint)iommufd_ioas_map_flags.IOMMU_IOAS_MAP_FIXED_IOVA;
+        copy.flags = FixedFlags(access);
         copy.dst_ioas_id = Id;
         copy.src_ioas_id = source.Id;
         copy.length = length;
