@@ -84,15 +84,17 @@ internal static class DemoCommand
         var edu = new QemuEduDevice(bar0);
         using var ram = DmaBuffer.Allocate(4 << 20);
         var memory = new GuestMemory().Add(RamGpa, ram);
-        var guest = new GuestPageTableBuilder(memory, RamGpa + (2 << 20), 1 << 20, VtdPageTable.Levels(session.Plan.Report.Spec.InputAddressWidth));
-        var shadow = new ShadowEngine(session.Ioas, memory, guest.RootGpa, guest.Levels);
+        var spec = session.Plan.Report.Spec;
+        var format = GuestPageTableFormat.For(spec, out var why) ?? throw new InvalidOperationException($"a Shadow plan for {why}");
+        var guest = new GuestPageTableBuilder(memory, RamGpa + (2 << 20), 1 << 20, format, spec.InputAddressWidth);
+        var shadow = new ShadowEngine(session.Ioas, memory, guest.Table);
         var source = ram.Span.Slice(0x10_0000, Length);
         var target = ram.Span.Slice(0x3000, Length);
         Random.Shared.NextBytes(source);
         target.Fill(0xEE);
 
         guest.Map(SourceIova, RamGpa + 0x10_0000, 4096, DmaAccess.Read);
-        guest.Map(TargetIova, RamGpa + 0x3000, 4096, DmaAccess.Write);
+        guest.Map(TargetIova, RamGpa + 0x3000, 4096, DmaAccess.ReadWrite); // stage-1 tables cannot say write-only
         shadow.InvalidateAll();
         edu.CopyToDevice(SourceIova, Length);
         edu.CopyFromDevice(TargetIova, Length);

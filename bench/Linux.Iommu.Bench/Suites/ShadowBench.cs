@@ -32,8 +32,8 @@ public class ShadowBench : IProbed
         _session = IommuSession.Open(attachDevice: false);
         _ram = DmaBuffer.Allocate(72L << 20); // 64 MiB of guest RAM for data pages, 8 MiB for the table pool
         var memory = new GuestMemory().Add(RamGpa, _ram);
-        _guest = new GuestPageTableBuilder(memory, PoolGpa, 8UL << 20, levels: 4);
-        _engine = new ShadowEngine(_session.Ioas, memory, _guest.RootGpa, levels: 4);
+        _guest = new GuestPageTableBuilder(memory, PoolGpa, 8UL << 20, GuestPageTableFormat.VtdSecondStage, inputAddressWidth: 48);
+        _engine = new ShadowEngine(_session.Ioas, memory, _guest.Table);
     }
 
     private ulong Span => 2 * Pages * Page; // runs sit one run-length apart in IOVA and GPA

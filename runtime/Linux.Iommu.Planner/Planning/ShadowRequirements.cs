@@ -5,7 +5,8 @@ namespace Linux.Iommu.Planner;
 public sealed record ShadowFacts(IReadOnlyList<IovaRange> IovaRanges, ulong IovaAlignment, ulong HostPageSize);
 
 /// <summary>Can software emulation back the guest's vIOMMU: does the kernel-managed IOAS map every guest IOVA range,
-/// with a page size no larger than the guest's smallest (the seed's step 2)?</summary>
+/// with a page size no larger than the guest's smallest, and can the shadow engine read the guest's page tables (the
+/// seed's step 2)?</summary>
 internal static class ShadowRequirements
 {
     public static List<Requirement> For(GuestViommuSpec spec, ShadowFacts ioas)
@@ -17,10 +18,21 @@ internal static class ShadowRequirements
             var covered = ioas.IovaRanges.Any(r => r.Contains(range.Start, range.Last - range.Start + 1));
             result.Add(Requirement.Check($"guest IOVA range {range}", covered, "mappable in the IOAS", offered.Length > 0 ? offered : "no IOVA range"));
         }
+        result.Add(GuestTables(spec));
         var hostPage = Math.Max(ioas.IovaAlignment, ioas.HostPageSize);
         result.Add(Requirement.Check("page size", hostPage <= spec.SmallestPageSize, $"≤ {Size(spec.SmallestPageSize)} (the guest's smallest page)",
             $"{Size(hostPage)} (IOVA alignment {Size(ioas.IovaAlignment)}, host page {Size(ioas.HostPageSize)})"));
         return result;
+    }
+
+    /// <summary>The shadow engine must be able to read the guest's page tables. The selftest mock has none: its "guest"
+    /// is the test, which maps the IOAS itself.</summary>
+    private static Requirement GuestTables(GuestViommuSpec spec)
+    {
+        const string Name = "guest page-table format", Required = "a format the shadow engine walks";
+        if (spec.Model == GuestIommuModel.SelftestMock) return Requirement.Check(Name, true, Required, "none (selftest mock: the test maps the IOAS itself)");
+        var format = GuestPageTableFormat.For(spec, out var what);
+        return Requirement.Check(Name, format is not null, Required, what);
     }
 
     internal static string Size(ulong bytes) =>

@@ -1,69 +1,81 @@
 namespace Linux.Iommu.Planner;
 
-/// <summary>A simulated guest driver: it writes VT-d second-stage page tables into guest memory, the way a guest
-/// kernel would, so the shadow engine can be tested and demonstrated end to end. Table pages come from a
-/// guest-physical pool the caller reserves.</summary>
+/// <summary>A simulated guest driver: it writes page tables of a <see cref="GuestPageTableFormat"/> into guest memory,
+/// the way a guest kernel would, so the shadow engine can be tested and demonstrated end to end. Table pages come
+/// from a guest-physical pool the caller reserves.</summary>
 public sealed class GuestPageTableBuilder
 {
     private readonly GuestMemory _memory;
     private ulong _nextTable;
     private readonly ulong _poolEnd;
 
-    /// <summary>Builds tables of <paramref name="levels"/> levels in [poolGpa, poolGpa + poolSize) of guest RAM.</summary>
-    public GuestPageTableBuilder(GuestMemory memory, ulong poolGpa, ulong poolSize, int levels)
+    /// <summary>Builds tables of <paramref name="format"/> for <paramref name="inputAddressWidth"/>-bit IOVAs in
+    /// [poolGpa, poolGpa + poolSize) of guest RAM.</summary>
+    public GuestPageTableBuilder(GuestMemory memory, ulong poolGpa, ulong poolSize, GuestPageTableFormat format, int inputAddressWidth)
     {
         _memory = memory;
-        _nextTable = poolGpa;
+        _nextTable = (poolGpa + format.Granule - 1) & ~(format.Granule - 1); // tables are granule-aligned
         _poolEnd = poolGpa + poolSize;
-        Levels = levels;
-        RootGpa = NewTable();
+        Table = new GuestPageTable(format, 0, inputAddressWidth);
+        Table = Table with { RootGpa = NewTable() };
     }
 
-    /// <summary>The root table's guest-physical address.</summary>
-    public ulong RootGpa { get; }
+    /// <summary>The tables built: format, root, width.</summary>
+    public GuestPageTable Table { get; }
 
-    /// <summary>Table levels.</summary>
-    public int Levels { get; }
+    private GuestPageTableFormat Format => Table.Format;
 
-    /// <summary>Maps [iova, iova + size) to guest-physical <paramref name="gpa"/> with 4 KiB entries.</summary>
-    public void Map(ulong iova, ulong gpa, ulong size, DmaAccess access)
+    /// <summary>Maps [iova, iova + size) to guest-physical <paramref name="gpa"/> with pages of
+    /// <paramref name="pageSize"/> (default: the granule; larger ones must be a level's span, e.g. 2 MiB).</summary>
+    public void Map(ulong iova, ulong gpa, ulong size, DmaAccess access, ulong pageSize = 0)
     {
-        for (ulong offset = 0; offset < size; offset += 4096) SetLeaf(iova + offset, Leaf(gpa + offset, access));
+        var level = LevelOf(pageSize == 0 ? Format.Granule : pageSize);
+        var page = Format.EntrySpan(level);
+        if (((iova | gpa | size) & (page - 1)) != 0)
+            throw new ArgumentException($"IOVA 0x{iova:x}, GPA 0x{gpa:x} and size 0x{size:x} must be multiples of the 0x{page:x}-byte page");
+        for (ulong offset = 0; offset < size; offset += page) SetEntry(iova + offset, level, Format.LeafEntry(gpa + offset, access, level));
     }
 
-    /// <summary>Clears the 4 KiB entries of [iova, iova + size) (the guest must then invalidate).</summary>
-    public void Unmap(ulong iova, ulong size)
+    /// <summary>Clears the entries of [iova, iova + size) mapped with pages of <paramref name="pageSize"/> (the guest must then invalidate).</summary>
+    public void Unmap(ulong iova, ulong size, ulong pageSize = 0)
     {
-        for (ulong offset = 0; offset < size; offset += 4096) SetLeaf(iova + offset, 0);
+        var level = LevelOf(pageSize == 0 ? Format.Granule : pageSize);
+        for (ulong offset = 0; offset < size; offset += Format.EntrySpan(level)) SetEntry(iova + offset, level, 0);
     }
 
-    private static ulong Leaf(ulong gpa, DmaAccess access) =>
-        (gpa & VtdPageTable.AddressMask) | ((access & DmaAccess.Read) != 0 ? VtdPageTable.Read : 0) | ((access & DmaAccess.Write) != 0 ? VtdPageTable.Write : 0);
-
-    private void SetLeaf(ulong iova, ulong entry)
+    private int LevelOf(ulong pageSize)
     {
-        var table = RootGpa;
-        for (var level = Levels; level > 1; level--)
+        for (var level = 1; level <= Table.Levels; level++)
+            if (Format.EntrySpan(level) == pageSize) return level;
+        throw new ArgumentException($"{Format.Name} have no 0x{pageSize:x}-byte pages", nameof(pageSize));
+    }
+
+    private void SetEntry(ulong iova, int leafLevel, ulong entry)
+    {
+        var table = Table.RootGpa;
+        for (var level = Table.Levels; level > leafLevel; level--)
         {
-            var slot = table + ((iova / VtdPageTable.EntrySpan(level)) % 512) * 8;
+            var slot = table + ((iova / Format.EntrySpan(level)) % (Format.Granule / 8)) * 8;
             var next = _memory.ReadUInt64(slot);
-            if ((next & (VtdPageTable.Read | VtdPageTable.Write)) == 0)
+            if (Format.IsValid(next, level) && Format.IsLeaf(next, level))
+                throw new InvalidOperationException($"IOVA 0x{iova:x} lies in a 0x{Format.EntrySpan(level):x}-byte page: unmap that page whole first");
+            if (!Format.IsValid(next, level))
             {
                 if (entry == 0) return; // nothing mapped below
-                next = NewTable() | VtdPageTable.Read | VtdPageTable.Write;
+                next = Format.TableEntry(NewTable());
                 _memory.WriteUInt64(slot, next);
             }
-            table = next & VtdPageTable.AddressMask;
+            table = Format.Address(next, level);
         }
-        _memory.WriteUInt64(table + ((iova / 4096) % 512) * 8, entry);
+        _memory.WriteUInt64(table + ((iova / Format.EntrySpan(leafLevel)) % (Format.Granule / 8)) * 8, entry);
     }
 
     private ulong NewTable()
     {
-        if (_nextTable + 4096 > _poolEnd) throw new InvalidOperationException("the simulated guest ran out of page-table pages");
+        if (_nextTable + Format.Granule > _poolEnd) throw new InvalidOperationException("the simulated guest ran out of page-table pages");
         var table = _nextTable;
-        _nextTable += 4096;
-        for (ulong i = 0; i < 4096; i += 8) _memory.WriteUInt64(table + i, 0);
+        _nextTable += Format.Granule;
+        for (ulong i = 0; i < Format.Granule; i += 8) _memory.WriteUInt64(table + i, 0);
         return table;
     }
 }

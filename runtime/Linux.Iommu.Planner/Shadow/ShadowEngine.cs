@@ -1,6 +1,7 @@
 namespace Linux.Iommu.Planner;
 
-/// <summary>Software emulation of a guest VT-d: on every guest invalidation it re-walks the guest's page tables over the
+/// <summary>Software emulation of a guest vIOMMU (VT-d second-stage or SMMUv3 stage-1 tables, <see cref="GuestPageTableFormat"/>):
+/// on every guest invalidation it re-walks the guest's page tables over the
 /// invalidated range and mirrors the difference into the kernel-managed IOAS — unmapping what changed or vanished,
 /// mapping new translations as coalesced runs (one ioctl per contiguous run through <see cref="BatchMapper"/>). When
 /// <see cref="Invalidate"/> returns, no stale translation is left for a device to use.</summary>
@@ -23,21 +24,19 @@ public sealed class ShadowEngine
 
     private long _invalidations, _mapIoctls, _unmapIoctls, _unbacked;
 
-    /// <summary>Shadows the guest tables rooted at <paramref name="rootGpa"/> (<paramref name="levels"/> levels) into <paramref name="target"/>.</summary>
-    public ShadowEngine(IDmaMapper target, GuestMemory memory, ulong rootGpa, int levels)
+    /// <summary>Shadows the guest's <paramref name="table"/> into <paramref name="target"/>.</summary>
+    public ShadowEngine(IDmaMapper target, GuestMemory memory, GuestPageTable table)
     {
+        _ = table.Levels; // a width the format cannot translate fails here, not at the first invalidation
         _target = target;
         _memory = memory;
         _batch = new BatchMapper(target);
-        RootGpa = rootGpa;
-        Levels = levels;
+        Table = table;
     }
 
-    /// <summary>Guest-physical address of the root table (the guest may switch it; invalidate everything after).</summary>
-    public ulong RootGpa { get; set; }
-
-    /// <summary>Levels of the guest's tables.</summary>
-    public int Levels { get; }
+    /// <summary>The guest's page table (the guest may switch its root, e.g. a new context descriptor: invalidate
+    /// everything after).</summary>
+    public GuestPageTable Table { get; set; }
 
     /// <summary>The areas mapped in the IOAS now.</summary>
     public IReadOnlyCollection<Area> Areas => _areas.Values;
@@ -54,7 +53,7 @@ public sealed class ShadowEngine
     public void Invalidate(ulong iova, ulong length)
     {
         _invalidations++;
-        var last = length == 0 ? MaxIova : iova + (length - 1);
+        var last = length == 0 ? Table.LastIova : iova + (length - 1);
         // IOAS areas cannot be cut: widen the range to every area it touches, re-walk all of it.
         var touched = _areas.Values.Where(a => a.Iova <= last && iova <= a.Last).ToList();
         var start = touched.Count > 0 ? Math.Min(iova, touched[0].Iova) : iova;
@@ -77,13 +76,11 @@ public sealed class ShadowEngine
         foreach (var area in added) _areas[area.Iova] = area;
     }
 
-    private ulong MaxIova => Levels >= 6 ? ulong.MaxValue : (1UL << (12 + 9 * Levels)) - 1;
-
     /// <summary>The guest's translations over [start, end] as maximal runs contiguous in IOVA and host memory.</summary>
     private List<Area> Runs(ulong start, ulong end)
     {
         var runs = new List<Area>();
-        foreach (var leaf in VtdPageTable.Walk(_memory, RootGpa, Levels, start, end - start + 1))
+        foreach (var leaf in Table.Walk(_memory, start, end - start + 1))
         {
             // clip a large page that straddles the range
             var from = Math.Max(leaf.Iova, start);
@@ -92,7 +89,7 @@ public sealed class ShadowEngine
             var host = _memory.HostAddress(leaf.Gpa + (from - leaf.Iova), size);
             if (host == 0)
             {
-                _unbacked += (long)(size / 4096); // not guest RAM (MMIO, a hole): the device faults there, as on hardware
+                _unbacked += (long)(size / Table.Format.Granule); // not guest RAM (MMIO, a hole): the device faults there, as on hardware
                 continue;
             }
             if (runs.Count > 0 && runs[^1] is var previous && previous.Last + 1 == from && previous.HostAddress + (nint)previous.Length == host && previous.Access == leaf.Access)

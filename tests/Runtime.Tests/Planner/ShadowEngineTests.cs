@@ -4,22 +4,28 @@ namespace Linux.Iommu.Tests.Planner;
 
 /// <summary>The shadow engine's mirroring logic against a recording mapper (a stand-in named as such: the same engine
 /// runs against the real IOAS and the edu device in the VM tier, ShadowDmaTests). Guest memory and the guest's
-/// page tables are real memory written the way a guest kernel writes them.</summary>
-public sealed class ShadowEngineTests : IDisposable
+/// page tables are real memory written the way a guest kernel writes them; every test runs once per table format.</summary>
+public abstract class ShadowEngineTests : IDisposable
 {
-    private const ulong RamGpa = 0x4000_0000, TablePool = RamGpa + (4 << 20);
-    private readonly DmaBuffer _ram = DmaBuffer.Allocate(8 << 20);
+    private const ulong RamGpa = 0x4000_0000, TablePool = RamGpa + (8 << 20);
+    private readonly DmaBuffer _ram = DmaBuffer.Allocate(16 << 20);
     private readonly GuestMemory _memory;
     private readonly GuestPageTableBuilder _guest;
     private readonly RecordingMapper _ioas = new();
     private readonly ShadowEngine _engine;
+    private readonly ulong _page;
 
-    public ShadowEngineTests()
+    private protected ShadowEngineTests(GuestPageTableFormat format)
     {
         _memory = new GuestMemory().Add(RamGpa, _ram);
-        _guest = new GuestPageTableBuilder(_memory, TablePool, 1 << 20, levels: 4);
-        _engine = new ShadowEngine(_ioas, _memory, _guest.RootGpa, 4);
+        _guest = new GuestPageTableBuilder(_memory, TablePool, 8 << 20, format, inputAddressWidth: 48);
+        _engine = new ShadowEngine(_ioas, _memory, _guest.Table);
+        _page = format.Granule;
     }
+
+    public sealed class VtdSecondStage() : ShadowEngineTests(GuestPageTableFormat.VtdSecondStage);
+    public sealed class SmmuV3Stage1Granule4K() : ShadowEngineTests(GuestPageTableFormat.SmmuV3Stage1(4096));
+    public sealed class SmmuV3Stage1Granule64K() : ShadowEngineTests(GuestPageTableFormat.SmmuV3Stage1(65536));
 
     public void Dispose() => _ram.Dispose();
 
@@ -49,21 +55,23 @@ public sealed class ShadowEngineTests : IDisposable
         }
     }
 
+    private const ulong Iova = 0x100_0000; // 16 MiB: aligned for every granule
+
     [Fact]
     public void A_contiguous_guest_mapping_of_64_pages_becomes_one_map_ioctl()
     {
-        _guest.Map(0x10_0000, RamGpa, 64 * 4096, DmaAccess.ReadWrite);
-        _engine.Invalidate(0x10_0000, 64 * 4096);
+        _guest.Map(Iova, RamGpa, 64 * _page, DmaAccess.ReadWrite);
+        _engine.Invalidate(Iova, 64 * _page);
 
-        Assert.Equal(["map 0x100000+0x40000 ReadWrite"], _ioas.Calls);
-        Assert.Equal(_ram.Address, _ioas.Areas[0x10_0000].Host);
+        Assert.Equal([$"map 0x{Iova:x}+0x{64 * _page:x} ReadWrite"], _ioas.Calls);
+        Assert.Equal(_ram.Address, _ioas.Areas[Iova].Host);
     }
 
     [Fact]
     public void Scattered_guest_pages_become_one_ioctl_per_contiguous_run()
     {
-        for (ulong i = 0; i < 8; i++) _guest.Map(0x20_0000 + i * 4096, RamGpa + i * 2 * 4096, 4096, DmaAccess.Read); // host side not contiguous
-        _guest.Map(0x30_0000, RamGpa + 0x10_0000, 4 * 4096, DmaAccess.Read);                                      // one run of 4
+        for (ulong i = 0; i < 8; i++) _guest.Map(Iova + i * _page, RamGpa + i * 2 * _page, _page, DmaAccess.Read); // host side not contiguous
+        _guest.Map(Iova + 16 * _page, RamGpa + 32 * _page, 4 * _page, DmaAccess.Read);                              // one run of 4
         _engine.InvalidateAll();
 
         Assert.Equal(9, _engine.Stats.MapIoctls);
@@ -72,37 +80,37 @@ public sealed class ShadowEngineTests : IDisposable
     [Fact]
     public void Unmapping_a_page_in_the_middle_unmaps_its_area_and_remaps_the_rest_before_returning()
     {
-        _guest.Map(0x10_0000, RamGpa, 16 * 4096, DmaAccess.ReadWrite);
-        _engine.Invalidate(0x10_0000, 16 * 4096);
+        _guest.Map(Iova, RamGpa, 16 * _page, DmaAccess.ReadWrite);
+        _engine.Invalidate(Iova, 16 * _page);
         _ioas.Calls.Clear();
 
-        _guest.Unmap(0x10_0000 + 5 * 4096, 4096);
-        _engine.Invalidate(0x10_0000 + 5 * 4096, 4096);
+        _guest.Unmap(Iova + 5 * _page, _page);
+        _engine.Invalidate(Iova + 5 * _page, _page);
 
-        Assert.Equal(["unmap 0x100000+0x10000", "map 0x100000+0x5000 ReadWrite", "map 0x106000+0xa000 ReadWrite"], _ioas.Calls);
-        Assert.DoesNotContain(_ioas.Areas, a => a.Key <= 0x105000 && 0x105000 < a.Key + a.Value.Length);
+        Assert.Equal([$"unmap 0x{Iova:x}+0x{16 * _page:x}", $"map 0x{Iova:x}+0x{5 * _page:x} ReadWrite", $"map 0x{Iova + 6 * _page:x}+0x{10 * _page:x} ReadWrite"], _ioas.Calls);
+        Assert.DoesNotContain(_ioas.Areas, a => a.Key <= Iova + 5 * _page && Iova + 5 * _page < a.Key + a.Value.Length);
     }
 
     [Fact]
     public void A_permission_change_replaces_the_area()
     {
-        _guest.Map(0x10_0000, RamGpa, 4 * 4096, DmaAccess.ReadWrite);
+        _guest.Map(Iova, RamGpa, 4 * _page, DmaAccess.ReadWrite);
         _engine.InvalidateAll();
-        _guest.Map(0x10_0000, RamGpa, 4 * 4096, DmaAccess.Read);
-        _engine.Invalidate(0x10_0000, 4096);
+        _guest.Map(Iova, RamGpa, 4 * _page, DmaAccess.Read);
+        _engine.Invalidate(Iova, _page);
 
-        Assert.Equal(DmaAccess.Read, _ioas.Areas[0x10_0000].Access);
+        Assert.Equal(DmaAccess.Read, _ioas.Areas[Iova].Access);
     }
 
     [Fact]
     public void An_invalidation_that_changes_nothing_issues_no_ioctl()
     {
-        _guest.Map(0x10_0000, RamGpa, 4 * 4096, DmaAccess.ReadWrite);
+        _guest.Map(Iova, RamGpa, 4 * _page, DmaAccess.ReadWrite);
         _engine.InvalidateAll();
         _ioas.Calls.Clear();
 
         _engine.InvalidateAll();
-        _engine.Invalidate(0x10_0000, 4096);
+        _engine.Invalidate(Iova, _page);
 
         Assert.Empty(_ioas.Calls);
     }
@@ -110,10 +118,21 @@ public sealed class ShadowEngineTests : IDisposable
     [Fact]
     public void Translations_to_memory_that_is_not_guest_RAM_are_not_mapped()
     {
-        _guest.Map(0x10_0000, 0xfee0_0000, 4096, DmaAccess.Write); // an MSI window, not RAM
+        _guest.Map(Iova, 0xfee0_0000 & ~(_page - 1), _page, DmaAccess.ReadWrite); // an MSI window, not RAM
         _engine.InvalidateAll();
 
         Assert.Empty(_ioas.Areas);
         Assert.Equal(1, _engine.Stats.UnbackedPages);
+    }
+
+    [Fact]
+    public void A_large_page_is_clipped_to_a_partial_invalidation()
+    {
+        var large = _guest.Table.Format.EntrySpan(2); // 2 MiB with 4 KiB granules, 512 MiB with 64 KiB
+        _guest.Map(large, RamGpa, large, DmaAccess.ReadWrite, pageSize: large);
+        _engine.Invalidate(large + 4 * _page, 2 * _page);
+
+        Assert.Equal([$"map 0x{large + 4 * _page:x}+0x{2 * _page:x} ReadWrite"], _ioas.Calls);
+        Assert.Equal(_ram.Address + (nint)(4 * _page), _ioas.Areas[large + 4 * _page].Host);
     }
 }

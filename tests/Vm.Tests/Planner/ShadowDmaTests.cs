@@ -1,59 +1,71 @@
 using Linux.Iommu;
 using Linux.Iommu.Devices;
+using Linux.Iommu.Native;
 using Linux.Iommu.Planner;
 using Vm.Tests.Runtime;
 
 namespace Vm.Tests.Planner;
 
-/// <summary>End to end through the shadow engine: a simulated guest writes VT-d page tables into its RAM, maps a
-/// guest IOVA, invalidates; the edu device DMAs to that guest IOVA and the bytes land in the guest page the tables
-/// name. After the guest unmaps and invalidates, the same DMA faults and memory is untouched.</summary>
+/// <summary>End to end through a Shadow plan and the shadow engine, on either IOMMU family: the guest spec of the host's
+/// family (VT-d on x86, SMMUv3 in the aarch64 guest) plans Shadow; a simulated guest writes that family's page tables
+/// (VT-d second-stage, SMMUv3 stage-1) into its RAM, maps two guest IOVAs and invalidates; the edu device DMAs through
+/// them and the bytes land in the guest pages the tables name; a write to the guest's read-only page is blocked; after
+/// the guest unmaps and invalidates, the same DMA faults and memory is untouched.</summary>
 [Collection(EduCollection.Name)]
 public sealed class ShadowDmaTests
 {
-    private const ulong RamGpa = 0x8000_0000, TablePool = RamGpa + (2 << 20), TargetGpa = RamGpa + 0x3000;
-    private const ulong GuestIova = 0x0123_4000; // inside edu's 28-bit DMA mask
+    private const ulong RamGpa = 0x8000_0000, TablePool = RamGpa + (2 << 20), TargetGpa = RamGpa + 0x3000, SourceGpa = RamGpa + 0x10_0000;
+    private const ulong SourceIova = 0x0100_0000, TargetIova = 0x0123_4000; // inside edu's 28-bit DMA mask
     private const int Length = QemuEduDevice.MaxTransfer;
 
     [Fact]
     [Trait("Category", "Vm")]
-    public void Edu_DMA_to_a_guest_IOVA_lands_in_the_guest_page_and_faults_after_the_guest_unmaps()
+    public void Edu_DMA_through_a_Shadow_plan_lands_in_the_guest_page_its_tables_name_and_faults_after_the_guest_unmaps()
     {
         using var attached = EduIoas.Open();
-        var ioas = attached.Ioas;
+        var host = attached.Iommu.GetHwInfo(attached.DeviceId).Type;
+        var spec = SpecLoader.Load(PlannerVmTests.Spec(host == iommu_hw_info_type.IOMMU_HW_INFO_TYPE_ARM_SMMUV3 ? "smmuv3-qemu-virt.json" : "vtd-shadow-4k.json"));
+        using var plan = new global::Linux.Iommu.Planner.Planner().Plan(spec, attached.Iommu, attached.Ioas, [new PlannedDevice("edu", attached.Device)]);
+        Assert.True(plan.Decision == PlanDecision.Shadow, plan.Report.Describe());
+        var format = GuestPageTableFormat.For(spec, out var why) ?? throw new InvalidOperationException(why);
+        TestContext.Current.TestOutputHelper?.WriteLine($"host {host}: the guest writes {format.Name}, {spec.InputAddressWidth}-bit IOVAs");
+
         attached.Device.EnablePciBusMastering();
         using var bar0 = attached.Device.MapRegion(0);
         var edu = new QemuEduDevice(bar0);
-
         using var ram = DmaBuffer.Allocate(4 << 20);
         var memory = new GuestMemory().Add(RamGpa, ram);
-        var guest = new GuestPageTableBuilder(memory, TablePool, 1 << 20, levels: 3); // the 39-bit VT-d of this QEMU
-        var shadow = new ShadowEngine(ioas, memory, guest.RootGpa, guest.Levels);
+        var guest = new GuestPageTableBuilder(memory, TablePool, 1 << 20, format, spec.InputAddressWidth);
+        var shadow = new ShadowEngine(attached.Ioas, memory, guest.Table);
+        var source = ram.Span.Slice((int)(SourceGpa - RamGpa), Length);
         var target = ram.Span.Slice((int)(TargetGpa - RamGpa), Length);
 
-        // the device's buffer gets known bytes: DMA them in from a guest page mapped read-only
-        var sourceGpa = RamGpa + 0x10_0000;
-        var pattern = ram.Span.Slice(0x10_0000, Length);
-        Random.Shared.NextBytes(pattern);
-        guest.Map(0x0100_0000, sourceGpa, 4096, DmaAccess.Read);
-        guest.Map(GuestIova, TargetGpa, 4096, DmaAccess.Write);
+        Random.Shared.NextBytes(source);
+        var original = source.ToArray();
+        guest.Map(SourceIova, SourceGpa, 4096, DmaAccess.Read);
+        guest.Map(TargetIova, TargetGpa, 4096, DmaAccess.ReadWrite);
         shadow.InvalidateAll();
         Assert.Equal(2, shadow.Stats.MapIoctls);
 
         target.Fill(0xEE);
-        edu.CopyToDevice(0x0100_0000, Length);
-        edu.CopyFromDevice(GuestIova, Length);
-        Assert.True(target.SequenceEqual(pattern), "the DMA did not land in the guest page the guest's tables name");
+        edu.CopyToDevice(SourceIova, Length);
+        edu.CopyFromDevice(TargetIova, Length);
+        Assert.True(target.SequenceEqual(source), "the DMA did not land in the guest page the guest's tables name");
 
-        guest.Unmap(GuestIova, 4096);
-        shadow.Invalidate(GuestIova, 4096);
+        target.Fill(0x5A);
+        edu.CopyToDevice(TargetIova, Length);
+        edu.CopyFromDevice(SourceIova, Length);
+        Assert.True(source.SequenceEqual(original), "the device wrote to a page the guest mapped read-only");
+
+        guest.Unmap(TargetIova, 4096);
+        shadow.Invalidate(TargetIova, 4096);
         target.Fill(0xEE);
-        edu.CopyFromDevice(GuestIova, Length);
+        edu.CopyFromDevice(TargetIova, Length);
         Assert.True(target.IndexOfAnyExcept((byte)0xEE) < 0, "DMA reached guest memory after the guest unmapped and invalidated");
 
-        guest.Unmap(0x0100_0000, 4096);
+        guest.Unmap(SourceIova, 4096);
         shadow.InvalidateAll();
         Assert.Empty(shadow.Areas);
-        Assert.Equal(0UL, ioas.UnmapAll());
+        Assert.Equal(0UL, attached.Ioas.UnmapAll());
     }
 }
