@@ -26,6 +26,35 @@ public class PinnedPackageTests
     }
 
     [Fact]
+    public void A_vanished_arm64_pin_of_the_aarch64_guest_root_is_named_with_the_newest_of_its_series()
+    {
+        var result = Fetch("libc6 2.36-1 arm64 0000000000000000000000000000000000000000000000000000000000000000 bookworm", "libc6", out _);
+
+        Assert.Equal(3, result.ExitCode);
+        Assert.Contains("libc6 2.36-1 (pinned in", result.Stderr);
+        Assert.Matches(@"newest served version of the same series: 2\.36-9\+deb12u\d+", result.Stderr);
+    }
+
+    [Fact]
+    public void A_QEMU_pin_that_is_no_longer_served_is_named_with_the_newest_served_version()
+    {
+        var result = Run.Program("bash", [Repo.Path("tests", "vm", "install-qemu.sh"), "--check", "1:10.0.0+ds-1~bpo12+1"]);
+
+        Assert.Equal(125, result.ExitCode);
+        Assert.Contains("qemu-system-x86 1:10.0.0+ds-1~bpo12+1 (pinned in tests/vm/lib.sh) is no longer served", result.Stderr);
+        Assert.Matches(@"newest served: 1:10\.\d+\.\d+\+ds", result.Stderr);
+    }
+
+    [Fact]
+    public void The_QEMU_pin_is_served()
+    {
+        var result = Run.Program("bash", [Repo.Path("tests", "vm", "install-qemu.sh"), "--check"]);
+
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        Assert.Contains("qemu-system-x86 qemu-system-arm 1:10.0.2+ds", result.Stderr);
+    }
+
+    [Fact]
     public void A_download_whose_sha256_differs_from_the_pin_is_refused_and_deleted()
     {
         var pinned = File.ReadAllLines(Repo.Path("headers", "packages.lock")).First(l => l.StartsWith("linux-libc-dev 6.12", StringComparison.Ordinal));
