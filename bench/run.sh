@@ -4,41 +4,81 @@
 # (tests/vm/run-in-vm), C first then C#, and merges everything into bench/results/: summary.md (every figure as a
 # ratio to C, next to its target), environment.md, the raw .tsv files, map-throughput.csv and .png.
 #
-#   bench/run.sh [--dry] [--host-only]
+#   bench/run.sh [--dry] [--host-only] [--arch x86_64|aarch64]
 #
 # The guest is emulated (QEMU TCG: no KVM on this machine), so its absolute times are 10-100x a real machine's and
 # mean nothing alone; only ratios measured in the same run are reported against targets. Guest suites use a short
 # job (3 warm-ups, 3 iterations). --dry: each benchmark once, no timing (what the tests do); --host-only: skip the VM.
+# --arch aarch64: the guest suites in the aarch64 guest (QEMU virt, SMMUv3; tests/vm/run-in-vm --arch aarch64): the C
+# baselines cross-built with aarch64-linux-gnu-gcc against the same headers, Linux.Iommu.Bench published self-contained
+# for linux-arm64 (the guest's root has no dotnet), results in bench/results/aarch64/. The host suites do not run
+# there (the host is x86_64: their figures are the x86 run's); with --host-only it only builds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-dry="" host_only=0
-for a in "$@"; do
-  case "$a" in --dry) dry=--dry ;; --host-only) host_only=1 ;; *) sed -n '9p' "$0" >&2; exit 2 ;; esac
+dry="" host_only=0 arch=x86_64
+usage() { sed -n '7p' "$0" | sed 's/^# *//' >&2; exit 2; }
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --dry) dry=--dry; shift ;;
+    --host-only) host_only=1; shift ;;
+    --arch) [ $# -ge 2 ] || usage; arch=$2; shift 2 ;;
+    *) usage ;;
+  esac
 done
+case "$arch" in x86_64|aarch64) ;; *) echo "bench: --arch $arch: x86_64 or aarch64" >&2; exit 2 ;; esac
 start=$SECONDS
-out=bench/results bin=bench/results/bin
+out=bench/results
+[ "$arch" = x86_64 ] || out=bench/results/$arch # the x86 results stay where they are
+bin=$out/bin
 mkdir -p "$out" "$bin"
 rm -f "$out"/*.tsv
 
-echo "== build: C baselines (gcc, linux-libc-dev 7.3 headers) and the benchmark program"
 inc=$(bash headers/extract-set.sh linux-libc-dev 7.3.4-1~bpo13+1 | tail -1)
-cc=(gcc -O2 -Wall -Wextra -Werror -I"$inc" -I"$inc/x86_64-linux-gnu")
-for c in stub iommufd type1; do "${cc[@]}" -o "$bin/$c" "bench/c/$c.c"; done
+gcc=gcc
+if [ "$arch" = aarch64 ]; then
+  gcc=aarch64-linux-gnu-gcc
+  command -v "$gcc" >/dev/null && [ -e /usr/aarch64-linux-gnu/include/stdio.h ] ||
+    { echo "bench: $gcc and the arm64 libc headers are missing: apt-get install gcc-aarch64-linux-gnu libc6-dev-arm64-cross (tests/setup-host.sh)" >&2; exit 1; }
+fi
+echo "== build: C baselines ($gcc, linux-libc-dev 7.3 headers) and the benchmark program"
+cc=("$gcc" -O2 -Wall -Wextra -Werror -I"$inc" -I"$inc/$arch-linux-gnu")
+baselines=(stub iommufd type1)
+[ "$arch" = x86_64 ] || baselines=(iommufd type1) # stub.c is the host suite's twin
+for c in "${baselines[@]}"; do "${cc[@]}" -o "$bin/$c" "bench/c/$c.c"; done
 # the same loops as functions, which the C# suites call in rounds interleaved with their own (side by side)
-for c in stub iommufd type1; do "${cc[@]}" -shared -fPIC -o "$bin/lib$c.so" "bench/c/$c.c"; done
+for c in "${baselines[@]}"; do "${cc[@]}" -shared -fPIC -o "$bin/lib$c.so" "bench/c/$c.c"; done
 dotnet build bench/Linux.Iommu.Bench -c Release --nologo -v quiet
-app=$PWD/bench/Linux.Iommu.Bench/bin/Release/net10.0/Linux.Iommu.Bench.dll
+app=$PWD/bench/Linux.Iommu.Bench/bin/Release/net10.0/Linux.Iommu.Bench.dll # host suites and the report
+guest_app=$app
+if [ "$arch" = aarch64 ]; then
+  # The guest's root is arm64 debs without dotnet: a self-contained publish (no ICU there: invariant globalization).
+  guest_app=$PWD/bench/Linux.Iommu.Bench/bin/linux-arm64/Linux.Iommu.Bench
+  dotnet publish bench/Linux.Iommu.Bench -c Release -r linux-arm64 --self-contained -p:InvariantGlobalization=true \
+    -o "$(dirname "$guest_app")" --nologo -v quiet
+fi
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
-echo "== host (load average $load_before)"
-if [ -z "$dry" ]; then "$bin/stub" | tee "$out/c-host.tsv"; fi
-BENCH_C_STUB=$PWD/$bin/libstub.so dotnet exec "$app" host --out "$out" $dry
+if [ "$arch" = x86_64 ]; then
+  echo "== host (load average $load_before)"
+  if [ -z "$dry" ]; then "$bin/stub" | tee "$out/c-host.tsv"; fi
+  BENCH_C_STUB=$PWD/$bin/libstub.so dotnet exec "$app" host --out "$out" $dry
+else
+  echo "== host suites: not run for --arch $arch (the host is x86_64; the stub and generator figures are the x86 run's)"
+fi
 
+guest_s="not run"
 if [ "$host_only" = 0 ]; then
-  echo "== guest (QEMU TCG; one boot)"
+  echo "== guest ($arch, QEMU TCG; one boot)"
   vm_start=$SECONDS
-  tests/vm/run-in-vm --timeout 3600 --memory 3072 --out "$out" -- bash bench/vm-bench.sh "$PWD/$bin" "$app" $dry
-  echo "guest part: $((SECONDS - vm_start)) s"
+  if [ "$arch" = x86_64 ]; then
+    tests/vm/run-in-vm --timeout 3600 --memory 3072 --out "$out" -- bash bench/vm-bench.sh "$PWD/$bin" "$app" $dry
+  else # the arm64 root has busybox's sh, no bash
+    tests/vm/run-in-vm --arch aarch64 --timeout 7200 --memory 3072 --out "$out" -- sh bench/vm-bench.sh "$PWD/$bin" "$guest_app" $dry
+  fi
+  guest_s=$((SECONDS - vm_start))
+  echo "guest part: $guest_s s"
+elif [ "$arch" != x86_64 ]; then
+  echo "bench: --host-only --arch $arch: built the $arch C baselines and the linux-arm64 publish; nothing ran"
 fi
 [ -z "$dry" ] || { echo "bench: dry run passed in $((SECONDS - start)) s"; exit 0; }
 
@@ -48,11 +88,21 @@ fi
   echo "| date | $(date -u '+%Y-%m-%d %H:%M UTC') |"
   echo "| machine | $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo) RAM |"
   echo "| host kernel | $(uname -r) (no iommufd) |"
-  echo "| guest kernel | $(cat "$out/guest-kernel" 2>/dev/null || echo 'not run') (our tinyconfig + iommufd build), QEMU TCG, intel-iommu, edu |"
-  echo "| QEMU | $(qemu-system-x86_64 --version | head -1) |"
-  echo "| .NET | SDK $(dotnet --version), runtime $(dotnet --list-runtimes | awk '/NETCore.App/ {v=$2} END {print v}'), BenchmarkDotNet 0.15.8 |"
-  echo "| gcc | $(gcc -dumpfullversion) -O2 |"
+  if [ "$arch" = x86_64 ]; then
+    echo "| guest kernel | $(cat "$out/guest-kernel" 2>/dev/null || echo 'not run') (our tinyconfig + iommufd build), QEMU TCG, intel-iommu, edu |"
+    echo "| QEMU | $(qemu-system-x86_64 --version | head -1) |"
+    echo "| .NET | SDK $(dotnet --version), runtime $(dotnet --list-runtimes | awk '/NETCore.App/ {v=$2} END {print v}'), BenchmarkDotNet 0.15.8 |"
+    echo "| gcc | $(gcc -dumpfullversion) -O2 |"
+  else
+    echo "| guest | aarch64, QEMU virt (gic-version=3, -cpu max, 2 vCPUs, 3 GiB), TCG on the x86_64 host, SMMUv3 (iommu=smmuv3), edu bound to vfio-pci |"
+    echo "| guest kernel | $(cat "$out/guest-kernel" 2>/dev/null || echo 'not run') (our arm64 tinyconfig + iommufd-arm64.config build, arm-smmu-v3) |"
+    echo "| QEMU | $(qemu-system-aarch64 --version | head -1) |"
+    echo "| .NET | SDK $(dotnet --version), Linux.Iommu.Bench published self-contained for linux-arm64 (runtime $(grep -o 'runtimepack.Microsoft.NETCore.App.Runtime.linux-arm64/[^"]*' "$guest_app.deps.json" | head -1 | cut -d/ -f2)), BenchmarkDotNet 0.15.8 |"
+    echo "| gcc | $gcc $($gcc -dumpfullversion) -O2 |"
+    echo "| host suites | not run: the host is x86_64 (stub and generator figures: the x86 results) |"
+  fi
   echo "| load average (1/5/15 min) | before $load_before, after $(cut -d' ' -f1-3 /proc/loadavg) (shared 2-core machine) |"
+  [ "$arch" = x86_64 ] || echo "| guest part (boot to poweroff) | $guest_s s |"
   echo "| bench/run.sh | $((SECONDS - start)) s |"
 } >"$out/environment.md"
 
