@@ -78,7 +78,8 @@ vm_arch_profile() {
 }
 
 # The emulated VT-d of the x86 guest (QEMU 10): MODE legacy | scalable (x-scalable-mode=on) |
-# scalable-flts (+ x-flts=on: first-stage tables), AW_BITS 39 | 48. Sets vm_vtd_device and the
+# scalable-flts (+ x-flts=on: first-stage tables), AW_BITS 39 | 48, FS1GP on | off (first-stage 1 GiB
+# pages; QEMU's default is on, CAP.FS1GP shows only with x-flts). Sets vm_vtd_device and the
 # kernel arguments the mode needs (scalable mode is used only with intel_iommu=sm_on).
 vm_vtd_mode() {
   local dev=intel-iommu,intremap=on
@@ -89,5 +90,6 @@ vm_vtd_mode() {
     *) vm_die "--vtd $1: unknown VT-d mode (legacy, scalable, scalable-flts)" ;;
   esac
   case "$2" in 39|48) ;; *) vm_die "--aw-bits $2: QEMU's VT-d takes 39 or 48" ;; esac
-  vm_vtd_device="$dev,aw-bits=$2"
+  case "${3:-on}" in on|off) ;; *) vm_die "--fs1gp $3: on or off" ;; esac
+  vm_vtd_device="$dev,aw-bits=$2,fs1gp=${3:-on}"
 }

@@ -39,9 +39,9 @@ boot() {
 
 boot "VT-d legacy, 48 bits" --vtd legacy --aw-bits 48 -- "${tests[@]}" "$@"
 if [ $# -eq 0 ]; then
-  for mode in "scalable 48" "scalable-flts 48" "legacy 39"; do
+  for mode in "scalable 48 on" "scalable-flts 48 on" "scalable-flts 48 off" "legacy 39 on"; do
     set -- $mode
-    boot "VT-d $1, $2 bits" --vtd "$1" --aw-bits "$2" -- "${tests[@]}" -class Vm.Tests.Modes.VtdModeTests
+    boot "VT-d $1, $2 bits, fs1gp=$3" --vtd "$1" --aw-bits "$2" --fs1gp "$3" -- "${tests[@]}" -class Vm.Tests.Modes.VtdModeTests
   done
   boot "two edu behind a PCIe-to-PCI bridge" --edu 0 --bridged-edu 2 -- "${bridge_tests[@]}"
   if dotnet publish tests/Vm.Tests/Vm.Tests.csproj -r linux-arm64 --self-contained -p:InvariantGlobalization=true \

@@ -1,8 +1,8 @@
 namespace Vm.Tests.Modes;
 
 /// <summary>The emulated VT-d the guest was booted with, as tests/vm/run-in-vm tells the guest
-/// (<c>--vtd MODE --aw-bits N</c> → <c>VM_VTD_MODE</c>, <c>VM_VTD_AW_BITS</c>).</summary>
-internal sealed record VtdBootMode(string Mode, int AwBits)
+/// (<c>--vtd MODE --aw-bits N --fs1gp on|off</c> → <c>VM_VTD_MODE</c>, <c>VM_VTD_AW_BITS</c>, <c>VM_VTD_FS1GP</c>).</summary>
+internal sealed record VtdBootMode(string Mode, int AwBits, bool Fs1gp)
 {
     public const string Legacy = "legacy", Scalable = "scalable", ScalableFlts = "scalable-flts";
 
@@ -13,15 +13,19 @@ internal sealed record VtdBootMode(string Mode, int AwBits)
         {
             var mode = Environment.GetEnvironmentVariable("VM_VTD_MODE");
             var aw = Environment.GetEnvironmentVariable("VM_VTD_AW_BITS");
-            Assert.True(mode is Legacy or Scalable or ScalableFlts && aw is "39" or "48",
-                $"VM_VTD_MODE='{mode}', VM_VTD_AW_BITS='{aw}': run this in tests/vm/run-in-vm's x86 guest (--vtd legacy|scalable|scalable-flts --aw-bits 39|48)");
-            return new VtdBootMode(mode!, int.Parse(aw!));
+            var fs1gp = Environment.GetEnvironmentVariable("VM_VTD_FS1GP");
+            Assert.True(mode is Legacy or Scalable or ScalableFlts && aw is "39" or "48" && fs1gp is "on" or "off",
+                $"VM_VTD_MODE='{mode}', VM_VTD_AW_BITS='{aw}', VM_VTD_FS1GP='{fs1gp}': run this in tests/vm/run-in-vm's x86 guest (--vtd legacy|scalable|scalable-flts --aw-bits 39|48 --fs1gp on|off)");
+            return new VtdBootMode(mode!, int.Parse(aw!), fs1gp == "on");
         }
     }
 
     public bool ScalableMode => Mode != Legacy;
 
     public bool FirstStage => Mode == ScalableFlts;
+
+    /// <summary>CAP.FS1GP: QEMU reports it with first-stage tables unless booted with fs1gp=off.</summary>
+    public bool FirstStage1GiBPages => FirstStage && Fs1gp;
 
     /// <summary>Fails the test unless the guest was booted this way (tier.sh selects such tests by their VtdMode trait).</summary>
     public VtdBootMode Require(string mode, int? awBits = null)
@@ -31,5 +35,5 @@ internal sealed record VtdBootMode(string Mode, int AwBits)
         return this;
     }
 
-    public override string ToString() => $"--vtd {Mode} --aw-bits {AwBits}";
+    public override string ToString() => $"--vtd {Mode} --aw-bits {AwBits} --fs1gp {(Fs1gp ? "on" : "off")}";
 }

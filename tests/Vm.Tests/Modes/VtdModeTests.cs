@@ -7,9 +7,9 @@ using Vm.Tests.Runtime;
 namespace Vm.Tests.Modes;
 
 /// <summary>IOMMU_GET_HW_INFO and the planner in each emulated VT-d mode of QEMU ≥ 10 (tests/vm/run-in-vm
-/// <c>--vtd legacy|scalable|scalable-flts --aw-bits 39|48</c>; tier.sh boots each mode once and runs this class).
+/// <c>--vtd legacy|scalable|scalable-flts --aw-bits 39|48 --fs1gp on|off</c>; tier.sh boots each mode once and runs this class).
 /// Every expectation follows from the mode the guest was booted in (<see cref="VtdBootMode"/>): QEMU's
-/// intel-iommu sets SMTS in scalable mode, SSTS without x-flts, FSTS and FS1GP with it, MGAW/SAGAW from aw-bits,
+/// intel-iommu sets SMTS in scalable mode, SSTS without x-flts, FSTS and FS1GP (unless fs1gp=off) with it, MGAW/SAGAW from aw-bits,
 /// and never NEST (DESIGN.md §4 has the registers measured per mode).</summary>
 [Collection(EduCollection.Name)]
 [Trait("Category", "Vm")]
@@ -29,7 +29,7 @@ public sealed class VtdModeTests
         var registers = $"{mode}: cap 0x{vtd.CapReg:x}, ecap 0x{vtd.EcapReg:x}";
         Assert.True(mode.ScalableMode == vtd.ScalableMode, $"SMTS: {registers}");
         Assert.True(mode.FirstStage == vtd.FirstStageTranslation, $"FSTS: {registers}");
-        Assert.True(mode.FirstStage == vtd.FirstStage1GiBPages, $"FS1GP: {registers}");
+        Assert.True(mode.FirstStage1GiBPages == vtd.FirstStage1GiBPages, $"FS1GP: {registers}");
         Assert.True((mode.Mode == VtdBootMode.Scalable) == vtd.SecondStageTranslation, $"SSTS (scalable mode without x-flts): {registers}");
         Assert.False(vtd.Nesting, $"NEST: {registers}");
         Assert.False(vtd.SecondStageDirtyTracking, $"SSADS: {registers}");
@@ -81,5 +81,21 @@ public sealed class VtdModeTests
             Assert.Empty(report.Failures(PlanDecision.Shadow));
             Assert.DoesNotContain(report.Failures(PlanDecision.Nested), f => f.Requirement.Name == "address width");
         }
+    }
+
+    [Fact]
+    public void A_VTd_guest_with_first_stage_1GiB_pages_is_refused_nesting_on_FS1GP_exactly_when_the_host_lacks_it()
+    {
+        var mode = VtdBootMode.Current;
+        var spec = SpecLoader.Load(PlannerVmTests.Spec("vtd-shadow-4k.json")) is var s
+            ? s with { Vtd = s.Vtd! with { FirstStage1GiBPages = true } }
+            : throw new InvalidOperationException();
+        var report = PlannerVmTests.PlanWithEdu(spec);
+        TestContext.Current.TestOutputHelper?.WriteLine($"{mode}:\n{report.Describe()}");
+
+        var fs1gp = report.Failures(PlanDecision.Nested).Select(f => f.Requirement).Where(r => r.Name == "first-stage 1 GiB pages (CAP.FS1GP)");
+        if (mode.FirstStage1GiBPages) Assert.Empty(fs1gp);
+        else Assert.Equal(("yes", "no"), (Assert.Single(fs1gp).Required, Assert.Single(fs1gp).Offered));
+        Assert.True(report.Decision == PlanDecision.Shadow, report.Describe()); // still no NEST on emulated VT-d
     }
 }
