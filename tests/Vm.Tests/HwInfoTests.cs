@@ -40,7 +40,7 @@ public sealed class HwInfoTests
 
         var (reply, data) = GetHwInfo(iommu, deviceId);
         var info = HwInfo.Decode((iommu_hw_info_type)reply.out_data_type, data.AsSpan(0, (int)reply.data_len),
-            (iommufd_hw_capabilities)reply.out_capabilities, reply.out_max_pasid_log2);
+            reply.out_capabilities, reply.out_max_pasid_log2);
         TestContext.Current.TestOutputHelper?.WriteLine(info.Describe());
 
         Assert.Equal(iommu_hw_info_type.IOMMU_HW_INFO_TYPE_INTEL_VTD, info.Type);

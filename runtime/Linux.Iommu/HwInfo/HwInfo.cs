@@ -13,11 +13,11 @@ namespace Linux.Iommu;
 /// mock's 0xfeedbeef, a future one) only the raw <see cref="Data"/> is there.</remarks>
 public sealed record HwInfo
 {
-    private HwInfo(iommu_hw_info_type type, byte[] data, iommufd_hw_capabilities capabilities, byte maxPasidLog2)
+    private HwInfo(iommu_hw_info_type type, byte[] data, ulong capabilities, byte maxPasidLog2)
     {
         Type = type;
         Data = data;
-        Capabilities = capabilities;
+        CapabilityBits = capabilities;
         MaxPasidLog2 = maxPasidLog2;
     }
 
@@ -27,8 +27,12 @@ public sealed record HwInfo
     /// <summary>The type-specific data as the kernel filled it (<c>data_len</c> bytes).</summary>
     public ReadOnlyMemory<byte> Data { get; }
 
-    /// <summary><c>out_capabilities</c>: generic capabilities (dirty tracking, PASID exec/priv, ATS unsupported).</summary>
-    public iommufd_hw_capabilities Capabilities { get; }
+    /// <summary><c>out_capabilities</c>, all 64 bits as the kernel returned them.</summary>
+    public ulong CapabilityBits { get; }
+
+    /// <summary>The generic capabilities (dirty tracking, PASID exec/priv, ATS unsupported). The C enum is 32 bits
+    /// wide, the field 64: a bit above 31 (none is defined in 7.3) is only in <see cref="CapabilityBits"/>.</summary>
+    public iommufd_hw_capabilities Capabilities => (iommufd_hw_capabilities)(uint)CapabilityBits;
 
     /// <summary><c>out_max_pasid_log2</c>: the device's PASID width; 0 means no PASID.</summary>
     public byte MaxPasidLog2 { get; }
@@ -46,7 +50,7 @@ public sealed record HwInfo
     /// <c>data_len</c> bytes. Data longer than the structure this library knows is fine (a newer kernel
     /// appends fields); an unknown type keeps the raw data only.</summary>
     /// <exception cref="ArgumentException"><paramref name="data"/> is shorter than the structure of <paramref name="type"/>.</exception>
-    public static HwInfo Decode(iommu_hw_info_type type, ReadOnlySpan<byte> data, iommufd_hw_capabilities capabilities, byte maxPasidLog2)
+    public static HwInfo Decode(iommu_hw_info_type type, ReadOnlySpan<byte> data, ulong capabilities, byte maxPasidLog2)
     {
         var info = new HwInfo(type, data.ToArray(), capabilities, maxPasidLog2);
         return type switch
@@ -78,7 +82,7 @@ public sealed record HwInfo
     {
         var text = new StringBuilder()
             .Line("", $"IOMMU hardware info: {TypeName(Type)}, {Data.Length} data bytes")
-            .Line("", $"  generic capabilities: {(Capabilities == 0 ? "none" : Capabilities)}; max PASID width: {(MaxPasidLog2 == 0 ? "no PASID" : $"{MaxPasidLog2} bits")}");
+            .Line("", $"  generic capabilities: {(Capabilities == 0 ? "none" : Capabilities)}{(CapabilityBits >> 32 == 0 ? "" : $", unknown bits 0x{CapabilityBits & ~0xffff_ffffUL:x}")}; max PASID width: {(MaxPasidLog2 == 0 ? "no PASID" : $"{MaxPasidLog2} bits")}");
         if (Vtd is not null) Vtd.Describe(text, "  ");
         else if (SmmuV3 is not null) SmmuV3.Describe(text, "  ");
         else if (Amd is not null) Amd.Describe(text, "  ");
@@ -101,7 +105,7 @@ public sealed record HwInfo
 
     /// <summary>Equal when type, generic capabilities, PASID width and the data bytes are equal.</summary>
     public bool Equals(HwInfo? other) =>
-        other is not null && Type == other.Type && Capabilities == other.Capabilities &&
+        other is not null && Type == other.Type && CapabilityBits == other.CapabilityBits &&
         MaxPasidLog2 == other.MaxPasidLog2 && Data.Span.SequenceEqual(other.Data.Span);
 
     /// <inheritdoc/>
@@ -109,7 +113,7 @@ public sealed record HwInfo
     {
         var hash = new HashCode();
         hash.Add(Type);
-        hash.Add(Capabilities);
+        hash.Add(CapabilityBits);
         hash.Add(MaxPasidLog2);
         hash.AddBytes(Data.Span);
         return hash.ToHashCode();

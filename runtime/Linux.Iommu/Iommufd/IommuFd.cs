@@ -60,7 +60,7 @@ public sealed class IommuFd : IDisposable
         info.data_uptr = (ulong)data;
         using (var fd = Lease()) IommuException.Check(Ioctls.TryIOMMU_GET_HW_INFO(fd.Fd, ref info), nameof(Ioctls.IOMMU_GET_HW_INFO));
         return HwInfo.Decode((iommu_hw_info_type)info.out_data_type, new ReadOnlySpan<byte>(data, (int)Math.Min(info.data_len, Capacity)),
-            (iommufd_hw_capabilities)info.out_capabilities, info.out_max_pasid_log2);
+            info.out_capabilities, info.out_max_pasid_log2);
     }
 
     /// <summary>Closes the descriptor (if owned); every kernel object of this context goes with it.</summary>

@@ -68,12 +68,24 @@ public sealed class HwInfoDecodeTests
     public void Generic_capabilities_and_pasid_width_are_kept()
     {
         const iommufd_hw_capabilities caps = iommufd_hw_capabilities.IOMMU_HW_CAP_DIRTY_TRACKING | iommufd_hw_capabilities.IOMMU_HW_CAP_PCI_PASID_EXEC;
-        var info = HwInfo.Decode(iommu_hw_info_type.IOMMU_HW_INFO_TYPE_INTEL_VTD, QemuLegacyVtd, caps, 20);
+        var info = HwInfo.Decode(iommu_hw_info_type.IOMMU_HW_INFO_TYPE_INTEL_VTD, QemuLegacyVtd, (ulong)caps, 20);
         Assert.Equal(iommu_hw_info_type.IOMMU_HW_INFO_TYPE_INTEL_VTD, info.Type);
         Assert.Equal(caps, info.Capabilities);
         Assert.Equal(20, info.MaxPasidLog2);
         Assert.Contains("IOMMU_HW_CAP_DIRTY_TRACKING", info.Describe());
         Assert.Contains("max PASID width: 20 bits", info.Describe());
+    }
+
+    [Fact]
+    public void Capability_bits_beyond_the_32_bit_enum_are_kept_and_shown()
+    {
+        var dirty = (ulong)iommufd_hw_capabilities.IOMMU_HW_CAP_DIRTY_TRACKING;
+        var info = HwInfo.Decode(iommu_hw_info_type.IOMMU_HW_INFO_TYPE_INTEL_VTD, QemuLegacyVtd, 1UL << 40 | dirty, 0);
+
+        Assert.Equal(1UL << 40 | dirty, info.CapabilityBits);
+        Assert.Equal(iommufd_hw_capabilities.IOMMU_HW_CAP_DIRTY_TRACKING, info.Capabilities);
+        Assert.Contains("generic capabilities: IOMMU_HW_CAP_DIRTY_TRACKING, unknown bits 0x10000000000;", info.Describe());
+        Assert.NotEqual(HwInfo.Decode(iommu_hw_info_type.IOMMU_HW_INFO_TYPE_INTEL_VTD, QemuLegacyVtd, dirty, 0), info);
     }
 
     [Fact]
