@@ -107,6 +107,28 @@ public class DecisionTests
     }
 
     [Fact]
+    public void An_AMD_guest_that_cannot_nest_is_Refused_because_the_shadow_engine_does_not_walk_its_tables()
+    {
+        var spec = new GuestViommuSpec(GuestIommuModel.AmdVi, 48, [4096], [new IovaRange(0, 0xfedfffff)]);
+        var noGt = HwInfo.Decode(iommu_hw_info_type.IOMMU_HW_INFO_TYPE_AMD, HwInfoData.Amd(15UL << 32, 0), 0, 16);
+        var report = Decide(spec, noGt);
+
+        Assert.Equal(PlanDecision.Refused, report.Decision);
+        var format = Assert.Single(report.Failures(PlanDecision.Shadow)).Requirement;
+        Assert.Equal("✗ guest page-table format: needs a format the shadow engine walks, host offers AMD-Vi v1 page tables, which the shadow engine does not walk", format.ToString());
+    }
+
+    [Fact]
+    public void An_SMMUv3_guest_shadows_with_the_stage1_format_of_its_smallest_granule()
+    {
+        var spec = SmmuV3(new SmmuV3GuestSpec(Granule4K: false, Granule64K: true)) with { PageSizes = [65536] };
+        var report = Decide(spec, QemuVtdLegacy); // another family: no nesting, only the shadow engine can serve it
+
+        Assert.Equal(PlanDecision.Shadow, report.Decision);
+        Assert.Contains(report.Devices[0].Shadow, r => r.Name == "guest page-table format" && r.Offered == "SMMUv3 stage-1 VMSAv8-64 tables, 64 KiB granule");
+    }
+
+    [Fact]
     public void Devices_behind_different_IOMMUs_are_never_nested_together()
     {
         var other = HwInfo.Decode(iommu_hw_info_type.IOMMU_HW_INFO_TYPE_INTEL_VTD, HwInfoData.Vtd(0x1d2008c222f0606, 0x880000f00f4a | 1UL << 26 | 1UL << 40), 0, 20);
