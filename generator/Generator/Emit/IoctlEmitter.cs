@@ -11,6 +11,9 @@ namespace Linux.Iommu.Interop.Generator.Emit;
 internal static class IoctlEmitter
 {
     private const string LibC = "global::Linux.Iommu.Interop.LibC";
+
+    // errno, read before anything else runs after the failed call (LibC's import does not capture it).
+    private const string Errno = "global::System.Runtime.InteropServices.Marshal.GetLastSystemError()";
     private const string Exception = "global::Linux.Iommu.Interop.IoctlException";
 
     public static EmitResult Emit(EmitItem item)
@@ -57,13 +60,13 @@ internal static class IoctlEmitter
         writer.Line("/// <exception cref=\"global::Linux.Iommu.Interop.IoctlException\">The kernel failed the call; the exception names the ioctl and errno.</exception>");
         using (writer.Block($"public static int {name}(int fd{parameter})"))
         {
-            WriteCall(writer, ioctl, call, $"if (result < 0) {Exception}.ThrowLastError(\"{ioctl.Name}\");", "return result;");
+            WriteCall(writer, ioctl, call, $"if (result < 0) {Exception}.Throw(\"{ioctl.Name}\", {Errno});", "return result;");
         }
         writer.Line();
         writer.Line($"/// <summary>{ioctl.Name} without exceptions: the ioctl's non-negative result, or -errno. For hot paths.</summary>");
         using (writer.Block($"public static int Try{ioctl.Name}(int fd{parameter})"))
         {
-            WriteCall(writer, ioctl, call, "return result < 0 ? -global::System.Runtime.InteropServices.Marshal.GetLastPInvokeError() : result;");
+            WriteCall(writer, ioctl, call, $"return result < 0 ? -{Errno} : result;");
         }
     }
 

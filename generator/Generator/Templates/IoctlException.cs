@@ -21,8 +21,7 @@ internal sealed class IoctlException : global::System.IO.IOException
     /// <summary>Kept out of line so the stubs that call it stay small enough to inline.</summary>
     [global::System.Diagnostics.CodeAnalysis.DoesNotReturn]
     [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
-    public static void ThrowLastError(string ioctl) =>
-        throw new IoctlException(ioctl, global::System.Runtime.InteropServices.Marshal.GetLastPInvokeError());
+    public static void Throw(string ioctl, int errno) => throw new IoctlException(ioctl, errno);
 }
 
 /// <summary>Linux errno names (asm-generic/errno-base.h and errno.h; x86_64 and arm64 share them).</summary>
