@@ -85,7 +85,7 @@ internal static class DemoCommand
         using var ram = DmaBuffer.Allocate(4 << 20);
         var memory = new GuestMemory().Add(RamGpa, ram);
         var spec = session.Plan.Report.Spec;
-        var format = GuestPageTableFormat.For(spec, out var why) ?? throw new InvalidOperationException($"a Shadow plan for {why}");
+        var format = GuestPageTableFormat.For(spec, out var tables) ?? throw new InvalidOperationException($"a Shadow plan, but no walker for {tables}");
         var guest = new GuestPageTableBuilder(memory, RamGpa + (2 << 20), 1 << 20, format, spec.InputAddressWidth);
         var shadow = new ShadowEngine(session.Ioas, memory, guest.Table);
         var source = ram.Span.Slice(0x10_0000, Length);

@@ -29,10 +29,10 @@ internal static class ShadowRequirements
     /// is the test, which maps the IOAS itself.</summary>
     private static Requirement GuestTables(GuestViommuSpec spec)
     {
-        const string Name = "guest page-table format", Required = "a format the shadow engine walks";
-        if (spec.Model == GuestIommuModel.SelftestMock) return Requirement.Check(Name, true, Required, "none (selftest mock: the test maps the IOAS itself)");
-        var format = GuestPageTableFormat.For(spec, out var what);
-        return Requirement.Check(Name, format is not null, Required, what);
+        const string Name = "guest page-table format", Required = "a shadow engine that walks the guest's tables";
+        if (spec.Model == GuestIommuModel.SelftestMock) return Requirement.Check(Name, true, Required, "no tables to walk (selftest mock: the test maps the IOAS itself)");
+        var format = GuestPageTableFormat.For(spec, out var tables);
+        return Requirement.Check(Name, format is not null, Required, $"{(format is null ? "no walker" : "a walker")} for {tables}");
     }
 
     internal static string Size(ulong bytes) =>

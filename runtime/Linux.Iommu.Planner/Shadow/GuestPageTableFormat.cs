@@ -72,33 +72,26 @@ public abstract class GuestPageTableFormat
         _ => throw new ArgumentOutOfRangeException(nameof(granule), $"VMSAv8-64 granules are 4, 16 or 64 KiB, not {granule} bytes"),
     };
 
-    /// <summary>The format a guest of <paramref name="spec"/> writes for DMA remapping, or why the shadow engine cannot
-    /// walk it. An SMMUv3 guest picks its granule (CD.TG0) among those the spec offers: the smallest is taken here.</summary>
-    public static GuestPageTableFormat? For(GuestViommuSpec spec, out string reason)
+    /// <summary>The format a guest of <paramref name="spec"/> writes for DMA remapping, or null when the shadow engine
+    /// does not walk it; <paramref name="tables"/> names the guest's tables either way. An SMMUv3 guest picks its
+    /// granule (CD.TG0) among those the spec offers: the spec's smallest page is taken as that granule.</summary>
+    public static GuestPageTableFormat? For(GuestViommuSpec spec, out string tables)
     {
-        reason = "";
-        switch (spec.Model)
+        GuestPageTableFormat? format = spec.Model switch
         {
-            case GuestIommuModel.IntelVtd:
-                reason = VtdSecondStage.Name;
-                return VtdSecondStage;
-            case GuestIommuModel.ArmSmmuV3 when spec.SmmuV3 is { Aarch64Tables: false }:
-                reason = "AArch32 (LPAE) stage-1 tables, which the shadow engine does not walk";
-                return null;
-            case GuestIommuModel.ArmSmmuV3 when spec.SmallestPageSize is not (4096 or 16384 or 65536):
-                reason = $"a {spec.SmallestPageSize}-byte smallest page, which is no VMSAv8-64 granule";
-                return null;
-            case GuestIommuModel.ArmSmmuV3:
-                var format = SmmuV3Stage1(spec.SmallestPageSize);
-                reason = format.Name;
-                return format;
-            case GuestIommuModel.AmdVi:
-                reason = "AMD-Vi v1 page tables, which the shadow engine does not walk";
-                return null;
-            default:
-                reason = $"{spec.Model} has no guest page-table format";
-                return null;
-        }
+            GuestIommuModel.IntelVtd => VtdSecondStage,
+            GuestIommuModel.ArmSmmuV3 when spec.SmmuV3 is not { Aarch64Tables: false } && spec.SmallestPageSize is 4096 or 16384 or 65536 =>
+                SmmuV3Stage1(spec.SmallestPageSize),
+            _ => null,
+        };
+        tables = format?.Name ?? spec.Model switch
+        {
+            GuestIommuModel.ArmSmmuV3 when spec.SmmuV3 is { Aarch64Tables: false } => "SMMUv3 AArch32 (LPAE) stage-1 tables",
+            GuestIommuModel.ArmSmmuV3 => $"SMMUv3 tables with {spec.SmallestPageSize}-byte pages, which is no VMSAv8-64 granule",
+            GuestIommuModel.AmdVi => "AMD-Vi v1 page tables",
+            _ => $"no guest page tables ({spec.Model})",
+        };
+        return format;
     }
 
     /// <inheritdoc/>

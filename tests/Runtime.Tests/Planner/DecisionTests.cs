@@ -115,7 +115,7 @@ public class DecisionTests
 
         Assert.Equal(PlanDecision.Refused, report.Decision);
         var format = Assert.Single(report.Failures(PlanDecision.Shadow)).Requirement;
-        Assert.Equal("✗ guest page-table format: needs a format the shadow engine walks, host offers AMD-Vi v1 page tables, which the shadow engine does not walk", format.ToString());
+        Assert.Equal("✗ guest page-table format: needs a shadow engine that walks the guest's tables, host offers no walker for AMD-Vi v1 page tables", format.ToString());
     }
 
     [Fact]
@@ -125,7 +125,7 @@ public class DecisionTests
         var report = Decide(spec, QemuVtdLegacy); // another family: no nesting, only the shadow engine can serve it
 
         Assert.Equal(PlanDecision.Shadow, report.Decision);
-        Assert.Contains(report.Devices[0].Shadow, r => r.Name == "guest page-table format" && r.Offered == "SMMUv3 stage-1 VMSAv8-64 tables, 64 KiB granule");
+        Assert.Contains(report.Devices[0].Shadow, r => r.Name == "guest page-table format" && r.Offered == "a walker for SMMUv3 stage-1 VMSAv8-64 tables, 64 KiB granule");
     }
 
     [Fact]

@@ -105,7 +105,7 @@ public sealed class GuestPageTableFormatTests : IDisposable
     }
 
     [Fact]
-    public void A_spec_maps_to_the_format_its_guest_writes_or_says_why_none_is_walked()
+    public void A_spec_maps_to_the_format_its_guest_writes_or_to_null_naming_the_tables_not_walked()
     {
         var vtd = new GuestViommuSpec(GuestIommuModel.IntelVtd, 48, [4096], []);
         var smmu64K = new GuestViommuSpec(GuestIommuModel.ArmSmmuV3, 48, [65536], [], SmmuV3: new SmmuV3GuestSpec(Granule64K: true));
@@ -115,8 +115,8 @@ public sealed class GuestPageTableFormatTests : IDisposable
         Assert.Same(GuestPageTableFormat.VtdSecondStage, GuestPageTableFormat.For(vtd, out _));
         Assert.Same(GuestPageTableFormat.SmmuV3Stage1(65536), GuestPageTableFormat.For(smmu64K, out _));
         Assert.Null(GuestPageTableFormat.For(aarch32, out var why32));
-        Assert.Equal("AArch32 (LPAE) stage-1 tables, which the shadow engine does not walk", why32);
+        Assert.Equal("SMMUv3 AArch32 (LPAE) stage-1 tables", why32);
         Assert.Null(GuestPageTableFormat.For(amd, out var whyAmd));
-        Assert.Equal("AMD-Vi v1 page tables, which the shadow engine does not walk", whyAmd);
+        Assert.Equal("AMD-Vi v1 page tables", whyAmd);
     }
 }
