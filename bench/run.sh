@@ -12,7 +12,7 @@
 # --arch aarch64: the guest suites in the aarch64 guest (QEMU virt, SMMUv3; tests/vm/run-in-vm --arch aarch64): the C
 # baselines cross-built with aarch64-linux-gnu-gcc against the same headers, Linux.Iommu.Bench published self-contained
 # for linux-arm64 (the guest's root has no dotnet), results in bench/results/aarch64/. The host suites do not run
-# there (the host is x86_64: their figures are the x86 run's); with --host-only it only builds.
+# there (the host is x86_64: their figures are the x86 run's); with --host-only it only builds (results untouched).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dry="" host_only=0 arch=x86_64
@@ -31,7 +31,9 @@ out=bench/results
 [ "$arch" = x86_64 ] || out=bench/results/$arch # the x86 results stay where they are
 bin=$out/bin
 mkdir -p "$out" "$bin"
-rm -f "$out"/*.tsv
+build_only=0
+[ "$arch" = x86_64 ] || [ "$host_only" = 0 ] || build_only=1 # nothing runs on the x86 host for another arch
+[ "$build_only" = 1 ] || [ -n "$dry" ] || rm -f "$out"/*.tsv # a dry run writes none: the committed ones stay
 
 inc=$(bash headers/extract-set.sh linux-libc-dev 7.3.4-1~bpo13+1 | tail -1)
 gcc=gcc
@@ -55,6 +57,11 @@ if [ "$arch" = aarch64 ]; then
   guest_app=$PWD/bench/Linux.Iommu.Bench/bin/linux-arm64/Linux.Iommu.Bench
   dotnet publish bench/Linux.Iommu.Bench -c Release -r linux-arm64 --self-contained -p:InvariantGlobalization=true \
     -o "$(dirname "$guest_app")" --nologo -v quiet
+fi
+
+if [ "$build_only" = 1 ]; then
+  echo "bench: --host-only --arch $arch: built the $arch C baselines and the linux-arm64 publish; nothing ran ($((SECONDS - start)) s)"
+  exit 0
 fi
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -81,8 +88,6 @@ if [ "$host_only" = 0 ]; then
   fi
   guest_s=$((SECONDS - vm_start))
   echo "guest part: $guest_s s"
-elif [ "$arch" != x86_64 ]; then
-  echo "bench: --host-only --arch $arch: built the $arch C baselines and the linux-arm64 publish; nothing ran"
 fi
 [ -z "$dry" ] || { echo "bench: dry run passed in $((SECONDS - start)) s"; exit 0; }
 
