@@ -32,4 +32,28 @@ public class ReportTests
             Directory.Delete(dir, recursive: true);
         }
     }
+
+    [Fact]
+    public void A_guest_only_folder_says_the_host_suites_did_not_run_instead_of_reporting_them_as_na()
+    {
+        // bench/run.sh --arch aarch64 writes only the guest's files (bench/results/aarch64): the host is x86_64.
+        var dir = Directory.CreateTempSubdirectory("bench-report-aarch64").FullName;
+        try
+        {
+            File.WriteAllLines(Path.Combine(dir, "c-vm.tsv"), ["IoasMap/MapUnmap/Device=True/Size=4096	1000"]);
+            File.WriteAllLines(Path.Combine(dir, "csharp-vm.tsv"), ["IoasMap/MapUnmap/Device=True/Size=4096	1040	0"]);
+
+            Assert.Equal(0, ResultsReport.Write(dir));
+
+            var summary = File.ReadAllText(Path.Combine(dir, "summary.md"));
+            Assert.Contains("### Host suites (generated stub overhead, source generator)", summary, StringComparison.Ordinal);
+            Assert.DoesNotContain("Generated stub overhead (host", summary, StringComparison.Ordinal);
+            Assert.DoesNotContain("### Source generator", summary, StringComparison.Ordinal);
+            Assert.Contains("| 4 KiB | edu attached | 1.04 µs | 1.00 µs | 1.04× (n/a) | met |", summary, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
 }
