@@ -77,13 +77,14 @@ guest_s="not run"
 if [ "$host_only" = 0 ]; then
   echo "== guest ($arch, QEMU TCG; one boot)"
   vm_start=$SECONDS
+  # TC_CallCountingDelayMs=0: tiering starts counting calls at once instead of after 100 ms without new tier-0 JIT
+  # work, which under TCG kept slow managed cases (ShadowBench) on tier-0 code through the whole short job (53 ms/op
+  # in one run, 4 ms/op once tiered); the steady-state code (tier 1 with PGO) is the same.
+  tier=(--env DOTNET_TC_CallCountingDelayMs=0)
   if [ "$arch" = x86_64 ]; then
-    tests/vm/run-in-vm --timeout 3600 --memory 3072 --out "$out" -- bash bench/vm-bench.sh "$PWD/$bin" "$app" $dry
+    tests/vm/run-in-vm --timeout 3600 --memory 3072 "${tier[@]}" --out "$out" -- bash bench/vm-bench.sh "$PWD/$bin" "$app" $dry
   else # the arm64 root has busybox's sh, no bash.
-    # TC_CallCountingDelayMs=0: tiering starts counting calls at once instead of after 100 ms without new tier-0 JIT
-    # work, which under TCG kept slow managed cases (ShadowBench) on tier-0 code through the whole short job (53 ms/op
-    # in one run, 4 ms/op once tiered); the steady-state code (tier 1 with PGO) is the same.
-    tests/vm/run-in-vm --arch aarch64 --timeout 7200 --memory 3072 --env DOTNET_TC_CallCountingDelayMs=0 --out "$out" \
+    tests/vm/run-in-vm --arch aarch64 --timeout 7200 --memory 3072 "${tier[@]}" --out "$out" \
       -- sh bench/vm-bench.sh "$PWD/$bin" "$guest_app" $dry
   fi
   guest_s=$((SECONDS - vm_start))
@@ -108,12 +109,12 @@ fi
     echo "| QEMU | $(qemu-system-aarch64 --version | head -1) |"
     echo "| .NET | SDK $(dotnet --version), Linux.Iommu.Bench published self-contained for linux-arm64 (runtime $(grep -o 'runtimepack.Microsoft.NETCore.App.Runtime.linux-arm64/[^"]*' "$guest_app.deps.json" | head -1 | cut -d/ -f2)), BenchmarkDotNet 0.15.8 |"
     echo "| gcc | $gcc $($gcc -dumpfullversion) -O2 |"
-    echo "| runtime settings | DOTNET_TC_CallCountingDelayMs=0 in the guest (tier-up within the short job, see bench/README.md) |"
     echo "| host suites | not run: the host is x86_64 (stub and generator figures: the x86 results) |"
-    echo "| commit | $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . ':!bench/results' || echo ' + uncommitted changes') |"
   fi
+  echo "| runtime settings | DOTNET_TC_CallCountingDelayMs=0 in the guest (tier-up within the short job, see bench/README.md) |"
+  echo "| commit | $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . ':!bench/results' || echo ' + uncommitted changes') |"
   echo "| load average (1/5/15 min) | before $load_before, after $(cut -d' ' -f1-3 /proc/loadavg) (shared 2-core machine) |"
-  [ "$arch" = x86_64 ] || echo "| guest part (boot to poweroff) | $guest_s s |"
+  echo "| guest part (boot to poweroff) | $guest_s s |"
   echo "| bench/run.sh | $((SECONDS - start)) s |"
 } >"$out/environment.md"
 
