@@ -27,16 +27,27 @@ public sealed class ShadowEngine
     /// <summary>Shadows the guest's <paramref name="table"/> into <paramref name="target"/>.</summary>
     public ShadowEngine(IDmaMapper target, GuestMemory memory, GuestPageTable table)
     {
-        _ = table.Levels; // a width the format cannot translate fails here, not at the first invalidation
         _target = target;
         _memory = memory;
         _batch = new BatchMapper(target);
         Table = table;
     }
 
+    private GuestPageTable _table;
+
     /// <summary>The guest's page table (the guest may switch its root, e.g. a new context descriptor: invalidate
     /// everything after).</summary>
-    public GuestPageTable Table { get; set; }
+    /// <exception cref="ArgumentOutOfRangeException">The format cannot translate the table's width (checked here, not at
+    /// the first invalidation).</exception>
+    public GuestPageTable Table
+    {
+        get => _table;
+        set
+        {
+            _ = value.Levels;
+            _table = value;
+        }
+    }
 
     /// <summary>The areas mapped in the IOAS now.</summary>
     public IReadOnlyCollection<Area> Areas => _areas.Values;

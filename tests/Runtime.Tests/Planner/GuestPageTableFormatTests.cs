@@ -59,6 +59,14 @@ public sealed class GuestPageTableFormatTests : IDisposable
         Assert.StartsWith("SMMUv3 stage-1 VMSAv8-64 tables, 4 KiB granule translates 13..48-bit IOVAs, not 52", e.Message);
     }
 
+    [Fact]
+    public void A_shadow_engine_refuses_a_table_its_format_cannot_translate_when_given_it()
+    {
+        var engine = new ShadowEngine(new ShadowEngineTests.RecordingMapper(), _memory, new GuestPageTable(Smmu4K, Pool, 48));
+        Assert.Throws<ArgumentOutOfRangeException>(() => engine.Table = new GuestPageTable(Smmu4K, Pool, 52));
+        Assert.Equal(48, engine.Table.InputAddressWidth);
+    }
+
     /// <summary>Builds one 4 KiB page at IOVA 0 with <paramref name="format"/>, lets <paramref name="edit"/> change an
     /// entry (level, slot address) and returns what the walk sees.</summary>
     private List<GuestMapping> WalkAfter(GuestPageTableFormat format, int width, Func<int, ulong, ulong, ulong> edit)

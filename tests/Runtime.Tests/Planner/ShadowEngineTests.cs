@@ -30,7 +30,7 @@ public abstract class ShadowEngineTests : IDisposable
     public void Dispose() => _ram.Dispose();
 
     /// <summary>Records map/unmap calls and keeps the resulting mappings, like an IOAS would (areas cannot be cut).</summary>
-    private sealed class RecordingMapper : IDmaMapper
+    internal sealed class RecordingMapper : IDmaMapper
     {
         public readonly List<string> Calls = [];
         public readonly SortedDictionary<ulong, (nint Host, ulong Length, DmaAccess Access)> Areas = new();
