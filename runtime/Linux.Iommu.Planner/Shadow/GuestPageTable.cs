@@ -25,7 +25,7 @@ public readonly record struct GuestPageTable(GuestPageTableFormat Format, ulong 
     {
         var span = Format.EntrySpan(level);
         var first = start > baseIova ? (int)((start - baseIova) / span) : 0;
-        for (var index = first; index < 1 << (Format.GranuleShift - 3); index++)
+        for (var index = first; index < Format.EntriesPerTable; index++)
         {
             var iova = baseIova + (ulong)index * span;
             if (iova > end) break; // also keeps the walk inside a top table smaller than a granule (ARM)

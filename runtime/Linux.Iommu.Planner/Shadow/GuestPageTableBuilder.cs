@@ -55,7 +55,7 @@ public sealed class GuestPageTableBuilder
         var table = Table.RootGpa;
         for (var level = Table.Levels; level > leafLevel; level--)
         {
-            var slot = table + ((iova / Format.EntrySpan(level)) % (Format.Granule / 8)) * 8;
+            var slot = Format.SlotOf(table, iova, level);
             var next = _memory.ReadUInt64(slot);
             if (Format.IsValid(next, level) && Format.IsLeaf(next, level))
                 throw new InvalidOperationException($"IOVA 0x{iova:x} lies in a 0x{Format.EntrySpan(level):x}-byte page: unmap that page whole first");
@@ -67,7 +67,7 @@ public sealed class GuestPageTableBuilder
             }
             table = Format.Address(next, level);
         }
-        _memory.WriteUInt64(table + ((iova / Format.EntrySpan(leafLevel)) % (Format.Granule / 8)) * 8, entry);
+        _memory.WriteUInt64(Format.SlotOf(table, iova, leafLevel), entry);
     }
 
     private ulong NewTable()

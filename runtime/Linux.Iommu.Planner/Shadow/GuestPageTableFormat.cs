@@ -26,6 +26,12 @@ public abstract class GuestPageTableFormat
 
     private int BitsPerLevel => GranuleShift - 3;
 
+    /// <summary>Entries in one table (a granule of 8-byte entries).</summary>
+    internal int EntriesPerTable => 1 << BitsPerLevel;
+
+    /// <summary>Where the entry for <paramref name="iova"/> sits in the table at <paramref name="tableGpa"/> of <paramref name="level"/>.</summary>
+    internal ulong SlotOf(ulong tableGpa, ulong iova, int level) => tableGpa + (iova / EntrySpan(level) % (ulong)EntriesPerTable) * 8;
+
     /// <summary>Bytes one entry of <paramref name="level"/> covers (level 1: one granule).</summary>
     public ulong EntrySpan(int level) => 1UL << (GranuleShift + BitsPerLevel * (level - 1));
 
@@ -47,7 +53,7 @@ public abstract class GuestPageTableFormat
     /// <summary>Whether a valid entry maps a page (rather than pointing at the next table).</summary>
     internal abstract bool IsLeaf(ulong entry, int level);
 
-    /// <summary>The guest-physical address a valid entry names (next table, or the page); bits below the span are 0.</summary>
+    /// <summary>The guest-physical address a valid entry names (next table, or the page); bits below the granule are 0.</summary>
     internal abstract ulong Address(ulong entry, int level);
 
     /// <summary>What a valid entry allows. For a table entry, the limit it puts on everything below it.</summary>
@@ -77,20 +83,17 @@ public abstract class GuestPageTableFormat
     /// granule (CD.TG0) among those the spec offers: the spec's smallest page is taken as that granule.</summary>
     public static GuestPageTableFormat? For(GuestViommuSpec spec, out string tables)
     {
-        GuestPageTableFormat? format = spec.Model switch
+        var (format, notWalked) = spec.Model switch
         {
-            GuestIommuModel.IntelVtd => VtdSecondStage,
-            GuestIommuModel.ArmSmmuV3 when spec.SmmuV3 is not { Aarch64Tables: false } && spec.SmallestPageSize is 4096 or 16384 or 65536 =>
-                SmmuV3Stage1(spec.SmallestPageSize),
-            _ => null,
+            GuestIommuModel.IntelVtd => (VtdSecondStage, null),
+            GuestIommuModel.ArmSmmuV3 when spec.SmmuV3 is { Aarch64Tables: false } => (null, "SMMUv3 AArch32 (LPAE) stage-1 tables"),
+            GuestIommuModel.ArmSmmuV3 when spec.SmallestPageSize is not (4096 or 16384 or 65536) =>
+                (null, $"SMMUv3 tables with {spec.SmallestPageSize}-byte pages, which is no VMSAv8-64 granule"),
+            GuestIommuModel.ArmSmmuV3 => (SmmuV3Stage1(spec.SmallestPageSize), null),
+            GuestIommuModel.AmdVi => ((GuestPageTableFormat?)null, "AMD-Vi v1 page tables"),
+            _ => (null, $"no guest page tables ({spec.Model})"),
         };
-        tables = format?.Name ?? spec.Model switch
-        {
-            GuestIommuModel.ArmSmmuV3 when spec.SmmuV3 is { Aarch64Tables: false } => "SMMUv3 AArch32 (LPAE) stage-1 tables",
-            GuestIommuModel.ArmSmmuV3 => $"SMMUv3 tables with {spec.SmallestPageSize}-byte pages, which is no VMSAv8-64 granule",
-            GuestIommuModel.AmdVi => "AMD-Vi v1 page tables",
-            _ => $"no guest page tables ({spec.Model})",
-        };
+        tables = format?.Name ?? notWalked!;
         return format;
     }
 
