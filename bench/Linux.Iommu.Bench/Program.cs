@@ -29,7 +29,15 @@ switch (args[0])
             probes().Concat(suites.SelectMany(s => DryRunner.Run(s, measured: 3)).Select(r => (r.Key + "/thread-bytes", r.ThreadBytesPerCall))).ToList());
         return summary.HasCriticalValidationErrors || summary.Reports.Any(r => !r.Success) ? 1 : 0;
     case "report" when args.Length == 2:
-        return ResultsReport.Write(Path.GetFullPath(args[1]));
+        try
+        {
+            return ResultsReport.Write(Path.GetFullPath(args[1]));
+        }
+        catch (InvalidDataException e)
+        {
+            Console.Error.WriteLine($"report: {e.Message}");
+            return 1;
+        }
     default:
         return Usage();
 }

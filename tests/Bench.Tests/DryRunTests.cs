@@ -18,7 +18,7 @@ public class DryRunTests
     {
         var info = BenchmarkConverter.TypeToBenchmarks(Suite(name), BenchConfig.Create(Path.GetTempPath(), guest: false));
         Assert.NotEmpty(info.BenchmarksCases);
-        var keys = info.BenchmarksCases.Select(CaseKey.Of).ToList();
+        var keys = info.BenchmarksCases.Select(c => CaseKey.Of(c).Text).ToList();
         Assert.Equal(keys.Count, keys.Distinct().Count());
     }
 
@@ -28,7 +28,7 @@ public class DryRunTests
     {
         var suite = Suite(name);
         var ran = DryRunner.Run(suite);
-        var expected = BenchmarkConverter.TypeToBenchmarks(suite).BenchmarksCases.Select(CaseKey.Of).Order();
+        var expected = BenchmarkConverter.TypeToBenchmarks(suite).BenchmarksCases.Select(c => CaseKey.Of(c).Text).Order();
         Assert.Equal(expected, ran.Order());
     }
 }

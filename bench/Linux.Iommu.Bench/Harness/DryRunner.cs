@@ -15,19 +15,18 @@ public static class DryRunner
     public static IReadOnlyList<(string Key, double ThreadBytesPerCall)> Run(Type suite, int measured)
     {
         var ran = new List<(string, double)>();
-        var benchmarks = suite.GetMethods().Where(m => m.GetCustomAttribute<BenchmarkAttribute>() is not null).ToList();
+        var benchmarks = SuiteCases.Benchmarks(suite);
         var setup = suite.GetMethods().Where(m => m.GetCustomAttribute<GlobalSetupAttribute>() is not null).ToList();
         var cleanup = suite.GetMethods().Where(m => m.GetCustomAttribute<GlobalCleanupAttribute>() is not null).ToList();
-        foreach (var combination in Combinations(suite))
+        foreach (var combination in SuiteCases.Combinations(suite))
         {
-            var instance = Activator.CreateInstance(suite)!;
-            foreach (var (property, value) in combination) property.SetValue(instance, value);
+            var instance = SuiteCases.Instance(suite, combination);
             try
             {
                 foreach (var method in setup) method.Invoke(instance, null);
                 foreach (var benchmark in benchmarks)
                 {
-                    var key = CaseKey.Of(suite, benchmark.Name, combination.Select(c => (c.Property.Name, c.Value)));
+                    var key = CaseKey.Of(instance, benchmark.Name).Text;
                     try
                     {
                         benchmark.Invoke(instance, null);
@@ -67,17 +66,5 @@ public static class DryRunner
         var before = GC.GetAllocatedBytesForCurrentThread();
         for (var i = 0; i < calls; i++) call();
         return (double)(GC.GetAllocatedBytesForCurrentThread() - before) / calls;
-    }
-
-    /// <summary>Every combination of the [Params] properties' values (one empty combination when there are none).</summary>
-    private static IEnumerable<List<(PropertyInfo Property, object? Value)>> Combinations(Type suite)
-    {
-        IEnumerable<List<(PropertyInfo, object?)>> result = [[]];
-        foreach (var property in suite.GetProperties().Where(p => p.GetCustomAttribute<ParamsAttribute>() is not null))
-        {
-            var values = property.GetCustomAttribute<ParamsAttribute>()!.Values;
-            result = result.SelectMany(c => values.Select(v => new List<(PropertyInfo, object?)>(c) { (property, v) })).ToList();
-        }
-        return result;
     }
 }

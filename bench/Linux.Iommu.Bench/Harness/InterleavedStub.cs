@@ -7,15 +7,15 @@ namespace Linux.Iommu.Bench.Harness;
 /// <summary>The stub-vs-C ratio measured in alternating rounds in one process: a round of the C loop (bench/c/stub.c
 /// built as a shared library, named by BENCH_C_STUB) then a round of the generated stub, many times. A 5% target
 /// cannot be judged from two runs minutes apart on a shared 2-core machine; rounds side by side share its load.
-/// A third leg calls libc's ioctl through a bare function pointer (GC transition, no errno marshalling), which splits
-/// the stub's overhead into what any managed→native call costs and what SetLastError adds.</summary>
+/// A third leg calls libc's ioctl through a bare function pointer (GC transition, no errno read), which splits
+/// the stub's overhead into what any managed→native call costs and what the stub adds on top of it.</summary>
 internal static class InterleavedStub
 {
     public const string LibraryVariable = "BENCH_C_STUB";
     private const int Rounds = 201, CallsPerRound = 20_000;
     private const int ENOTTY = 25; // asm-generic/errno-base.h: /dev/null has no ioctl handler
 
-    public static (string Key, double Value)[] Measure(int fd)
+    public static (string Key, double Value)[] Measure(CaseKey key, int fd)
     {
         var path = Environment.GetEnvironmentVariable(LibraryVariable);
         if (string.IsNullOrEmpty(path)) return []; // only bench/run.sh builds the library
@@ -25,10 +25,10 @@ internal static class InterleavedStub
         var bare = new double[Rounds];
         Alternate(NativeLibrary.GetExport(library, "stub_destroy_loop"), NativeLibrary.GetExport(NativeLibrary.Load("libc.so.6"), "ioctl"), fd, c, managed, bare);
         NativeLibrary.Free(library);
-        return [("Stub/GeneratedStub/interleaved-c-ns", Median(c)), ("Stub/GeneratedStub/interleaved-cs-ns", Median(managed)),
-                ("Stub/GeneratedStub/interleaved-ratio", Median(managed.Zip(c, (m, n) => m / n).ToArray())),
-                ("Stub/GeneratedStub/interleaved-bare-ns", Median(bare)),
-                ("Stub/GeneratedStub/interleaved-bare-ratio", Median(bare.Zip(c, (m, n) => m / n).ToArray()))];
+        return [(key.Measure("interleaved-c-ns"), Median(c)), (key.Measure("interleaved-cs-ns"), Median(managed)),
+                (key.Measure("interleaved-ratio"), Median(managed.Zip(c, (m, n) => m / n).ToArray())),
+                (key.Measure("interleaved-bare-ns"), Median(bare)),
+                (key.Measure("interleaved-bare-ratio"), Median(bare.Zip(c, (m, n) => m / n).ToArray()))];
     }
 
     private static unsafe void Alternate(nint export, nint ioctl, int fd, double[] c, double[] managed, double[] bare)

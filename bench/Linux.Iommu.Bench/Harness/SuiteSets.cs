@@ -9,6 +9,8 @@ public static class SuiteSets
 
     public static readonly Type[] Guest = [typeof(IoasMapBench), typeof(BatchBench), typeof(Type1Bench), typeof(ShadowBench)];
 
+    public static readonly Type[] All = [.. Host, .. Guest];
+
     public static Type[] Named(string set) => set switch
     {
         "host" => Host,

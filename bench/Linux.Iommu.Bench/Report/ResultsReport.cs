@@ -1,3 +1,4 @@
+using Linux.Iommu.Bench.Harness;
 using System.Text;
 using Linux.Iommu.Bench.Suites;
 
@@ -39,14 +40,14 @@ public static class ResultsReport
 
     private static void Stub(StringBuilder md, Figures f)
     {
-        const string key = "Stub/GeneratedStub";
+        var key = CaseKey.Of(new StubBench(), nameof(StubBench.GeneratedStub));
         var separate = f.Cs(key) / f.C(key);
-        var interleaved = f.Probe(key + "/interleaved-ratio");
+        var interleaved = f.Interleaved(key);
         md.AppendLine("### Generated stub overhead (host, IOMMU_DESTROY on /dev/null → ENOTTY)").AppendLine()
           .AppendLine("| measured as | C# | C | C#/C | target ≤ 1.05× | allocated per call (own thread) | target 0 B |").AppendLine("|---|---|---|---|---|---|---|")
           .AppendLine($"| separately (BenchmarkDotNet median vs bench/c/stub median) | {Figures.Time(f.Cs(key))} | {Figures.Time(f.C(key))} | {Figures.Ratio(separate)} | — | {f.AllocationText(key)} | {f.AllocationVerdict(key)} |")
-          .AppendLine($"| interleaved rounds in one process (median of per-round ratios) | {Figures.Time(f.Probe(key + "/interleaved-cs-ns"))} | {Figures.Time(f.Probe(key + "/interleaved-c-ns"))} | {Figures.Ratio(interleaved)} | {Figures.Verdict(interleaved, r => r <= 1.05)} | — | — |")
-          .AppendLine($"| for analysis: libc ioctl via a bare function pointer (no errno marshalling), same rounds | {Figures.Time(f.Probe(key + "/interleaved-bare-ns"))} | — | {Figures.Ratio(f.Probe(key + "/interleaved-bare-ratio"))} | — | — | — |").AppendLine();
+          .AppendLine($"| interleaved rounds in one process (median of per-round ratios) | {Figures.Time(f.Probe(key, "interleaved-cs-ns"))} | {Figures.Time(f.Probe(key, "interleaved-c-ns"))} | {Figures.Ratio(interleaved)} | {Figures.Verdict(interleaved, r => r <= 1.05)} | — | — |")
+          .AppendLine($"| for analysis: libc ioctl via a bare function pointer (no errno marshalling), same rounds | {Figures.Time(f.Probe(key, "interleaved-bare-ns"))} | — | {Figures.Ratio(f.Probe(key, "interleaved-bare-ratio"))} | — | — | — |").AppendLine();
     }
 
     private static void Map(StringBuilder md, Figures f)
@@ -56,7 +57,7 @@ public static class ResultsReport
         foreach (var device in new[] { false, true })
         foreach (var size in MapSizes)
         {
-            var key = $"IoasMap/MapUnmap/Device={(device ? "True" : "False")}/Size={size}";
+            var key = MapKey(device, size);
             var ratio = f.Cs(key) / f.C(key);
             md.AppendLine($"| {SizeText(size)} | {(device ? "edu attached" : "none")} | {Figures.Time(f.Cs(key))} | {Figures.Time(f.C(key))} | {Figures.Both(ratio, f.Interleaved(key))} | {Figures.Verdict(Figures.Judged(ratio, f.Interleaved(key)), r => r <= 1.05)} | {f.AllocationText(key)} | {f.AllocationVerdict(key)} |");
         }
@@ -70,21 +71,25 @@ public static class ResultsReport
           .AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (var n in PageCounts)
         {
-            string K(string method) => $"Batch/{method}/N={n}";
-            var speedup = f.Cs(K("PerPage")) / f.Cs(K("Batched"));
-            var toIdeal = f.Cs(K("Batched")) / f.Cs(K("SingleIoctl"));
-            var speedupInterleaved = f.Interleaved(K("Batched") + "/vs-per-page");
-            var toIdealInterleaved = f.Interleaved(K("Batched") + "/vs-single");
-            md.AppendLine($"| {n} | contiguous | {Figures.Time(f.Cs(K("PerPage")))} | {Figures.Time(f.C(K("PerPage")))} | {Figures.Time(f.Cs(K("Batched")))} | {Figures.Time(f.Cs(K("SingleIoctl")))} | {Figures.Time(f.C(K("SingleIoctl")))} " +
+            CaseKey K(string method) => CaseKey.Of(new BatchBench { N = n }, method);
+            var speedup = f.Cs(K(nameof(BatchBench.PerPage))) / f.Cs(K(nameof(BatchBench.Batched)));
+            var toIdeal = f.Cs(K(nameof(BatchBench.Batched))) / f.Cs(K(nameof(BatchBench.SingleIoctl)));
+            var speedupInterleaved = f.Interleaved(K(nameof(BatchBench.Batched)), "vs-per-page");
+            var toIdealInterleaved = f.Interleaved(K(nameof(BatchBench.Batched)), "vs-single");
+            md.AppendLine($"| {n} | contiguous | {Figures.Time(f.Cs(K(nameof(BatchBench.PerPage))))} | {Figures.Time(f.C(K(nameof(BatchBench.PerPage))))} | {Figures.Time(f.Cs(K(nameof(BatchBench.Batched))))} | {Figures.Time(f.Cs(K(nameof(BatchBench.SingleIoctl))))} | {Figures.Time(f.C(K(nameof(BatchBench.SingleIoctl))))} " +
                           $"| {Figures.Both(speedup, speedupInterleaved)} | {(n == 4096 ? Figures.Verdict(Figures.Judged(speedup, speedupInterleaved), s => s >= 50) : "—")} | {Figures.Both(toIdeal, toIdealInterleaved)} | {(n == 4096 ? Figures.Verdict(Figures.Judged(toIdeal, toIdealInterleaved), r => r <= 1.2) : "—")} " +
-                          $"| {f.AllocationText(K("Batched"), n)} | {f.AllocationVerdict(K("Batched"))} | {Figures.Number(f.Probe(K("Batched") + "/map-ioctls"))} |");
-            var scattered = f.Cs(K("ScatteredPerPage")) / f.Cs(K("ScatteredBatched"));
-            md.AppendLine($"| {n} | scattered | {Figures.Time(f.Cs(K("ScatteredPerPage")))} | {Figures.Time(f.C(K("ScatteredPerPage")))} | {Figures.Time(f.Cs(K("ScatteredBatched")))} | — | — " +
-                          $"| {Figures.Ratio(scattered)} | — | — | — | {f.AllocationText(K("ScatteredBatched"), n)} | {f.AllocationVerdict(K("ScatteredBatched"))} | {Figures.Number(f.Probe(K("ScatteredBatched") + "/map-ioctls"))} |");
+                          $"| {f.AllocationText(K(nameof(BatchBench.Batched)), n)} | {f.AllocationVerdict(K(nameof(BatchBench.Batched)))} | {Figures.Number(f.Probe(K(nameof(BatchBench.Batched)), "map-ioctls"))} |");
+            var scattered = f.Cs(K(nameof(BatchBench.ScatteredPerPage))) / f.Cs(K(nameof(BatchBench.ScatteredBatched)));
+            md.AppendLine($"| {n} | scattered | {Figures.Time(f.Cs(K(nameof(BatchBench.ScatteredPerPage))))} | {Figures.Time(f.C(K(nameof(BatchBench.ScatteredPerPage))))} | {Figures.Time(f.Cs(K(nameof(BatchBench.ScatteredBatched))))} | — | — " +
+                          $"| {Figures.Ratio(scattered)} | — | — | — | {f.AllocationText(K(nameof(BatchBench.ScatteredBatched)), n)} | {f.AllocationVerdict(K(nameof(BatchBench.ScatteredBatched)))} | {Figures.Number(f.Probe(K(nameof(BatchBench.ScatteredBatched)), "map-ioctls"))} |");
         }
-        string VsC(string key) => Figures.Both(f.Cs(key) / f.C(key), f.Interleaved(key));
+        string VsC(int n, string method)
+        {
+            var key = CaseKey.Of(new BatchBench { N = n }, method);
+            return Figures.Both(f.Cs(key) / f.C(key), f.Interleaved(key));
+        }
         md.AppendLine().AppendLine("C#/C on the same work, separately (interleaved): " + string.Join("; ", PageCounts.Select(n =>
-            $"N={n} per page {VsC($"Batch/PerPage/N={n}")}, scattered per page {VsC($"Batch/ScatteredPerPage/N={n}")}, single {VsC($"Batch/SingleIoctl/N={n}")}"))).AppendLine();
+            $"N={n} per page {VsC(n, nameof(BatchBench.PerPage))}, scattered per page {VsC(n, nameof(BatchBench.ScatteredPerPage))}, single {VsC(n, nameof(BatchBench.SingleIoctl))}"))).AppendLine();
     }
 
     private static void Type1(StringBuilder md, Figures f)
@@ -93,10 +98,10 @@ public static class ResultsReport
           .AppendLine("| size | C# type1 | C type1 | C# IOAS | C IOAS | IOAS / type1 (C#) | IOAS / type1 (C) | C#/C type1 separately (interleaved) | C#/C IOAS separately (interleaved) | allocated (own thread): type1, IOAS |").AppendLine("|---|---|---|---|---|---|---|---|---|---|");
         foreach (var size in MapSizes.Take(2))
         {
-            string K(string backend) => $"Type1/MapUnmap/Backend={backend}/Size={size}";
-            md.AppendLine($"| {SizeText(size)} | {Figures.Time(f.Cs(K("Type1")))} | {Figures.Time(f.C(K("Type1")))} | {Figures.Time(f.Cs(K("Iommufd")))} | {Figures.Time(f.C(K("Iommufd")))} " +
-                          $"| {Figures.Ratio(f.Cs(K("Iommufd")) / f.Cs(K("Type1")))} | {Figures.Ratio(f.C(K("Iommufd")) / f.C(K("Type1")))} | {Figures.Both(f.Cs(K("Type1")) / f.C(K("Type1")), f.Interleaved(K("Type1")))} | {Figures.Both(f.Cs(K("Iommufd")) / f.C(K("Iommufd")), f.Interleaved(K("Iommufd")))} " +
-                          $"| {f.AllocationText(K("Type1"))}, {f.AllocationText(K("Iommufd"))} |");
+            CaseKey K(Type1Bench.Interface backend) => CaseKey.Of(new Type1Bench { Backend = backend, Size = size }, nameof(Type1Bench.MapUnmap));
+            md.AppendLine($"| {SizeText(size)} | {Figures.Time(f.Cs(K(Type1Bench.Interface.Type1)))} | {Figures.Time(f.C(K(Type1Bench.Interface.Type1)))} | {Figures.Time(f.Cs(K(Type1Bench.Interface.Iommufd)))} | {Figures.Time(f.C(K(Type1Bench.Interface.Iommufd)))} " +
+                          $"| {Figures.Ratio(f.Cs(K(Type1Bench.Interface.Iommufd)) / f.Cs(K(Type1Bench.Interface.Type1)))} | {Figures.Ratio(f.C(K(Type1Bench.Interface.Iommufd)) / f.C(K(Type1Bench.Interface.Type1)))} | {Figures.Both(f.Cs(K(Type1Bench.Interface.Type1)) / f.C(K(Type1Bench.Interface.Type1)), f.Interleaved(K(Type1Bench.Interface.Type1)))} | {Figures.Both(f.Cs(K(Type1Bench.Interface.Iommufd)) / f.C(K(Type1Bench.Interface.Iommufd)), f.Interleaved(K(Type1Bench.Interface.Iommufd)))} " +
+                          $"| {f.AllocationText(K(Type1Bench.Interface.Type1))}, {f.AllocationText(K(Type1Bench.Interface.Iommufd))} |");
         }
         md.AppendLine();
     }
@@ -107,10 +112,10 @@ public static class ResultsReport
           .AppendLine("| contiguous runs | time per op | updates applied / s | map ioctls per run | target ≤ 1 | unmap ioctls per run | allocated per op (own thread) |").AppendLine("|---|---|---|---|---|---|---|");
         foreach (var runs in new[] { 1, 64 })
         {
-            var key = $"Shadow/ApplyUpdates/Runs={runs}";
-            var perRun = f.Probe(key + "/map-ioctls-per-run");
+            var key = CaseKey.Of(new ShadowBench { Runs = runs }, nameof(ShadowBench.ApplyUpdates));
+            var perRun = f.Probe(key, "map-ioctls-per-run");
             md.AppendLine($"| {runs} | {Figures.Time(f.Cs(key))} | {Figures.Number(ShadowBench.UpdatesPerOperation / (f.Cs(key) * 1e-9), "N0")} | {Figures.Number(perRun)} | {Figures.Verdict(perRun, r => r <= 1)} " +
-                          $"| {Figures.Number(f.Probe(key + "/unmap-ioctls-per-run"))} | {f.AllocationText(key)} |");
+                          $"| {Figures.Number(f.Probe(key, "unmap-ioctls-per-run"))} | {f.AllocationText(key)} |");
         }
         md.AppendLine();
     }
@@ -121,13 +126,18 @@ public static class ResultsReport
           .AppendLine("| model | files | full generation | target < 1 s | no-op edit rerun | steps re-run | target 0 |").AppendLine("|---|---|---|---|---|---|---|");
         foreach (var set in new[] { "linux-6.12", "linux-7.3" })
         {
-            var full = f.Cs($"Generator/FullGeneration/Set={set}");
-            var rerun = f.Probe($"Generator/IncrementalNoOpEdit/Set={set}/steps-rerun");
-            md.AppendLine($"| {set} | {Figures.Number(f.Probe($"Generator/FullGeneration/Set={set}/files"))} | {Figures.Time(full)} | {Figures.Verdict(full, t => t < 1e9)} " +
-                          $"| {Figures.Time(f.Cs($"Generator/IncrementalNoOpEdit/Set={set}"))} | {Figures.Number(rerun)} | {Figures.Verdict(rerun, r => r == 0)} |");
+            var fullKey = CaseKey.Of(new GeneratorBench { Set = set }, nameof(GeneratorBench.FullGeneration));
+            var rerunKey = CaseKey.Of(new GeneratorBench { Set = set }, nameof(GeneratorBench.IncrementalNoOpEdit));
+            var full = f.Cs(fullKey);
+            var rerun = f.Probe(rerunKey, "steps-rerun");
+            md.AppendLine($"| {set} | {Figures.Number(f.Probe(fullKey, "files"))} | {Figures.Time(full)} | {Figures.Verdict(full, t => t < 1e9)} " +
+                          $"| {Figures.Time(f.Cs(rerunKey))} | {Figures.Number(rerun)} | {Figures.Verdict(rerun, r => r == 0)} |");
         }
         md.AppendLine();
     }
+
+    /// <summary>IoasMap's case for a device and size (the plot reads the same figures).</summary>
+    internal static CaseKey MapKey(bool device, long size) => CaseKey.Of(new IoasMapBench { Device = device, Size = size }, nameof(IoasMapBench.MapUnmap));
 
     internal static string SizeText(long size) => size >= 1L << 30 ? $"{size >> 30} GiB" : size >= 1L << 20 ? $"{size >> 20} MiB" : $"{size >> 10} KiB";
 }

@@ -14,9 +14,9 @@ internal static class ThroughputPlot
         foreach (var device in new[] { false, true })
         foreach (var size in sizes)
         {
-            var key = $"IoasMap/MapUnmap/Device={(device ? "True" : "False")}/Size={size}";
-            rows.Add((size, device, "C#", Prefer(f.Probe(key + "/interleaved-b-ns"), f.Cs(key))));
-            rows.Add((size, device, "C", Prefer(f.Probe(key + "/interleaved-a-ns"), f.C(key))));
+            var key = ResultsReport.MapKey(device, size);
+            rows.Add((size, device, "C#", Prefer(f.Probe(key, "interleaved-b-ns"), f.Cs(key))));
+            rows.Add((size, device, "C", Prefer(f.Probe(key, "interleaved-a-ns"), f.C(key))));
         }
         File.WriteAllLines(csvPath, rows.Select(r => string.Create(CultureInfo.InvariantCulture,
             $"{r.Size},{(r.Device ? "edu" : "none")},{r.Language},{r.Ns:F3},{GiBps(r.Size, r.Ns):F4}")).Prepend("size_bytes,device,language,ns_per_map_unmap,gib_per_s"));

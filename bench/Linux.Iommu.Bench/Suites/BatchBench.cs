@@ -93,17 +93,17 @@ public class BatchBench : IProbed
             Setup();
             try
             {
-                yield return ($"Batch/Batched/N={n}/map-ioctls", Batched());
-                yield return ($"Batch/ScatteredBatched/N={n}/map-ioctls", ScatteredBatched());
+                yield return (CaseKey.Of(this, nameof(Batched)).Measure("map-ioctls"), Batched());
+                yield return (CaseKey.Of(this, nameof(ScatteredBatched)).Measure("map-ioctls"), ScatteredBatched());
                 if (!CBaselines.Available) continue;
                 // C# vs C on the same work, then the batcher against the single ioctl and against one ioctl per page.
                 foreach (var (method, kind, run) in new (string, CBaselines.IoasKind, Action)[]
-                         { ("PerPage", CBaselines.IoasKind.PerPage, PerPage), ("ScatteredPerPage", CBaselines.IoasKind.ScatteredPerPage, ScatteredPerPage), ("SingleIoctl", CBaselines.IoasKind.SingleIoctl, SingleIoctl) })
+                         { (nameof(PerPage), CBaselines.IoasKind.PerPage, PerPage), (nameof(ScatteredPerPage), CBaselines.IoasKind.ScatteredPerPage, ScatteredPerPage), (nameof(SingleIoctl), CBaselines.IoasKind.SingleIoctl, SingleIoctl) })
                 {
-                    foreach (var figure in Interleaved.Compare($"Batch/{method}/N={n}", CBaselines.IoasLoop(_session!, kind, _buffer!.Address, (ulong)n * Page), CBaselines.Repeat(run))) yield return figure;
+                    foreach (var figure in Interleaved.Compare(CaseKey.Of(this, method).Text, CBaselines.IoasLoop(_session!, kind, _buffer!.Address, (ulong)n * Page), CBaselines.Repeat(run))) yield return figure;
                 }
-                foreach (var figure in Interleaved.Compare($"Batch/Batched/N={n}/vs-single", CBaselines.Repeat(SingleIoctl), CBaselines.Repeat(() => Batched()))) yield return figure;
-                foreach (var figure in Interleaved.Compare($"Batch/Batched/N={n}/vs-per-page", CBaselines.Repeat(() => Batched()), CBaselines.Repeat(PerPage))) yield return figure;
+                foreach (var figure in Interleaved.Compare(CaseKey.Of(this, nameof(Batched)).Measure("vs-single"), CBaselines.Repeat(SingleIoctl), CBaselines.Repeat(() => Batched()))) yield return figure;
+                foreach (var figure in Interleaved.Compare(CaseKey.Of(this, nameof(Batched)).Measure("vs-per-page"), CBaselines.Repeat(() => Batched()), CBaselines.Repeat(PerPage))) yield return figure;
             }
             finally
             {

@@ -51,8 +51,8 @@ public class GeneratorBench : IProbed
             var worked = rerun.TrackedSteps.Where(s => s.Key is IommuInteropGenerator.StepNames.ParseModel or IommuInteropGenerator.StepNames.Select or IommuInteropGenerator.StepNames.Emit)
                 .SelectMany(s => s.Value).SelectMany(s => s.Outputs)
                 .Count(o => o.Reason is not (IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged));
-            yield return ($"Generator/FullGeneration/Set={set}/files", first.GetRunResult().Results.Single().GeneratedSources.Length);
-            yield return ($"Generator/IncrementalNoOpEdit/Set={set}/steps-rerun", worked);
+            yield return (CaseKey.Of(this, nameof(FullGeneration)).Measure("files"), first.GetRunResult().Results.Single().GeneratedSources.Length);
+            yield return (CaseKey.Of(this, nameof(IncrementalNoOpEdit)).Measure("steps-rerun"), worked);
         }
     }
 }

@@ -51,7 +51,7 @@ public class IoasMapBench : IProbed
             try
             {
                 var c = CBaselines.IoasLoop(_session!, CBaselines.IoasKind.MapUnmap, _buffer!.Address, (ulong)size);
-                foreach (var figure in Interleaved.Compare($"IoasMap/MapUnmap/Device={device}/Size={size}", c, CBaselines.Repeat(MapUnmap))) yield return figure;
+                foreach (var figure in Interleaved.Compare(CaseKey.Of(this, nameof(MapUnmap)).Text, c, CBaselines.Repeat(MapUnmap))) yield return figure;
             }
             finally
             {

@@ -65,8 +65,9 @@ public class ShadowBench : IProbed
             {
                 ApplyUpdates();
                 var stats = _engine!.Stats;
-                yield return ($"Shadow/ApplyUpdates/Runs={runs}/map-ioctls-per-run", (double)stats.MapIoctls / runs);
-                yield return ($"Shadow/ApplyUpdates/Runs={runs}/unmap-ioctls-per-run", (double)stats.UnmapIoctls / runs);
+                var key = CaseKey.Of(this, nameof(ApplyUpdates));
+                yield return (key.Measure("map-ioctls-per-run"), (double)stats.MapIoctls / runs);
+                yield return (key.Measure("unmap-ioctls-per-run"), (double)stats.UnmapIoctls / runs);
             }
             finally
             {

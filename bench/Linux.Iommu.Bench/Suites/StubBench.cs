@@ -37,7 +37,7 @@ public class StubBench : IProbed
         Setup();
         try
         {
-            foreach (var figure in InterleavedStub.Measure(_fd)) yield return figure;
+            foreach (var figure in InterleavedStub.Measure(CaseKey.Of(this, nameof(GeneratedStub)), _fd)) yield return figure;
         }
         finally
         {

@@ -67,7 +67,7 @@ public class Type1Bench : IProbed
                 var c = _mapper is VfioContainer container
                     ? CBaselines.Type1Loop(container, _buffer!.Address, (ulong)size)
                     : CBaselines.IoasLoop((IommuSession)_owned[0], CBaselines.IoasKind.MapUnmap, _buffer!.Address, (ulong)size);
-                foreach (var figure in Interleaved.Compare($"Type1/MapUnmap/Backend={backend}/Size={size}", c, CBaselines.Repeat(MapUnmap))) yield return figure;
+                foreach (var figure in Interleaved.Compare(CaseKey.Of(this, nameof(MapUnmap)).Text, c, CBaselines.Repeat(MapUnmap))) yield return figure;
             }
             finally
             {
