@@ -38,17 +38,31 @@ internal static class Diagnostics
         "IOMMUGEN008", "A record's size contradicts its fields", "'{0}' is {1} bytes in the model but its field '{2}' ends at byte {3}", Category, DiagnosticSeverity.Error, true);
 
     public static readonly DiagnosticDescriptor NoList = new(
-        "IOMMUGEN009", "No opt-in list", "An ABI model is given but no opt-in list ({0}) is among AdditionalFiles: nothing is generated", Category, DiagnosticSeverity.Warning, true);
+        "IOMMUGEN009", "No opt-in list",
+        "No opt-in list: create '{0}' (IommuInterop.txt in the project directory) with the kernel names to generate, one a line (IOMMU_IOAS_MAP, iommu_hw_info_vtd, IOMMU_IOAS_*, *); until then nothing is generated",
+        Category, DiagnosticSeverity.Warning, true);
 
     public static readonly DiagnosticDescriptor DuplicateModel = new(
         "IOMMUGEN010", "Several ABI models for one architecture", "Several ABI models for architecture '{0}' were given: {1}", Category, DiagnosticSeverity.Error, true);
 
     public static readonly DiagnosticDescriptor UnknownArch = new(
-        "IOMMUGEN011", "Unknown target architecture", "IommuInteropArch is '{0}'; it must be x86_64 or aarch64", Category, DiagnosticSeverity.Error, true);
+        "IOMMUGEN011", "Unknown target architecture",
+        "The target architecture '{0}' (from {1}) has no ABI model: the models describe x86_64 and aarch64 (IommuInteropArch also accepts x64, amd64, arm64)",
+        Category, DiagnosticSeverity.Error, true);
+
+    public static readonly DiagnosticDescriptor UnknownKernel = new(
+        "IOMMUGEN012", "Unknown kernel",
+        "IommuInteropKernel '{0}' names no kernel whose models this package has; set it to one of: {1}{2}", Category, DiagnosticSeverity.Error, true);
+
+    public static readonly DiagnosticDescriptor ThirtyTwoBitTarget = new(
+        "IOMMUGEN013", "32-bit target",
+        "The target '{0}' (from {1}) is 32-bit: the ABI models describe 64-bit x86_64 and aarch64 only (pointers and longs are 4 bytes on 32-bit), so no correct layout can be generated; target x64 or arm64",
+        Category, DiagnosticSeverity.Error, true);
 
     private static readonly Dictionary<string, DiagnosticDescriptor> All = new[]
     {
         MalformedModel, UnknownName, NoModelForArch, Inexpressible, EmptyList, MissingArgument, MissingType, WrongSize, NoList, DuplicateModel, UnknownArch,
+        UnknownKernel, ThirtyTwoBitTarget,
     }.ToDictionary(d => d.Id);
 
     public static DiagnosticDescriptor ById(string id) => All[id];

@@ -53,11 +53,11 @@ public sealed class IommuInteropGenerator : IIncrementalGenerator
             .WithTrackingName(StepNames.ParseList);
 
         var chosen = models.Collect().Combine(options)
-            .Select(static (pair, _) => (Chosen: ModelChooser.Choose(pair.Left, pair.Right), Options: pair.Right))
+            .Select(static (pair, _) => (Chosen: ModelChooser.Choose(pair.Left, pair.Right), Settings: pair.Right))
             .WithTrackingName(StepNames.ChooseModel);
 
         var selection = chosen.Combine(lists.Collect())
-            .Select(static (pair, _) => Selector.Select(pair.Left.Chosen, pair.Right, pair.Left.Options))
+            .Select(static (pair, _) => Selector.Select(pair.Left.Chosen, pair.Right, pair.Left.Settings))
             .WithTrackingName(StepNames.Select);
 
         context.RegisterSourceOutput(selection.SelectMany(static (s, _) => s.Diagnostics), static (spc, diagnostic) => spc.ReportDiagnostic(diagnostic.ToDiagnostic()));
@@ -73,20 +73,16 @@ public sealed class IommuInteropGenerator : IIncrementalGenerator
         });
     }
 
-    private static GeneratorOptions ReadOptions(AnalyzerConfigOptions global)
+    private static BuildSettings ReadOptions(AnalyzerConfigOptions global)
     {
         string? Get(string name) => global.TryGetValue($"build_property.{name}", out var value) && !string.IsNullOrWhiteSpace(value) ? value.Trim() : null;
-        var arch = Get("IommuInteropArch") ?? ArchOf(Get("RuntimeIdentifier")) ?? ArchOf(Get("PlatformTarget")) ?? "x86_64";
-        return new GeneratorOptions(arch, Get("IommuInteropNamespace") ?? GeneratorOptions.DefaultNamespace,
+        var (arch, archProblem) = TargetArchitecture.Resolve(Get("IommuInteropArch"), Get("RuntimeIdentifier"), Get("PlatformTarget"));
+        var problems = new[] { PackageKernels.Check(Get("IommuInteropKernel"), Get("IommuInteropKernels")), archProblem }
+            .Where(p => p is not null).Select(p => p!).ToEquatableArray();
+        var options = new GeneratorOptions(arch, Get("IommuInteropNamespace") ?? GeneratorOptions.DefaultNamespace,
             string.Equals(Get("IommuInteropPublic"), "true", StringComparison.OrdinalIgnoreCase));
+        return new BuildSettings(options, Get("ProjectDir"), problems);
     }
-
-    /// <summary>linux-arm64 / arm64 → aarch64; linux-x64 / x64 → x86_64; anything else: not decided here.</summary>
-    private static string? ArchOf(string? value) =>
-        value is null ? null
-        : value.EndsWith("arm64", StringComparison.OrdinalIgnoreCase) ? "aarch64"
-        : value.EndsWith("x64", StringComparison.OrdinalIgnoreCase) ? "x86_64"
-        : null;
 
     /// <summary>An emitter bug must not take the build down with an opaque AD0001: report it as a diagnostic on the item.</summary>
     private static EmitResult EmitSafely(EmitItem item)

@@ -127,10 +127,81 @@ public class DiagnosticTests
     }
 
     [Fact]
-    public void A_model_without_a_list_warns_that_nothing_is_generated()
+    public void A_model_without_a_list_says_which_file_to_create_and_where()
     {
-        var result = new GeneratorHarness().Model(ModelPath, Build(records: Alloc)).Run();
-        Assert.Equal(DiagnosticSeverity.Warning, Single(result, "IOMMUGEN009").Severity);
+        var result = new GeneratorHarness().Model(ModelPath, Build(records: Alloc)).Property("ProjectDir", "/src/App/").Run();
+        var d = Single(result, "IOMMUGEN009");
+
+        Assert.Equal(DiagnosticSeverity.Warning, d.Severity);
+        Assert.Equal(Location.None, d.Location);
+        Assert.StartsWith("No opt-in list: create '/src/App/IommuInterop.txt' (IommuInterop.txt in the project directory) with the kernel names", d.GetMessage());
+    }
+
+    [Fact]
+    public void A_list_without_any_model_is_an_error_not_silence()
+    {
+        var d = Single(new GeneratorHarness().List("tiny_alloc").Run(), "IOMMUGEN003");
+        Assert.StartsWith("No ABI model for architecture 'x86_64' was given (models found: none)", d.GetMessage());
+    }
+
+    [Theory]
+    [InlineData("linux-6.13", "")]
+    [InlineData("7.3", " - did you mean 'linux-7.3'?")]
+    public void An_unknown_kernel_names_the_kernels_there_are(string kernel, string hint)
+    {
+        // What the package's targets pass when IommuInteropKernel names no folder of its models: no model arrives.
+        var result = new GeneratorHarness().List("IOMMU_IOAS_ALLOC")
+            .Property("IommuInteropKernel", kernel).Property("IommuInteropKernels", "linux-7.3/,iommufd-test-7.3/,linux-6.12/").Run();
+        var d = Single(result, "IOMMUGEN012");
+
+        Assert.Equal(DiagnosticSeverity.Error, d.Severity);
+        Assert.Equal(Location.None, d.Location);
+        Assert.Equal($"IommuInteropKernel '{kernel}' names no kernel whose models this package has; set it to one of: iommufd-test-7.3, linux-6.12, linux-7.3{hint}", d.GetMessage());
+    }
+
+    [Fact]
+    public void A_known_kernel_passes_the_check()
+    {
+        var result = new GeneratorHarness().Model(ModelPath, Build(records: Alloc)).List("tiny_alloc")
+            .Property("IommuInteropKernel", "linux-7.3").Property("IommuInteropKernels", "linux-6.12/,linux-7.3/").Run();
+        Assert.Empty(result.GeneratorDiagnostics);
+    }
+
+    [Theory]
+    [InlineData("RuntimeIdentifier", "linux-arm")]
+    [InlineData("RuntimeIdentifier", "linux-x86")]
+    [InlineData("RuntimeIdentifier", "linux-musl-arm")]
+    [InlineData("PlatformTarget", "x86")]
+    [InlineData("IommuInteropArch", "i686")]
+    public void A_32_bit_target_is_refused_not_given_x86_64_layouts(string property, string value)
+    {
+        var result = new GeneratorHarness().Model(ModelPath, Build(records: Alloc)).List("tiny_alloc").Property(property, value).Run();
+        var d = Single(result, "IOMMUGEN013");
+
+        Assert.Equal(Location.None, d.Location);
+        Assert.StartsWith($"The target '{value}' (from {property}) is 32-bit: the ABI models describe 64-bit x86_64 and aarch64 only", d.GetMessage());
+        Assert.DoesNotContain("Struct.tiny_alloc.g.cs", result.HintNames);
+    }
+
+    [Fact]
+    public void A_32_bit_runtime_identifier_is_refused_even_with_an_explicit_architecture()
+    {
+        var result = new GeneratorHarness().Model(ModelPath, Build(records: Alloc)).List("tiny_alloc")
+            .Property("IommuInteropArch", "x86_64").Property("RuntimeIdentifier", "linux-x86").Run();
+        Assert.Contains("'linux-x86' (from RuntimeIdentifier)", Single(result, "IOMMUGEN013").GetMessage());
+    }
+
+    [Theory]
+    [InlineData("IommuInteropArch", "arm64")]
+    [InlineData("IommuInteropArch", "AArch64")]
+    [InlineData("PlatformTarget", "ARM64")]
+    [InlineData("RuntimeIdentifier", "linux-musl-arm64")]
+    public void Arm64_spellings_pick_the_aarch64_model(string property, string value)
+    {
+        var result = new GeneratorHarness().Model(ModelPath, Build(records: Alloc, arch: "aarch64")).List("tiny_alloc").Property(property, value).Run();
+
+        Assert.Empty(result.GeneratorDiagnostics);
+        Assert.Contains("Struct.tiny_alloc.g.cs", result.HintNames);
     }
 
     [Fact]
@@ -144,7 +215,17 @@ public class DiagnosticTests
     public void An_unknown_architecture_property_is_refused()
     {
         var result = new GeneratorHarness().Model(ModelPath, Build(records: Alloc)).List("tiny_alloc").Property("IommuInteropArch", "riscv64").Run();
-        Assert.Contains("'riscv64'", Single(result, "IOMMUGEN011").GetMessage());
+        var d = Single(result, "IOMMUGEN011");
+
+        Assert.Equal(Location.None, d.Location);
+        Assert.Equal("The target architecture 'riscv64' (from IommuInteropArch) has no ABI model: the models describe x86_64 and aarch64 (IommuInteropArch also accepts x64, amd64, arm64)", d.GetMessage());
+    }
+
+    [Fact]
+    public void A_runtime_identifier_of_another_architecture_is_refused_not_given_x86_64_layouts()
+    {
+        var result = new GeneratorHarness().Model(ModelPath, Build(records: Alloc)).List("tiny_alloc").Property("RuntimeIdentifier", "linux-riscv64").Run();
+        Assert.Contains("'linux-riscv64' (from RuntimeIdentifier)", Single(result, "IOMMUGEN011").GetMessage());
     }
 
     [Fact]
@@ -155,7 +236,7 @@ public class DiagnosticTests
             .GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)
             .Select(f => ((DiagnosticDescriptor)f.GetValue(null)!).Id).ToList();
 
-        Assert.Equal(11, ids.Count);
+        Assert.Equal(13, ids.Count);
         Assert.All(ids, id => Assert.Contains($"{id} | IommuInterop", unshipped));
     }
 }

@@ -11,7 +11,7 @@ public class PinnedPackageTests
         cache = Directory.CreateTempSubdirectory("iommu-fetch-").FullName;
         var lockFile = Path.Combine(cache, "packages.lock");
         File.WriteAllText(lockFile, "# test lock\n" + lockLine + "\n");
-        return Run.Program("bash", [Repo.Path("headers", "fetch-package.sh"), package],
+        return Processes.Run("bash", [Repo.Path("headers", "fetch-package.sh"), package],
             new Dictionary<string, string> { ["IOMMU_INTEROP_LOCK"] = lockFile, ["IOMMU_INTEROP_CACHE"] = cache });
     }
 
@@ -38,7 +38,7 @@ public class PinnedPackageTests
     [Fact]
     public void A_QEMU_pin_that_is_no_longer_served_is_named_with_the_newest_served_version()
     {
-        var result = Run.Program("bash", [Repo.Path("tests", "vm", "install-qemu.sh"), "--check", "1:10.0.0+ds-1~bpo12+1"]);
+        var result = Processes.Run("bash", [Repo.Path("tests", "vm", "install-qemu.sh"), "--check", "1:10.0.0+ds-1~bpo12+1"]);
 
         Assert.Equal(125, result.ExitCode);
         Assert.Contains("qemu-system-x86 1:10.0.0+ds-1~bpo12+1 (pinned in tests/vm/lib.sh) is no longer served", result.Stderr);
@@ -48,7 +48,7 @@ public class PinnedPackageTests
     [Fact]
     public void The_QEMU_pin_is_served()
     {
-        var result = Run.Program("bash", [Repo.Path("tests", "vm", "install-qemu.sh"), "--check"]);
+        var result = Processes.Run("bash", [Repo.Path("tests", "vm", "install-qemu.sh"), "--check"]);
 
         Assert.True(result.ExitCode == 0, result.Stderr);
         Assert.Contains("qemu-system-x86 qemu-system-arm 1:10.0.2+ds", result.Stderr);

@@ -10,13 +10,14 @@ internal sealed record ChosenModel(ModelInfo? Model, EquatableArray<DiagnosticIn
 /// <summary>Picks the model of the consumer's target architecture among those given.</summary>
 internal static class ModelChooser
 {
-    public static ChosenModel Choose(ImmutableArray<ModelParseResult> parsed, GeneratorOptions options)
+    public static ChosenModel Choose(ImmutableArray<ModelParseResult> parsed, BuildSettings settings)
     {
+        var options = settings.Options;
         var diagnostics = parsed.Where(p => p.Error is not null).Select(p => p.Error!).ToList();
         var models = parsed.Where(p => p.Model is not null).Select(p => p.Model!).ToList();
-        if (options.Arch != "x86_64" && options.Arch != "aarch64")
+        if (settings.Problems.Count > 0)
         {
-            diagnostics.Add(DiagnosticInfo.Create(Diagnostics.UnknownArch, null, options.Arch));
+            diagnostics.AddRange(settings.Problems);
             return new ChosenModel(null, diagnostics.ToEquatableArray());
         }
         if (models.Count == 0)

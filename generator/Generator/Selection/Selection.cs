@@ -8,6 +8,10 @@ internal sealed record GeneratorOptions(string Arch, string Namespace, bool Publ
     public const string DefaultNamespace = "Linux.Iommu";
 }
 
+/// <summary>What the build told the generator: the options, the project directory (for messages), and what is
+/// wrong with the build's choices (an unknown kernel or architecture), which stops generation.</summary>
+internal sealed record BuildSettings(GeneratorOptions Options, string? ProjectDirectory, EquatableArray<DiagnosticInfo> Problems);
+
 internal enum ItemKind { Record, Enum, Constants, Ioctl }
 
 /// <summary>One thing to emit, carrying everything its emitter reads, so it caches by value.</summary>

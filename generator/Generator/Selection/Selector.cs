@@ -12,17 +12,21 @@ namespace Linux.Iommu.Interop.Generator.Selection;
 /// its fields, an enumerator its enum). Unknown names get a "did you mean" from the model's names.</summary>
 internal static class Selector
 {
-    public static SelectionResult Select(ChosenModel chosen, ImmutableArray<OptInList> lists, GeneratorOptions options)
+    public static SelectionResult Select(ChosenModel chosen, ImmutableArray<OptInList> lists, BuildSettings settings)
     {
+        var options = settings.Options;
         var diagnostics = chosen.Diagnostics.Items.ToList();
         var model = chosen.Model;
         if (model is null)
         {
+            // A list but not one model and no reason given yet: say so instead of leaving the user's code to CS0103.
+            if (diagnostics.Count == 0 && !lists.IsEmpty) diagnostics.Add(DiagnosticInfo.Create(Diagnostics.NoModelForArch, null, options.Arch, "none"));
             return new SelectionResult(EquatableArray<EmitItem>.Empty, diagnostics.ToEquatableArray());
         }
         if (lists.IsEmpty)
         {
-            diagnostics.Add(DiagnosticInfo.Create(Diagnostics.NoList, null, OptInListParser.FileName));
+            var wanted = settings.ProjectDirectory is null ? OptInListParser.FileName : System.IO.Path.Combine(settings.ProjectDirectory, OptInListParser.FileName);
+            diagnostics.Add(DiagnosticInfo.Create(Diagnostics.NoList, null, wanted));
             return new SelectionResult(EquatableArray<EmitItem>.Empty, diagnostics.ToEquatableArray());
         }
 

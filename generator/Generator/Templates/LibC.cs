@@ -9,6 +9,9 @@ namespace Linux.Iommu.Interop;
 /// every call and storing it in a thread-static after — two extra native calls that made a stub 1.16× C.</summary>
 internal static unsafe partial class LibC
 {
+    // The system's libc only: on Linux the one search flag .NET honours is AssemblyDirectory, and it is off,
+    // so a libc.so beside the app is never loaded (and AnalysisMode=All's CA5392 is satisfied).
     [global::System.Runtime.InteropServices.LibraryImport("libc")]
+    [global::System.Runtime.InteropServices.DefaultDllImportSearchPaths(global::System.Runtime.InteropServices.DllImportSearchPath.System32)]
     internal static partial int ioctl(int fd, nuint request, void* argument);
 }

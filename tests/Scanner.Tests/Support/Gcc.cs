@@ -21,14 +21,14 @@ internal static partial class Gcc
             string[] includes = ["-std=gnu11", "-nostdinc", "-isystem", Path.Combine(include, triple), "-isystem", include];
             var run = arch == "x86_64";
             var exe = Path.Combine(dir.FullName, "probe");
-            var compile = Run.Program(CompilerFor(arch),
+            var compile = Processes.Run(CompilerFor(arch),
                 run ? [.. includes, "-DIOMMU_PROBE_RUN", "-o", exe, source] : [.. includes, "-fsyntax-only", source]);
             var failed = Failed().Matches(compile.Stderr).Select(m => m.Groups[1].Value).ToList();
             if (compile.ExitCode != 0 || !run)
             {
                 return new Outcome(compile.ExitCode == 0, failed, compile.Output);
             }
-            var execution = Run.Program(exe, []);
+            var execution = Processes.Run(exe, []);
             failed.AddRange(Printed().Matches(execution.Stdout).Select(m => m.Groups[1].Value));
             return new Outcome(true, failed, compile.Output + execution.Output);
         }

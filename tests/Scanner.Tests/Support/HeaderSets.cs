@@ -13,7 +13,7 @@ internal static class HeaderSets
     public static (string? Include, string Error) TryGet(string set) =>
         Cache.GetOrAdd(set, _ => new Lazy<(string?, string)>(() =>
         {
-            var result = Run.Program("bash", [Repo.Path("headers", "extract-set.sh"), "--set", set]);
+            var result = Processes.Run("bash", [Repo.Path("headers", "extract-set.sh"), "--set", set]);
             return result.ExitCode == 0 ? (result.Stdout.Trim(), "") : (null, $"{set}: exit {result.ExitCode}: {result.Stderr.Trim()}");
         })).Value;
 
