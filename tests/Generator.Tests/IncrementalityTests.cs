@@ -1,3 +1,4 @@
+using Iommu.Tests.Shared;
 using Linux.Iommu.Interop.Generator.Tests.Support;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -47,7 +48,7 @@ public class IncrementalityTests
         var driver = harness.Driver().RunGenerators(compilation, TestContext.Current.CancellationToken);
 
         var list = harness.Texts.Single(t => t.Path.EndsWith("IommuInterop.txt", StringComparison.Ordinal));
-        var rerun = driver.ReplaceAdditionalText(list, new GeneratorHarness.TextFile(list.Path, "TINY_A\ntiny_b\n")).RunGenerators(compilation, TestContext.Current.CancellationToken);
+        var rerun = driver.ReplaceAdditionalText(list, new InMemoryAdditionalText(list.Path, "TINY_A\ntiny_b\n")).RunGenerators(compilation, TestContext.Current.CancellationToken);
 
         // Roslyn compares a SelectMany's items by position: tiny_a keeps index 0 and is not re-emitted; the
         // items after the insertion point are compared against new neighbours and run again.

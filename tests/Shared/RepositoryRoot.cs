@@ -1,8 +1,9 @@
 namespace Iommu.Tests.Shared;
 
-/// <summary>The repository the tests run from: the first directory above the test binary that holds Interop.sln
-/// (the same on the host and in the VM guests, which see the host's tree at the same path). Linked into every
-/// test project, so the walk is written once.</summary>
+/// <summary>The repository the tests and benchmarks run from: the first directory above the binary that holds
+/// Interop.sln, else above the working directory (a self-contained publish for the aarch64 guest lives outside the
+/// tree and is run from its root). The VM guests see the host's tree at the same path. Linked into every test
+/// project and the benchmarks, so the walk is written once.</summary>
 internal static class RepositoryRoot
 {
     public static string Path { get; } = Find();
@@ -10,12 +11,16 @@ internal static class RepositoryRoot
     /// <summary>A path inside the repository.</summary>
     public static string Combine(params string[] parts) => System.IO.Path.Combine([Path, .. parts]);
 
-    private static string Find()
+    private static string Find() =>
+        Above(AppContext.BaseDirectory) ?? Above(Environment.CurrentDirectory)
+        ?? throw new InvalidOperationException($"Interop.sln not found above {AppContext.BaseDirectory} or {Environment.CurrentDirectory}");
+
+    private static string? Above(string start)
     {
-        for (var dir = AppContext.BaseDirectory; dir is not null; dir = System.IO.Path.GetDirectoryName(dir))
+        for (var dir = System.IO.Path.GetFullPath(start); dir is not null; dir = System.IO.Path.GetDirectoryName(dir))
         {
             if (File.Exists(System.IO.Path.Combine(dir, "Interop.sln"))) return dir;
         }
-        throw new InvalidOperationException("Interop.sln not found above " + AppContext.BaseDirectory);
+        return null;
     }
 }

@@ -30,7 +30,7 @@ public class GeneratorBench : IProbed
     }
 
     private GeneratorDriver NewDriver(bool track) =>
-        CSharpGeneratorDriver.Create([new IommuInteropGenerator().AsSourceGenerator()], _input!.Texts, Parse, _input,
+        CSharpGeneratorDriver.Create([new IommuInteropGenerator().AsSourceGenerator()], _input!.Texts, Parse, _input.Options,
             new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: track));
 
     [Benchmark]

@@ -3,8 +3,8 @@ using System.Reflection;
 using System.Runtime.Loader;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
+using Iommu.Tests.Shared;
 using Microsoft.CodeAnalysis.Diagnostics;
-using Microsoft.CodeAnalysis.Text;
 
 namespace Linux.Iommu.Interop.Generator.Tests.Support;
 
@@ -55,7 +55,7 @@ internal sealed class GeneratorHarness
                 .WithSpecificDiagnosticOptions([new("CS1591", ReportDiagnostic.Suppress)])); // the tests' own probe classes are undocumented
 
     /// <summary>The additional files as the driver sees them (one instance each, so tests can replace one).</summary>
-    public IReadOnlyList<AdditionalText> Texts => _texts ??= _files.Select(f => (AdditionalText)new TextFile(f.Path, f.Text)).ToList();
+    public IReadOnlyList<AdditionalText> Texts => _texts ??= _files.Select(f => (AdditionalText)new InMemoryAdditionalText(f.Path, f.Text)).ToList();
 
     private List<AdditionalText>? _texts;
 
@@ -64,7 +64,7 @@ internal sealed class GeneratorHarness
             new[] { new IommuInteropGenerator().AsSourceGenerator() }.Concat(LibraryImportGenerators.Value),
             Texts,
             ParseOptions,
-            new Options(_properties, _files.Where(f => f.IsModel).Select(f => f.Path).ToHashSet()),
+            new InMemoryBuildOptions(_properties, _files.Where(f => f.IsModel).Select(f => f.Path).ToHashSet(StringComparer.Ordinal)),
             new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
 
     public sealed record Result(GeneratorDriverRunResult Run, Compilation Output, ImmutableArray<Diagnostic> GeneratorDiagnostics)
@@ -117,24 +117,5 @@ internal sealed class GeneratorHarness
     {
         public void AddDependencyLocation(string fullPath) { }
         public Assembly LoadFromPath(string fullPath) => Assembly.LoadFrom(fullPath);
-    }
-
-    public sealed class TextFile(string path, string text) : AdditionalText
-    {
-        public override string Path => path;
-        public override SourceText GetText(CancellationToken cancellationToken = default) => SourceText.From(text);
-    }
-
-    private sealed class Options(Dictionary<string, string> global, HashSet<string> models) : AnalyzerConfigOptionsProvider
-    {
-        public override AnalyzerConfigOptions GlobalOptions { get; } = new Values(global);
-        public override AnalyzerConfigOptions GetOptions(SyntaxTree tree) => new Values(new());
-        public override AnalyzerConfigOptions GetOptions(AdditionalText textFile) =>
-            new Values(models.Contains(textFile.Path) ? new() { ["build_metadata.AdditionalFiles.IommuInteropModel"] = "true" } : new());
-    }
-
-    private sealed class Values(Dictionary<string, string> values) : AnalyzerConfigOptions
-    {
-        public override bool TryGetValue(string key, out string value) => values.TryGetValue(key, out value!);
     }
 }
