@@ -15,53 +15,27 @@ public class ScanErrorTests
             HeaderSetScanner.Scan(new ScanRequest(headers.Root, [SyntheticHeaders.Header], arch, new HeaderSet("bad", "none", "0"))));
     }
 
-    [Fact]
-    public void A_header_that_does_not_parse_names_file_and_line()
+    /// <summary>A synthetic header per error: (what is wrong, the header, the ID, the line the error names, what the
+    /// message quotes).</summary>
+    public static TheoryData<string, string, string, int, string> HeaderErrors => new()
     {
-        var e = ScanFails("#include <linux/types.h>\nstruct broken {\n\t__u32 a\n\t__u32 b;\n};\n");
+        { "a header that does not parse (the line missing its ';')", "#include <linux/types.h>\nstruct broken {\n\t__u32 a\n\t__u32 b;\n};\n", "SCAN007", 3, "expected ';'" },
+        { "an include the header set lacks", "#include <linux/types.h>\n#include <stdio.h>\n", "SCAN007", 2, "'stdio.h' file not found" },
+        { "an unknown macro form", "#include <linux/types.h>\n#define SCAN_OK 1\n#define SCAN_TYPE_ALIAS struct foo\n", "SCAN020", 3, "SCAN_TYPE_ALIAS struct foo" },
+        { "a macro redefined with another body (both bodies, the second line)", "#include <linux/types.h>\n#define SCAN_TWICE (1 << 0)\n#define SCAN_TWICE (1 << 1)\n", "SCAN022", 3, "'( 1 << 0 )' at line 2, then '( 1 << 1 )'" },
+        { "an unsupported field type", "struct with_float {\n\tint a;\n\tfloat ratio;\n};\n", "SCAN012", 3, "'float'" },
+        { "a function pointer field", "struct with_callback {\n\tvoid (*callback)(int);\n};\n", "SCAN012", 2, "'void (*)(int)'" },
+    };
 
-        Assert.Equal("SCAN007", e.Id);
-        Assert.Equal(new SourceLocation(SyntheticHeaders.Header, 3), e.Location); // the line missing its ';'
-        Assert.Contains("expected ';'", e.Message);
-    }
-
-    [Fact]
-    public void An_unknown_macro_form_names_the_macro_and_its_line()
+    [Theory]
+    [MemberData(nameof(HeaderErrors))]
+    public void A_header_error_names_its_id_file_line_and_what_was_not_understood(string wrong, string source, string id, int line, string quoted)
     {
-        var e = ScanFails("#include <linux/types.h>\n#define SCAN_OK 1\n#define SCAN_TYPE_ALIAS struct foo\n");
+        var e = ScanFails(source);
 
-        Assert.Equal("SCAN020", e.Id);
-        Assert.Equal(new SourceLocation(SyntheticHeaders.Header, 3), e.Location);
-        Assert.Contains("SCAN_TYPE_ALIAS struct foo", e.Message);
-    }
-
-    [Fact]
-    public void A_macro_redefined_with_another_body_names_both_bodies_and_the_second_line()
-    {
-        var e = ScanFails("#include <linux/types.h>\n#define SCAN_TWICE (1 << 0)\n#define SCAN_TWICE (1 << 1)\n");
-
-        Assert.Equal("SCAN022", e.Id);
-        Assert.Equal(new SourceLocation(SyntheticHeaders.Header, 3), e.Location);
-        Assert.Contains("'( 1 << 0 )' at line 2, then '( 1 << 1 )'", e.Message);
-    }
-
-    [Fact]
-    public void An_unsupported_construct_names_the_field_type_and_line()
-    {
-        var e = ScanFails("struct with_float {\n\tint a;\n\tfloat ratio;\n};\n");
-
-        Assert.Equal("SCAN012", e.Id);
-        Assert.Equal(new SourceLocation(SyntheticHeaders.Header, 3), e.Location);
-        Assert.Contains("'float'", e.Message);
-    }
-
-    [Fact]
-    public void A_function_pointer_field_is_an_unsupported_construct_too()
-    {
-        var e = ScanFails("struct with_callback {\n\tvoid (*callback)(int);\n};\n");
-
-        Assert.Equal("SCAN012", e.Id);
-        Assert.Equal(2, e.Location!.Line);
+        Assert.True(id == e.Id, $"{wrong}: expected {id}, got {e.Id}: {e.Message}");
+        Assert.Equal(new SourceLocation(SyntheticHeaders.Header, line), e.Location);
+        Assert.Contains(quoted, e.Message);
     }
 
     [Fact]

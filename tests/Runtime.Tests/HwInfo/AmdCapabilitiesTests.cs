@@ -39,20 +39,21 @@ public sealed class AmdCapabilitiesTests
     [Fact]
     public void Reserved_gats_decodes_to_null() => Assert.Null(Decode(2UL << 12).GuestPageTableLevels);
 
-    [Fact]
-    public void Feature_bits_come_from_their_own_positions()
+    /// <summary>Each EFR feature bit set alone: its own property turns on, and GuestTranslation (bit 4) stays off.</summary>
+    [Theory]
+    [InlineData(nameof(AmdCapabilities.PeripheralPageRequests), 1)]   // PPRSup
+    [InlineData(nameof(AmdCapabilities.NoExecute), 3)]                // NXSup
+    [InlineData(nameof(AmdCapabilities.GuestVirtualApic), 7)]         // GASup
+    [InlineData(nameof(AmdCapabilities.GuestVirtualApicMode), 21)]    // GAMSup (bits 23:21, its low bit)
+    [InlineData(nameof(AmdCapabilities.GuestIoProtection), 48)]       // GIoSup
+    [InlineData(nameof(AmdCapabilities.HostAccessBitUpdate), 49)]     // HASup
+    [InlineData(nameof(AmdCapabilities.EnhancedPprHandling), 50)]     // EPHSup
+    [InlineData(nameof(AmdCapabilities.HostDirtyBitUpdate), 52)]      // HDSup
+    [InlineData(nameof(AmdCapabilities.SevSnp), 63)]                  // SNPSup
+    public void Feature_bit_comes_from_its_own_position(string field, int bit)
     {
-        // PPRSup 1, NXSup 3, GASup 7, GAMSup bit 21, GIoSup 48, HASup 49, EPHSup 50, HDSup 52, SNPSup 63.
-        var amd = Decode(1UL << 1 | 1UL << 3 | 1UL << 7 | 1UL << 21 | 1UL << 48 | 1UL << 49 | 1UL << 50 | 1UL << 52 | 1UL << 63);
-        Assert.True(amd.PeripheralPageRequests);
-        Assert.True(amd.NoExecute);
-        Assert.True(amd.GuestVirtualApic);
-        Assert.True(amd.GuestVirtualApicMode);
-        Assert.True(amd.GuestIoProtection);
-        Assert.True(amd.HostAccessBitUpdate);
-        Assert.True(amd.EnhancedPprHandling);
-        Assert.True(amd.HostDirtyBitUpdate);
-        Assert.True(amd.SevSnp);
+        var amd = Decode(1UL << bit);
+        DecodedField.AssertEqual(amd, field, true, $"EFR bit {bit}");
         Assert.False(amd.GuestTranslation);
         Assert.False(amd.X2Apic);
     }

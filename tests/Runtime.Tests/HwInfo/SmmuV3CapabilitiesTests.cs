@@ -23,82 +23,57 @@ public sealed class SmmuV3CapabilitiesTests
 
     private static SmmuV3Capabilities Qemu() => Decode(QemuIdr0, QemuIdr1, QemuIdr3, QemuIdr5);
 
-    [Fact]
-    public void Qemu_virt_idr0_reports_both_stages_aarch64_tables_coherent_access_and_16_bit_asid_vmid()
+    /// <summary>QEMU 10.0.2 virt's registers, field by field: (field, decoded value, where the bits are).</summary>
+    public static TheoryData<string, object, string> QemuVirtFields => new()
     {
-        // IDR0 0x0d44101b, nibbles from bit 0: b=1011 -> S2P (0), S1P (1), TTF bits 3:2 = 0b10 (AArch64);
-        // 1=0001 (bits 7:4) -> COHACC (4), no BTM (5), HTTU bits 7:6 = 0; 0 (bits 11:8) -> no HYP, no ATS;
-        // 1 (bits 15:12) -> ASID16 (12), no MSI (13), no SEV (14); 4 (bits 19:16) -> VMID16 (18), no PRI (16), no CD2L (19).
-        var smmu = Qemu();
-        Assert.True(smmu.Stage2);
-        Assert.True(smmu.Stage1);
-        Assert.Equal(SmmuTranslationTableFormats.AArch64, smmu.TranslationTableFormats);
-        Assert.True(smmu.CoherentAccess);
-        Assert.False(smmu.BroadcastTlbMaintenance);
-        Assert.Equal(SmmuHardwareTableUpdate.None, smmu.HardwareTableUpdate);
-        Assert.False(smmu.Hypervisor);
-        Assert.False(smmu.Ats);
-        Assert.True(smmu.Asid16);
-        Assert.False(smmu.Msi);
-        Assert.False(smmu.Sev);
-        Assert.True(smmu.Vmid16);
-        Assert.False(smmu.Pri);
-        Assert.False(smmu.TwoLevelContextDescriptorTable);
-    }
+        // IDR0 0x0d44101b, nibbles from bit 0: b = 1011, 1 = 0001, 0, 1, 4, 4, d, 0
+        { nameof(SmmuV3Capabilities.Stage2), true, "S2P = IDR0 bit 0 (0xb = 1011)" },
+        { nameof(SmmuV3Capabilities.Stage1), true, "S1P = IDR0 bit 1" },
+        { nameof(SmmuV3Capabilities.TranslationTableFormats), SmmuTranslationTableFormats.AArch64, "TTF = IDR0 bits 3:2 = 0b10" },
+        { nameof(SmmuV3Capabilities.CoherentAccess), true, "COHACC = IDR0 bit 4 (bits 7:4 = 0001)" },
+        { nameof(SmmuV3Capabilities.BroadcastTlbMaintenance), false, "BTM = IDR0 bit 5" },
+        { nameof(SmmuV3Capabilities.HardwareTableUpdate), SmmuHardwareTableUpdate.None, "HTTU = IDR0 bits 7:6 = 0" },
+        { nameof(SmmuV3Capabilities.Hypervisor), false, "HYP = IDR0 bit 9 (bits 11:8 = 0)" },
+        { nameof(SmmuV3Capabilities.Ats), false, "ATS = IDR0 bit 10" },
+        { nameof(SmmuV3Capabilities.Asid16), true, "ASID16 = IDR0 bit 12 (bits 15:12 = 1)" },
+        { nameof(SmmuV3Capabilities.Msi), false, "MSI = IDR0 bit 13" },
+        { nameof(SmmuV3Capabilities.Sev), false, "SEV = IDR0 bit 14" },
+        { nameof(SmmuV3Capabilities.Vmid16), true, "VMID16 = IDR0 bit 18 (bits 19:16 = 4)" },
+        { nameof(SmmuV3Capabilities.Pri), false, "PRI = IDR0 bit 16" },
+        { nameof(SmmuV3Capabilities.TwoLevelContextDescriptorTable), false, "CD2L = IDR0 bit 19" },
+        { nameof(SmmuV3Capabilities.TableEndianness), SmmuTableEndianness.Little, "TTENDIAN = IDR0 bits 22:21 = 0b10 (bits 23:20 = 4)" },
+        { nameof(SmmuV3Capabilities.StallModel), SmmuStallModel.TerminateOnly, "STALL_MODEL = IDR0 bits 25:24 = 0b01 (bits 27:24 = 0xd = 1101)" },
+        { nameof(SmmuV3Capabilities.TerminateAlwaysAborts), true, "TERM_MODEL = IDR0 bit 26" },
+        { nameof(SmmuV3Capabilities.TwoLevelStreamTable), true, "ST_LEVEL = IDR0 bits 28:27 = 0b01 (2-level)" },
+        // IDR1 0x02730010
+        { nameof(SmmuV3Capabilities.StreamIdBits), 16, "SIDSIZE = IDR1 bits 5:0 = 0x10" },
+        { nameof(SmmuV3Capabilities.SubstreamIdBits), 0, "SSIDSIZE = IDR1 bits 10:6 = 0: no PASID" },
+        { nameof(SmmuV3Capabilities.PriQueueLog2Entries), 0, "PRIQS = IDR1 bits 15:11 = 0" },
+        { nameof(SmmuV3Capabilities.EventQueueLog2Entries), 19, "EVENTQS = IDR1 bits 20:16 = 0x273 & 0x1f = 0b10011" },
+        { nameof(SmmuV3Capabilities.CommandQueueLog2Entries), 19, "CMDQS = IDR1 bits 25:21 = 0x273 >> 5 = 0b10011" },
+        { nameof(SmmuV3Capabilities.TablesPreset), false, "TABLES_PRESET = IDR1 bit 30 (bits 31:26 = 0)" },
+        { nameof(SmmuV3Capabilities.QueuesPreset), false, "QUEUES_PRESET = IDR1 bit 29" },
+        { nameof(SmmuV3Capabilities.RelativeBasePointers), false, "REL = IDR1 bit 28" },
+        // IDR3 0x1414 = 0b1_0100_0001_0100
+        { nameof(SmmuV3Capabilities.HierarchicalAttributeDisable), true, "HAD = IDR3 bit 2" },
+        { nameof(SmmuV3Capabilities.Stage2ExecuteNeverPerLevel), true, "XNX = IDR3 bit 4" },
+        { nameof(SmmuV3Capabilities.RangeInvalidation), true, "RIL = IDR3 bit 10" },
+        { nameof(SmmuV3Capabilities.BreakBeforeMakeLevel), 2, "BBML = IDR3 bits 12:11 = 0b10" },
+        { nameof(SmmuV3Capabilities.Stage2ForcedWriteBack), false, "FWB = IDR3 bit 8" },
+        { nameof(SmmuV3Capabilities.SmallTranslationTables), false, "STT = IDR3 bit 9" },
+        // IDR5 0x74 = 0b0111_0100
+        { nameof(SmmuV3Capabilities.OutputAddressBits), 44, "OAS = IDR5 bits 2:0 = 0b100" },
+        { nameof(SmmuV3Capabilities.Granule4K), true, "GRAN4K = IDR5 bit 4" },
+        { nameof(SmmuV3Capabilities.Granule16K), true, "GRAN16K = IDR5 bit 5" },
+        { nameof(SmmuV3Capabilities.Granule64K), true, "GRAN64K = IDR5 bit 6" },
+        { nameof(SmmuV3Capabilities.VirtualAddressBits), 48, "VAX = IDR5 bits 11:10 = 0: 48-bit VA" },
+        { nameof(SmmuV3Capabilities.StallMax), 0, "STALL_MAX = IDR5 bits 31:16 = 0" },
+    };
 
-    [Fact]
-    public void Qemu_virt_idr0_reports_little_endian_walks_terminate_only_and_a_two_level_stream_table()
-    {
-        // IDR0 bits 23:20 = 0x4 -> TTENDIAN bits 22:21 = 0b10 (little); bits 27:24 = 0xd = 1101 ->
-        // STALL_MODEL bits 25:24 = 0b01 (terminate only), TERM_MODEL (26) = 1, ST_LEVEL bits 28:27 = 0b01 (2-level).
-        var smmu = Qemu();
-        Assert.Equal(SmmuTableEndianness.Little, smmu.TableEndianness);
-        Assert.Equal(SmmuStallModel.TerminateOnly, smmu.StallModel);
-        Assert.True(smmu.TerminateAlwaysAborts);
-        Assert.True(smmu.TwoLevelStreamTable);
-    }
-
-    [Fact]
-    public void Qemu_virt_idr1_reports_16_bit_stream_ids_no_substreams_and_2_pow_19_entry_queues()
-    {
-        // IDR1 0x02730010: SIDSIZE bits 5:0 = 0x10 = 16; SSIDSIZE bits 10:6 = 0 (no PASID); PRIQS bits 15:11 = 0;
-        // EVENTQS bits 20:16 = 0x273 & 0x1f = 0b10011 = 19; CMDQS bits 25:21 = 0x273 >> 5 = 0b10011 = 19; bits 31:26 = 0.
-        var smmu = Qemu();
-        Assert.Equal(16, smmu.StreamIdBits);
-        Assert.Equal(0, smmu.SubstreamIdBits);
-        Assert.Equal(0, smmu.PriQueueLog2Entries);
-        Assert.Equal(19, smmu.EventQueueLog2Entries);
-        Assert.Equal(19, smmu.CommandQueueLog2Entries);
-        Assert.False(smmu.TablesPreset);
-        Assert.False(smmu.QueuesPreset);
-        Assert.False(smmu.RelativeBasePointers);
-    }
-
-    [Fact]
-    public void Qemu_virt_idr3_reports_range_invalidation_and_bbml2_but_no_forced_write_back()
-    {
-        // IDR3 0x1414 = 0b1_0100_0001_0100: HAD (2), XNX (4), RIL (10), BBML bits 12:11 = 0b10 = 2; FWB (8), STT (9) clear.
-        var smmu = Qemu();
-        Assert.True(smmu.RangeInvalidation);
-        Assert.Equal(2, smmu.BreakBeforeMakeLevel);
-        Assert.True(smmu.HierarchicalAttributeDisable);
-        Assert.True(smmu.Stage2ExecuteNeverPerLevel);
-        Assert.False(smmu.Stage2ForcedWriteBack);
-        Assert.False(smmu.SmallTranslationTables);
-    }
-
-    [Fact]
-    public void Qemu_virt_idr5_reports_44_bit_output_addresses_and_all_three_granules()
-    {
-        // IDR5 0x74 = 0b0111_0100: OAS bits 2:0 = 0b100 -> 44 bits; GRAN4K (4), GRAN16K (5), GRAN64K (6); VAX bits 11:10 = 0 -> 48-bit VA.
-        var smmu = Qemu();
-        Assert.Equal(44, smmu.OutputAddressBits);
-        Assert.True(smmu.Granule4K);
-        Assert.True(smmu.Granule16K);
-        Assert.True(smmu.Granule64K);
-        Assert.Equal(48, smmu.VirtualAddressBits);
-        Assert.Equal(0, smmu.StallMax);
-    }
+    [Theory]
+    [MemberData(nameof(QemuVirtFields))]
+    public void Qemu_virt_registers_decode_field_by_field(string field, object expected, string bits) =>
+        DecodedField.AssertEqual(Qemu(), field, expected, bits);
 
     [Theory]
     [InlineData(0u, 32)]

@@ -2,13 +2,13 @@ using Linux.Iommu.Native;
 
 namespace Linux.Iommu.Tests;
 
-/// <summary>VT-d registers measured in our 7.3 guest under QEMU 10.0.2 (DESIGN.md §4) and 7.2 (the VM tier), decoded by hand from
-/// the VT-d spec rev 4.x §11.4.2 (CAP) and §11.4.3 (ECAP) in each test's comments.</summary>
+/// <summary>VT-d registers measured in our 7.3 guest under QEMU 10.0.2 (DESIGN.md §4) and QEMU 7.2, decoded by hand from
+/// the VT-d spec rev 4.x §11.4.2 (CAP) and §11.4.3 (ECAP): each row says where its bits are.</summary>
 public sealed class VtdCapabilitiesTests
 {
     // intel-iommu,intremap=on on QEMU 10.0.2 (aw-bits defaults to 48 from QEMU 9.0)
     private const ulong LegacyCap = 0xd2008c222f0606;
-    // the same on QEMU 7.2, the VM tier's today (aw-bits defaults to 39); same ecap
+    // the same on QEMU 7.2 (Debian bookworm's own QEMU; aw-bits defaults to 39 there); same ecap
     private const ulong Qemu72LegacyCap = 0xd2008c22260206;
     private const ulong LegacyEcap = 0xf00f4a;
     // +x-scalable-mode=on: same cap
@@ -25,112 +25,94 @@ public sealed class VtdCapabilitiesTests
         return Assert.IsType<VtdCapabilities>(info.Vtd);
     }
 
-    [Fact]
-    public void Qemu_legacy_cap_reports_39_and_48_bit_widths_48_bit_mgaw_and_2MiB_1GiB_second_stage_pages()
+    /// <summary>The register sets the rows below name.</summary>
+    private static (ulong Cap, ulong Ecap) Registers(string name) => name switch
     {
-        // cap 0x00d2008c222f0606: SAGAW = bits 12:8 = 0x06 = 0b00110 -> bit 1 (39-bit) and bit 2 (48-bit);
-        // MGAW = bits 21:16 = 0x2f = 47 -> 48 bits; SLLPS = bits 37:34 = (0x8c22 >> 10) & 0xf = 0b0011 -> 2 MiB and 1 GiB.
-        var vtd = Decode(LegacyCap, LegacyEcap);
-        Assert.Equal(0x06u, vtd.Sagaw);
-        Assert.Equal([39, 48], vtd.SupportedAddressWidths);
-        Assert.Equal(48, vtd.MaxGuestAddressWidth);
-        Assert.True(vtd.SecondStage2MiBPages);
-        Assert.True(vtd.SecondStage1GiBPages);
+        "QEMU 10 legacy" => (LegacyCap, LegacyEcap),
+        "QEMU 7.2 legacy" => (Qemu72LegacyCap, LegacyEcap),
+        "QEMU 10 scalable" => (LegacyCap, ScalableEcap),
+        "QEMU 10 scalable-flts" => (FltsCap, FltsEcap),
+        _ => throw new ArgumentException(name, nameof(name)),
+    };
+
+    /// <summary>Each measured register set, field by field: (register set, field, decoded value, where the bits are).</summary>
+    public static TheoryData<string, string, object, string> MeasuredFields => new()
+    {
+        // cap 0x00d2008c222f0606
+        { "QEMU 10 legacy", nameof(VtdCapabilities.Sagaw), 0x06u, "SAGAW = cap bits 12:8 = 0b00110: bit 1 (39-bit) and bit 2 (48-bit)" },
+        { "QEMU 10 legacy", nameof(VtdCapabilities.MaxGuestAddressWidth), 48, "MGAW = cap bits 21:16 = 0x2f = 47, plus one" },
+        { "QEMU 10 legacy", nameof(VtdCapabilities.SecondStage2MiBPages), true, "SLLPS = cap bits 37:34 = (0x8c22 >> 10) & 0xf = 0b0011: bit 0" },
+        { "QEMU 10 legacy", nameof(VtdCapabilities.SecondStage1GiBPages), true, "SLLPS bit 1" },
+        { "QEMU 10 legacy", nameof(VtdCapabilities.NumberOfDomains), 65536, "ND = cap bits 2:0 = 6: 2^(4 + 2*6)" },
+        { "QEMU 10 legacy", nameof(VtdCapabilities.CachingMode), false, "CM = cap bit 7 of 0x06" },
+        { "QEMU 10 legacy", nameof(VtdCapabilities.FaultRecordingOffset), 0x220, "FRO = cap bits 33:24 = 0x022, times 16" },
+        { "QEMU 10 legacy", nameof(VtdCapabilities.FaultRecordingRegisters), 1, "NFR = cap bits 47:40 = 0x00, plus one" },
+        { "QEMU 10 legacy", nameof(VtdCapabilities.PageSelectiveInvalidation), true, "PSI = cap bit 39, the top bit of 0x8c" },
+        { "QEMU 10 legacy", nameof(VtdCapabilities.MaxAddressMaskValue), 18, "MAMV = cap bits 53:48 = 0xd2 & 0x3f" },
+        { "QEMU 10 legacy", nameof(VtdCapabilities.ZeroLengthRead), false, "ZLR = cap bit 22, in 0x2f" },
+        { "QEMU 10 legacy", nameof(VtdCapabilities.RequiresWriteBufferFlush), false, "RWBF = cap bit 4 of 0x06" },
+        { "QEMU 10 legacy", nameof(VtdCapabilities.FirstStage1GiBPages), false, "FS1GP = cap bit 56; bits 63:56 are 0x00" },
+        { "QEMU 10 legacy", nameof(VtdCapabilities.PostedInterrupts), false, "PI = cap bit 59" },
+        { "QEMU 10 legacy", nameof(VtdCapabilities.FirstStage5LevelPaging), false, "FS5LP = cap bit 60" },
+        // ecap 0xf00f4a: low byte 0x4a = 0b0100_1010; bits 63:24 are 0
+        { "QEMU 10 legacy", nameof(VtdCapabilities.QueuedInvalidation), true, "QI = ecap bit 1 of 0x4a" },
+        { "QEMU 10 legacy", nameof(VtdCapabilities.InterruptRemapping), true, "IR = ecap bit 3" },
+        { "QEMU 10 legacy", nameof(VtdCapabilities.PassThrough), true, "PT = ecap bit 6" },
+        { "QEMU 10 legacy", nameof(VtdCapabilities.PageWalkCoherency), false, "C = ecap bit 0" },
+        { "QEMU 10 legacy", nameof(VtdCapabilities.DeviceTlb), false, "DT = ecap bit 2" },
+        { "QEMU 10 legacy", nameof(VtdCapabilities.ExtendedInterruptMode), false, "EIM = ecap bit 4" },
+        { "QEMU 10 legacy", nameof(VtdCapabilities.SnoopControl), false, "SC = ecap bit 7" },
+        { "QEMU 10 legacy", nameof(VtdCapabilities.IotlbRegisterOffset), 0xf0, "IRO = ecap bits 17:8 = 0x00f, times 16" },
+        { "QEMU 10 legacy", nameof(VtdCapabilities.Nesting), false, "NEST = ecap bit 26" },
+        { "QEMU 10 legacy", nameof(VtdCapabilities.PageRequests), false, "PRS = ecap bit 29" },
+        { "QEMU 10 legacy", nameof(VtdCapabilities.SupervisorRequests), false, "SRS = ecap bit 31" },
+        { "QEMU 10 legacy", nameof(VtdCapabilities.Pasid), false, "PASID = ecap bit 40" },
+        { "QEMU 10 legacy", nameof(VtdCapabilities.PasidBits), 0, "no PASID: no width" },
+        { "QEMU 10 legacy", nameof(VtdCapabilities.ScalableMode), false, "SMTS = ecap bit 43" },
+        { "QEMU 10 legacy", nameof(VtdCapabilities.SecondStageDirtyTracking), false, "SSADS = ecap bit 45" },
+        { "QEMU 10 legacy", nameof(VtdCapabilities.SecondStageTranslation), false, "SSTS = ecap bit 46" },
+        { "QEMU 10 legacy", nameof(VtdCapabilities.FirstStageTranslation), false, "FSTS = ecap bit 47" },
+        // QEMU 7.2's cap 0x00d2008c22260206 differs from 10.0.2's only in bits 21:8
+        { "QEMU 7.2 legacy", nameof(VtdCapabilities.Sagaw), 0x02u, "SAGAW = cap bits 12:8 = 0x02: bit 1 (39-bit) only" },
+        { "QEMU 7.2 legacy", nameof(VtdCapabilities.MaxGuestAddressWidth), 39, "MGAW = cap bits 21:16 = 0x26 = 38, plus one" },
+        { "QEMU 7.2 legacy", nameof(VtdCapabilities.SecondStage2MiBPages), true, "SLLPS unchanged (0b11)" },
+        { "QEMU 7.2 legacy", nameof(VtdCapabilities.SecondStage1GiBPages), true, "SLLPS unchanged (0b11)" },
+        { "QEMU 7.2 legacy", nameof(VtdCapabilities.NumberOfDomains), 65536, "ND unchanged (6)" },
+        { "QEMU 7.2 legacy", nameof(VtdCapabilities.FaultRecordingOffset), 0x220, "FRO unchanged (0x22)" },
+        // +x-scalable-mode=on: same cap; ecap 0x480080f00f4a: bits 47:32 = 0x4800, bits 31:24 = 0x80
+        { "QEMU 10 scalable", nameof(VtdCapabilities.ScalableMode), true, "SMTS = ecap bit 43 (0x4800)" },
+        { "QEMU 10 scalable", nameof(VtdCapabilities.SecondStageTranslation), true, "SSTS = ecap bit 46 (0x4800)" },
+        { "QEMU 10 scalable", nameof(VtdCapabilities.SupervisorRequests), true, "SRS = ecap bit 31 (0x80)" },
+        { "QEMU 10 scalable", nameof(VtdCapabilities.FirstStageTranslation), false, "FSTS = ecap bit 47" },
+        { "QEMU 10 scalable", nameof(VtdCapabilities.Nesting), false, "NEST = ecap bit 26" },
+        { "QEMU 10 scalable", nameof(VtdCapabilities.Pasid), false, "PASID = ecap bit 40" },
+        { "QEMU 10 scalable", nameof(VtdCapabilities.SecondStageDirtyTracking), false, "SSADS = ecap bit 45" },
+        { "QEMU 10 scalable", nameof(VtdCapabilities.FirstStage1GiBPages), false, "same cap as legacy: bit 56 clear" },
+        // +x-flts=on: cap 0x01d2008c222f0606 (bits 63:56 = 0x01), ecap 0x880000f00f4a (bits 47:32 = 0x8800)
+        { "QEMU 10 scalable-flts", nameof(VtdCapabilities.FirstStage1GiBPages), true, "FS1GP = cap bit 56" },
+        { "QEMU 10 scalable-flts", nameof(VtdCapabilities.ScalableMode), true, "SMTS = ecap bit 43 (0x8800)" },
+        { "QEMU 10 scalable-flts", nameof(VtdCapabilities.FirstStageTranslation), true, "FSTS = ecap bit 47 (0x8800)" },
+        { "QEMU 10 scalable-flts", nameof(VtdCapabilities.SecondStageTranslation), false, "SSTS = ecap bit 46" },
+        { "QEMU 10 scalable-flts", nameof(VtdCapabilities.SupervisorRequests), false, "SRS = ecap bit 31" },
+        { "QEMU 10 scalable-flts", nameof(VtdCapabilities.Nesting), false, "NEST = ecap bit 26" },
+    };
+
+    [Theory]
+    [MemberData(nameof(MeasuredFields))]
+    public void Measured_registers_decode_field_by_field(string registers, string field, object expected, string bits)
+    {
+        var (cap, ecap) = Registers(registers);
+        DecodedField.AssertEqual(Decode(cap, ecap), field, expected, bits);
     }
 
-    [Fact]
-    public void Qemu72_legacy_cap_reports_only_the_39_bit_width_and_a_39_bit_mgaw()
+    [Theory]
+    [InlineData("QEMU 10 legacy", new[] { 39, 48 })]
+    [InlineData("QEMU 7.2 legacy", new[] { 39 })]
+    [InlineData("QEMU 10 scalable-flts", new[] { 39, 48 })]
+    public void Supported_address_widths_are_the_sagaw_bits(string registers, int[] widths)
     {
-        // cap 0x00d2008c22260206 differs from 10.0.2's only in bits 21:8: SAGAW = bits 12:8 = 0x02 -> bit 1 (39-bit) only;
-        // MGAW = bits 21:16 = 0x26 = 38 -> 39 bits. SLLPS (0b11), ND (6), FRO (0x220) are unchanged.
-        var vtd = Decode(Qemu72LegacyCap, LegacyEcap);
-        Assert.Equal([39], vtd.SupportedAddressWidths);
-        Assert.Equal(39, vtd.MaxGuestAddressWidth);
-        Assert.True(vtd.SecondStage2MiBPages && vtd.SecondStage1GiBPages);
-        Assert.Equal(65536, vtd.NumberOfDomains);
-        Assert.Equal(0x220, vtd.FaultRecordingOffset);
-    }
-
-    [Fact]
-    public void Qemu_legacy_cap_reports_65536_domains_one_fault_register_at_0x220_and_no_caching_mode()
-    {
-        // ND = bits 2:0 = 6 -> 2^(4+12) = 65536; CM = bit 7 of 0x06 = 0; FRO = bits 33:24 = 0x022 -> 0x22 * 16 = 0x220;
-        // NFR = bits 47:40 = 0x00 -> 1 register; PSI = bit 39 (top bit of 0x8c) = 1; MAMV = bits 53:48 = 0xd2 & 0x3f = 18.
-        var vtd = Decode(LegacyCap, LegacyEcap);
-        Assert.Equal(65536, vtd.NumberOfDomains);
-        Assert.False(vtd.CachingMode);
-        Assert.Equal(0x220, vtd.FaultRecordingOffset);
-        Assert.Equal(1, vtd.FaultRecordingRegisters);
-        Assert.True(vtd.PageSelectiveInvalidation);
-        Assert.Equal(18, vtd.MaxAddressMaskValue);
-        Assert.False(vtd.ZeroLengthRead);     // bit 22 of 0x2f
-        Assert.False(vtd.RequiresWriteBufferFlush); // bit 4 of 0x06
-    }
-
-    [Fact]
-    public void Qemu_legacy_cap_has_no_first_stage_1GiB_pages_nor_5_level_nor_posted_interrupts()
-    {
-        // bits 63:56 of 0x00d2008c222f0606 are 0x00: FS1GP (56), PI (59), FS5LP (60) clear.
-        var vtd = Decode(LegacyCap, LegacyEcap);
-        Assert.False(vtd.FirstStage1GiBPages);
-        Assert.False(vtd.PostedInterrupts);
-        Assert.False(vtd.FirstStage5LevelPaging);
-    }
-
-    [Fact]
-    public void Qemu_legacy_ecap_reports_queued_invalidation_interrupt_remapping_and_pass_through_only()
-    {
-        // ecap 0xf00f4a: low byte 0x4a = 0b0100_1010 -> QI (1), IR (3), PT (6); C (0), DT (2), EIM (4), SC (7) clear;
-        // IRO = bits 17:8 = 0x00f -> 0xf0; bits 63:24 are 0: no NEST, PRS, SRS, PASID, SMTS, SSADS, SSTS, FSTS.
-        var vtd = Decode(LegacyCap, LegacyEcap);
-        Assert.True(vtd.QueuedInvalidation);
-        Assert.True(vtd.InterruptRemapping);
-        Assert.True(vtd.PassThrough);
-        Assert.False(vtd.PageWalkCoherency);
-        Assert.False(vtd.DeviceTlb);
-        Assert.False(vtd.ExtendedInterruptMode);
-        Assert.False(vtd.SnoopControl);
-        Assert.Equal(0xf0, vtd.IotlbRegisterOffset);
-        Assert.False(vtd.Nesting);
-        Assert.False(vtd.PageRequests);
-        Assert.False(vtd.SupervisorRequests);
-        Assert.False(vtd.Pasid);
-        Assert.Equal(0, vtd.PasidBits);
-        Assert.False(vtd.ScalableMode);
-        Assert.False(vtd.SecondStageDirtyTracking);
-        Assert.False(vtd.SecondStageTranslation);
-        Assert.False(vtd.FirstStageTranslation);
-    }
-
-    [Fact]
-    public void Qemu_scalable_reports_scalable_mode_second_stage_and_supervisor_requests_but_no_first_stage_or_nesting()
-    {
-        // ecap 0x480080f00f4a: bits 47:32 = 0x4800 -> bit 43 (SMTS) and bit 46 (SSTS/SLTS);
-        // bits 31:24 = 0x80 -> bit 31 (SRS); bit 47 (FSTS), 26 (NEST), 40 (PASID), 45 (SSADS) clear.
-        var vtd = Decode(LegacyCap, ScalableEcap);
-        Assert.True(vtd.ScalableMode);
-        Assert.True(vtd.SecondStageTranslation);
-        Assert.True(vtd.SupervisorRequests);
-        Assert.False(vtd.FirstStageTranslation);
-        Assert.False(vtd.Nesting);
-        Assert.False(vtd.Pasid);
-        Assert.False(vtd.SecondStageDirtyTracking);
-        Assert.False(vtd.FirstStage1GiBPages); // same cap as legacy: bit 56 clear
-    }
-
-    [Fact]
-    public void Qemu_scalable_flts_reports_first_stage_and_1GiB_first_stage_pages()
-    {
-        // cap 0x01d2008c222f0606: bits 63:56 = 0x01 -> FS1GP (bit 56); the rest as legacy.
-        // ecap 0x880000f00f4a: bits 47:32 = 0x8800 -> bit 43 (SMTS) and bit 47 (FSTS/FLTS); bit 46 (SSTS) and 31 (SRS) clear.
-        var vtd = Decode(FltsCap, FltsEcap);
-        Assert.True(vtd.FirstStage1GiBPages);
-        Assert.True(vtd.ScalableMode);
-        Assert.True(vtd.FirstStageTranslation);
-        Assert.False(vtd.SecondStageTranslation);
-        Assert.False(vtd.SupervisorRequests);
-        Assert.False(vtd.Nesting);
-        Assert.Equal([39, 48], vtd.SupportedAddressWidths);
+        var (cap, ecap) = Registers(registers);
+        Assert.Equal(widths, Decode(cap, ecap).SupportedAddressWidths);
     }
 
     [Fact]

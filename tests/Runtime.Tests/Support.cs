@@ -1,1 +1,0 @@
-namespace Linux.Iommu.Tests;
