@@ -27,13 +27,5 @@ internal sealed record VtdBootMode(string Mode, int AwBits, bool Fs1gp)
     /// <summary>CAP.FS1GP: QEMU reports it with first-stage tables unless booted with fs1gp=off.</summary>
     public bool FirstStage1GiBPages => FirstStage && Fs1gp;
 
-    /// <summary>Fails the test unless the guest was booted this way (tier.sh selects such tests by their VtdMode trait).</summary>
-    public VtdBootMode Require(string mode, int? awBits = null)
-    {
-        Assert.True(Mode == mode && (awBits is null || AwBits == awBits),
-            $"this test is for --vtd {mode}{(awBits is null ? "" : $" --aw-bits {awBits}")}, but the guest was booted with --vtd {Mode} --aw-bits {AwBits}: select it by its VtdMode trait");
-        return this;
-    }
-
     public override string ToString() => $"--vtd {Mode} --aw-bits {AwBits} --fs1gp {(Fs1gp ? "on" : "off")}";
 }
