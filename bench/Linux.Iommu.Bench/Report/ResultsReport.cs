@@ -59,7 +59,7 @@ public static class ResultsReport
         {
             var key = MapKey(device, size);
             var ratio = f.Cs(key) / f.C(key);
-            md.AppendLine($"| {SizeText(size)} | {(device ? "edu attached" : "none")} | {Figures.Time(f.Cs(key))} | {Figures.Time(f.C(key))} | {Figures.Both(ratio, f.Interleaved(key))} | {Figures.Verdict(Figures.Judged(ratio, f.Interleaved(key)), r => r <= 1.05)} | {f.AllocationText(key)} | {f.AllocationVerdict(key)} |");
+            md.AppendLine($"| {Readable.Bytes((ulong)size)} | {(device ? "edu attached" : "none")} | {Figures.Time(f.Cs(key))} | {Figures.Time(f.C(key))} | {Figures.Both(ratio, f.Interleaved(key))} | {Figures.Verdict(Figures.Judged(ratio, f.Interleaved(key)), r => r <= 1.05)} | {f.AllocationText(key)} | {f.AllocationVerdict(key)} |");
         }
         md.AppendLine();
     }
@@ -99,7 +99,7 @@ public static class ResultsReport
         foreach (var size in MapSizes.Take(2))
         {
             CaseKey K(Type1Bench.Interface backend) => CaseKey.Of(new Type1Bench { Backend = backend, Size = size }, nameof(Type1Bench.MapUnmap));
-            md.AppendLine($"| {SizeText(size)} | {Figures.Time(f.Cs(K(Type1Bench.Interface.Type1)))} | {Figures.Time(f.C(K(Type1Bench.Interface.Type1)))} | {Figures.Time(f.Cs(K(Type1Bench.Interface.Iommufd)))} | {Figures.Time(f.C(K(Type1Bench.Interface.Iommufd)))} " +
+            md.AppendLine($"| {Readable.Bytes((ulong)size)} | {Figures.Time(f.Cs(K(Type1Bench.Interface.Type1)))} | {Figures.Time(f.C(K(Type1Bench.Interface.Type1)))} | {Figures.Time(f.Cs(K(Type1Bench.Interface.Iommufd)))} | {Figures.Time(f.C(K(Type1Bench.Interface.Iommufd)))} " +
                           $"| {Figures.Ratio(f.Cs(K(Type1Bench.Interface.Iommufd)) / f.Cs(K(Type1Bench.Interface.Type1)))} | {Figures.Ratio(f.C(K(Type1Bench.Interface.Iommufd)) / f.C(K(Type1Bench.Interface.Type1)))} | {Figures.Both(f.Cs(K(Type1Bench.Interface.Type1)) / f.C(K(Type1Bench.Interface.Type1)), f.Interleaved(K(Type1Bench.Interface.Type1)))} | {Figures.Both(f.Cs(K(Type1Bench.Interface.Iommufd)) / f.C(K(Type1Bench.Interface.Iommufd)), f.Interleaved(K(Type1Bench.Interface.Iommufd)))} " +
                           $"| {f.AllocationText(K(Type1Bench.Interface.Type1))}, {f.AllocationText(K(Type1Bench.Interface.Iommufd))} |");
         }
@@ -138,6 +138,4 @@ public static class ResultsReport
 
     /// <summary>IoasMap's case for a device and size (the plot reads the same figures).</summary>
     internal static CaseKey MapKey(bool device, long size) => CaseKey.Of(new IoasMapBench { Device = device, Size = size }, nameof(IoasMapBench.MapUnmap));
-
-    internal static string SizeText(long size) => size >= 1L << 30 ? $"{size >> 30} GiB" : size >= 1L << 20 ? $"{size >> 20} MiB" : $"{size >> 10} KiB";
 }

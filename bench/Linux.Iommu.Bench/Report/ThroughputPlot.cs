@@ -29,7 +29,7 @@ internal static class ThroughputPlot
             line.LinePattern = series.Key.Language == "C" ? LinePattern.Dashed : LinePattern.Solid;
             line.MarkerSize = 8;
         }
-        plot.Axes.Bottom.SetTicks(sizes.Select(s => Math.Log10(s)).ToArray(), sizes.Select(ResultsReport.SizeText).ToArray());
+        plot.Axes.Bottom.SetTicks(sizes.Select(s => Math.Log10(s)).ToArray(), sizes.Select(s => Readable.Bytes((ulong)s)).ToArray());
         var decades = Enumerable.Range(-3, 10).Select(e => (double)e).ToArray();
         plot.Axes.Left.SetTicks(decades, decades.Select(e => Math.Pow(10, e).ToString("G", CultureInfo.InvariantCulture)).ToArray());
         plot.Axes.Bottom.Label.Text = "region size";

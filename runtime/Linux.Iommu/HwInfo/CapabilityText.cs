@@ -2,11 +2,9 @@ using System.Text;
 
 namespace Linux.Iommu;
 
-/// <summary>The wording shared by the capability descriptions: one line per topic, "NAME: yes|no" items.</summary>
+/// <summary>The wording shared by the capability descriptions: one line per topic, "NAME: yes|no" items (<see cref="Readable.YesNo"/>).</summary>
 internal static class CapabilityText
 {
-    public static string YesNo(bool value) => value ? "yes" : "no";
-
     /// <summary>The items joined with ", ", or <paramref name="none"/> when there are none.</summary>
     public static string List(IEnumerable<string> items, string none = "none")
     {

@@ -1,6 +1,7 @@
 using System.Text;
 using Linux.Iommu.Native;
 using static Linux.Iommu.CapabilityText;
+using static Linux.Iommu.Readable;
 using static Linux.Iommu.RegisterBits;
 
 namespace Linux.Iommu;
