@@ -10,19 +10,19 @@ internal static class DemoCommand
 {
     public static int Run(DirectoryInfo specs)
     {
-        ProbeCommand.Run(null);
+        ProbeCommand.Run(null, null);
         var failures = 0;
         foreach (var file in specs.GetFiles("*.json").OrderBy(f => f.Name, StringComparer.Ordinal))
         {
-            var spec = SpecLoader.Load(file.FullName);
+            var spec = PlanCommand.Planner.LoadSpec(file.FullName);
             Console.WriteLine();
             Console.WriteLine($"== plan {file.Name}: {Description(file)}");
-            if (spec.Model == GuestIommuModel.SelftestMock)
+            if (spec.Extension == SelftestMockModel.Instance)
             {
                 failures += MockNested(spec) ? 0 : 1;
                 continue;
             }
-            using var session = PlanSession.Open(spec, HostDevices.Resolve(null));
+            using var session = PlanSession.Open(PlanCommand.Planner, spec, HostDevices.Resolve(null));
             Console.Write(session.Plan.Report.Describe());
             if (session.Plan.Decision == PlanDecision.Shadow && IsEdu(session))
             {
@@ -50,7 +50,7 @@ internal static class DemoCommand
         }
         using (mock)
         {
-            using var plan = MockPlanning.Planner().Plan(spec, iommu, ioas, [mock.AsPlannedDevice(iommu, ioas)]);
+            using var plan = PlanCommand.Planner.Plan(spec, iommu, ioas, [mock.AsPlannedDevice(iommu, ioas)]);
             Console.Write(plan.Report.Describe());
             if (plan.NestedOf("selftest mock") is { } nested)
                 Console.WriteLine($"nested: nest-parent HWPT {nested.Parent.Id} on IOAS {ioas.Id}, nested HWPT {nested.Nested.Id}; the device is attached to the nest parent");

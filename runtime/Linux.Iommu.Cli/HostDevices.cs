@@ -11,7 +11,8 @@ internal static class HostDevices
             : [];
         return found.Length > 0
             ? found
-            : throw new InvalidOperationException("no VFIO device cdev in /dev/vfio/devices: bind a device to vfio-pci (CONFIG_VFIO_DEVICE_CDEV) or pass --device");
+            : throw new InvalidOperationException("no VFIO device cdev in /dev/vfio/devices: bind a device to vfio-pci (Linux >= 6.6 with CONFIG_VFIO_DEVICE_CDEV) or pass --device;" +
+                " without the hardware, plan against a recorded host: iommu plan --spec FILE --host HOST.json");
     }
 
     /// <summary>The PCI address behind a cdev (/sys/class/vfio-dev/vfioN/device), for people.</summary>

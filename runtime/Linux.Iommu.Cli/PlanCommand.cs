@@ -1,19 +1,39 @@
 using Linux.Iommu.Planner;
+using Linux.Iommu.Testing;
 
 namespace Linux.Iommu.Cli;
 
-/// <summary><c>iommu plan --spec FILE</c>: attaches the VM's devices to a kernel-managed IOAS and prints the decision
-/// with every reason. Exit 0 for Nested or Shadow, 3 for Refused (the VM must not start).</summary>
+/// <summary><c>iommu plan</c>: decides how a host backs the guest's vIOMMU and prints the decision with every reason —
+/// on this host (the VM's devices attached to a kernel-managed IOAS), or against a host recorded by
+/// <c>iommu probe --save</c> on any machine. The spec is read and validated before any device or file of the host is
+/// looked at. Exit 0 for Nested or Shadow, 3 for Refused (the VM must not start).</summary>
 internal static class PlanCommand
 {
-    public static int Run(FileInfo? specFile, bool hostPassthrough, string[]? named)
+    /// <summary>The planner the tool uses: the built-in models, plus the kernel selftest's mock (selftest-mock) that the
+    /// demo nests on.</summary>
+    public static ViommuPlanner Planner { get; } = new(SelftestMockModel.Instance);
+
+    public static int Run(FileInfo? specFile, bool hostPassthrough, string[]? named, FileInfo? recordedFile)
     {
+        var spec = hostPassthrough ? null : Planner.LoadSpec(specFile!.FullName);
+        var title = hostPassthrough ? "--host-passthrough (derived from the host: not migratable)" : specFile!.Name;
+        PlanReport report;
+        if (recordedFile is not null)
+        {
+            var host = RecordedHostJson.Load(recordedFile.FullName);
+            var first = host.Devices[0];
+            report = Planner.Plan(spec ?? Planner.PassThrough(first.HwInfo, new ShadowFacts(first.IovaRanges, first.IovaAlignment, host.HostPageSize)), host);
+            Console.WriteLine($"== plan {title} against the host recorded in {recordedFile.Name} (kernel {host.Kernel}, {host.Architecture}, {host.Devices.Count} device(s))");
+            Console.Write(report.Describe());
+            return report.Decision == PlanDecision.Refused ? ExitCodes.Refused : ExitCodes.Ok;
+        }
+
+        IommufdSupport.Require();
         var paths = HostDevices.Resolve(named);
-        var spec = hostPassthrough ? Derive(paths[0]) : SpecLoader.Load(specFile!.FullName); // validated before any device is touched
-        using var session = PlanSession.Open(spec, paths);
-        Console.WriteLine($"== plan {(hostPassthrough ? "--host-passthrough (derived from the host: not migratable)" : specFile!.Name)}");
+        using var session = PlanSession.Open(Planner, spec ?? Derive(paths[0]), paths);
+        Console.WriteLine($"== plan {title}");
         Console.Write(session.Plan.Report.Describe());
-        return session.Plan.Decision == PlanDecision.Refused ? 3 : 0;
+        return session.Plan.Decision == PlanDecision.Refused ? ExitCodes.Refused : ExitCodes.Ok;
     }
 
     /// <summary>The spec this host's IOMMU offers as is, read through the first device.</summary>
@@ -25,56 +45,6 @@ internal static class PlanCommand
         var id = vfio.BindIommufd(iommu);
         vfio.Attach(ioas.Id);
         var (ranges, alignment) = ioas.GetIovaRanges();
-        return HostPassthrough.Derive(iommu.GetHwInfo(id), new ShadowFacts(ranges, alignment, (ulong)DmaBuffer.SystemPageSize));
-    }
-}
-
-/// <summary>The VM's devices bound to one iommufd and attached to one IOAS, and the plan made for them.</summary>
-internal sealed class PlanSession : IDisposable
-{
-    private readonly List<VfioDevice> _devices = [];
-
-    private PlanSession(IommuFd iommu, Ioas ioas)
-    {
-        Iommu = iommu;
-        Ioas = ioas;
-    }
-
-    public IommuFd Iommu { get; }
-    public Ioas Ioas { get; }
-    public RunningPlan Plan { get; private set; } = null!;
-    public IReadOnlyList<VfioDevice> Devices => _devices;
-
-    public static PlanSession Open(GuestViommuSpec spec, string[] paths, global::Linux.Iommu.Planner.Planner? planner = null)
-    {
-        var iommu = IommuFd.Open();
-        var session = new PlanSession(iommu, iommu.AllocIoas());
-        try
-        {
-            var planned = new List<PlannedDevice>();
-            foreach (var path in paths)
-            {
-                var device = VfioDevice.Open(path);
-                session._devices.Add(device);
-                device.BindIommufd(iommu);
-                device.Attach(session.Ioas.Id);
-                planned.Add(new PlannedDevice(HostDevices.Describe(path), device, VfioDevice.IommuGroupOf(path)));
-            }
-            session.Plan = (planner ?? new global::Linux.Iommu.Planner.Planner()).Plan(spec, iommu, session.Ioas, planned);
-            return session;
-        }
-        catch
-        {
-            session.Dispose();
-            throw;
-        }
-    }
-
-    public void Dispose()
-    {
-        Plan?.Dispose();
-        foreach (var device in _devices) device.Dispose();
-        Ioas.Dispose();
-        Iommu.Dispose();
+        return Planner.PassThrough(iommu.GetHwInfo(id), new ShadowFacts(ranges, alignment, (ulong)DmaBuffer.SystemPageSize));
     }
 }

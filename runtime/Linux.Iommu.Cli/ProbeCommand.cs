@@ -1,30 +1,52 @@
+using Linux.Iommu.Planner;
+
 namespace Linux.Iommu.Cli;
 
-/// <summary><c>iommu probe</c>: for each device, the IOMMU behind it (decoded IOMMU_GET_HW_INFO) and the IOVA
-/// ranges an IOAS offers once the device is attached.</summary>
+/// <summary><c>iommu probe</c>: for each device, the IOMMU behind it (decoded IOMMU_GET_HW_INFO) and the IOVA ranges an
+/// IOAS offers once the device is attached; <c>--save FILE</c> records exactly that (RecordedHostJson) for
+/// <c>iommu plan --host FILE</c> on any machine.</summary>
 internal static class ProbeCommand
 {
-    public static int Run(string[]? named)
+    public static int Run(string[]? named, FileInfo? save)
     {
-        using var iommu = IommuFd.Open();
-        foreach (var path in HostDevices.Resolve(named))
+        IommufdSupport.Require();
+        var host = Record(HostDevices.Resolve(named));
+        foreach (var device in host.Devices)
         {
-            using var device = VfioDevice.Open(path);
-            var id = device.BindIommufd(iommu);
-            using var ioas = iommu.AllocIoas();
-            device.Attach(ioas.Id);
-            var info = iommu.GetHwInfo(id);
-            var (ranges, alignment) = ioas.GetIovaRanges();
-            Console.WriteLine($"== {HostDevices.Describe(path)}: iommufd device {id}");
-            Console.WriteLine(info.Describe().TrimEnd());
-            Console.WriteLine($"IOVA ranges of an IOAS with this device attached (alignment {alignment}):");
+            Console.WriteLine($"== {device.Name}{(device.IommuGroup is { } group ? $", IOMMU group {group}" : "")}");
+            Console.WriteLine(device.HwInfo.Describe().TrimEnd());
+            Console.WriteLine($"IOVA ranges of an IOAS with this device attached (alignment {device.IovaAlignment}):");
             Console.WriteLine($"  {"start",-20} {"last",-20} size");
-            foreach (var range in ranges) Console.WriteLine($"  0x{range.Start,-18:x} 0x{range.Last,-18:x} {Size(range)}");
-            device.Detach();
+            foreach (var range in device.IovaRanges) Console.WriteLine($"  0x{range.Start,-18:x} 0x{range.Last,-18:x} {(range.Length == 0 ? "2^64 B" : Readable.Bytes(range.Length))}");
         }
-        return 0;
+        if (save is not null)
+        {
+            File.WriteAllText(save.FullName, RecordedHostJson.Write(host));
+            Console.WriteLine($"recorded {host.Devices.Count} device(s) of kernel {host.Kernel} ({host.Architecture}) in {save.FullName}: plan against it anywhere with `iommu plan --spec FILE --host {save.Name}`");
+        }
+        return ExitCodes.Ok;
     }
 
-    private static string Size(IovaRange range) =>
-        range.Length == 0 ? "2^64 B" : range.Length >= 1UL << 30 ? $"{range.Length >> 30} GiB" : range.Length >= 1UL << 20 ? $"{range.Length >> 20} MiB" : $"{range.Length} B";
+    /// <summary>Each device bound to one iommufd and recorded alone on its own IOAS.</summary>
+    private static RecordedHost Record(string[] paths)
+    {
+        using var iommu = IommuFd.Open();
+        var devices = new List<VfioDevice>();
+        try
+        {
+            var planned = new List<PlannedDevice>();
+            foreach (var path in paths)
+            {
+                var device = VfioDevice.Open(path);
+                devices.Add(device);
+                device.BindIommufd(iommu);
+                planned.Add(new PlannedDevice(HostDevices.Describe(path), device, VfioDevice.IommuGroupOf(path)));
+            }
+            return RecordedHost.Record(iommu, planned);
+        }
+        finally
+        {
+            foreach (var device in devices) device.Dispose();
+        }
+    }
 }

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using Linux.Iommu.Cli;
 
-var root = new RootCommand("iommu: the Linux IOMMU user API (iommufd, VFIO) from .NET - headers, host probe, vIOMMU planning");
+var root = new RootCommand("iommu: the Linux IOMMU user API (iommufd, VFIO) from .NET - headers, host probe, vIOMMU planning. " + ExitCodes.Help);
 
 // The header scanner keeps its own argument grammar (generator/Scanner); these pass through to it.
 foreach (var (name, description) in new[]
@@ -17,19 +17,22 @@ foreach (var (name, description) in new[]
 }
 
 var devices = new Option<string[]>("--device") { Description = "VFIO device cdevs (default: every /dev/vfio/devices/vfio*)", AllowMultipleArgumentsPerToken = true };
-var probe = new Command("probe", "print the host IOMMU behind each VFIO device: decoded capabilities and usable IOVA ranges") { devices };
-probe.SetAction(parse => ProbeCommand.Run(parse.GetValue(devices)));
+var save = new Option<FileInfo>("--save") { Description = "also record the host (hw_info, IOVA ranges, groups, page size) in this JSON file, for `iommu plan --host FILE` on any machine" };
+var probe = new Command("probe", "print the host IOMMU behind each VFIO device: decoded capabilities and usable IOVA ranges. " + ExitCodes.Help) { devices, save };
+probe.SetAction(parse => ProbeCommand.Run(parse.GetValue(devices), parse.GetValue(save)));
 root.Subcommands.Add(probe);
 
 var spec = new Option<FileInfo>("--spec") { Description = "the guest vIOMMU spec (JSON; examples/specs/)" };
-var passthrough = new Option<bool>("--host-passthrough") { Description = "derive the guest vIOMMU from this host's IOMMU (like -cpu host): NOT migratable" };
+var passthrough = new Option<bool>("--host-passthrough") { Description = "derive the guest vIOMMU from the host's IOMMU (like -cpu host): NOT migratable" };
 var planDevices = new Option<string[]>("--device") { Description = "VFIO device cdevs of the VM (default: every /dev/vfio/devices/vfio*)", AllowMultipleArgumentsPerToken = true };
-var plan = new Command("plan", "decide how this host backs a guest vIOMMU: Nested, Shadow or Refused, with every reason") { spec, passthrough, planDevices };
+var recorded = new Option<FileInfo>("--host") { Description = "plan against a host recorded by `iommu probe --save` instead of this one (no /dev/iommu needed; the kernel's allocation of nested page tables is not tried)" };
+var plan = new Command("plan", "decide how the host backs a guest vIOMMU: Nested, Shadow or Refused, with every reason. " + ExitCodes.Help) { spec, passthrough, planDevices, recorded };
 plan.Validators.Add(result =>
 {
     if ((result.GetResult(spec) is null) == !result.GetValue(passthrough)) result.AddError("give either --spec FILE or --host-passthrough");
+    if (result.GetResult(recorded) is not null && result.GetResult(planDevices) is not null) result.AddError("--device picks devices of this host: it cannot be given with --host");
 });
-plan.SetAction(parse => PlanCommand.Run(parse.GetValue(spec), parse.GetValue(passthrough), parse.GetValue(planDevices)));
+plan.SetAction(parse => PlanCommand.Run(parse.GetValue(spec), parse.GetValue(passthrough), parse.GetValue(planDevices), parse.GetValue(recorded)));
 root.Subcommands.Add(plan);
 
 var specs = new Option<DirectoryInfo>("--specs") { Description = "directory of example specs", DefaultValueFactory = _ => new DirectoryInfo(Path.Combine(Repo.Root, "examples", "specs")) };
@@ -37,12 +40,20 @@ var demo = new Command("demo", "probe, then plan every example spec; run a live 
 demo.SetAction(parse => DemoCommand.Run(parse.GetValue(specs)!));
 root.Subcommands.Add(demo);
 
+var parsed = root.Parse(args);
+if (parsed.Errors.Count > 0)
+{
+    foreach (var error in parsed.Errors) Console.Error.WriteLine($"iommu: {error.Message}");
+    Console.Error.WriteLine($"iommu: see `iommu{(parsed.CommandResult.Command == root ? "" : " " + parsed.CommandResult.Command.Name)} --help`");
+    return ExitCodes.Usage;
+}
 try
 {
-    return root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+    return parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
 }
-catch (Exception e) when (e is Linux.Iommu.IommuException or Linux.Iommu.Planner.SpecException or Iommu.Scanner.ScanException or InvalidOperationException)
+catch (Exception e) when (e is Linux.Iommu.IommuException or Linux.Iommu.Planner.SpecException or Linux.Iommu.Planner.RecordedHostException
+                              or Iommu.Scanner.ScanException or InvalidOperationException)
 {
     Console.Error.WriteLine($"iommu: {e.Message}");
-    return 1;
+    return ExitCodes.Error;
 }

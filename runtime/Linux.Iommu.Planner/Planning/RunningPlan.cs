@@ -4,13 +4,11 @@ namespace Linux.Iommu.Planner;
 /// new device against it and either admits it or refuses it with reasons, leaving the plan and its mappings as they were.</summary>
 public sealed class RunningPlan : IDisposable
 {
-    private readonly Planner _planner;
     private readonly List<PlannedDevice> _devices;
     private readonly Dictionary<string, NestedSetup> _nested;
 
-    internal RunningPlan(Planner planner, PlanReport report, IommuFd iommu, Ioas ioas, IReadOnlyList<PlannedDevice> devices, IReadOnlyList<NestedSetup> setups)
+    internal RunningPlan(PlanReport report, IommuFd iommu, Ioas ioas, IReadOnlyList<PlannedDevice> devices, IReadOnlyList<NestedSetup> setups)
     {
-        _planner = planner;
         Report = report;
         Iommu = iommu;
         Ioas = ioas;
@@ -37,58 +35,64 @@ public sealed class RunningPlan : IDisposable
     public NestedSetup? NestedOf(string device) => _nested.GetValueOrDefault(device);
 
     /// <summary>Hot-plug: <paramref name="device"/> is bound, not attached. Admitted when the running plan can serve it
-    /// unchanged; otherwise it is detached again and the report says why. The plan's other devices and mappings are not touched.</summary>
+    /// unchanged; otherwise it is detached again and the report says why. The plan's other devices and mappings are not
+    /// touched. The report's only branch is the running plan's, so its decision is that branch or Refused.</summary>
     public PlanReport HotPlug(PlannedDevice device)
     {
         if (Decision == PlanDecision.Refused) throw new InvalidOperationException("the plan was refused; nothing runs to hot-plug into");
         var hostIommu = Iommu.GetHwInfo(device.DeviceId);
-        PlanReport Assess(IReadOnlyList<Requirement>? findings = null, IReadOnlyList<Requirement>? topology = null) =>
-            Planner.Decide(Report.Spec, [(device.Name, hostIommu)], Planner.Facts(Ioas), findings, topology);
-        var topology = Planner.Topology(Report.Spec, _devices.Append(device).Select(d => (d.Name, d.IommuGroup)));
-        if (topology.Any(r => !r.Met))
-        {
-            return Assess(topology: topology) with { Decision = PlanDecision.Refused };
-        }
-        var groupmate = device.IommuGroup is null ? null : _devices.FirstOrDefault(d => d.IommuGroup == device.IommuGroup && _nested.ContainsKey(d.Name));
-        if (Decision == PlanDecision.Nested)
-        {
-            var running = Report.Devices[0].HostIommu!;
-            var same = Requirement.Check("same host IOMMU as the running plan", hostIommu.Equals(running), "identical IOMMU_GET_HW_INFO", hostIommu.Equals(running) ? "identical" : $"{hostIommu.Type} with other registers");
-            var report = Assess([same]);
-            if (report.Decision != PlanDecision.Nested) return report with { Decision = PlanDecision.Refused };
-            try
-            {
-                // behind the same bridge as a running device: the same tables, nothing new to allocate
-                var setup = groupmate is null ? _planner.AllocateNested(Report.Spec, Iommu, Ioas, device) : _nested[groupmate.Name];
-                device.Attach(setup.Parent.Id);
-                _nested[device.Name] = setup;
-            }
-            catch (IommuException e)
-            {
-                return report with { Decision = PlanDecision.Refused, PlanRequirements = [.. report.PlanRequirements, Planner.KernelRefusedNesting(e)] };
-            }
-            _devices.Add(device);
-            return report;
-        }
+        var topology = ViommuPlanner.Topology(Report.Spec, _devices.Append(device).Select(d => (d.Name, d.IommuGroup)));
+        PlanReport Assess(IReadOnlyList<Requirement>? findings = null) =>
+            ViommuPlanner.Decide(Report.Spec, [(device.Name, hostIommu)], ViommuPlanner.Facts(Ioas), findings, topology) with { Branches = [Decision] };
+        if (topology.Any(r => !r.Met)) return Assess();
+        return Decision == PlanDecision.Nested ? HotPlugNested(device, hostIommu, Assess) : HotPlugShadow(device, Assess);
+    }
 
-        // Shadow: attaching may add reserved regions (or fail if they collide with live mappings); re-check the IOAS after it.
+    private PlanReport HotPlugNested(PlannedDevice device, HwInfo hostIommu, Func<IReadOnlyList<Requirement>?, PlanReport> assess)
+    {
+        var running = Report.Devices[0].HostIommu!;
+        var same = Requirement.Check(RequirementId.HotPlugSameHostIommu, "same host IOMMU as the running plan", hostIommu.Equals(running),
+            "identical IOMMU_GET_HW_INFO", hostIommu.Equals(running) ? "identical" : $"{hostIommu.Type} with other registers");
+        var report = assess([same]);
+        if (report.Decision != PlanDecision.Nested) return report;
+        // behind the same bridge as a running device: the same tables, nothing new to allocate
+        var groupmate = device.IommuGroup is null ? null : _devices.FirstOrDefault(d => d.IommuGroup == device.IommuGroup && _nested.ContainsKey(d.Name));
+        try
+        {
+            var setup = groupmate is null ? ViommuPlanner.AllocateNested(Report.Spec, Iommu, Ioas, device) : _nested[groupmate.Name];
+            device.Attach(setup.Parent.Id);
+            _nested[device.Name] = setup;
+        }
+        catch (IommuException e)
+        {
+            return report with { PlanRequirements = [.. report.PlanRequirements, ViommuPlanner.KernelRefusedNesting(e)] };
+        }
+        _devices.Add(device);
+        return report;
+    }
+
+    private PlanReport HotPlugShadow(PlannedDevice device, Func<IReadOnlyList<Requirement>?, PlanReport> assess)
+    {
+        // Attaching may add reserved regions (or fail if they collide with live mappings); the IOAS is checked after it.
         try
         {
             device.Attach(Ioas.Id);
         }
         catch (IommuException e)
         {
-            var refused = Requirement.Check("attach to the running IOAS", false, "success", $"{e.Operation}: {e.ErrnoName} (its reserved regions collide with live mappings?)");
-            return Assess([refused]) with { Decision = PlanDecision.Refused };
+            var report = assess(null);
+            var attach = Requirement.Check(RequirementId.HotPlugAttach, "attach to the running IOAS", false, "success",
+                $"{e.Operation}: {e.ErrnoName} (its reserved regions collide with live mappings?)");
+            return report with { Devices = [.. report.Devices.Select(d => d with { Shadow = [attach, .. d.Shadow] })] };
         }
-        var shadow = Assess();
-        if (!shadow.Devices[0].ShadowOk)
+        var shadow = assess(null);
+        if (shadow.Decision != PlanDecision.Shadow)
         {
             device.Detach();
-            return shadow with { Decision = PlanDecision.Refused };
+            return shadow;
         }
         _devices.Add(device);
-        return shadow with { Decision = PlanDecision.Shadow };
+        return shadow;
     }
 
     /// <summary>The guest turned translation off for a nested device (or it left nested mode): it moves onto the shadow

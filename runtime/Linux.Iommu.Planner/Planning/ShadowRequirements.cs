@@ -1,8 +1,8 @@
-namespace Linux.Iommu.Planner;
+using static Linux.Iommu.Planner.Requirement;
+using static Linux.Iommu.Readable;
+using Id = Linux.Iommu.Planner.RequirementId;
 
-/// <summary>What the kernel-managed IOAS offers once the devices are attached: its usable IOVA ranges
-/// (IOMMU_IOAS_IOVA_RANGES) and the IOVA alignment the attached IOMMUs need.</summary>
-public sealed record ShadowFacts(IReadOnlyList<IovaRange> IovaRanges, ulong IovaAlignment, ulong HostPageSize);
+namespace Linux.Iommu.Planner;
 
 /// <summary>Can software emulation back the guest's vIOMMU: does the kernel-managed IOAS map every guest IOVA range,
 /// with a page size no larger than the guest's smallest, and can the shadow engine read the guest's page tables (the
@@ -16,28 +16,25 @@ internal static class ShadowRequirements
         foreach (var range in spec.IovaRanges)
         {
             var covered = ioas.IovaRanges.Any(r => r.Contains(range.Start, range.Last - range.Start + 1));
-            result.Add(Requirement.Check($"guest IOVA range {range}", covered, "mappable in the IOAS", offered.Length > 0 ? offered : "no IOVA range"));
+            result.Add(Check(Id.ShadowIovaRange, "guest IOVA range mappable in the IOAS", covered, range.ToString(), offered.Length > 0 ? offered : "no IOVA range"));
         }
         result.Add(GuestTables(spec));
         var hostPage = Math.Max(ioas.IovaAlignment, ioas.HostPageSize);
-        result.Add(Requirement.Check("page size", hostPage <= spec.SmallestPageSize, $"≤ {Size(spec.SmallestPageSize)} (the guest's smallest page)",
-            $"{Size(hostPage)} (IOVA alignment {Size(ioas.IovaAlignment)}, host page {Size(ioas.HostPageSize)})"));
+        result.Add(Check(Id.ShadowPageSize, "page size", hostPage <= spec.SmallestPageSize, $"≤ {Bytes(spec.SmallestPageSize)} (the guest's smallest page)",
+            $"{Bytes(hostPage)} (IOVA alignment {Bytes(ioas.IovaAlignment)}, host page {Bytes(ioas.HostPageSize)})"));
         return result;
     }
 
-    /// <summary>The shadow engine must be able to read the guest's page tables. The selftest mock has none: its "guest"
-    /// is the test, which maps the IOAS itself.</summary>
+    /// <summary>The shadow engine must be able to read the guest's page tables (an extension model says itself).</summary>
     private static Requirement GuestTables(GuestViommuSpec spec)
     {
         const string Name = "guest page-table format", Required = "a shadow engine that walks the guest's tables";
-        if (spec.Model == GuestIommuModel.SelftestMock) return Requirement.Check(Name, true, Required, "no tables to walk (selftest mock: the test maps the IOAS itself)");
+        if (spec.Model == GuestIommuModel.Extension)
+        {
+            var (walkable, offered) = NestedRequirements.ExtensionOf(spec).ShadowTables(spec);
+            return Check(Id.ShadowGuestTables, Name, walkable, Required, offered);
+        }
         var format = GuestPageTableFormat.For(spec, out var tables);
-        return Requirement.Check(Name, format is not null, Required, $"{(format is null ? "no walker" : "a walker")} for {tables}");
+        return Check(Id.ShadowGuestTables, Name, format is not null, Required, $"{(format is null ? "no walker" : "a walker")} for {tables}");
     }
-
-    internal static string Size(ulong bytes) =>
-        bytes >= 1UL << 30 && bytes % (1UL << 30) == 0 ? $"{bytes >> 30} GiB"
-        : bytes >= 1UL << 20 && bytes % (1UL << 20) == 0 ? $"{bytes >> 20} MiB"
-        : bytes >= 1UL << 10 && bytes % (1UL << 10) == 0 ? $"{bytes >> 10} KiB"
-        : $"{bytes} B";
 }

@@ -9,6 +9,7 @@ public enum GuestIommuModel
     ArmSmmuV3,
     /// <summary>AMD-Vi (guest v2 page tables for nesting).</summary>
     AmdVi,
-    /// <summary>The kernel selftest's mock IOMMU (CONFIG_IOMMUFD_TEST), for testing the nested path.</summary>
-    SelftestMock,
+    /// <summary>A model a <see cref="ViommuModelExtension"/> defines (<see cref="GuestViommuSpec.Extension"/>), e.g. the
+    /// kernel selftest's mock IOMMU from Linux.Iommu.Testing.</summary>
+    Extension,
 }

@@ -16,6 +16,7 @@ namespace Linux.Iommu.Planner;
 /// <param name="HostPassthrough">Derived from the host: not migratable.</param>
 /// <param name="BridgedDevices">What to do with devices that share an IOMMU group (behind one PCIe-to-PCI bridge they
 /// share a requester ID, so no IOMMU can tell them apart): give them one page table, or refuse such a VM.</param>
+/// <param name="Extension">The model's definition when <paramref name="Model"/> is <see cref="GuestIommuModel.Extension"/>.</param>
 public sealed record GuestViommuSpec(
     GuestIommuModel Model,
     int InputAddressWidth,
@@ -27,8 +28,18 @@ public sealed record GuestViommuSpec(
     VtdGuestSpec? Vtd = null,
     SmmuV3GuestSpec? SmmuV3 = null,
     bool HostPassthrough = false,
-    BridgedDevices BridgedDevices = BridgedDevices.SharePageTable)
+    BridgedDevices BridgedDevices = BridgedDevices.SharePageTable,
+    ViommuModelExtension? Extension = null)
 {
+    /// <summary>The model as a spec names it ("intel-vtd", or the extension's name).</summary>
+    public string ModelName => Model switch
+    {
+        GuestIommuModel.IntelVtd => "intel-vtd",
+        GuestIommuModel.ArmSmmuV3 => "arm-smmuv3",
+        GuestIommuModel.AmdVi => "amd-vi",
+        _ => Extension?.Name ?? "extension (none given)",
+    };
+
     /// <summary>The smallest page size: the granule shadowing must be able to map.</summary>
     public ulong SmallestPageSize => PageSizes.Min();
 

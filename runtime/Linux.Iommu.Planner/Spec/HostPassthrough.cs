@@ -7,8 +7,9 @@ namespace Linux.Iommu.Planner;
 /// and every report marks the VM as not migratable: another host may offer something else.</summary>
 public static class HostPassthrough
 {
-    /// <summary>The spec this host's IOMMU would offer a guest as is, over the IOAS's usable IOVA ranges.</summary>
-    public static GuestViommuSpec Derive(HwInfo host, ShadowFacts ioas)
+    /// <summary>The spec this host's IOMMU would offer a guest as is, over the IOAS's usable IOVA ranges; a host IOMMU
+    /// of none of the built-in types is described by the extension whose <see cref="ViommuModelExtension.HostType"/> it is.</summary>
+    public static GuestViommuSpec Derive(HwInfo host, ShadowFacts ioas, IEnumerable<ViommuModelExtension>? extensions = null)
     {
         GuestViommuSpec spec = host switch
         {
@@ -23,8 +24,8 @@ public static class HostPassthrough
                     smmu.StreamIdBits, smmu.RangeInvalidation, smmu.OutputAddressBits ?? 44, smmu.Granule4K, smmu.Granule16K, smmu.Granule64K)),
             { Amd: { } amd } => new GuestViommuSpec(GuestIommuModel.AmdVi, amd.GuestPageTableLevels == 5 ? 57 : 48,
                 Pages(true, true, true), [], amd.PasidBits, amd.PeripheralPageRequests, Dirty(host)),
-            _ when host.Type == NestedRequirements.SelftestType => new GuestViommuSpec(GuestIommuModel.SelftestMock, 48, [4096], []),
-            _ => throw new InvalidOperationException($"host-passthrough cannot describe an IOMMU of type {NestedRequirements.TypeName(host.Type)}"),
+            _ => extensions?.FirstOrDefault(e => e.HostType == host.Type)?.PassThrough(host)
+                 ?? throw new InvalidOperationException($"host-passthrough cannot describe an IOMMU of type {(Enum.IsDefined(host.Type) ? host.Type : $"0x{(uint)host.Type:x}")}"),
         };
         var limit = spec.InputAddressWidth >= 64 ? ulong.MaxValue : (1UL << spec.InputAddressWidth) - 1;
         var ranges = ioas.IovaRanges.Where(r => r.Start <= limit).Select(r => r with { Last = Math.Min(r.Last, limit) }).ToList();

@@ -1,6 +1,7 @@
 using Linux.Iommu.Native;
 using Linux.Iommu.Planner;
 using static Linux.Iommu.Tests.Planner.RecordedHosts;
+using Id = Linux.Iommu.Planner.RequirementId;
 
 namespace Linux.Iommu.Tests.Planner;
 
@@ -8,9 +9,9 @@ namespace Linux.Iommu.Tests.Planner;
 public class DecisionTests
 {
     private static PlanReport Decide(GuestViommuSpec spec, params HwInfo[] hosts) =>
-        global::Linux.Iommu.Planner.Planner.Decide(spec, hosts.Select((h, i) => ($"dev{i}", h)).ToList(), X86Ioas);
+        ViommuPlanner.Decide(spec, hosts.Select((h, i) => ($"dev{i}", h)).ToList(), X86Ioas);
 
-    private static string[] Failed(PlanReport report, PlanDecision branch) => report.Failures(branch).Select(f => f.Requirement.Name).ToArray();
+    private static string[] Failed(PlanReport report, PlanDecision branch) => report.Failures(branch).Select(f => f.Requirement.Id).ToArray();
 
     [Fact]
     public void QEMU_VTd_without_nesting_plans_Shadow_for_a_4K_VTd_guest_and_says_why_not_nested()
@@ -18,7 +19,7 @@ public class DecisionTests
         var report = Decide(Vtd(width: 39), QemuVtdLegacy);
 
         Assert.Equal(PlanDecision.Shadow, report.Decision);
-        Assert.Equal(["nesting (ECAP.NEST)", "first-stage translation (ECAP.FSTS)", "scalable mode (ECAP.SMTS)"], Failed(report, PlanDecision.Nested));
+        Assert.Equal([Id.VtdNest, Id.VtdFirstStage, Id.VtdScalableMode], Failed(report, PlanDecision.Nested));
         Assert.Empty(Failed(report, PlanDecision.Shadow));
     }
 
@@ -38,7 +39,7 @@ public class DecisionTests
 
         Assert.NotEqual(PlanDecision.Nested, report.Decision);
         var width = Assert.Single(report.Failures(PlanDecision.Nested)).Requirement;
-        Assert.Equal(("address width", "57 bits", "48 bits (MGAW 48, FS5LP no)"), (width.Name, width.Required, width.Offered));
+        Assert.Equal((Id.VtdAddressWidth, "57 bits", "48 bits (MGAW 48, FS5LP no)"), (width.Id, width.Required, width.Offered));
     }
 
     [Fact]
@@ -46,14 +47,14 @@ public class DecisionTests
     {
         var withoutFs1gp = HwInfo.Decode(iommu_hw_info_type.IOMMU_HW_INFO_TYPE_INTEL_VTD, HwInfoData.Vtd(0x0d2008c222f0606, 0x880000f00f4a | 1UL << 26), 0, 0);
 
-        Assert.Equal(["first-stage 1 GiB pages (CAP.FS1GP)"], Failed(Decide(Vtd(oneGiB: true), withoutFs1gp), PlanDecision.Nested));
+        Assert.Equal([Id.VtdFirstStage1GiBPages], Failed(Decide(Vtd(oneGiB: true), withoutFs1gp), PlanDecision.Nested));
         Assert.Equal(PlanDecision.Nested, Decide(Vtd(oneGiB: true), VtdWithNesting()).Decision);
     }
 
     [Fact]
     public void Dirty_tracking_needs_the_host_capability()
     {
-        Assert.Equal(["dirty tracking"], Failed(Decide(Vtd(dirty: true), VtdWithNesting()), PlanDecision.Nested));
+        Assert.Equal([Id.HostDirtyTracking], Failed(Decide(Vtd(dirty: true), VtdWithNesting()), PlanDecision.Nested));
         Assert.Equal(PlanDecision.Nested, Decide(Vtd(dirty: true), VtdWithNesting(iommufd_hw_capabilities.IOMMU_HW_CAP_DIRTY_TRACKING)).Decision);
     }
 
@@ -65,7 +66,7 @@ public class DecisionTests
         var report = Decide(Vtd(), withErratum);
 
         Assert.Equal(PlanDecision.Nested, report.Decision);
-        Assert.Contains(report.Devices[0].Nested, r => r.Name == "erratum 772415 (SPR17)" && r.Met && r.Note!.Contains("read-only"));
+        Assert.Contains(report.Devices[0].Nested, r => r.Id == Id.VtdErratum772415 && r.Met && r.Note!.Contains("read-only"));
     }
 
     [Fact]
@@ -74,7 +75,7 @@ public class DecisionTests
         var report = Decide(Vtd(), QemuSmmuV3);
 
         var model = Assert.Single(report.Devices[0].Nested);
-        Assert.Equal(("host IOMMU model", "IOMMU_HW_INFO_TYPE_INTEL_VTD", "IOMMU_HW_INFO_TYPE_ARM_SMMUV3", false), (model.Name, model.Required, model.Offered, model.Met));
+        Assert.Equal((Id.HostModel, "IOMMU_HW_INFO_TYPE_INTEL_VTD", "IOMMU_HW_INFO_TYPE_ARM_SMMUV3", false), (model.Id, model.Required, model.Offered, model.Met));
     }
 
     [Fact]
@@ -92,7 +93,7 @@ public class DecisionTests
         var guest = new SmmuV3GuestSpec(TwoLevelStreamTable: false, StreamIdBits: 20, RangeInvalidation: true, OutputAddressBits: 48, Granule16K: false, Granule64K: false);
 
         Assert.Equal(
-            ["PASID width", "stream table levels (IDR0.ST_LEVEL)", "stream id width (IDR1.SIDSIZE)", "substream id width (IDR1.SSIDSIZE)", "output address size (IDR5.OAS)", "granules (IDR5.GRAN4K/16K/64K)"],
+            [Id.HostPasidWidth, Id.SmmuV3StreamTableLevels, Id.SmmuV3StreamIdBits, Id.SmmuV3SubstreamIdBits, Id.SmmuV3OutputAddressSize, Id.SmmuV3Granules],
             Failed(Decide(SmmuV3(guest, pasid: 8), QemuSmmuV3), PlanDecision.Nested));
     }
 
@@ -103,7 +104,7 @@ public class DecisionTests
         var noGt = HwInfo.Decode(iommu_hw_info_type.IOMMU_HW_INFO_TYPE_AMD, HwInfoData.Amd(15UL << 32, 0), 0, 16);
 
         Assert.Equal(PlanDecision.Nested, Decide(spec, AmdWithGuestTranslation).Decision);
-        Assert.Equal(["guest translation (EFR.GTSup)"], Failed(Decide(spec, noGt), PlanDecision.Nested));
+        Assert.Equal([Id.AmdGuestTranslation], Failed(Decide(spec, noGt), PlanDecision.Nested));
     }
 
     [Fact]
@@ -115,7 +116,7 @@ public class DecisionTests
 
         Assert.Equal(PlanDecision.Refused, report.Decision);
         var format = Assert.Single(report.Failures(PlanDecision.Shadow)).Requirement;
-        Assert.Equal("✗ guest page-table format: needs a shadow engine that walks the guest's tables, host offers no walker for AMD-Vi v1 page tables", format.ToString());
+        Assert.Equal((Id.ShadowGuestTables, "no walker for AMD-Vi v1 page tables"), (format.Id, format.Offered));
     }
 
     [Fact]
@@ -125,7 +126,7 @@ public class DecisionTests
         var report = Decide(spec, QemuVtdLegacy); // another family: no nesting, only the shadow engine can serve it
 
         Assert.Equal(PlanDecision.Shadow, report.Decision);
-        Assert.Contains(report.Devices[0].Shadow, r => r.Name == "guest page-table format" && r.Offered == "a walker for SMMUv3 stage-1 VMSAv8-64 tables, 64 KiB granule");
+        Assert.Contains(report.Devices[0].Shadow, r => r.Id == Id.ShadowGuestTables && r.Met && r.Offered == "a walker for SMMUv3 stage-1 VMSAv8-64 tables, 64 KiB granule");
     }
 
     [Fact]
@@ -135,7 +136,7 @@ public class DecisionTests
         var report = Decide(Vtd(), VtdWithNesting(), other);
 
         Assert.Equal(PlanDecision.Shadow, report.Decision);
-        Assert.Equal(["one host IOMMU for all devices"], Failed(report, PlanDecision.Nested));
+        Assert.Equal([Id.OneHostIommu], Failed(report, PlanDecision.Nested));
     }
 
     [Fact]
@@ -145,17 +146,18 @@ public class DecisionTests
         var report = Decide(Vtd(width: 57, ranges: [new IovaRange(0, 0xfedfffff), beyond]), QemuVtdLegacy);
 
         Assert.Equal(PlanDecision.Refused, report.Decision);
-        Assert.Equal([$"guest IOVA range {beyond}"], Failed(report, PlanDecision.Shadow));
+        var range = Assert.Single(report.Failures(PlanDecision.Shadow)).Requirement;
+        Assert.Equal((Id.ShadowIovaRange, beyond.ToString()), (range.Id, range.Required));
     }
 
     [Fact]
     public void Shadow_needs_host_pages_no_larger_than_the_guest_smallest()
     {
-        var report = global::Linux.Iommu.Planner.Planner.Decide(Vtd(pages: [4096]), [("dev0", QemuVtdLegacy)], X86Ioas with { IovaAlignment = 64 * 1024 });
+        var report = ViommuPlanner.Decide(Vtd(pages: [4096]), [("dev0", QemuVtdLegacy)], X86Ioas with { IovaAlignment = 64 * 1024 });
 
         Assert.Equal(PlanDecision.Refused, report.Decision);
         var page = Assert.Single(report.Failures(PlanDecision.Shadow)).Requirement;
-        Assert.Equal(("page size", "≤ 4 KiB (the guest's smallest page)"), (page.Name, page.Required));
+        Assert.Equal((Id.ShadowPageSize, "≤ 4 KiB (the guest's smallest page)", "64 KiB (IOVA alignment 64 KiB, host page 4 KiB)"), (page.Id, page.Required, page.Offered));
     }
 
     [Fact]
@@ -165,7 +167,7 @@ public class DecisionTests
 
         Assert.StartsWith("Decision: SHADOW - the guest's IO page tables are shadowed into a kernel-managed IOAS\n", text);
         Assert.Contains("    ✗ nesting (ECAP.NEST): needs yes, host offers no\n", text);
-        Assert.Contains("    ✓ guest IOVA range [0x0, 0xfedfffff]: needs mappable in the IOAS, host offers [0x0, 0xfedfffff], [0xfef00000, 0xffffffffffff]\n", text);
+        Assert.Contains("    ✓ guest IOVA range mappable in the IOAS: needs [0x0, 0xfedfffff], host offers [0x0, 0xfedfffff], [0xfef00000, 0xffffffffffff]\n", text);
     }
 
     [Fact]
@@ -188,7 +190,7 @@ public class HostPassthroughTests
 
         Assert.Equal((GuestIommuModel.IntelVtd, 48, true, false), (spec.Model, spec.InputAddressWidth, spec.Vtd!.FirstStage1GiBPages, spec.Migratable));
         Assert.Equal([4096UL, 2UL << 20, 1UL << 30], spec.PageSizes);
-        Assert.Equal(PlanDecision.Nested, global::Linux.Iommu.Planner.Planner.Decide(spec, [("dev0", VtdWithNesting())], X86Ioas).Decision);
+        Assert.Equal(PlanDecision.Nested, ViommuPlanner.Decide(spec, [("dev0", VtdWithNesting())], X86Ioas).Decision);
     }
 
     [Fact]
@@ -198,7 +200,7 @@ public class HostPassthroughTests
 
         Assert.Equal(39, spec.InputAddressWidth);
         Assert.Equal([new IovaRange(0, 0xfedfffff), new IovaRange(0xfef00000, (1UL << 39) - 1)], spec.IovaRanges);
-        var report = global::Linux.Iommu.Planner.Planner.Decide(spec, [("dev0", QemuVtdLegacy)], X86Ioas);
+        var report = ViommuPlanner.Decide(spec, [("dev0", QemuVtdLegacy)], X86Ioas);
         Assert.Equal(PlanDecision.Shadow, report.Decision);
         Assert.False(report.Migratable);
     }
@@ -210,7 +212,7 @@ public class HostPassthroughTests
 
         Assert.Equal(new SmmuV3GuestSpec(true, true, 16, true, 44, true, true, true), spec.SmmuV3);
         Assert.Equal(0, spec.PasidBits);
-        Assert.All(global::Linux.Iommu.Planner.Planner.Decide(spec, [("dev0", QemuSmmuV3)], X86Ioas).Devices[0].Nested, r => Assert.True(r.Met, r.ToString()));
+        Assert.All(ViommuPlanner.Decide(spec, [("dev0", QemuSmmuV3)], X86Ioas).Devices[0].Nested, r => Assert.True(r.Met, r.ToString()));
     }
 }
 
@@ -222,31 +224,31 @@ public class BridgedDeviceTests
     [Fact]
     public void Devices_sharing_an_IOMMU_group_share_one_page_table_by_default()
     {
-        var topology = global::Linux.Iommu.Planner.Planner.Topology(Vtd(), TwoBehindABridge);
+        var topology = ViommuPlanner.Topology(Vtd(), TwoBehindABridge);
 
         var group = Assert.Single(topology);
-        Assert.Equal(("devices of IOMMU group 1 (behind one bridge)", "one shared page table", "edu0, edu1 share one requester ID", true),
-            (group.Name, group.Required, group.Offered, group.Met));
+        Assert.Equal((Id.SharedIommuGroup, "one shared page table", "edu0, edu1 share one requester ID", true),
+            (group.Id, group.Required, group.Offered, group.Met));
         Assert.Equal(PlanDecision.Nested,
-            global::Linux.Iommu.Planner.Planner.Decide(Vtd(), [("edu0", VtdWithNesting()), ("edu1", VtdWithNesting())], X86Ioas, topology: topology).Decision);
+            ViommuPlanner.Decide(Vtd(), [("edu0", VtdWithNesting()), ("edu1", VtdWithNesting())], X86Ioas, topology: topology).Decision);
     }
 
     [Fact]
     public void A_spec_that_refuses_bridged_devices_refuses_the_VM_on_every_branch()
     {
         var spec = Vtd() with { BridgedDevices = BridgedDevices.Refuse };
-        var topology = global::Linux.Iommu.Planner.Planner.Topology(spec, TwoBehindABridge);
-        var report = global::Linux.Iommu.Planner.Planner.Decide(spec, [("edu0", QemuVtdLegacy), ("edu1", QemuVtdLegacy)], X86Ioas, topology: topology);
+        var topology = ViommuPlanner.Topology(spec, TwoBehindABridge);
+        var report = ViommuPlanner.Decide(spec, [("edu0", QemuVtdLegacy), ("edu1", QemuVtdLegacy)], X86Ioas, topology: topology);
 
         Assert.Equal(PlanDecision.Refused, report.Decision);
-        Assert.Contains(report.Failures(PlanDecision.Shadow), f => f.Requirement.Name == "devices of IOMMU group 1 (behind one bridge)");
+        Assert.Contains(report.Failures(PlanDecision.Shadow), f => f.Requirement.Id == Id.SharedIommuGroup && f.Requirement.Offered == "edu0, edu1 share one requester ID");
         Assert.Contains("✗ devices of IOMMU group 1 (behind one bridge): needs no shared requester IDs (bridgedDevices: refuse)", report.Describe());
     }
 
     [Fact]
     public void Devices_in_groups_of_their_own_have_no_topology_requirement()
     {
-        Assert.Empty(global::Linux.Iommu.Planner.Planner.Topology(Vtd(), [("a", 1), ("b", 2), ("c", null)]));
+        Assert.Empty(ViommuPlanner.Topology(Vtd(), [("a", 1), ("b", 2), ("c", null)]));
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using Linux.Iommu.Planner;
+using Linux.Iommu.Testing;
 
 namespace Linux.Iommu.Tests.Planner;
 
@@ -50,7 +51,24 @@ public class SpecLoaderTests
     public void An_unknown_model_lists_the_known_ones()
     {
         var e = Refused(Valid.Replace("intel-vtd", "riscv-iommu"));
-        Assert.Equal("vIOMMU spec: model: unknown model 'riscv-iommu' (known: intel-vtd, arm-smmuv3, amd-vi, selftest-mock)", e.Message);
+        Assert.Equal("vIOMMU spec: model: unknown model 'riscv-iommu' (known: intel-vtd, arm-smmuv3, amd-vi)", e.Message);
+    }
+
+    [Fact]
+    public void The_selftest_mock_model_is_known_only_with_its_extension_registered()
+    {
+        var mock = Valid.Replace("intel-vtd", "selftest-mock").Replace(", \"vtd\": { \"firstStage1GiBPages\": false }", "");
+
+        Assert.Equal("model", Refused(mock).Field);
+        var spec = SpecLoader.Parse(mock, [SelftestMockModel.Instance]);
+        Assert.Equal((GuestIommuModel.Extension, "selftest-mock"), (spec.Model, spec.ModelName));
+        Assert.Same(SelftestMockModel.Instance, spec.Extension);
+    }
+
+    [Fact]
+    public void An_unknown_field_inside_a_model_block_is_named_with_its_path()
+    {
+        Assert.Equal("vtd.firstStage1GibPages", Refused(Valid.Replace("\"firstStage1GiBPages\"", "\"firstStage1GibPages\"")).Field);
     }
 
     [Fact]
@@ -79,6 +97,6 @@ public class SpecLoaderTests
         var dir = global::Iommu.Tests.Shared.RepositoryRoot.Combine("examples", "specs");
         var files = Directory.GetFiles(dir, "*.json");
         Assert.NotEmpty(files);
-        Assert.All(files, f => SpecLoader.Load(f));
+        Assert.All(files, f => SpecLoader.Load(f, [SelftestMockModel.Instance]));
     }
 }

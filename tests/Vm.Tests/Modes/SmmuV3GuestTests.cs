@@ -1,6 +1,7 @@
 using Linux.Iommu;
 using Linux.Iommu.Native;
 using Linux.Iommu.Planner;
+using Id = Linux.Iommu.Planner.RequirementId;
 using Vm.Tests.Planner;
 using Vm.Tests.Runtime;
 
@@ -39,7 +40,7 @@ public sealed class SmmuV3GuestTests
         Assert.Empty(report.Failures(PlanDecision.Shadow));
         // every IDR check passes; the nest parent allocates, then the kernel refuses the vIOMMU (no CANWBS/S2FWB)
         var finding = Assert.Single(report.Failures(PlanDecision.Nested)).Requirement;
-        Assert.Equal(("kernel allocates the nested page tables", "IOMMU_VIOMMU_ALLOC failed with EOPNOTSUPP"), (finding.Name, finding.Offered));
+        Assert.Equal((Id.KernelAllocatesNested, "IOMMU_VIOMMU_ALLOC failed with EOPNOTSUPP"), (finding.Id, finding.Offered));
     }
 
     [Fact]
@@ -50,7 +51,7 @@ public sealed class SmmuV3GuestTests
             : throw new InvalidOperationException();
         var report = PlannerVmTests.PlanWithEdu(spec);
 
-        Assert.Equal(["output address size (IDR5.OAS)", "granules (IDR5.GRAN4K/16K/64K)"], report.Failures(PlanDecision.Nested).Select(f => f.Requirement.Name));
+        Assert.Equal([Id.SmmuV3OutputAddressSize, Id.SmmuV3Granules], report.Failures(PlanDecision.Nested).Select(f => f.Requirement.Id));
         var oas = report.Failures(PlanDecision.Nested).First().Requirement;
         Assert.Equal(("48 bits", "44 bits"), (oas.Required, oas.Offered));
     }

@@ -1,6 +1,7 @@
 using Linux.Iommu;
 using Linux.Iommu.Native;
 using Linux.Iommu.Planner;
+using Id = Linux.Iommu.Planner.RequirementId;
 using Vm.Tests.Planner;
 using Vm.Tests.Runtime;
 
@@ -52,11 +53,11 @@ public sealed class VtdModeTests
         // Only NEST is missing with x-flts; scalable mode lacks first-stage tables too; legacy mode also lacks SMTS.
         string[] missing = mode.Mode switch
         {
-            VtdBootMode.ScalableFlts => ["nesting (ECAP.NEST)"],
-            VtdBootMode.Scalable => ["nesting (ECAP.NEST)", "first-stage translation (ECAP.FSTS)"],
-            _ => ["nesting (ECAP.NEST)", "first-stage translation (ECAP.FSTS)", "scalable mode (ECAP.SMTS)"],
+            VtdBootMode.ScalableFlts => [Id.VtdNest],
+            VtdBootMode.Scalable => [Id.VtdNest, Id.VtdFirstStage],
+            _ => [Id.VtdNest, Id.VtdFirstStage, Id.VtdScalableMode],
         };
-        Assert.Equal(missing, report.Failures(PlanDecision.Nested).Select(f => f.Requirement.Name));
+        Assert.Equal(missing, report.Failures(PlanDecision.Nested).Select(f => f.Requirement.Id));
         Assert.Contains("✗ nesting (ECAP.NEST): needs yes, host offers no", report.Describe());
         Assert.Empty(report.Failures(PlanDecision.Shadow));
     }
@@ -68,18 +69,18 @@ public sealed class VtdModeTests
         var report = PlannerVmTests.PlanWithEdu("vtd-48bit-iova.json");
         TestContext.Current.TestOutputHelper?.WriteLine($"{mode}:\n{report.Describe()}");
 
-        var highRange = "guest IOVA range [0x8000000000, 0x80ffffffff]";
+        var highRange = new IovaRange(0x80_0000_0000, 0x80_ffff_ffff).ToString();
         if (mode.AwBits == 39)
         {
             Assert.True(report.Decision == PlanDecision.Refused, report.Describe());
-            Assert.Contains(report.Failures(PlanDecision.Shadow), f => f.Requirement.Name == highRange);
-            Assert.Contains(report.Failures(PlanDecision.Nested), f => f.Requirement.Name == "address width");
+            Assert.Contains(report.Failures(PlanDecision.Shadow), f => f.Requirement.Id == Id.ShadowIovaRange && f.Requirement.Required == highRange);
+            Assert.Contains(report.Failures(PlanDecision.Nested), f => f.Requirement.Id == Id.VtdAddressWidth);
         }
         else
         {
             Assert.True(report.Decision == PlanDecision.Shadow, report.Describe());
             Assert.Empty(report.Failures(PlanDecision.Shadow));
-            Assert.DoesNotContain(report.Failures(PlanDecision.Nested), f => f.Requirement.Name == "address width");
+            Assert.DoesNotContain(report.Failures(PlanDecision.Nested), f => f.Requirement.Id == Id.VtdAddressWidth);
         }
     }
 
@@ -93,7 +94,7 @@ public sealed class VtdModeTests
         var report = PlannerVmTests.PlanWithEdu(spec);
         TestContext.Current.TestOutputHelper?.WriteLine($"{mode}:\n{report.Describe()}");
 
-        var fs1gp = report.Failures(PlanDecision.Nested).Select(f => f.Requirement).Where(r => r.Name == "first-stage 1 GiB pages (CAP.FS1GP)");
+        var fs1gp = report.Failures(PlanDecision.Nested).Select(f => f.Requirement).Where(r => r.Id == Id.VtdFirstStage1GiBPages);
         if (mode.FirstStage1GiBPages) Assert.Empty(fs1gp);
         else Assert.Equal(("yes", "no"), (Assert.Single(fs1gp).Required, Assert.Single(fs1gp).Offered));
         Assert.True(report.Decision == PlanDecision.Shadow, report.Describe()); // still no NEST on emulated VT-d

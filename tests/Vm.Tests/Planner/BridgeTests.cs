@@ -1,6 +1,7 @@
 using Linux.Iommu;
 using Linux.Iommu.Devices;
 using Linux.Iommu.Planner;
+using Id = Linux.Iommu.Planner.RequirementId;
 using Vm.Tests.Runtime;
 
 namespace Vm.Tests.Planner;
@@ -29,7 +30,7 @@ public sealed class BridgeTests
             }
             var spec = SpecLoader.Load(PlannerVmTests.Spec("vtd-shadow-4k.json")) with { BridgedDevices = bridged };
             var planned = devices.Select((d, i) => new PlannedDevice($"edu{i}", d, VfioDevice.IommuGroupOf(cdevs[i]))).ToList();
-            using var plan = new global::Linux.Iommu.Planner.Planner().Plan(spec, iommu, ioas, planned);
+            using var plan = new ViommuPlanner().Plan(spec, iommu, ioas, planned);
             return plan.Report;
         }
         finally
@@ -55,6 +56,6 @@ public sealed class BridgeTests
         var report = Plan(BridgedDevices.Refuse);
 
         Assert.Equal(PlanDecision.Refused, report.Decision);
-        Assert.Contains(report.Failures(PlanDecision.Shadow), f => f.Requirement.Name.StartsWith("devices of IOMMU group", StringComparison.Ordinal));
+        Assert.Contains(report.Failures(PlanDecision.Shadow), f => f.Requirement.Id == Id.SharedIommuGroup);
     }
 }

@@ -22,7 +22,7 @@ public sealed class HotPlugTests
         using var first = VfioDevice.Open(QemuEduDevice.CdevOf(edus[0]));
         first.BindIommufd(iommu);
         first.Attach(ioas.Id);
-        using var plan = new global::Linux.Iommu.Planner.Planner().Plan(SpecLoader.Load(PlannerVmTests.Spec("vtd-shadow-4k.json")), iommu, ioas, [new PlannedDevice("edu0", first)]);
+        using var plan = new ViommuPlanner().Plan(SpecLoader.Load(PlannerVmTests.Spec("vtd-shadow-4k.json")), iommu, ioas, [new PlannedDevice("edu0", first)]);
         Assert.Equal(PlanDecision.Shadow, plan.Decision);
         using var buffer = DmaBuffer.Allocate(64 * 1024);
         ioas.Map(0x10_0000, buffer, DmaAccess.ReadWrite);

@@ -1,6 +1,7 @@
 using Linux.Iommu;
 using Linux.Iommu.Devices;
 using Linux.Iommu.Planner;
+using Id = Linux.Iommu.Planner.RequirementId;
 using Linux.Iommu.Testing;
 using Vm.Tests.Mock;
 using Vm.Tests.Runtime;
@@ -13,6 +14,13 @@ namespace Vm.Tests.Planner;
 [Trait("Needs", "SelftestMock")] // CONFIG_IOMMUFD_TEST: only the x86 guest kernel has it (not selectable on arm64)
 public sealed class MockPlanTests
 {
+    /// <summary>examples/specs/mock-nested.json for the mock device, by a planner that knows the selftest-mock model.</summary>
+    private static RunningPlan PlanMock(IommuFd iommu, Ioas ioas, MockDevice mock)
+    {
+        var planner = MockPlanning.Planner();
+        return planner.Plan(planner.LoadSpec(PlannerVmTests.Spec("mock-nested.json")), iommu, ioas, [mock.AsPlannedDevice(iommu, ioas)]);
+    }
+
     [Fact]
     [Trait("Category", "Vm")]
     public void The_mock_spec_plans_Nested_and_the_device_runs_on_a_real_nest_parent()
@@ -20,7 +28,7 @@ public sealed class MockPlanTests
         using var iommu = IommuFd.Open();
         using var ioas = iommu.AllocIoas();
         using var mock = SelftestMock.MockDomain(iommu, ioas);
-        using var plan = MockPlanning.Planner().Plan(SpecLoader.Load(PlannerVmTests.Spec("mock-nested.json")), iommu, ioas, [mock.AsPlannedDevice(iommu, ioas)]);
+        using var plan = PlanMock(iommu, ioas, mock);
 
         Assert.True(plan.Decision == PlanDecision.Nested, plan.Report.Describe());
         var nested = plan.NestedOf("selftest mock")!;
@@ -31,12 +39,31 @@ public sealed class MockPlanTests
 
     [Fact]
     [Trait("Category", "Vm")]
+    public void The_mock_host_recorded_here_plans_the_mock_spec_Nested_as_live_with_the_allocation_not_tried()
+    {
+        using var iommu = IommuFd.Open();
+        using var ioas = iommu.AllocIoas();
+        using var mock = SelftestMock.MockDomain(iommu, ioas);
+        var planner = MockPlanning.Planner();
+        var recorded = RecordedHostJson.Parse(RecordedHostJson.Write(RecordedHost.Record(iommu, [mock.AsPlannedDevice(iommu, ioas)])), "the mock's record");
+        RecordedHostTests.Save(recorded, "selftest-mock");
+        var spec = planner.LoadSpec(PlannerVmTests.Spec("mock-nested.json"));
+
+        using var live = planner.Plan(spec, iommu, ioas, [mock.AsPlannedDevice(iommu, ioas)]);
+        var offline = planner.Plan(spec, recorded);
+
+        Assert.Equal(PlanDecision.Nested, offline.Decision);
+        RecordedHostTests.AssertPlansAlike(live.Report, offline, "mock-nested.json");
+    }
+
+    [Fact]
+    [Trait("Category", "Vm")]
     public void Hot_plugging_a_VTd_device_into_a_mock_Nested_plan_is_refused_and_nothing_changes()
     {
         using var iommu = IommuFd.Open();
         using var ioas = iommu.AllocIoas();
         using var mock = SelftestMock.MockDomain(iommu, ioas);
-        using var plan = MockPlanning.Planner().Plan(SpecLoader.Load(PlannerVmTests.Spec("mock-nested.json")), iommu, ioas, [mock.AsPlannedDevice(iommu, ioas)]);
+        using var plan = PlanMock(iommu, ioas, mock);
         Assert.Equal(PlanDecision.Nested, plan.Decision);
         using var buffer = DmaBuffer.Allocate(16 * 4096);
         var iova = MockIoas.ApertureStart;
@@ -47,7 +74,7 @@ public sealed class MockPlanTests
         var report = plan.HotPlug(new PlannedDevice("edu", edu));
 
         Assert.Equal(PlanDecision.Refused, report.Decision);
-        Assert.Contains(report.Failures(PlanDecision.Nested), f => f.Requirement.Name == "host IOMMU model" && f.Requirement.Offered == "IOMMU_HW_INFO_TYPE_INTEL_VTD");
+        Assert.Contains(report.Failures(PlanDecision.Nested), f => f.Requirement.Id == Id.HostModel && f.Requirement.Offered == "IOMMU_HW_INFO_TYPE_INTEL_VTD");
         Assert.Equal(["selftest mock"], plan.Devices.Select(d => d.Name));
         Assert.NotNull(plan.NestedOf("selftest mock"));
         ioas.Unmap(iova, buffer); // the running plan's mapping is exactly as it was
@@ -64,7 +91,7 @@ public sealed class MockPlanTests
         using var iommu = IommuFd.Open();
         using var ioas = iommu.AllocIoas();
         using var mock = SelftestMock.MockDomain(iommu, ioas);
-        using var plan = MockPlanning.Planner().Plan(SpecLoader.Load(PlannerVmTests.Spec("mock-nested.json")), iommu, ioas, [mock.AsPlannedDevice(iommu, ioas)]);
+        using var plan = PlanMock(iommu, ioas, mock);
         var nested = plan.NestedOf("selftest mock")!;
 
         plan.FallBackToShadow("selftest mock");

@@ -1,6 +1,7 @@
 using Linux.Iommu;
 using Linux.Iommu.Devices;
 using Linux.Iommu.Planner;
+using Id = Linux.Iommu.Planner.RequirementId;
 using Vm.Tests.Runtime;
 
 namespace Vm.Tests.Planner;
@@ -18,7 +19,7 @@ public sealed class PlannerVmTests
     internal static PlanReport PlanWithEdu(GuestViommuSpec spec)
     {
         using var attached = EduIoas.Open();
-        using var plan = new global::Linux.Iommu.Planner.Planner().Plan(spec, attached.Iommu, attached.Ioas, [new PlannedDevice("edu", attached.Device)]);
+        using var plan = new ViommuPlanner().Plan(spec, attached.Iommu, attached.Ioas, [new PlannedDevice("edu", attached.Device)]);
         return plan.Report;
     }
 
@@ -29,7 +30,7 @@ public sealed class PlannerVmTests
         var report = PlanWithEdu("vtd-shadow-4k.json");
 
         Assert.True(report.Decision == PlanDecision.Shadow, report.Describe());
-        Assert.Contains(report.Failures(PlanDecision.Nested), f => f.Requirement.Name == "nesting (ECAP.NEST)");
+        Assert.Contains(report.Failures(PlanDecision.Nested), f => f.Requirement.Id == Id.VtdNest);
         Assert.Equal(Linux.Iommu.Native.iommu_hw_info_type.IOMMU_HW_INFO_TYPE_INTEL_VTD, report.Devices[0].HostIommu!.Type);
     }
 
@@ -40,7 +41,7 @@ public sealed class PlannerVmTests
         var report = PlanWithEdu("vtd-refused-57bit.json");
 
         Assert.True(report.Decision == PlanDecision.Refused, report.Describe());
-        Assert.Contains(report.Failures(PlanDecision.Shadow), f => f.Requirement.Name == "guest IOVA range [0x1000000000000, 0x1ffffffffffff]");
-        Assert.Contains(report.Failures(PlanDecision.Nested), f => f.Requirement.Name == "address width");
+        Assert.Contains(report.Failures(PlanDecision.Shadow), f => f.Requirement.Id == Id.ShadowIovaRange && f.Requirement.Required == "[0x1000000000000, 0x1ffffffffffff]");
+        Assert.Contains(report.Failures(PlanDecision.Nested), f => f.Requirement.Id == Id.VtdAddressWidth);
     }
 }

@@ -25,7 +25,7 @@ public sealed class ShadowDmaTests
         using var attached = EduIoas.Open();
         var host = attached.Iommu.GetHwInfo(attached.DeviceId).Type;
         var spec = SpecLoader.Load(PlannerVmTests.Spec(host == iommu_hw_info_type.IOMMU_HW_INFO_TYPE_ARM_SMMUV3 ? "smmuv3-qemu-virt.json" : "vtd-shadow-4k.json"));
-        using var plan = new global::Linux.Iommu.Planner.Planner().Plan(spec, attached.Iommu, attached.Ioas, [new PlannedDevice("edu", attached.Device)]);
+        using var plan = new ViommuPlanner().Plan(spec, attached.Iommu, attached.Ioas, [new PlannedDevice("edu", attached.Device)]);
         Assert.True(plan.Decision == PlanDecision.Shadow, plan.Report.Describe());
         var format = GuestPageTableFormat.For(spec, out var tables) ?? throw new InvalidOperationException($"no walker for {tables}");
         TestContext.Current.TestOutputHelper?.WriteLine($"host {host}: the guest writes {format.Name}, {spec.InputAddressWidth}-bit IOVAs");

@@ -1,94 +1,45 @@
 using Linux.Iommu.Native;
+using Id = Linux.Iommu.Planner.RequirementId;
 
 namespace Linux.Iommu.Planner;
 
-/// <summary>A device of the VM as the planner sees it: its iommufd device id, and how to attach it to a page table
-/// (an IOAS or HWPT id) or detach it. Bound to the iommufd, and attached to the plan's IOAS before planning.</summary>
-public sealed class PlannedDevice
-{
-    private readonly Func<uint, uint> _attach;
-    private readonly Action _detach;
-
-    /// <summary>A device with its own attach and detach (the selftest mock attaches by IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE).</summary>
-    public PlannedDevice(string name, uint deviceId, Func<uint, uint> attach, Action detach)
-    {
-        Name = name;
-        DeviceId = deviceId;
-        _attach = attach;
-        _detach = detach;
-    }
-
-    /// <summary>A VFIO device, bound with <see cref="VfioDevice.BindIommufd"/>; <paramref name="iommuGroup"/> is its
-    /// /sys/bus/pci/devices/…/iommu_group, which tells devices behind one bridge apart from the rest.</summary>
-    public PlannedDevice(string name, VfioDevice device, int? iommuGroup = null)
-        : this(name, device.DeviceId ?? throw new InvalidOperationException($"device {name} is not bound to an iommufd (VfioDevice.BindIommufd)"),
-            device.Attach, device.Detach)
-    {
-        IommuGroup = iommuGroup;
-    }
-
-    /// <summary>The device's IOMMU group, when known: devices of one group share a page table.</summary>
-    public int? IommuGroup { get; init; }
-
-    /// <summary>A name for reports.</summary>
-    public string Name { get; }
-
-    /// <summary>The iommufd device id.</summary>
-    public uint DeviceId { get; }
-
-    /// <summary>Attaches to an IOAS or HWPT; returns the HWPT in use.</summary>
-    public uint Attach(uint pageTableId) => _attach(pageTableId);
-
-    /// <summary>Detaches.</summary>
-    public void Detach() => _detach();
-}
-
 /// <summary>The seed's two-stage fallback, after the devices are attached: (1) the exact vIOMMU in hardware (nested),
 /// (2) else a kernel-managed IOAS that maps every guest IOVA range with pages no larger than the guest's (shadow),
-/// (3) else refuse. No negotiation: the spec is never changed.</summary>
-public sealed class Planner
+/// (3) else refuse. No negotiation: the spec is never changed. Models beyond VT-d, SMMUv3 and AMD-Vi come from the
+/// <see cref="ViommuModelExtension"/>s it is made with.</summary>
+public sealed class ViommuPlanner(params IReadOnlyList<ViommuModelExtension> extensions)
 {
-    private readonly Dictionary<GuestIommuModel, NestedAllocator> _allocators = new()
-    {
-        [GuestIommuModel.IntelVtd] = NestedAllocators.IntelVtd,
-        [GuestIommuModel.ArmSmmuV3] = NestedAllocators.ArmSmmuV3,
-        [GuestIommuModel.AmdVi] = NestedAllocators.AmdVi,
-    };
+    /// <summary>The extension models this planner accepts in specs.</summary>
+    public IReadOnlyList<ViommuModelExtension> Extensions { get; } = extensions;
 
-    /// <summary>Sets how nested objects are allocated for a model (the selftest mock's comes from the test library).</summary>
-    public Planner WithNestedAllocator(GuestIommuModel model, NestedAllocator allocator)
-    {
-        _allocators[model] = allocator;
-        return this;
-    }
+    /// <summary>Loads and validates a spec file, knowing this planner's extension models.</summary>
+    public GuestViommuSpec LoadSpec(string path) => SpecLoader.Load(path, Extensions);
+
+    /// <summary>The host-passthrough spec for <paramref name="host"/> (see <see cref="HostPassthrough"/>).</summary>
+    public GuestViommuSpec PassThrough(HwInfo host, ShadowFacts ioas) => HostPassthrough.Derive(host, ioas, Extensions);
 
     /// <summary>Decides from facts alone (the decision tests use recorded hw_info): no kernel call.</summary>
     public static PlanReport Decide(GuestViommuSpec spec, IReadOnlyList<(string Name, HwInfo HostIommu)> devices, ShadowFacts ioas,
         IReadOnlyList<Requirement>? kernelFindings = null, IReadOnlyList<Requirement>? topology = null)
     {
-        topology ??= [];
         var planRequirements = new List<Requirement>();
         if (devices.Count > 1)
         {
             // The seed: devices behind IOMMUs with different page-table formats cannot share one guest page table.
             var distinct = devices.Select(d => d.HostIommu).Distinct().Count();
-            planRequirements.Add(Requirement.Check("one host IOMMU for all devices", distinct == 1, "identical IOMMU_GET_HW_INFO", $"{distinct} different IOMMUs"));
+            planRequirements.Add(Requirement.Check(Id.OneHostIommu, "one host IOMMU for all devices", distinct == 1, "identical IOMMU_GET_HW_INFO", $"{distinct} different IOMMUs"));
         }
         planRequirements.AddRange(kernelFindings ?? []);
         var shadow = ShadowRequirements.For(spec, ioas);
         var assessments = devices.Select(d => new DeviceAssessment(d.Name, d.HostIommu, NestedRequirements.For(spec, d.HostIommu), shadow)).ToList();
-        var decision = topology.Any(r => !r.Met) ? PlanDecision.Refused
-            : assessments.Count > 0 && assessments.All(a => a.NestedOk) && planRequirements.All(r => r.Met) ? PlanDecision.Nested
-            : assessments.All(a => a.ShadowOk) ? PlanDecision.Shadow
-            : PlanDecision.Refused;
-        return new PlanReport(decision, spec, assessments, planRequirements, topology);
+        return new PlanReport(spec, assessments, planRequirements, topology ?? []);
     }
 
     /// <summary>Devices of one IOMMU group share a requester ID (behind a PCIe-to-PCI bridge): no IOMMU tells them apart,
     /// so they get one page table — or the VM is refused, as the spec says.</summary>
     public static List<Requirement> Topology(GuestViommuSpec spec, IEnumerable<(string Name, int? Group)> devices) =>
         devices.Where(d => d.Group is not null).GroupBy(d => d.Group!.Value).Where(g => g.Count() > 1).OrderBy(g => g.Key)
-            .Select(g => Requirement.Check($"devices of IOMMU group {g.Key} (behind one bridge)", spec.BridgedDevices == BridgedDevices.SharePageTable,
+            .Select(g => Requirement.Check(Id.SharedIommuGroup, $"devices of IOMMU group {g.Key} (behind one bridge)", spec.BridgedDevices == BridgedDevices.SharePageTable,
                 spec.BridgedDevices == BridgedDevices.SharePageTable ? "one shared page table" : "no shared requester IDs (bridgedDevices: refuse)",
                 string.Join(", ", g.Select(d => d.Name)) + " share one requester ID"))
             .ToList();
@@ -97,13 +48,15 @@ public sealed class Planner
     /// nested objects and moves each device onto its nest parent; a kernel refusal falls back to the next stage.</summary>
     public RunningPlan Plan(GuestViommuSpec spec, IommuFd iommu, Ioas ioas, IReadOnlyList<PlannedDevice> devices)
     {
+        if (spec.Extension is { } extension && !Extensions.Contains(extension))
+            throw new ArgumentException($"the spec's model {extension.Name} is not one of this planner's extensions", nameof(spec));
         var facts = devices.Select(d => (d.Name, iommu.GetHwInfo(d.DeviceId))).ToList();
         var ioasFacts = Facts(ioas);
         var topology = Topology(spec, devices.Select(d => (d.Name, d.IommuGroup)));
         var report = Decide(spec, facts, ioasFacts, topology: topology);
         if (report.Decision != PlanDecision.Nested)
         {
-            return new RunningPlan(this, report, iommu, ioas, devices, []);
+            return new RunningPlan(report, iommu, ioas, devices, []);
         }
 
         var setups = new List<NestedSetup>();
@@ -123,25 +76,41 @@ public sealed class Planner
                 setups.Add(setup);
             }
             foreach (var (device, setup) in devices.Zip(setups)) device.Attach(setup.Parent.Id);
-            return new RunningPlan(this, report, iommu, ioas, devices, setups);
+            return new RunningPlan(report, iommu, ioas, devices, setups);
         }
         catch (IommuException e)
         {
             // The registers promised nesting but the kernel refused: say so, and take the next stage.
             foreach (var device in devices) device.Attach(ioas.Id);
             foreach (var setup in setups.Distinct()) setup.Dispose();
-            return new RunningPlan(this, Decide(spec, facts, ioasFacts, [KernelRefusedNesting(e)], topology), iommu, ioas, devices, []);
+            return new RunningPlan(Decide(spec, facts, ioasFacts, [KernelRefusedNesting(e)], topology), iommu, ioas, devices, []);
         }
+    }
+
+    /// <summary>Plans against a recorded host, on any machine: the same requirements as <see cref="Plan(GuestViommuSpec, IommuFd, Ioas, IReadOnlyList{PlannedDevice})"/>
+    /// from the same facts, but no kernel is asked, so the report lists in <see cref="PlanReport.NotChecked"/> what the
+    /// live plan would still try.</summary>
+    public PlanReport Plan(GuestViommuSpec spec, RecordedHost host)
+    {
+        var report = Decide(spec, host.Devices.Select(d => (d.Name, d.HwInfo)).ToList(), host.Ioas,
+            topology: Topology(spec, host.Devices.Select(d => (d.Name, d.IommuGroup))));
+        return report.Decision == PlanDecision.Nested
+            ? report with { NotChecked = [$"kernel allocation not tried: recorded host ({host.Kernel}, {host.Architecture}); on the host itself a kernel that refuses IOMMU_HWPT_ALLOC / IOMMU_VIOMMU_ALLOC makes the plan fall back to Shadow"] }
+            : report;
     }
 
     /// <summary>The finding when the registers promised nesting but the kernel refused an allocation.</summary>
     internal static Requirement KernelRefusedNesting(IommuException e) =>
-        Requirement.Check("kernel allocates the nested page tables", false, "IOMMU_HWPT_ALLOC / IOMMU_VIOMMU_ALLOC succeed", $"{e.Operation} failed with {e.ErrnoName}");
+        Requirement.Check(Id.KernelAllocatesNested, "kernel allocates the nested page tables", false, "IOMMU_HWPT_ALLOC / IOMMU_VIOMMU_ALLOC succeed", $"{e.Operation} failed with {e.ErrnoName}");
 
-    internal NestedSetup AllocateNested(GuestViommuSpec spec, IommuFd iommu, Ioas ioas, PlannedDevice device) =>
-        _allocators.TryGetValue(spec.Model, out var allocate)
-            ? allocate(iommu, ioas, device.DeviceId, spec)
-            : throw new IommuException(nameof(Ioctls.IOMMU_HWPT_ALLOC), Errno.EOPNOTSUPP, $"no nested allocator for {spec.Model}");
+    /// <summary>The nested objects for one device, by the spec's model.</summary>
+    internal static NestedSetup AllocateNested(GuestViommuSpec spec, IommuFd iommu, Ioas ioas, PlannedDevice device) => spec.Model switch
+    {
+        GuestIommuModel.IntelVtd => NestedAllocators.IntelVtd(iommu, ioas, device.DeviceId, spec),
+        GuestIommuModel.ArmSmmuV3 => NestedAllocators.ArmSmmuV3(iommu, ioas, device.DeviceId, spec),
+        GuestIommuModel.AmdVi => NestedAllocators.AmdVi(iommu, ioas, device.DeviceId, spec),
+        _ => NestedRequirements.ExtensionOf(spec).AllocateNested(iommu, ioas, device.DeviceId, spec),
+    };
 
     internal static ShadowFacts Facts(Ioas ioas)
     {

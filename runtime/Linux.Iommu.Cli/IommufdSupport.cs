@@ -1,0 +1,82 @@
+using System.IO.Compression;
+using System.Text.RegularExpressions;
+
+namespace Linux.Iommu.Cli;
+
+/// <summary>Whether this kernel serves iommufd, and if not, what is missing — said before anything opens /dev/iommu,
+/// so a host without it gets the kernel version and options it needs rather than "ENOENT".</summary>
+internal static partial class IommufdSupport
+{
+    public const string DevIommu = "/dev/iommu";
+
+    /// <summary>Returns when /dev/iommu exists; throws naming what is missing otherwise.</summary>
+    public static void Require()
+    {
+        if (!File.Exists(DevIommu)) throw new InvalidOperationException(Diagnose(KernelRelease(), ReadConfig(out var source), source));
+    }
+
+    /// <summary>The explanation for a host without /dev/iommu: the kernel version against 6.2 (iommufd) and 6.6 (VFIO
+    /// device cdev), and CONFIG_IOMMUFD, CONFIG_VFIO, CONFIG_VFIO_DEVICE_CDEV from its configuration when readable.</summary>
+    internal static string Diagnose(string release, IReadOnlyDictionary<string, string>? config, string configSource)
+    {
+        var missing = new List<string>();
+        if (Version(release) is { } version)
+        {
+            if (version < new Version(6, 2)) missing.Add($"kernel {release} is older than 6.2, the first with iommufd");
+            else if (version < new Version(6, 6)) missing.Add($"kernel {release} is older than 6.6, the first with VFIO device cdevs");
+        }
+        if (config is null)
+        {
+            missing.Add($"the kernel configuration is not readable ({configSource}): check CONFIG_IOMMUFD, CONFIG_VFIO and CONFIG_VFIO_DEVICE_CDEV");
+        }
+        else
+        {
+            foreach (var option in new[] { "CONFIG_IOMMUFD", "CONFIG_VFIO", "CONFIG_VFIO_DEVICE_CDEV" })
+            {
+                switch (config.GetValueOrDefault(option))
+                {
+                    case "y": break;
+                    case "m": missing.Add($"{option}=m in {configSource}: load the module ({(option == "CONFIG_IOMMUFD" ? "modprobe iommufd" : "modprobe vfio")})"); break;
+                    default: missing.Add($"{option} is not set in {configSource}"); break;
+                }
+            }
+        }
+        if (missing.Count == 0) missing.Add($"the kernel has what iommufd needs, but {DevIommu} is not there: is devtmpfs mounted, or is this a container without the device?");
+        return $"no {DevIommu}: this host cannot serve iommufd (kernel {release}).\n  - " + string.Join("\n  - ", missing) +
+               "\n  iommufd needs Linux >= 6.2 with CONFIG_IOMMUFD, VFIO device cdevs Linux >= 6.6 with CONFIG_VFIO_DEVICE_CDEV." +
+               "\n  Without the hardware: `iommu plan --spec FILE --host HOST.json` plans against a host recorded with `iommu probe --save HOST.json`.";
+    }
+
+    private static Version? Version(string release) =>
+        ReleaseVersion().Match(release) is { Success: true } m ? new Version(int.Parse(m.Groups[1].Value), int.Parse(m.Groups[2].Value)) : null;
+
+    private static string KernelRelease() => File.ReadAllText("/proc/sys/kernel/osrelease").Trim();
+
+    /// <summary>The running kernel's options from /proc/config.gz (CONFIG_IKCONFIG_PROC) or /boot/config-RELEASE.</summary>
+    private static Dictionary<string, string>? ReadConfig(out string source)
+    {
+        var boot = $"/boot/config-{KernelRelease()}";
+        source = $"/proc/config.gz or {boot}";
+        string? text = null;
+        if (File.Exists("/proc/config.gz"))
+        {
+            using var gz = new GZipStream(File.OpenRead("/proc/config.gz"), CompressionMode.Decompress);
+            text = new StreamReader(gz).ReadToEnd();
+            source = "/proc/config.gz";
+        }
+        else if (File.Exists(boot))
+        {
+            text = File.ReadAllText(boot);
+            source = boot;
+        }
+        return text is null ? null : ParseConfig(text);
+    }
+
+    /// <summary>NAME=VALUE lines of a kernel .config ("# NAME is not set" lines leave NAME out).</summary>
+    internal static Dictionary<string, string> ParseConfig(string text) =>
+        text.Split('\n').Select(l => l.Trim()).Where(l => l.StartsWith("CONFIG_", StringComparison.Ordinal) && l.Contains('='))
+            .Select(l => l.Split('=', 2)).GroupBy(p => p[0]).ToDictionary(g => g.Key, g => g.Last()[1]);
+
+    [GeneratedRegex(@"^(\d+)\.(\d+)")]
+    private static partial Regex ReleaseVersion();
+}

@@ -1,0 +1,55 @@
+using System.Runtime.InteropServices;
+
+namespace Linux.Iommu.Planner;
+
+/// <summary>A host as the planner sees it, recorded (<c>iommu probe --save</c>) so that a spec can be planned against it
+/// on any machine, without /dev/iommu: the same decision and reasons as on the host itself, except what only a kernel
+/// can answer (<see cref="ViommuPlanner.Plan(GuestViommuSpec, RecordedHost)"/> lists it). File format:
+/// <see cref="RecordedHostJson"/>.</summary>
+/// <param name="Kernel">The kernel release it was recorded on (uname -r).</param>
+/// <param name="Architecture">x86_64 or aarch64.</param>
+/// <param name="HostPageSize">The host's page size in bytes.</param>
+/// <param name="Devices">Each device, in the order the live plan takes them.</param>
+public sealed record RecordedHost(string Kernel, string Architecture, ulong HostPageSize, IReadOnlyList<RecordedDevice> Devices)
+{
+    /// <summary>The IOAS with every device attached, as the live plan reads it: each attached device removes its reserved
+    /// regions and narrows the aperture, so the usable ranges are the intersection of each device's own, and the IOVA
+    /// alignment is the largest any device needs.</summary>
+    public ShadowFacts Ioas => new(
+        Devices.Select(d => d.IovaRanges).Aggregate((IReadOnlyList<IovaRange>)[new IovaRange(0, ulong.MaxValue)], Intersect),
+        Devices.Select(d => d.IovaAlignment).DefaultIfEmpty(HostPageSize).Max(),
+        HostPageSize);
+
+    /// <summary>Records what the planner asks about each device, bound to <paramref name="iommu"/> and attached nowhere:
+    /// each is attached alone to a new IOAS for its IOVA ranges, then detached again.</summary>
+    public static RecordedHost Record(IommuFd iommu, IReadOnlyList<PlannedDevice> devices) =>
+        new(KernelRelease(), ThisArchitecture(), (ulong)DmaBuffer.SystemPageSize, devices.Select(d => RecordOne(iommu, d)).ToList());
+
+    private static RecordedDevice RecordOne(IommuFd iommu, PlannedDevice device)
+    {
+        using var ioas = iommu.AllocIoas();
+        device.Attach(ioas.Id);
+        try
+        {
+            var (ranges, alignment) = ioas.GetIovaRanges();
+            return new RecordedDevice(device.Name, device.IommuGroup, iommu.GetHwInfo(device.DeviceId), ranges, alignment);
+        }
+        finally
+        {
+            device.Detach();
+        }
+    }
+
+    private static IReadOnlyList<IovaRange> Intersect(IReadOnlyList<IovaRange> a, IReadOnlyList<IovaRange> b) =>
+        a.SelectMany(x => b.Where(y => x.Start <= y.Last && y.Start <= x.Last).Select(y => new IovaRange(Math.Max(x.Start, y.Start), Math.Min(x.Last, y.Last))))
+            .OrderBy(r => r.Start).ToList();
+
+    private static string KernelRelease() => File.ReadAllText("/proc/sys/kernel/osrelease").Trim();
+
+    private static string ThisArchitecture() => RuntimeInformation.OSArchitecture switch
+    {
+        System.Runtime.InteropServices.Architecture.X64 => "x86_64",
+        System.Runtime.InteropServices.Architecture.Arm64 => "aarch64",
+        var other => other.ToString().ToLowerInvariant(),
+    };
+}

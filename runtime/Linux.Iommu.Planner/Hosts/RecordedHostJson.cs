@@ -1,0 +1,128 @@
+using System.Numerics;
+using System.Text;
+using System.Text.Json;
+using Linux.Iommu.Native;
+
+namespace Linux.Iommu.Planner;
+
+/// <summary>The file format of a <see cref="RecordedHost"/> (<c>linux-iommu-host/1</c>, documented in
+/// runtime/Linux.Iommu.Planner/README.md): the raw IOMMU_GET_HW_INFO of each device (decoded again when read, so a
+/// newer decoder reads an old record), its IOVA ranges and alignment, its IOMMU group, the host's page size. Reading
+/// validates every field and names the first bad one (<see cref="RecordedHostException"/>).</summary>
+public static class RecordedHostJson
+{
+    /// <summary>The <c>format</c> value this version writes and reads.</summary>
+    public const string Format = "linux-iommu-host/1";
+
+    private static readonly string[] Known = ["format", "kernel", "architecture", "hostPageSize", "devices"];
+    private static readonly string[] DeviceFields = ["name", "iommuGroup", "hwInfo", "iovaRanges", "iovaAlignment"];
+    private static readonly string[] HwInfoFields = ["type", "data", "capabilities", "maxPasidLog2"];
+
+    /// <summary>Reads and validates a recorded host file.</summary>
+    public static RecordedHost Load(string path) =>
+        File.Exists(path) ? Parse(File.ReadAllText(path), path) : throw new RecordedHostException(path, "(file)", "does not exist");
+
+    /// <summary>Parses and validates recorded host JSON; <paramref name="source"/> names it in errors.</summary>
+    public static RecordedHost Parse(string json, string source = "(text)")
+    {
+        var root = JsonNode.Root(json, (field, problem) => new RecordedHostException(source, field, problem));
+        root.OnlyKnown(Known);
+        var format = root.Required("format").String();
+        if (format != Format) throw root.Error("format", $"'{format}' is not {Format}");
+        var pageSize = root.Required("hostPageSize").Size();
+        if (!BitOperations.IsPow2(pageSize) || pageSize < 4096) throw root.Error("hostPageSize", $"{pageSize} is not a power of two of at least 4096");
+        var devices = root.Required("devices").List(Device);
+        if (devices.Count == 0) throw root.Error("devices", "must list at least one device");
+        var duplicate = devices.GroupBy(d => d.Name).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate is not null) throw root.Error("devices", $"the name '{duplicate.Key}' is given twice");
+        return new RecordedHost(root.Required("kernel").String(), root.Required("architecture").String(), pageSize, devices);
+    }
+
+    private static RecordedDevice Device(JsonNode device)
+    {
+        device.Object().OnlyKnown(DeviceFields);
+        var group = device.Optional("iommuGroup", g => g.Int() is >= 0 and var n ? n : throw g.Error(g.Path, "must be a non-negative integer"), (int?)null);
+        var ranges = device.Required("iovaRanges").List(r => r.Range());
+        for (var i = 1; i < ranges.Count; i++)
+        {
+            if (ranges[i].Start <= ranges[i - 1].Last) throw device.Error($"{device.Path}.iovaRanges[{i}]", $"{ranges[i]} is not above {ranges[i - 1]}");
+        }
+        var alignment = device.Required("iovaAlignment").Size();
+        if (!BitOperations.IsPow2(alignment)) throw device.Error($"{device.Path}.iovaAlignment", $"{alignment} is not a power of two");
+        return new RecordedDevice(device.Required("name").String(), group, HwInfo(device.Required("hwInfo").Object()), ranges, alignment);
+    }
+
+    private static HwInfo HwInfo(JsonNode hw)
+    {
+        hw.OnlyKnown(HwInfoFields);
+        var typeNode = hw.Required("type");
+        var type = typeNode.Element.ValueKind == JsonValueKind.String && Enum.TryParse<iommu_hw_info_type>(typeNode.String(), out var named) && Enum.IsDefined(named)
+            ? named
+            : typeNode.Size() is <= uint.MaxValue and var number ? (iommu_hw_info_type)number : throw hw.Error(typeNode.Path, "is not a 32-bit IOMMU_HW_INFO_TYPE");
+        var dataNode = hw.Required("data");
+        byte[] data;
+        try
+        {
+            data = Convert.FromHexString(dataNode.String());
+        }
+        catch (FormatException)
+        {
+            throw hw.Error(dataNode.Path, "must be the data bytes in hex, two digits each");
+        }
+        var pasid = hw.Required("maxPasidLog2").Int();
+        if (pasid is < 0 or > 255) throw hw.Error($"{hw.Path}.maxPasidLog2", $"{pasid} is outside 0..255");
+        try
+        {
+            return Linux.Iommu.HwInfo.Decode(type, data, hw.Required("capabilities").Size(), (byte)pasid);
+        }
+        catch (ArgumentException e)
+        {
+            throw hw.Error(dataNode.Path, e.Message);
+        }
+    }
+
+    /// <summary>The host as JSON (two-space indented, addresses and bit sets in hex).</summary>
+    public static string Write(RecordedHost host)
+    {
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        {
+            json.WriteStartObject();
+            json.WriteString("format", Format);
+            json.WriteString("kernel", host.Kernel);
+            json.WriteString("architecture", host.Architecture);
+            json.WriteNumber("hostPageSize", host.HostPageSize);
+            json.WriteStartArray("devices");
+            foreach (var device in host.Devices) Write(json, device);
+            json.WriteEndArray();
+            json.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(buffer.ToArray()) + "\n";
+    }
+
+    private static void Write(Utf8JsonWriter json, RecordedDevice device)
+    {
+        json.WriteStartObject();
+        json.WriteString("name", device.Name);
+        if (device.IommuGroup is { } group) json.WriteNumber("iommuGroup", group);
+        json.WriteStartObject("hwInfo");
+        var type = device.HwInfo.Type;
+        if (Enum.IsDefined(type)) json.WriteString("type", type.ToString());
+        else json.WriteString("type", $"0x{(uint)type:x}");
+        json.WriteString("data", Convert.ToHexString(device.HwInfo.Data.Span).ToLowerInvariant());
+        json.WriteString("capabilities", $"0x{device.HwInfo.CapabilityBits:x}");
+        json.WriteNumber("maxPasidLog2", device.HwInfo.MaxPasidLog2);
+        json.WriteEndObject();
+        json.WriteStartArray("iovaRanges");
+        foreach (var range in device.IovaRanges)
+        {
+            json.WriteStartObject();
+            json.WriteString("start", $"0x{range.Start:x}");
+            json.WriteString("last", $"0x{range.Last:x}");
+            json.WriteEndObject();
+        }
+        json.WriteEndArray();
+        json.WriteString("iovaAlignment", $"0x{device.IovaAlignment:x}");
+        json.WriteEndObject();
+    }
+}

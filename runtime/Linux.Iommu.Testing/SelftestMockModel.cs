@@ -1,0 +1,55 @@
+using System.Runtime.InteropServices;
+using Linux.Iommu.Native;
+using Linux.Iommu.Planner;
+using Linux.Iommu.Testing.Native;
+using MockConstants = Linux.Iommu.Testing.Native.Constants;
+
+namespace Linux.Iommu.Testing;
+
+/// <summary>The planner's <c>selftest-mock</c> model: a guest whose host IOMMU is the kernel selftest's mock driver
+/// (IOMMU_HW_INFO_TYPE_SELFTEST of iommufd_test.h). It has no page tables of its own to walk (the test maps the IOAS
+/// itself) and nests with the selftest's HWPT data.</summary>
+public sealed class SelftestMockModel : ViommuModelExtension
+{
+    /// <summary>The one instance to register with a <see cref="ViommuPlanner"/>.</summary>
+    public static SelftestMockModel Instance { get; } = new();
+
+    private SelftestMockModel()
+    {
+    }
+
+    /// <inheritdoc/>
+    public override string Name => "selftest-mock";
+
+    /// <inheritdoc/>
+    public override iommu_hw_info_type HostType => (iommu_hw_info_type)MockConstants.IOMMU_HW_INFO_TYPE_SELFTEST;
+
+    /// <inheritdoc/>
+    public override string HostTypeName => $"selftest mock (IOMMU_HW_INFO_TYPE_SELFTEST 0x{(uint)HostType:x})";
+
+    /// <inheritdoc/>
+    public override (bool Walkable, string Offered) ShadowTables(GuestViommuSpec spec) =>
+        (true, "no tables to walk (selftest mock: the test maps the IOAS itself)");
+
+    /// <summary>Nested objects on the mock (iommufd.c TEST_F(iommufd_ioas, alloc_hwpt_nested)): a nest-parent HWPT on the
+    /// IOAS and a nested HWPT of the selftest data type on it.</summary>
+    public override NestedSetup AllocateNested(IommuFd iommu, Ioas ioas, uint deviceId, GuestViommuSpec spec)
+    {
+        var parent = HwPagetable.Allocate(iommu, deviceId, ioas.Id, iommufd_hwpt_alloc_flags.IOMMU_HWPT_ALLOC_NEST_PARENT);
+        try
+        {
+            var data = new iommu_hwpt_selftest { iotlb = (uint)MockConstants.IOMMU_TEST_IOTLB_DEFAULT };
+            var nested = HwPagetable.Allocate(iommu, deviceId, parent.Id, 0, (iommu_hwpt_data_type)MockConstants.IOMMU_HWPT_DATA_SELFTEST,
+                MemoryMarshal.AsBytes(new ReadOnlySpan<iommu_hwpt_selftest>(in data)));
+            return new NestedSetup(parent, null, nested);
+        }
+        catch
+        {
+            parent.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>A 48-bit, 4 KiB guest of the mock, as the selftest's nesting cases use it.</summary>
+    public override GuestViommuSpec PassThrough(HwInfo host) => new(GuestIommuModel.Extension, 48, [4096], [], Extension: this);
+}
