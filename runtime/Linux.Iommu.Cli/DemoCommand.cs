@@ -1,4 +1,3 @@
-using Linux.Iommu.Devices;
 using Linux.Iommu.Planner;
 using Linux.Iommu.Testing;
 

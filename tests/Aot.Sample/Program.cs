@@ -1,5 +1,5 @@
 using Linux.Iommu;
-using Linux.Iommu.Devices;
+using Linux.Iommu.Testing;
 
 // Maps and unmaps 1 MiB through an IOAS with the edu device attached (so pages really pin), then once more through
 // the batched mapper; prints what the kernel did. Exit 0 only if every step did what it should.

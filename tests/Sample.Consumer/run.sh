@@ -5,7 +5,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 feed="$root/artifacts/feed"
-packages="$root/artifacts/consumer-packages"   # private, so a stale 0.1.0 in ~/.nuget is never used
+packages="$root/artifacts/consumer-packages"   # private, so a stale package of the same version in ~/.nuget is never used
 rm -rf "$feed" "$packages" "$here/bin" "$here/obj"
 dotnet pack "$root/generator/Generator" -c Release -o "$feed" -nologo -v quiet
 dotnet build "$here" -c Release -nologo -v quiet -p:RestorePackagesPath="$packages" -warnaserror

@@ -1,6 +1,6 @@
 using Linux.Iommu;
-using Linux.Iommu.Devices;
 using Linux.Iommu.Native;
+using Linux.Iommu.Testing;
 using Vm.Tests.Runtime;
 
 namespace Vm.Tests;

@@ -1,4 +1,4 @@
-using Linux.Iommu.Devices;
+using Linux.Iommu.Testing;
 
 namespace Linux.Iommu.Bench.Harness;
 

@@ -1,6 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using Linux.Iommu.Bench.Harness;
-using Linux.Iommu.Devices;
+using Linux.Iommu.Testing;
 
 namespace Linux.Iommu.Bench.Suites;
 

@@ -1,8 +1,8 @@
 using Linux.Iommu;
-using Linux.Iommu.Devices;
 using Linux.Iommu.Planner;
-using Id = Linux.Iommu.Planner.RequirementId;
+using Linux.Iommu.Testing;
 using Vm.Tests.Runtime;
+using Id = Linux.Iommu.Planner.RequirementId;
 
 namespace Vm.Tests.Planner;
 

@@ -1,5 +1,4 @@
 using Linux.Iommu;
-using Linux.Iommu.Devices;
 using Linux.Iommu.Planner;
 using Id = Linux.Iommu.Planner.RequirementId;
 using Linux.Iommu.Testing;

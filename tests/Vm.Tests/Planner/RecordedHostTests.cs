@@ -1,5 +1,4 @@
 using Linux.Iommu;
-using Linux.Iommu.Devices;
 using Linux.Iommu.Planner;
 using Linux.Iommu.Testing;
 using Vm.Tests.Runtime;

@@ -1,7 +1,7 @@
 using Linux.Iommu;
-using Linux.Iommu.Devices;
 using Linux.Iommu.Native;
 using Linux.Iommu.Planner;
+using Linux.Iommu.Testing;
 using Vm.Tests.Runtime;
 
 namespace Vm.Tests.Planner;

@@ -1,5 +1,5 @@
 using Linux.Iommu;
-using Linux.Iommu.Devices;
+using Linux.Iommu.Testing;
 
 namespace Vm.Tests.Runtime;
 

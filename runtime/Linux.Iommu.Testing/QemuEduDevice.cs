@@ -1,4 +1,4 @@
-namespace Linux.Iommu.Devices;
+namespace Linux.Iommu.Testing;
 
 /// <summary>A driver for QEMU's "edu" PCI device (1234:11e8) as a DMA engine: BAR0 registers 0x80 source, 0x88 destination,
 /// 0x90 count, 0x98 command (bit 0 start, bit 1 direction: set = device buffer → RAM); its own buffer sits at
