@@ -9,7 +9,7 @@ namespace Vm.Tests;
 /// (<c>-device intel-iommu,intremap=on</c>, tests/vm/run-in-vm) reports the registers QEMU gives it,
 /// and HwInfo.Decode reads them as the VT-d spec means them.</summary>
 [Collection(EduCollection.Name)]
-[Trait("Family", "VtD")] // plans or decodes an Intel VT-d host: filtered out in the SMMUv3 guest
+[Trait("Boot", "main")] // decodes an Intel VT-d host
 public sealed class HwInfoTests
 {
     /// <summary>cap_reg of <c>-device intel-iommu,intremap=on</c> by QEMU's aw-bits: QEMU 7.2 (default 39) and 10.0.2 (default 48).</summary>

@@ -3,6 +3,8 @@ using Microsoft.Win32.SafeHandles;
 namespace Vm.Tests;
 
 /// <summary>The guest kernel really has iommufd: the device opens and an IOAS round-trips.</summary>
+[Trait("Boot", "main")]
+[Trait("Boot", "aarch64")]
 public sealed class IommufdSmokeTests
 {
     private static SafeFileHandle OpenIommu() => File.OpenHandle("/dev/iommu", FileMode.Open, FileAccess.ReadWrite);

@@ -1,6 +1,8 @@
 namespace Vm.Tests;
 
 /// <summary>The guest's edu devices (QEMU 1234:11e8) are handed to vfio-pci and get a VFIO cdev.</summary>
+[Trait("Boot", "main")]
+[Trait("Boot", "aarch64")]
 public sealed class VfioEduTests
 {
     private static List<string> EduDevices() =>

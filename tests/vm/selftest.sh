@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Host-side tests of tests/vm/run-in-vm itself: each case really boots the guest
 # and asserts the runner's exit code and its message.
+#   tests/vm/selftest.sh [COUNTS-FILE]    (COUNTS-FILE gets "PASSED FAILED", for tier.sh)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 run="$here/run-in-vm"
+counts=${1:-}
 out=$(mktemp -d); trap 'rm -rf "$out"' EXIT
 passed=0 failed=0
 
@@ -52,4 +54,5 @@ check "kernel panic is reported" 125 "err:guest kernel panicked" "err:Kernel pan
   --append rdinit=/no-such-init -- true
 
 echo "selftest: $passed passed, $failed failed"
+[ -z "$counts" ] || echo "$passed $failed" >"$counts"
 [ "$failed" -eq 0 ]

@@ -1,15 +1,46 @@
 #!/usr/bin/env bash
-# The VM tier of tests/run.sh: build Vm.Tests on the host, run the whole assembly
-# in ONE guest boot (in-process xunit runner; `dotnet test` is ~10x slower there;
-# VT-d legacy mode, 48 bits), then one short boot per other VT-d mode running only
-# Vm.Tests.Modes.VtdModeTests, then the aarch64 guest (SMMUv3; Vm.Tests published
-# self-contained for linux-arm64, VT-d-only and selftest-mock tests filtered out by
-# trait), then the runner's own selftest. Never skips by itself:
-# a missing QEMU or kernel source fails the run. IOMMU_INTEROP_SKIP_VM=1 skips it
-# loudly, except in CI. Arguments go to the xunit runner of the main boot (e.g.
-# -class NAME, -method NAME); with arguments the mode and aarch64 boots are left out.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+
+usage() {
+  cat <<'EOF'
+The VM tier of tests/run.sh: Vm.Tests against our own kernel in QEMU, one guest boot per boot list,
+then run-in-vm's own selftest. Ends with one line `vm-tier: N passed, N failed`.
+
+  tests/vm/tier.sh [--boot NAME]... [XUNIT-ARGS...]
+
+Every test class names the boots it runs in with [Trait("Boot", NAME)]; a class with no Boot
+trait, or an unknown one, fails the tier (it would otherwise run nowhere, or in the wrong guest).
+  main      x86_64, VT-d legacy, 48 bits: all of the x86 guest's tests
+  vtd-mode  four more x86 boots: VT-d scalable/48, scalable-flts/48, scalable-flts/48 with
+            fs1gp=off, legacy/39
+  bridge    x86_64 with two edu devices behind one PCIe-to-PCI bridge (one IOMMU group)
+  aarch64   the aarch64 guest (SMMUv3); Vm.Tests published self-contained for linux-arm64
+
+XUNIT-ARGS (e.g. -class NAME, -method NAME) go to the in-process xunit runner of every chosen
+boot. Without arguments: every boot and the selftest. With XUNIT-ARGS or --boot: only the chosen
+boots (default main), no selftest. Each boot's xunit XML result file (written by the guest to
+$VM_OUT) is kept in TestResults/vm-tier/BOOT/ and the counts come from those files.
+
+IOMMU_INTEROP_SKIP_VM=1 skips the tier loudly; it is refused when CI=true.
+EOF
+}
+
+all_boots=(main vtd-mode bridge aarch64)
+boots=() xunit_args=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --boot)
+      [ $# -ge 2 ] && [[ " ${all_boots[*]} " == *" $2 "* ]] ||
+        { echo "tier: --boot wants one of: ${all_boots[*]}" >&2; exit 2; }
+      boots+=("$2"); shift 2 ;;
+    -h|--help) usage; exit 0 ;;
+    *) xunit_args+=("$1"); shift ;;
+  esac
+done
+narrowed=0
+[ ${#boots[@]} -eq 0 ] && [ ${#xunit_args[@]} -eq 0 ] || narrowed=1
+[ ${#boots[@]} -gt 0 ] || { [ "$narrowed" = 1 ] && boots=(main) || boots=("${all_boots[@]}"); }
 
 if [ "${IOMMU_INTEROP_SKIP_VM:-0}" = 1 ]; then
   if [ "${CI:-}" = true ]; then
@@ -18,48 +49,84 @@ if [ "${IOMMU_INTEROP_SKIP_VM:-0}" = 1 ]; then
   echo "VM tier: SKIPPED on request (IOMMU_INTEROP_SKIP_VM=1): no real-kernel test ran" >&2; exit 0
 fi
 
-dotnet build tests/Vm.Tests/Vm.Tests.csproj --nologo -v quiet
-# Every part runs even when one fails, so one failure never hides another.
-failed=()
-log=$(mktemp); trap 'rm -f "$log"' EXIT
-tests=(dotnet exec tests/Vm.Tests/bin/Debug/net10.0/Vm.Tests.dll -noColor -trait- Family=SmmuV3 -trait- Needs=Bridge)
-bridge_tests=(dotnet exec tests/Vm.Tests/bin/Debug/net10.0/Vm.Tests.dll -noColor -class Vm.Tests.Planner.BridgeTests)
+dll=tests/Vm.Tests/bin/Debug/net10.0/Vm.Tests.dll
 arm64_out=tests/Vm.Tests/bin/linux-arm64
-arm64_tests=("$arm64_out/Vm.Tests" -noColor -trait- Family=VtD -trait- Needs=SelftestMock -trait- Needs=HostRoot -trait- Needs=Bridge)
+results=$PWD/TestResults/vm-tier
+dotnet build tests/Vm.Tests/Vm.Tests.csproj --nologo -v quiet
+rm -rf "$results"; mkdir -p "$results"
 
-# boot NAME RUNNER-ARGS... -- COMMAND...: one guest boot running Vm.Tests.
-boot() {
-  local name=$1 runner=() start=$SECONDS; shift
-  while [ "$1" != -- ]; do runner+=("$1"); shift; done
-  shift
-  tests/vm/run-in-vm --timeout 900 --edu 2 "${runner[@]}" -- "$@" | tee -a "$log" ||
-    failed+=("Vm.Tests $name (exit ${PIPESTATUS[0]})")
-  echo "VM tier: Vm.Tests $name ran in the guest in $((SECONDS - start)) s (boot to poweroff)"
+# Every part runs even when one fails, so one failure never hides another.
+passed=0 failed=0 problems=()
+fail() { problems+=("$1"); failed=$((failed + ${2:-1})); }
+
+# Classes outside every boot list: listed on the host (discovery only, no test runs).
+in_no_boot=()
+for boot in "${all_boots[@]}"; do in_no_boot+=(-trait- "Boot=$boot"); done
+if ! listing=$(dotnet exec "$dll" -noColor -list classes "${in_no_boot[@]}"); then
+  fail "listing the test classes of $dll failed: $listing"
+elif unassigned=$(grep '^Vm\.Tests\.' <<<"$listing"); then
+  fail "test classes in no boot list (give each [Trait(\"Boot\", \"$(IFS='|'; echo "${all_boots[*]}")\")]): $(tr '\n' ' ' <<<"$unassigned")" \
+    "$(wc -l <<<"$unassigned")"
+fi
+
+# count BOOT NAME FILE: add one boot's xunit XML result file to the totals. A skipped or not-run
+# test counts as failed: the tier never skips.
+count() {
+  local boot=$1 name=$2 file=$3 assembly
+  assembly=$(grep -o '<assembly [^>]*>' "$file" 2>/dev/null) || { fail "$name: no xunit result file $file"; return; }
+  attr() { sed -n "s/.* $1=\"\([0-9]*\)\".*/\1/p" <<<"$assembly"; }
+  passed=$((passed + $(attr passed)))
+  failed=$((failed + $(attr failed) + $(attr errors)))
+  [ "$(attr skipped)" = 0 ] && [ "$(attr not-run)" = 0 ] ||
+    fail "$name: $(attr skipped) skipped, $(attr not-run) not run" $(($(attr skipped) + $(attr not-run)))
+  [ "$(attr total)" -gt 0 ] ||
+    fail "$name: ran no test${xunit_args[*]:+ (no test of boot $boot matches ${xunit_args[*]}: choose the boot with --boot)}"
 }
 
-boot "VT-d legacy, 48 bits" --vtd legacy --aw-bits 48 -- "${tests[@]}" "$@"
-if [ $# -eq 0 ]; then
-  for mode in "scalable 48 on" "scalable-flts 48 on" "scalable-flts 48 off" "legacy 39 on"; do
-    set -- $mode
-    boot "VT-d $1, $2 bits, fs1gp=$3" --vtd "$1" --aw-bits "$2" --fs1gp "$3" -- "${tests[@]}" -class Vm.Tests.Modes.VtdModeTests
-  done
-  boot "two edu behind a PCIe-to-PCI bridge" --edu 0 --bridged-edu 2 -- "${bridge_tests[@]}"
-  if dotnet publish tests/Vm.Tests/Vm.Tests.csproj -r linux-arm64 --self-contained -p:InvariantGlobalization=true \
-       -o "$arm64_out" --nologo -v quiet; then
-    boot "aarch64 SMMUv3" --arch aarch64 -- "${arm64_tests[@]}"
+# run_boot BOOT ID NAME RUN-IN-VM-ARGS... -- RUNNER...: one guest boot of Vm.Tests; the runner writes
+# its XML result file to the guest's $VM_OUT, which run-in-vm copies to $results/ID.
+run_boot() {
+  local boot=$1 id=$2 name=$3 opts=() start=$SECONDS rc=0; shift 3
+  while [ "$1" != -- ]; do opts+=("$1"); shift; done
+  shift
+  tests/vm/run-in-vm --timeout 900 --edu 2 "${opts[@]}" --out "$results/$id" -- \
+    sh -c 'exec "$@" -xml "$VM_OUT/vm-tests.xml"' sh "$@" "${xunit_args[@]}" || rc=$?
+  echo "VM tier: Vm.Tests $name: boot to poweroff in $((SECONDS - start)) s, exit $rc"
+  [ "$rc" = 0 ] || problems+=("$name (exit $rc)")
+  count "$boot" "$name" "$results/$id/vm-tests.xml"
+}
+
+for boot in "${boots[@]}"; do
+  x86=(dotnet exec "$dll" -noColor -trait "Boot=$boot")
+  case "$boot" in
+    main) run_boot main main "VT-d legacy, 48 bits" --vtd legacy --aw-bits 48 -- "${x86[@]}" ;;
+    vtd-mode)
+      for mode in "scalable 48 on" "scalable-flts 48 on" "scalable-flts 48 off" "legacy 39 on"; do
+        read -r vtd aw fs1gp <<<"$mode"
+        run_boot vtd-mode "vtd-$vtd-$aw-fs1gp-$fs1gp" "VT-d $vtd, $aw bits, fs1gp=$fs1gp" \
+          --vtd "$vtd" --aw-bits "$aw" --fs1gp "$fs1gp" -- "${x86[@]}"
+      done ;;
+    bridge) run_boot bridge bridge "two edu behind a PCIe-to-PCI bridge" --edu 0 --bridged-edu 2 -- "${x86[@]}" ;;
+    aarch64)
+      if dotnet publish tests/Vm.Tests/Vm.Tests.csproj -r linux-arm64 --self-contained -p:InvariantGlobalization=true \
+           -o "$arm64_out" --nologo -v quiet; then
+        run_boot aarch64 aarch64 "aarch64 SMMUv3" --arch aarch64 -- "$arm64_out/Vm.Tests" -noColor -trait Boot=aarch64
+      else
+        fail "dotnet publish of Vm.Tests for linux-arm64"
+      fi ;;
+  esac
+done
+
+if [ "$narrowed" = 0 ]; then
+  bash tests/vm/selftest.sh "$results/selftest.counts" || problems+=("run-in-vm selftest")
+  if read -r spassed sfailed <"$results/selftest.counts"; then
+    passed=$((passed + spassed)) failed=$((failed + sfailed))
   else
-    failed+=("dotnet publish of Vm.Tests for linux-arm64")
+    fail "run-in-vm selftest wrote no counts"
   fi
 fi
-boots=$(grep -c 'Vm.Tests  Total:' "$log" || true)
-echo "VM tier: $boots guest boots of Vm.Tests"
-bash tests/vm/selftest.sh | tee -a "$log" || failed+=("run-in-vm selftest (exit ${PIPESTATUS[0]})")
 
-# One closing count for the tier: every boot's xunit summary plus the selftest's line.
-read -r total errors xfailed skipped < <(sed -n 's/.*Vm.Tests  Total: \([0-9]*\), Errors: \([0-9]*\), Failed: \([0-9]*\), Skipped: \([0-9]*\).*/\1 \2 \3 \4/p' "$log" |
-  awk '{t += $1; e += $2; f += $3; s += $4} END {if (NR) print t, e, f, s}') ||
-  { total=1 errors=1 xfailed=0 skipped=0; failed+=("no xunit summary from the guest"); }
-read -r spassed sfailed < <(sed -n 's/^selftest: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$log") || { spassed=0 sfailed=1; }
-[ ${#failed[@]} -eq 0 ] || echo "VM tier FAILED: ${failed[*]}" >&2
-echo "vm-tier: $((total - errors - xfailed - skipped + spassed)) passed, $((errors + xfailed + sfailed)) failed"
-[ ${#failed[@]} -eq 0 ]
+[ ${#problems[@]} -eq 0 ] || printf 'VM tier FAILED: %s\n' "${problems[@]}" >&2
+[ "$failed" -eq 0 ] || echo "VM tier: xunit result files in $results/" >&2
+echo "vm-tier: $passed passed, $failed failed"
+[ ${#problems[@]} -eq 0 ] && [ "$failed" -eq 0 ]

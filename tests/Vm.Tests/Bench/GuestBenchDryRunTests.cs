@@ -5,6 +5,7 @@ namespace Vm.Tests.Bench;
 
 /// <summary>The guest benchmark suites (bench/Linux.Iommu.Bench) run every case once against the real kernel, so
 /// they cannot rot between bench runs: setup (IOAS, edu device, type1 container), each benchmark, cleanup.</summary>
+[Trait("Boot", "main")] // bench/run.sh runs these suites in the x86 VT-d guest only
 public sealed class GuestBenchDryRunTests
 {
     public static TheoryData<string> Suites() => [.. SuiteSets.Guest.Select(t => t.Name)];
@@ -12,7 +13,6 @@ public sealed class GuestBenchDryRunTests
     [Theory]
     [MemberData(nameof(Suites))]
     [Trait("Category", "Vm")]
-    [Trait("Family", "VtD")] // bench/run.sh runs these suites in the x86 VT-d guest only; the aarch64 tier skips them
     public void Guest_suite_runs_every_case_once_in_dry_mode(string name)
     {
         var suite = SuiteSets.Guest.Single(t => t.Name == name);

@@ -10,7 +10,7 @@ namespace Vm.Tests.FaultInjection;
 /// kernel has unwound completely — the IOAS is empty and no page stays pinned (MD_CHECK_REFS) — with no splat in the
 /// kernel log. A mock domain is attached so the pages really pin.</summary>
 [Collection(FailNthCollection.Name)]
-[Trait("Needs", "SelftestMock")] // CONFIG_IOMMUFD_TEST: only the x86 guest kernel has it (not selectable on arm64)
+[Trait("Boot", "main")] // CONFIG_IOMMUFD_TEST: only the x86 guest kernel has it (not selectable on arm64)
 public sealed class FailNthTests
 {
     private const int Pages = 64; // 256 KiB, the selftest's map_domain length

@@ -9,7 +9,7 @@ namespace Vm.Tests.Mock;
 /// <summary>Dirty tracking on the selftest mock (iommufd.c FIXTURE(iommufd_dirty_tracking): set_dirty_tracking,
 /// get_dirty_bitmap, enforce_dirty): a dirty-tracking HWPT on the IOAS, pages marked dirty by the mock as a device
 /// would by writing (IOMMU_TEST_OP_DIRTY), and IOMMU_HWPT_GET_DIRTY_BITMAP reporting exactly those.</summary>
-[Trait("Needs", "SelftestMock")] // CONFIG_IOMMUFD_TEST: only the x86 guest kernel has it (not selectable on arm64)
+[Trait("Boot", "main")] // CONFIG_IOMMUFD_TEST: only the x86 guest kernel has it (not selectable on arm64)
 public sealed class MockDirtyTrackingTests
 {
     private const int Pages = 64;

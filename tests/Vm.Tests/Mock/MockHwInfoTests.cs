@@ -9,7 +9,7 @@ namespace Vm.Tests.Mock;
 
 /// <summary>IOMMU_GET_HW_INFO on a mock device: the selftest driver's own type and register
 /// (iommufd.c TEST_F(iommufd_ioas, get_hw_info) through iommufd_utils.h _test_cmd_get_hw_info).</summary>
-[Trait("Needs", "SelftestMock")] // CONFIG_IOMMUFD_TEST: only the x86 guest kernel has it (not selectable on arm64)
+[Trait("Boot", "main")] // CONFIG_IOMMUFD_TEST: only the x86 guest kernel has it (not selectable on arm64)
 public sealed class MockHwInfoTests
 {
     [Fact]

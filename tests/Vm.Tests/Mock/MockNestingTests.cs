@@ -12,7 +12,7 @@ namespace Vm.Tests.Mock;
 /// <summary>The Nested path on the selftest mock (iommufd.c TEST_F(iommufd_ioas, alloc_hwpt_nested)): a nest-parent
 /// HWPT on the IOAS, a nested HWPT of the selftest data type on it, and IOMMU_HWPT_INVALIDATE of its mock IOTLB,
 /// whose entries read IOMMU_TEST_IOTLB_DEFAULT until invalidated and 0 after.</summary>
-[Trait("Needs", "SelftestMock")] // CONFIG_IOMMUFD_TEST: only the x86 guest kernel has it (not selectable on arm64)
+[Trait("Boot", "main")] // CONFIG_IOMMUFD_TEST: only the x86 guest kernel has it (not selectable on arm64)
 public sealed class MockNestingTests
 {
     private static readonly iommu_hwpt_invalidate_data_type SelftestInvalidation =

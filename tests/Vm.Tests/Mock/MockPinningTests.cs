@@ -7,7 +7,7 @@ namespace Vm.Tests.Mock;
 /// <summary>What Ioas.Map and Unmap do to the pages behind them, seen by the mock (IOMMU_TEST_OP_MD_CHECK_REFS and
 /// MD_CHECK_MAP, as iommufd.c's check_refs and check_mappings use them): with a mock domain attached, mapping pins
 /// every page once and puts it in the mock page table; unmapping unpins every page.</summary>
-[Trait("Needs", "SelftestMock")] // CONFIG_IOMMUFD_TEST: only the x86 guest kernel has it (not selectable on arm64)
+[Trait("Boot", "main")] // CONFIG_IOMMUFD_TEST: only the x86 guest kernel has it (not selectable on arm64)
 public sealed class MockPinningTests
 {
     private const int Pages = 16;

@@ -12,7 +12,7 @@ namespace Vm.Tests.Modes;
 /// kernel refuses IOMMU_VIOMMU_ALLOC (DESIGN.md §4b) and an SMMUv3 guest plans Shadow with that finding.</summary>
 [Collection(EduCollection.Name)]
 [Trait("Category", "Vm")]
-[Trait("Family", "SmmuV3")]
+[Trait("Boot", "aarch64")] // the SMMUv3 guest only
 public sealed class SmmuV3GuestTests
 {
     [Fact]

@@ -14,7 +14,8 @@ namespace Vm.Tests.Modes;
 /// and never NEST (DESIGN.md §4 has the registers measured per mode).</summary>
 [Collection(EduCollection.Name)]
 [Trait("Category", "Vm")]
-[Trait("Family", "VtD")]
+[Trait("Boot", "main")]
+[Trait("Boot", "vtd-mode")] // and once in each other emulated VT-d mode
 public sealed class VtdModeTests
 {
     [Fact]

@@ -10,7 +10,7 @@ namespace Vm.Tests.Planner;
 /// puts them in one IOMMU group, and the planner gives them one page table or refuses the VM, as the spec says.</summary>
 [Collection(EduCollection.Name)]
 [Trait("Category", "Vm")]
-[Trait("Needs", "Bridge")]
+[Trait("Boot", "bridge")] // its own boot: two edu devices behind a PCIe-to-PCI bridge
 public sealed class BridgeTests
 {
     private static PlanReport Plan(BridgedDevices bridged)

@@ -8,7 +8,7 @@ namespace Vm.Tests.Planner;
 /// <summary>Hot-plug into a running plan (the seed: "fail the hotplug if the new device isn't supportable with the IOAS
 /// you already have"): the guest's existing mappings survive either way.</summary>
 [Collection(EduCollection.Name)]
-[Trait("Family", "VtD")] // plans or decodes an Intel VT-d host: filtered out in the SMMUv3 guest
+[Trait("Boot", "main")] // plans an Intel VT-d host
 public sealed class HotPlugTests
 {
     [Fact]

@@ -10,7 +10,7 @@ namespace Vm.Tests.Planner;
 /// <summary>The Nested branch on the kernel selftest's mock IOMMU, and what a running nested plan does with a device
 /// it cannot serve (the seed: "fail the hotplug if the new device isn't supportable").</summary>
 [Collection(EduCollection.Name)]
-[Trait("Needs", "SelftestMock")] // CONFIG_IOMMUFD_TEST: only the x86 guest kernel has it (not selectable on arm64)
+[Trait("Boot", "main")] // CONFIG_IOMMUFD_TEST: only the x86 guest kernel has it (not selectable on arm64)
 public sealed class MockPlanTests
 {
     /// <summary>examples/specs/mock-nested.json for the mock device, by a planner that knows the selftest-mock model.</summary>

@@ -9,7 +9,7 @@ namespace Vm.Tests.Planner;
 /// <summary>The planner against the real kernel and QEMU's emulated VT-d (which cannot nest): the example specs
 /// plan as their descriptions say.</summary>
 [Collection(EduCollection.Name)]
-[Trait("Family", "VtD")] // plans or decodes an Intel VT-d host: filtered out in the SMMUv3 guest
+[Trait("Boot", "main")] // plans an Intel VT-d host
 public sealed class PlannerVmTests
 {
     internal static string Spec(string name) => global::Iommu.Tests.Shared.RepositoryRoot.Combine("examples", "specs", name);

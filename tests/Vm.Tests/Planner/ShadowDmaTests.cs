@@ -12,6 +12,8 @@ namespace Vm.Tests.Planner;
 /// them and the bytes land in the guest pages the tables name; a write to the guest's read-only page is blocked; after
 /// the guest unmaps and invalidates, the same DMA faults and memory is untouched.</summary>
 [Collection(EduCollection.Name)]
+[Trait("Boot", "main")]
+[Trait("Boot", "aarch64")]
 public sealed class ShadowDmaTests
 {
     private const ulong RamGpa = 0x8000_0000, TablePool = RamGpa + (2 << 20), TargetGpa = RamGpa + 0x3000, SourceGpa = RamGpa + 0x10_0000;

@@ -5,7 +5,7 @@ namespace Vm.Tests.Runtime;
 /// <summary>The runtime under NativeAOT: tests/Aot.Sample, published before the VM tier (tests/run.sh), maps and
 /// unmaps in the guest through a native binary with no JIT.</summary>
 [Collection(EduCollection.Name)]
-[Trait("Needs", "HostRoot")] // runs the host-built (x86_64) NativeAOT sample: only the guest that shares the host root
+[Trait("Boot", "main")] // runs the host-built x86_64 NativeAOT sample: only the guest that shares the host root
 public sealed class AotSampleTests
 {
     [Fact]

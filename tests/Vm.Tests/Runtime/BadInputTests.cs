@@ -8,6 +8,8 @@ namespace Vm.Tests.Runtime;
 /// Vfio, Disposed.</summary>
 [Collection(EduCollection.Name)]
 [Trait("Category", "Vm")]
+[Trait("Boot", "main")]
+[Trait("Boot", "aarch64")]
 public sealed partial class BadInputTests
 {
 }

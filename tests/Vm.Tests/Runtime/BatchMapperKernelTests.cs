@@ -7,6 +7,8 @@ namespace Vm.Tests.Runtime;
 /// made (a coalesced run is one area, which a one-page unmap cannot cut), and a failing batch is rolled back.</summary>
 [Collection(EduCollection.Name)]
 [Trait("Category", "Vm")]
+[Trait("Boot", "main")]
+[Trait("Boot", "aarch64")]
 public sealed class BatchMapperKernelTests
 {
     private static readonly ulong Page = EduIoas.Page;

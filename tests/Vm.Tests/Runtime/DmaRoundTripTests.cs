@@ -6,6 +6,8 @@ namespace Vm.Tests.Runtime;
 /// <summary>End-to-end DMA with the edu device through both backends: bytes really cross the IOMMU while mapped,
 /// and once unmapped the same DMA is blocked and memory is untouched.</summary>
 [Collection(EduCollection.Name)]
+[Trait("Boot", "main")]
+[Trait("Boot", "aarch64")]
 public sealed class DmaRoundTripTests
 {
     private const ulong SourceIova = 0x100000, TargetIova = 0x200000; // inside edu's 28-bit DMA mask

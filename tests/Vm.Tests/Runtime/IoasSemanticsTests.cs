@@ -7,6 +7,8 @@ namespace Vm.Tests.Runtime;
 /// files made visible to the edu device's DMA, options, and what pins memory.</summary>
 [Collection(EduCollection.Name)]
 [Trait("Category", "Vm")]
+[Trait("Boot", "main")]
+[Trait("Boot", "aarch64")]
 public sealed class IoasSemanticsTests
 {
     private static readonly ulong Page = EduIoas.Page;

@@ -6,6 +6,8 @@ namespace Vm.Tests.Runtime;
 /// <summary>iommufd-wide operations against the real kernel: memlock accounting, the VFIO compatibility IOAS,
 /// IOAS_CHANGE_PROCESS and the fault queue.</summary>
 [Collection(EduCollection.Name)]
+[Trait("Boot", "main")]
+[Trait("Boot", "aarch64")]
 public sealed class IommuContextTests
 {
     [Fact]

@@ -7,6 +7,8 @@ namespace Vm.Tests.Runtime;
 /// page tables): threads on disjoint IOVA ranges never disturb each other, and nothing is left afterwards.</summary>
 [Collection(EduCollection.Name)]
 [Trait("Category", "Vm")]
+[Trait("Boot", "main")]
+[Trait("Boot", "aarch64")]
 public sealed class SoakTests
 {
     private const int Threads = 4, PagesPerThread = 16;
