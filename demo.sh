@@ -3,26 +3,31 @@
 # examples/specs (Nested / Shadow / Refused, with reasons) and runs a live DMA of QEMU's edu device
 # through the shadow engine. On a host with /dev/iommu and VFIO devices it runs right here; otherwise
 # it boots the bundled test VM (our own 7.3 kernel in QEMU with an emulated VT-d and an edu device;
-# the first run builds and caches the kernel, ~6 min; later runs take about half a minute).
+# the first run builds and caches the kernel, 6–12 min with its progress shown; later runs take about half
+# a minute).
 set -euo pipefail
 root=$(cd "$(dirname "$0")" && pwd)
 cd "$root"
+progress_prefix=demo
+source tests/vm/progress.sh
+log=$(mktemp "${TMPDIR:-/tmp}/demo.XXXXXX.log")
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
 
 bash tests/setup-host.sh
 echo "== building the iommu tool"
-dotnet build runtime/Linux.Iommu.Cli -c Release -nologo -v quiet
+step_run "dotnet build runtime/Linux.Iommu.Cli" "$log" "" -- dotnet build runtime/Linux.Iommu.Cli -c Release -nologo -v quiet
 tool="$root/runtime/Linux.Iommu.Cli/bin/Release/net10.0/iommu.dll"
 
 echo "== the ABI models reproduce from the pinned headers"
-out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
-bash headers/scan.sh "$out" >/dev/null 2>&1
+step_run "headers/scan.sh (fetches the pinned packages when not cached)" "$log" last_line -- bash headers/scan.sh "$out"
 diff -r "$out" headers/models >/dev/null && echo "all models and diff reports reproduce byte for byte" \
   || { echo "demo: the committed models differ from a fresh scan: run headers/scan.sh and review" >&2; exit 1; }
+rm -f "$log"
 
 if [ -e /dev/iommu ] && compgen -G "/dev/vfio/devices/vfio*" >/dev/null; then
   echo "== this host has iommufd: running the demo here"
   exec dotnet "$tool" demo
 fi
-echo "== no /dev/iommu here: booting the test VM (kernel build and boot progress below)"
+echo "== no /dev/iommu here: booting the test VM"
 exec tests/vm/run-in-vm --timeout 600 -- dotnet "$tool" demo

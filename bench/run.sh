@@ -1,22 +1,35 @@
 #!/usr/bin/env bash
-# The benchmark command. Builds the C baselines (gcc, against the pinned kernel headers) and the BenchmarkDotNet
-# program, runs the host suites (stub overhead, generator) here and the iommufd/VFIO suites in ONE boot of the test VM
-# (tests/vm/run-in-vm), C first then C#, and merges everything into bench/results/: summary.md (every figure as a
-# ratio to C, next to its target), environment.md, the raw .tsv files, map-throughput.csv and .png.
-#
-#   bench/run.sh [--dry] [--host-only] [--arch x86_64|aarch64]
-#
-# The guest is emulated (QEMU TCG: no KVM on this machine), so its absolute times are 10-100x a real machine's and
-# mean nothing alone; only ratios measured in the same run are reported against targets. Guest suites use a short
-# job (3 warm-ups, 3 iterations). --dry: each benchmark once, no timing (what the tests do); --host-only: skip the VM.
-# --arch aarch64: the guest suites in the aarch64 guest (QEMU virt, SMMUv3; tests/vm/run-in-vm --arch aarch64): the C
-# baselines cross-built with aarch64-linux-gnu-gcc against the same headers, Linux.Iommu.Bench published self-contained
-# for linux-arm64 (the guest's root has no dotnet), results in bench/results/aarch64/. The host suites do not run
-# there (the host is x86_64: their figures are the x86 run's); with --host-only it only builds (results untouched).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source headers/cache.sh
+progress_prefix=bench
+source tests/vm/progress.sh
+
+usage() {
+  cat >&2 <<'EOF'
+The benchmark command: builds the C baselines (gcc, against the pinned kernel headers) and the
+BenchmarkDotNet program, runs the host suites (stub overhead, generator) here and the iommufd/VFIO
+suites in ONE boot of the test VM (tests/vm/run-in-vm), C first then C#, and merges everything into
+bench/results/: summary.md (every figure as a ratio to C, next to its target), environment.md, the
+raw .tsv files, map-throughput.csv and .png.
+
+  bench/run.sh [--dry] [--host-only] [--arch x86_64|aarch64]
+
+The guest is emulated (QEMU TCG: no KVM on this machine), so its absolute times are 10-100x a real
+machine's and mean nothing alone; only ratios measured in the same run are reported against targets.
+Guest suites use a short job (3 warm-ups, 3 iterations).
+  --dry        each benchmark once, no timing (what the tests do); writes no results
+  --host-only  skip the VM
+  --arch aarch64  the guest suites in the aarch64 guest (QEMU virt, SMMUv3): the C baselines
+               cross-built with aarch64-linux-gnu-gcc against the same headers, Linux.Iommu.Bench
+               published self-contained for linux-arm64 (the guest's root has no dotnet), results
+               in bench/results/aarch64/. The host suites do not run there (the host is x86_64:
+               their figures are the x86 run's); with --host-only it only builds.
+Each step shows its progress; their whole output goes to the results folder's run.log.
+EOF
+  exit 2
+}
 dry="" host_only=0 arch=x86_64
-usage() { sed -n '7p' "$0" | sed 's/^# *//' >&2; exit 2; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --dry) dry=--dry; shift ;;
@@ -28,12 +41,29 @@ done
 case "$arch" in x86_64|aarch64) ;; *) echo "bench: --arch $arch: x86_64 or aarch64" >&2; exit 2 ;; esac
 start=$SECONDS
 out=bench/results
-[ "$arch" = x86_64 ] || out=bench/results/$arch # the x86 results stay where they are
+[ "$arch" = x86_64 ] || out=bench/results/$arch
 bin=$out/bin
+log=$out/run.log
 mkdir -p "$out" "$bin"
+: >"$log"
 build_only=0
 [ "$arch" = x86_64 ] || [ "$host_only" = 0 ] || build_only=1 # nothing runs on the x86 host for another arch
 [ "$build_only" = 1 ] || [ -n "$dry" ] || rm -f "$out"/*.tsv # a dry run writes none: the committed ones stay
+
+# What a BenchmarkDotNet run in LOG is at: benchmarks done out of those found, its own time estimate,
+# the current benchmark; before BenchmarkDotNet starts, vm-bench.sh's last section marker (== NAME).
+bench_status() {
+  local found remained left current
+  found=$(sed -n 's|^// \*\*\*\*\* Found \([0-9]*\) benchmark.*|\1|p' "$1" | tail -n 1)
+  remained=$(sed -n 's|^// \*\* Remained \([0-9]*\) .*|\1|p' "$1" | tail -n 1)
+  left=$(sed -n 's|^// \*\* Remained .*(\([0-9]*h [0-9]*m\) from now).*|\1|p' "$1" | tail -n 1)
+  current=$(sed -n 's|^// Benchmark: \([^:]*\):.*|\1|p' "$1" | tail -n 1)
+  if [ -n "$found" ]; then
+    echo "$((found - ${remained:-$found}))/$found benchmarks${left:+ (about $left left)}${current:+, $current}"
+  else
+    grep -aE '^== ' "$1" | tail -n 1 | cut -c4-
+  fi
+}
 
 inc=$(bash headers/extract-set.sh linux-libc-dev 7.3.4-1~bpo13+1 | tail -1)
 gcc=gcc
@@ -42,55 +72,60 @@ if [ "$arch" = aarch64 ]; then
   command -v "$gcc" >/dev/null && [ -e /usr/aarch64-linux-gnu/include/stdio.h ] ||
     { echo "bench: $gcc and the arm64 libc headers are missing: apt-get install gcc-aarch64-linux-gnu libc6-dev-arm64-cross (tests/setup-host.sh)" >&2; exit 1; }
 fi
-echo "== build: C baselines ($gcc, linux-libc-dev 7.3 headers) and the benchmark program"
 cc=("$gcc" -O2 -Wall -Wextra -Werror -I"$inc" -I"$inc/$arch-linux-gnu")
 baselines=(stub iommufd type1)
 [ "$arch" = x86_64 ] || baselines=(iommufd type1) # stub.c is the host suite's twin
-for c in "${baselines[@]}"; do "${cc[@]}" -o "$bin/$c" "bench/c/$c.c"; done
-# the same loops as functions, which the C# suites call in rounds interleaved with their own (side by side)
-for c in "${baselines[@]}"; do "${cc[@]}" -shared -fPIC -o "$bin/lib$c.so" "bench/c/$c.c"; done
-dotnet build bench/Linux.Iommu.Bench -c Release --nologo -v quiet
+build_baselines() {
+  local c
+  for c in "${baselines[@]}"; do "${cc[@]}" -o "$bin/$c" "bench/c/$c.c"; done
+  # the same loops as functions, which the C# suites call in rounds interleaved with their own (side by side)
+  for c in "${baselines[@]}"; do "${cc[@]}" -shared -fPIC -o "$bin/lib$c.so" "bench/c/$c.c"; done
+}
+step_run "building the C baselines ($gcc, linux-libc-dev 7.3 headers)" "$log" "" -- build_baselines
+step_run "building Linux.Iommu.Bench" "$log" "" -- dotnet build bench/Linux.Iommu.Bench -c Release --nologo -v quiet
 app=$PWD/bench/Linux.Iommu.Bench/bin/Release/net10.0/Linux.Iommu.Bench.dll # host suites and the report
 guest_app=$app
 if [ "$arch" = aarch64 ]; then
   # The guest's root is arm64 debs without dotnet: a self-contained publish (no ICU there: invariant globalization).
   guest_app=$PWD/bench/Linux.Iommu.Bench/bin/linux-arm64/Linux.Iommu.Bench
-  dotnet publish bench/Linux.Iommu.Bench -c Release -r linux-arm64 --self-contained -p:InvariantGlobalization=true \
-    -o "$(dirname "$guest_app")" --nologo -v quiet
+  step_run "publishing Linux.Iommu.Bench for linux-arm64" "$log" "" -- dotnet publish bench/Linux.Iommu.Bench -c Release \
+    -r linux-arm64 --self-contained -p:InvariantGlobalization=true -o "$(dirname "$guest_app")" --nologo -v quiet
 fi
 
 if [ "$build_only" = 1 ]; then
-  echo "bench: --host-only --arch $arch: built the $arch C baselines and the linux-arm64 publish; nothing ran ($((SECONDS - start)) s)"
+  echo "bench: --host-only --arch $arch: built the $arch C baselines and the linux-arm64 publish in $(duration $((SECONDS - start))); nothing ran"
   exit 0
 fi
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
-if [ "$arch" = x86_64 ]; then
-  echo "== host (load average $load_before)"
-  if [ -z "$dry" ]; then "$bin/stub" | tee "$out/c-host.tsv"; fi
+host_suites() {
+  [ -n "$dry" ] || "$bin/stub" >"$out/c-host.tsv"
   BENCH_C_STUB=$PWD/$bin/libstub.so dotnet exec "$app" host --out "$out" $dry
+}
+if [ "$arch" = x86_64 ]; then
+  step_run "host suites (load average $load_before)" "$log" bench_status -- host_suites
 else
-  echo "== host suites: not run for --arch $arch (the host is x86_64; the stub and generator figures are the x86 run's)"
+  echo "bench: host suites not run for --arch $arch (the host is x86_64; the stub and generator figures are the x86 run's)"
 fi
 
 guest_s="not run"
 if [ "$host_only" = 0 ]; then
-  echo "== guest ($arch, QEMU TCG; one boot)"
+  # QEMU, the guest kernel and its root, each with its own progress when it has to be built.
+  tests/vm/run-in-vm --arch "$arch" --prepare
   vm_start=$SECONDS
-  # TC_CallCountingDelayMs=0: tiering starts counting calls at once instead of after 100 ms without new tier-0 JIT
-  # work, which under TCG kept slow managed cases (ShadowBench) on tier-0 code through the whole short job (53 ms/op
-  # in one run, 4 ms/op once tiered); the steady-state code (tier 1 with PGO) is the same.
-  tier=(--env DOTNET_TC_CallCountingDelayMs=0)
+  # Tiering counts calls at once instead of after 100 ms without new tier-0 JIT work: under TCG the
+  # short job would otherwise measure slow cases on tier-0 code (bench/README.md, "aarch64 guest").
+  vm=(tests/vm/run-in-vm --arch "$arch" --memory 3072 --env DOTNET_TC_CallCountingDelayMs=0 --out "$out")
   if [ "$arch" = x86_64 ]; then
-    tests/vm/run-in-vm --timeout 3600 --memory 3072 "${tier[@]}" --out "$out" -- bash bench/vm-bench.sh "$PWD/$bin" "$app" $dry
+    step_run "guest suites ($arch, QEMU TCG, one boot)" "$log" bench_status -- \
+      "${vm[@]}" --timeout 3600 -- bash bench/vm-bench.sh "$PWD/$bin" "$app" $dry
   else # the arm64 root has busybox's sh, no bash.
-    tests/vm/run-in-vm --arch aarch64 --timeout 7200 --memory 3072 "${tier[@]}" --out "$out" \
-      -- sh bench/vm-bench.sh "$PWD/$bin" "$guest_app" $dry
+    step_run "guest suites ($arch, QEMU TCG, one boot)" "$log" bench_status -- \
+      "${vm[@]}" --timeout 7200 -- sh bench/vm-bench.sh "$PWD/$bin" "$guest_app" $dry
   fi
   guest_s=$((SECONDS - vm_start))
-  echo "guest part: $guest_s s"
 fi
-[ -z "$dry" ] || { echo "bench: dry run passed in $((SECONDS - start)) s"; exit 0; }
+[ -z "$dry" ] || { echo "bench: dry run passed in $(duration $((SECONDS - start))) (log: $log)"; exit 0; }
 
 {
   echo "| | |"
@@ -118,6 +153,5 @@ fi
   echo "| bench/run.sh | $((SECONDS - start)) s |"
 } >"$out/environment.md"
 
-echo "== summary"
 dotnet exec "$app" report "$out"
-echo "bench: done in $((SECONDS - start)) s; results in $out/"
+echo "bench: done in $(duration $((SECONDS - start))) (guest part $guest_s s); results in $out/, log: $log"

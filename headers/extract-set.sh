@@ -7,14 +7,14 @@
 # to every entry of the base set's include dir, so `#include <linux/iommufd.h>` finds the uAPI header.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
+source "$here/cache.sh"
 usage="usage: extract-set.sh PACKAGE VERSION | extract-set.sh --set NAME"
-cache=${IOMMU_INTEROP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/iommu-interop}
 
 unpack_package() { # PACKAGE VERSION -> its usr/include
   local deb key dest
   deb=$("$here/fetch-package.sh" "$1" "$2")
   key=$(sha256sum "$deb" | cut -c1-16)
-  dest="$cache/headers/$1-$2-$key"
+  dest="$iommu_cache/headers/$1-$2-$key"
   if [ ! -f "$dest/.complete" ]; then
     rm -rf "$dest" && mkdir -p "$dest"
     dpkg-deb -x "$deb" "$dest"
@@ -29,7 +29,7 @@ overlay() { # SET PACKAGE VERSION HEADERS(comma-separated) BASE-SET -> the overl
   IFS=, read -r -a members <<<"$4"
   deb=$("$here/fetch-package.sh" "$package" "$version")
   key=$({ sha256sum "$deb" | cut -c1-64; echo "$base ${members[*]}"; } | sha256sum | cut -c1-16)
-  dest="$cache/headers/$set-$package-$version-$key"
+  dest="$iommu_cache/headers/$set-$package-$version-$key"
   if [ ! -f "$dest/.complete" ]; then
     rm -rf "$dest" && mkdir -p "$dest"
     tmp=$(mktemp -d "$dest/.x.XXXXXX")

@@ -11,12 +11,14 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
+source "$here/cache.sh"
+progress_prefix=fetch-package
+source "$here/../tests/vm/progress.sh"
 lock=${IOMMU_INTEROP_LOCK:-$here/packages.lock}
 name=${1:?usage: fetch-package.sh NAME [VERSION]}
 want_version=${2:-}
 
-cache=${IOMMU_INTEROP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/iommu-interop}
-debs="$cache/debs"
+debs="$iommu_cache/debs"
 mkdir -p "$debs"
 
 line=$(awk -v n="$name" -v v="$want_version" '!/^#/ && $1==n && (v=="" || $2==v) {print; exit}' "$lock")
@@ -35,22 +37,22 @@ if [ -f "$file" ]; then
   rm -f "$file"
 fi
 
-# One private apt state per suite and architecture (arm64 lists must not hide amd64 ones).
-apt_dir="$cache/apt/$suite"; [ "$arch" = all ] || apt_dir+="-$arch"
-mkdir -p "$apt_dir/lists/partial" "$apt_dir/archives/partial"
 case "$suite" in
   *-security) base=http://deb.debian.org/debian-security ;;
   *)          base=http://deb.debian.org/debian ;;
 esac
-echo "deb $base $suite main" >"$apt_dir/sources.list"
-apt_opts=(-o "Dir::Etc::SourceList=$apt_dir/sources.list" -o Dir::Etc::SourceParts=/dev/null
-          -o "Dir::State::Lists=$apt_dir/lists" -o "Dir::Cache=$apt_dir" -o Dir::Cache::pkgcache=
-          -o Dir::Cache::srcpkgcache= -o Debug::NoLocking=1 -o APT::Sandbox::User=root)
-if [ "$arch" != all ]; then apt_opts+=(-o "APT::Architecture=$arch"); fi
+# One private apt state per suite and architecture (arm64 lists must not hide amd64 ones); it is
+# ours alone, so no lock and no root.
+if [ "$arch" = all ]; then private_apt "$suite" "" "deb $base $suite main"
+else private_apt "$suite-$arch" "$arch" "deb $base $suite main"; fi
+apt_opts+=(-o Debug::NoLocking=1)
+log="$debs/${file##*/}.log"
+: >"$log"
 
 # Refresh the private lists at most once an hour.
 if [ -z "$(find "$apt_dir/lists" -maxdepth 1 -name '*Packages*' -mmin -60 2>/dev/null | head -1)" ]; then
-  apt-get "${apt_opts[@]}" -qq update >&2 || { echo "fetch-package: apt-get update for $suite failed (network?)" >&2; exit 1; }
+  step_run "apt-get update of the $suite lists" "$log" apt_status -- apt-get "${apt_opts[@]}" -o APT::Status-Fd=1 -qq update ||
+    { echo "fetch-package: apt-get update for $suite failed (network?)" >&2; exit 1; }
 fi
 
 served=$(apt-cache "${apt_opts[@]}" madison "$name" 2>/dev/null | awk -F'|' '{gsub(/ /,"",$2); print $2}')
@@ -67,9 +69,14 @@ if ! grep -qxF -- "$version" <<<"$served"; then
   exit 3
 fi
 
+size=$(apt-cache "${apt_opts[@]}" show "$name=$version" | awk '/^Size:/ {printf($2 < 1e6 ? "%.0f kB" : "%.0f MB", $2 < 1e6 ? $2 / 1e3 : $2 / 1e6); exit}')
+start=$SECONDS
 tmp=$(mktemp -d "$debs/.dl.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
-(cd "$tmp" && apt-get "${apt_opts[@]}" -qq download "$name=$version" >&2)
+cd "$tmp" # apt-get download writes to the current directory
+step_run "downloading $name $version ($size)" "$log" apt_status -- \
+  apt-get "${apt_opts[@]}" -o APT::Status-Fd=1 -qq download "$name=$version" ||
+  { echo "fetch-package: could not download $name $version from $suite (network?)" >&2; exit 1; }
 mv "$tmp"/*.deb "$file"
 if ! verify; then
   actual=$(sha256sum "$file" | cut -d' ' -f1)
@@ -77,4 +84,5 @@ if ! verify; then
   echo "fetch-package: sha256 mismatch for $name $version: pinned $sha256, downloaded $actual. Refusing it." >&2
   exit 4
 fi
+echo "fetch-package: $name $version ($size, sha256 verified) downloaded in $(duration $((SECONDS - start))): $file" >&2
 echo "$file"

@@ -3,9 +3,9 @@
 #
 #   tests/vm/build-initramfs.sh [--arch x86_64|aarch64]
 #
-# Contents: busybox-static (the host's; aarch64: the guest root's arm64 one) and guest-init.sh as /init. Cached in
-# $cache/initramfs/<key>/ keyed by busybox, guest-init.sh and this script,
-# with a sha256 beside it (a mismatching image is rebuilt).
+# Contents: busybox-static (the host's; aarch64: the guest root's arm64 one) and guest-init.sh as /init.
+# Cached (vm_cached in lib.sh) in $cache/initramfs/<arch>-<key>/initramfs.gz, keyed by busybox,
+# guest-init.sh and this script.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
@@ -18,28 +18,17 @@ else
   vm_ensure_debs "$vm_busybox_deb" cpio gzip
   [ -x "$vm_busybox" ] || vm_die "$vm_busybox missing: install the Debian package $vm_busybox_deb"
 fi
-
 init="$vm_here/guest-init.sh"
-inputs="arch=$arch busybox=$(vm_sha256 "$vm_busybox") init=$(vm_sha256 "$init") builder=$(vm_sha256 "$0")"
-key=$(printf '%s\n' "$inputs" | sha256sum | cut -c1-16)
-dir="$vm_cache/initramfs/$arch-$key"
-out="$dir/initramfs.gz"
-mkdir -p "$dir"
 
-if [ -f "$out" ] && [ -f "$out.sha256" ] && [ "$(vm_sha256 "$out")" = "$(cat "$out.sha256")" ]; then
-  echo "$out"; exit 0
-fi
-[ -f "$out" ] && vm_log "cached initramfs $out does not match its recorded sha256; rebuilding it"
+build() {
+  local stage=$vm_scratch
+  mkdir -p "$stage"/{bin,dev,proc,sys,io,host}
+  cp "$vm_busybox" "$stage/bin/busybox"
+  cp "$init" "$stage/init"
+  chmod 755 "$stage/init" "$stage/bin/busybox"
+  # /dev/console comes from the kernel's built-in initramfs, so no mknod (and no root) is needed here.
+  (cd "$stage" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) | gzip -9n >"$1"
+}
 
-stage=$(mktemp -d "$dir/.stage.XXXXXX")
-trap 'rm -rf "$stage"' EXIT
-mkdir -p "$stage"/{bin,dev,proc,sys,io,host}
-cp "$vm_busybox" "$stage/bin/busybox"
-cp "$init" "$stage/init"
-chmod 755 "$stage/init" "$stage/bin/busybox"
-# /dev/console comes from the kernel's built-in initramfs, so no mknod (and no root) is needed here.
-(cd "$stage" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) | gzip -9n >"$out.new"
-vm_sha256 "$out.new" >"$out.sha256"
-mv "$out.new" "$out"
-printf '%s\n' "$inputs" >"$dir/inputs"
-echo "$out"
+vm_cached initramfs initramfs.gz \
+  "arch=$arch busybox=$(vm_sha256 "$vm_busybox") init=$(vm_sha256 "$init") builder=$(vm_sha256 "$0")" build

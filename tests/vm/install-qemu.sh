@@ -26,23 +26,20 @@ check_only=0 want=$vm_qemu_deb_version
 if [ "${1:-}" = --check ]; then check_only=1 want=${2:-$vm_qemu_deb_version}; fi
 [ "$check_only" = 1 ] || ! installed_ok || exit 0
 
-apt_dir="$vm_cache/apt/bookworm-qemu"
-mkdir -p "$apt_dir/lists/partial" "$apt_dir/archives/partial"
-cat >"$apt_dir/sources.list" <<SRC
-deb http://deb.debian.org/debian bookworm main
-deb http://deb.debian.org/debian bookworm-updates main
-deb http://deb.debian.org/debian-security bookworm-security main
-deb http://deb.debian.org/debian bookworm-backports main
-SRC
-apt_opts=(-o "Dir::Etc::SourceList=$apt_dir/sources.list" -o Dir::Etc::SourceParts=/dev/null
-          -o "Dir::State::Lists=$apt_dir/lists" -o "Dir::Cache=$apt_dir" -o Dir::Cache::pkgcache=
-          -o Dir::Cache::srcpkgcache= -o APT::Sandbox::User=root)
+private_apt bookworm-qemu "" "deb http://deb.debian.org/debian bookworm main" \
+  "deb http://deb.debian.org/debian bookworm-updates main" \
+  "deb http://deb.debian.org/debian-security bookworm-security main" \
+  "deb http://deb.debian.org/debian bookworm-backports main"
 sudo=(); [ "$(id -u)" -eq 0 ] || sudo=(sudo -n)
 # A check needs no root: the private lists are only read, without apt's lock.
 [ "$check_only" = 0 ] || { sudo=(); apt_opts+=(-o Debug::NoLocking=1); }
+log="$apt_dir/install-qemu.log"
+: >"$log"
+progress_prefix="vm: QEMU $vm_qemu_upstream"
+start=$SECONDS
 
-[ "$check_only" = 1 ] || vm_log "installing QEMU $vm_qemu_upstream (${debs[*]} $want from bookworm-backports)"
-"${sudo[@]}" apt-get "${apt_opts[@]}" -qq update >&2 ||
+step_run "apt-get update of the private bookworm(-backports) lists" "$log" apt_status -- \
+  "${sudo[@]}" apt-get "${apt_opts[@]}" -o APT::Status-Fd=1 -qq update ||
   vm_die "apt-get update of the private bookworm(-backports) lists in $apt_dir failed (network? root?)"
 for d in "${debs[@]}"; do
   served=$(apt-cache "${apt_opts[@]}" madison "$d" | awk -F'|' '{gsub(/ /,"",$2); print $2}' | sort -uV)
@@ -50,8 +47,9 @@ for d in "${debs[@]}"; do
     vm_die "$d $want (pinned in tests/vm/lib.sh) is no longer served by bookworm(-backports); newest served: $(tail -1 <<<"$served"). Update vm_qemu_deb_version/vm_qemu_upstream and re-run tests/vm/tier.sh"
 done
 if [ "$check_only" = 1 ]; then vm_log "${debs[*]} $want: served"; exit 0; fi
-DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get "${apt_opts[@]}" -y -qq --no-install-recommends \
-  -t bookworm-backports install "${debs[@]/%/=$vm_qemu_deb_version}" >&2 ||
+step_run "installing ${debs[*]} $want from bookworm-backports" "$log" apt_status -- \
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get "${apt_opts[@]}" -o APT::Status-Fd=1 -y -qq \
+  --no-install-recommends -t bookworm-backports install "${debs[@]/%/=$vm_qemu_deb_version}" ||
   vm_die "could not install ${debs[*]/%/=$vm_qemu_deb_version} from bookworm-backports"
 installed_ok || vm_die "after installing, '${bins[0]} --version' does not report QEMU $vm_qemu_upstream: $("${bins[0]}" --version | head -1)"
-vm_log "QEMU $vm_qemu_upstream installed"
+vm_log "installed QEMU $vm_qemu_upstream (${debs[*]} $want) in $(duration $((SECONDS - start))) (log: $log)"

@@ -1,9 +1,11 @@
 # Shared helpers for the real-kernel tier (sourced, not run).
-# Everything built here lives outside the clone, so fresh CI clones reuse it.
+# Everything built here lives in the per-user cache (headers/cache.sh), outside the clone.
 
 vm_here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 vm_repo=$(cd "$vm_here/../.." && pwd)
-vm_cache=${IOMMU_INTEROP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/iommu-interop}
+source "$vm_repo/headers/cache.sh"
+progress_prefix=vm
+source "$vm_here/progress.sh"
 
 vm_log() { echo "vm: $*" >&2; }
 vm_die() { echo "vm: error: $*" >&2; exit "${VM_DIE_CODE:-125}"; }
@@ -14,12 +16,16 @@ vm_ensure_debs() {
   local missing=() p
   for p in "$@"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p"); done
   [ ${#missing[@]} -eq 0 ] && return 0
-  local sudo=(); [ "$(id -u)" -eq 0 ] || sudo=(sudo -n)
-  vm_log "installing Debian packages: ${missing[*]}"
-  if ! { "${sudo[@]}" apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
-         "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"; } >&2; then
+  local sudo=() log="$iommu_cache/logs/apt-install.log" start=$SECONDS
+  [ "$(id -u)" -eq 0 ] || sudo=(sudo -n)
+  mkdir -p "${log%/*}"
+  : >"$log"
+  if ! { step_run "apt-get update" "$log" apt_status -- "${sudo[@]}" apt-get -o APT::Status-Fd=1 -qq update &&
+         step_run "installing ${missing[*]}" "$log" apt_status -- \
+           "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -o APT::Status-Fd=1 install -y -qq --no-install-recommends "${missing[@]}"; }; then
     vm_die "could not install the Debian package(s) ${missing[*]}; install them (apt-get install ${missing[*]}) and retry"
   fi
+  vm_log "installed ${missing[*]} in $(duration $((SECONDS - start)))"
 }
 
 # The pinned QEMU (tests/vm/install-qemu.sh installs it from bookworm-backports; run-in-vm
@@ -28,6 +34,49 @@ vm_qemu_upstream=10.0.2
 vm_qemu_deb_version='1:10.0.2+ds-2+deb13u1~bpo12+1'
 
 vm_sha256() { sha256sum "$1" | cut -d' ' -f1; }
+
+# vm_fingerprint PATH: the sha256 of a file; of a directory, the sha256 of its listing (path, type,
+# size, mode of every entry), which a half-copied or altered tree does not match.
+vm_fingerprint() {
+  if [ -d "$1" ]; then (cd "$1" && find . -printf '%P %y %s %m\n' | LC_ALL=C sort) | sha256sum | cut -d' ' -f1
+  else vm_sha256 "$1"; fi
+}
+
+# vm_cached KIND NAME INPUTS BUILD: the one cache rule for what the guest boots (kernel, initramfs,
+# guest root). The entry is $iommu_cache/KIND/ARCH-KEY (KEY: a hash of INPUTS, which name everything
+# the product depends on) and the product is NAME inside it, a file or a directory, with its
+# fingerprint in NAME.sha256. One builder per entry: a second caller waits on the entry's flock,
+# then finds the product. A product whose fingerprint does not match is rebuilt, never used.
+# To build, the function BUILD is called as `BUILD STAGE`: it makes STAGE (the product's path +
+# .new), may use the empty directory $vm_scratch (removed at exit, whatever happens) and $vm_entry
+# (the entry's directory), runs its long steps with step_run and the log $vm_build_log, and may set
+# vm_built (a few words for the summary line). Prints the product's path on stdout.
+vm_cached() {
+  local kind=$1 name=$2 inputs=$3 build=$4 key out start
+  key=$(printf '%s\n' "$inputs" | sha256sum | cut -c1-16)
+  vm_entry="$iommu_cache/$kind/$vm_arch-$key"
+  out="$vm_entry/$name"
+  mkdir -p "$vm_entry"
+  exec 9>"$vm_entry/.lock"
+  flock 9
+  if [ -e "$out" ] && [ -f "$out.sha256" ] && [ "$(vm_fingerprint "$out")" = "$(cat "$out.sha256")" ]; then
+    echo "$out"; return 0
+  fi
+  [ ! -e "$out" ] || vm_log "cached $out does not match its recorded fingerprint; rebuilding it"
+  vm_build_log="$vm_entry/build.log" vm_built="" vm_stage="$out.new" vm_scratch="$vm_entry/scratch"
+  rm -rf "$out" "$out.sha256" "$vm_stage" "$vm_scratch"
+  mkdir "$vm_scratch"
+  : >"$vm_build_log"
+  trap 'rm -rf "$vm_stage" "$vm_scratch"' EXIT
+  start=$SECONDS
+  "$build" "$vm_stage"
+  vm_fingerprint "$vm_stage" >"$out.sha256.new"
+  mv "$vm_stage" "$out"
+  mv "$out.sha256.new" "$out.sha256"
+  printf '%s\n' "$inputs" >"$vm_entry/inputs"
+  vm_log "built the $vm_arch $kind${vm_built:+ ($vm_built)} in $(duration $((SECONDS - start))): $out (log: $vm_build_log)"
+  echo "$out"
+}
 
 # The builders' only option, --arch (default x86_64): sets vm_arch and its profile.
 vm_builder_args() {
@@ -55,6 +104,7 @@ vm_arch_profile() {
       vm_machine=(-machine q35,kernel-irqchip=split)   # + the vIOMMU: vm_vtd_device
       vm_kernel_args="intel_iommu=on"
       vm_fragment="$vm_here/iommufd.config"
+      vm_kernel_objects=1300   # kbuild CC/AS lines of a build with this fragment: the progress's 100%
       vm_busybox_deb=busybox-static
       vm_busybox=/bin/busybox
       ;;
@@ -69,7 +119,8 @@ vm_arch_profile() {
       vm_machine=(-machine virt,iommu=smmuv3,gic-version=3)
       vm_kernel_args=""
       vm_fragment="$vm_here/iommufd-arm64.config"
-      # The guest's root: pinned arm64 debs (headers/packages.lock), unpacked by build-arm64-root.sh.
+      vm_kernel_objects=1300
+      # The guest's root: pinned arm64 debs (headers/packages.lock), unpacked by build-guest-root.sh.
       vm_own_root=1
       vm_root_debs=(busybox-static libc6 libgcc-s1 libstdc++6 zlib1g libssl3)
       ;;
