@@ -11,6 +11,8 @@ namespace Vm.Tests.Planner;
 /// kernel refused it, the recorded plan says Nested and lists the allocation as not tried. With VM_OUT set (run-in-vm
 /// --out DIR) the record is written there as hosts/NAME.json: tests/data/hosts/ holds the committed ones.</summary>
 [Collection(EduCollection.Name)]
+[Trait("Boot", "main")]
+[Trait("Boot", "aarch64")]
 public sealed class RecordedHostTests
 {
     [Fact]
