@@ -27,7 +27,7 @@ public sealed class ViommuPlanner(params IReadOnlyList<ViommuModelExtension> ext
         {
             // The seed: devices behind IOMMUs with different page-table formats cannot share one guest page table.
             var distinct = devices.Select(d => d.HostIommu).Distinct().Count();
-            planRequirements.Add(Requirement.Check(Id.OneHostIommu, "one host IOMMU for all devices", distinct == 1, "identical IOMMU_GET_HW_INFO", $"{distinct} different IOMMUs"));
+            planRequirements.Add(Requirement.Check(Id.OneHostIommu, "one host IOMMU for all devices", distinct == 1, "identical IOMMU_GET_HW_INFO", distinct == 1 ? "identical" : $"{distinct} different IOMMUs"));
         }
         planRequirements.AddRange(kernelFindings ?? []);
         var shadow = ShadowRequirements.For(spec, ioas);

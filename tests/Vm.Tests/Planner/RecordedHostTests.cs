@@ -22,6 +22,7 @@ public sealed class RecordedHostTests
         var sysfs = QemuEduDevice.SysfsPaths;
         var cdevs = sysfs.Select(QemuEduDevice.CdevOf).ToList();
         using var iommu = IommuFd.Open();
+        using var ioas = iommu.AllocIoas(); // destroyed after the devices are closed (finally), so nothing is attached then
         var devices = cdevs.Select(VfioDevice.Open).ToList();
         try
         {
@@ -33,7 +34,6 @@ public sealed class RecordedHostTests
             Assert.Equal(host.Devices.Select(d => d.HwInfo), recorded.Devices.Select(d => d.HwInfo));
             Save(recorded, Environment.GetEnvironmentVariable("VM_ARCH") == "aarch64" ? "qemu-smmuv3" : $"qemu-vtd-{Environment.GetEnvironmentVariable("VM_VTD_MODE")}");
 
-            using var ioas = iommu.AllocIoas();
             foreach (var device in devices) device.Attach(ioas.Id);
             var planner = MockPlanning.Planner();
             foreach (var file in Directory.GetFiles(RepositoryRootSpecs, "*.json").Order(StringComparer.Ordinal))
