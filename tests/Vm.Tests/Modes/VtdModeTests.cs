@@ -59,7 +59,7 @@ public sealed class VtdModeTests
             _ => [Id.VtdNest, Id.VtdFirstStage, Id.VtdScalableMode],
         };
         Assert.Equal(missing, report.Failures(PlanDecision.Nested).Select(f => f.Requirement.Id));
-        Assert.Contains("✗ nesting (ECAP.NEST): needs yes, host offers no", report.Describe());
+        Assert.Contains(report.Devices[0].Nested, r => r is { Id: Id.VtdNest, Required: "yes", Offered: "no", Met: false });
         Assert.Empty(report.Failures(PlanDecision.Shadow));
     }
 
