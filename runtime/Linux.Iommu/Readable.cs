@@ -11,7 +11,7 @@ public static class Readable
     public static string YesNo(bool value) => value ? "yes" : "no";
 
     /// <summary>A byte count in the largest binary unit it reaches: exact when it is a whole number of that unit
-    /// ("4 KiB", "2 MiB"), else with two decimals ("4077.5 MiB").</summary>
+    /// ("4 KiB", "2 MiB"), else with up to two decimals ("1.5 GiB", "3.98 GiB").</summary>
     public static string Bytes(ulong bytes)
     {
         var unit = 0;
