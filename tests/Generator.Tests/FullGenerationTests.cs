@@ -1,5 +1,5 @@
 using System.Reflection;
-using Iommu.Scanner.Model;
+using Iommu.Abi;
 using Linux.Iommu.Interop.Generator.Tests.Support;
 
 namespace Linux.Iommu.Interop.Generator.Tests;
@@ -19,7 +19,7 @@ public class FullGenerationTests
     [MemberData(nameof(Models))]
     public void Whole_model_generates_compiles_without_warnings_and_matches_the_C_layout(string set, string arch)
     {
-        var model = ModelJsonReader.ReadFile(Repo.ModelPath(set, arch));
+        var model = ModelReader.Read(Repo.ModelPath(set, arch), File.ReadAllText(Repo.ModelPath(set, arch)));
         var result = new GeneratorHarness()
             .CommittedModel(set, arch)
             .Property("IommuInteropArch", arch)

@@ -21,7 +21,7 @@ public class LayoutConformanceTests
     [MemberData(nameof(Models))]
     public void Committed_model_agrees_with_gcc_on_every_size_offset_constant_and_ioctl(string set, string arch)
     {
-        var model = ModelJsonReader.ReadFile(Repo.ModelPath(set, arch));
+        var model = ModelFile.Read(Repo.ModelPath(set, arch));
         var probe = CProbeWriter.Write(model);
 
         var outcome = Gcc.Check(probe, HeaderSets.Include(set), arch);
@@ -34,7 +34,7 @@ public class LayoutConformanceTests
     [Fact]
     public void Every_item_of_the_model_is_checked_by_the_probe()
     {
-        var model = ModelJsonReader.ReadFile(Repo.ModelPath("linux-7.3", "x86_64"));
+        var model = ModelFile.Read(Repo.ModelPath("linux-7.3", "x86_64"));
         var probe = CProbeWriter.Write(model);
 
         var records = model.Records.ToDictionary(r => r.Name);
@@ -55,7 +55,7 @@ public class LayoutConformanceTests
     [Fact]
     public void A_deliberately_wrong_model_fails_naming_each_wrong_item()
     {
-        var model = ModelJsonReader.ReadFile(Repo.ModelPath("linux-7.3", "x86_64"));
+        var model = ModelFile.Read(Repo.ModelPath("linux-7.3", "x86_64"));
         var map = model.Records.Single(r => r.Name == "iommu_ioas_map");
         var iova = map.Fields.Single(f => f.Name == "iova");
         var wrongMap = map with { Fields = map.Fields.Select(f => f == iova ? f with { Offset = f.Offset + 4 } : f).ToList() };
@@ -78,7 +78,7 @@ public class LayoutConformanceTests
     [Fact]
     public void A_wrong_model_fails_on_aarch64_too()
     {
-        var model = ModelJsonReader.ReadFile(Repo.ModelPath("linux-7.3", "aarch64"));
+        var model = ModelFile.Read(Repo.ModelPath("linux-7.3", "aarch64"));
         var wrong = model with { Ioctls = model.Ioctls.Select(i => i.Name == "VFIO_IOMMU_MAP_DMA" ? i with { Size = 8 } : i).ToList() };
 
         var outcome = Gcc.Check(CProbeWriter.Write(wrong), HeaderSets.Include("linux-7.3"), "aarch64");

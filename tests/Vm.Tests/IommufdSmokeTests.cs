@@ -21,22 +21,22 @@ public sealed class IommufdSmokeTests
     [Trait("Category", "Vm")]
     public void IoasAllocReturnsAnIdThatDestroyFrees()
     {
-        var model = AbiModel.Linux73;
+        var model = KernelModel.Linux73;
         var alloc = model.Record("iommu_ioas_alloc");
         var destroy = model.Record("iommu_destroy");
         using var iommu = OpenIommu();
 
         var first = IoctlArg.Sized(alloc).SetU32("flags", 0);
-        Assert.Equal(0, Libc.Ioctl(iommu, model.IoctlRequest("IOMMU_IOAS_ALLOC"), first.Bytes));
+        Assert.Equal(0, Libc.Ioctl(iommu, model.Request("IOMMU_IOAS_ALLOC"), first.Bytes));
         var second = IoctlArg.Sized(alloc).SetU32("flags", 0);
-        Assert.Equal(0, Libc.Ioctl(iommu, model.IoctlRequest("IOMMU_IOAS_ALLOC"), second.Bytes));
+        Assert.Equal(0, Libc.Ioctl(iommu, model.Request("IOMMU_IOAS_ALLOC"), second.Bytes));
         uint id = first.GetU32("out_ioas_id");
         Assert.NotEqual(0u, id);
         Assert.NotEqual(id, second.GetU32("out_ioas_id"));
 
         var destroyIt = IoctlArg.Sized(destroy).SetU32("id", id);
-        Assert.Equal(0, Libc.Ioctl(iommu, model.IoctlRequest("IOMMU_DESTROY"), destroyIt.Bytes));
+        Assert.Equal(0, Libc.Ioctl(iommu, model.Request("IOMMU_DESTROY"), destroyIt.Bytes));
         // Gone for real: a second destroy of the same id finds nothing.
-        Assert.Equal(Libc.ENOENT, Libc.Ioctl(iommu, model.IoctlRequest("IOMMU_DESTROY"), destroyIt.Bytes));
+        Assert.Equal(Libc.ENOENT, Libc.Ioctl(iommu, model.Request("IOMMU_DESTROY"), destroyIt.Bytes));
     }
 }

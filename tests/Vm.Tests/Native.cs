@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using Iommu.Abi;
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
 
@@ -29,7 +30,7 @@ internal static unsafe partial class Libc
 }
 
 /// <summary>An ioctl argument laid out by the ABI model: a zeroed buffer of the struct's size.</summary>
-internal sealed class IoctlArg(AbiRecord record)
+internal sealed class IoctlArg(RecordDecl record)
 {
     public byte[] Bytes { get; } = new byte[record.Size];
 
@@ -42,5 +43,5 @@ internal sealed class IoctlArg(AbiRecord record)
     public uint GetU32(string field) => BinaryPrimitives.ReadUInt32LittleEndian(Bytes.AsSpan(record.Offset(field, 4)));
 
     /// <summary>iommufd structs start with their own size (the kernel's extensibility check).</summary>
-    public static IoctlArg Sized(AbiRecord record) => new IoctlArg(record).SetU32("size", (uint)record.Size);
+    public static IoctlArg Sized(RecordDecl record) => new IoctlArg(record).SetU32("size", (uint)record.Size);
 }

@@ -1,5 +1,4 @@
 using System.Collections.Generic;
-using Linux.Iommu.Interop.Generator.Model;
 
 namespace Linux.Iommu.Interop.Generator.Emit;
 
@@ -42,13 +41,13 @@ internal static class CSharpTypes
     };
 
     /// <summary>A field's C# type where it is a plain value (ints, enums, pointers, records); arrays are not.</summary>
-    public static string Value(TypeInfo type, IReadOnlyDictionary<string, EnumInfo> enums) => type.Kind switch
+    public static string Value(TypeRef type, IReadOnlyDictionary<string, EnumDecl> enums) => type.Kind switch
     {
-        "int" => Integer(type.Size, type.Signed),
-        "pointer" => "nuint",
-        "enum" when type.Name is not null && enums.ContainsKey(type.Name) => Names.Type(type.Name),
-        "enum" => Integer(type.Size, type.Signed),
-        "record" => Names.Type(type.Name!),
+        TypeKind.Int => Integer(type.Size, type.Signed),
+        TypeKind.Pointer => "nuint",
+        TypeKind.Enum when type.Name is not null && enums.ContainsKey(type.Name) => Names.Type(type.Name),
+        TypeKind.Enum => Integer(type.Size, type.Signed),
+        TypeKind.Record => Names.Type(type.Name!),
         _ => throw new KeyNotFoundException($"{type.Kind} is not a value type"),
     };
 }

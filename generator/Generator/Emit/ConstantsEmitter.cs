@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Globalization;
 using System.Linq;
 using Linux.Iommu.Interop.Generator.Model;
 using Linux.Iommu.Interop.Generator.Selection;
@@ -15,20 +16,20 @@ internal static class ConstantsEmitter
         var wanted = new HashSet<string>(item.Names);
         var writer = SourceWriter.File(item.Options.Namespace);
         var errors = new List<DiagnosticInfo>();
-        writer.Line($"/// <summary>Constants of {item.Model.SetName} ({item.Model.Version}) for {item.Model.Arch}.</summary>");
+        writer.Line($"/// <summary>Constants of {item.Model.HeaderSet.Name} ({item.Model.HeaderSet.Version}) for {item.Model.Arch}.</summary>");
         using (writer.Block($"{(item.Options.Public ? "public" : "internal")} static partial class {Class}"))
         {
             foreach (var constant in item.Model.Constants.Where(c => wanted.Contains(c.Name)))
             {
                 writer.Line();
                 DocComments.Write(writer, constant.Doc, constant.Location);
-                if (constant.IsString)
+                if (constant.Kind == ConstantKind.String)
                 {
-                    writer.Line($"public const string {Names.Identifier(constant.Name)} = {Microsoft.CodeAnalysis.CSharp.SymbolDisplay.FormatLiteral(constant.Value, true)};");
+                    writer.Line($"public const string {Names.Identifier(constant.Name)} = {Microsoft.CodeAnalysis.CSharp.SymbolDisplay.FormatLiteral(constant.Text!, true)};");
                 }
                 else if (CSharpTypes.OfCType(constant.CType!) is { } type)
                 {
-                    writer.Line($"public const {type} {Names.Identifier(constant.Name)} = {constant.Value};");
+                    writer.Line($"public const {type} {Names.Identifier(constant.Name)} = {constant.Value.ToString(CultureInfo.InvariantCulture)};");
                 }
                 else
                 {
@@ -38,12 +39,12 @@ internal static class ConstantsEmitter
             }
             foreach (var decl in item.Model.Enums.Where(e => e.Name is null))
             {
-                var type = CSharpTypes.Integer(decl.Type.Size, decl.Type.Signed);
+                var type = CSharpTypes.Integer(decl.IntegerType.Size, decl.IntegerType.Signed);
                 foreach (var constant in decl.Constants.Where(c => wanted.Contains(c.Name)))
                 {
                     writer.Line();
                     DocComments.Write(writer, constant.Doc, decl.Location, "An enumerator of an anonymous enum.");
-                    writer.Line($"public const {type} {Names.Identifier(constant.Name)} = {constant.Value};");
+                    writer.Line($"public const {type} {Names.Identifier(constant.Name)} = {constant.Value.ToString(CultureInfo.InvariantCulture)};");
                 }
             }
         }

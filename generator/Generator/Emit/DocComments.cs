@@ -6,7 +6,7 @@ namespace Linux.Iommu.Interop.Generator.Emit;
 /// <summary>XML doc comments from kernel-doc text: escaped, paragraphs kept, the header location cited.</summary>
 internal static class DocComments
 {
-    public static void Write(SourceWriter writer, string? doc, string location, string? extra = null)
+    public static void Write(SourceWriter writer, string? doc, SourceLocation location, string? extra = null)
     {
         writer.Line("/// <summary>");
         var paragraphs = (doc ?? "").Replace("\r", "").Split(new[] { "\n\n" }, StringSplitOptions.RemoveEmptyEntries);
@@ -18,7 +18,7 @@ internal static class DocComments
             if (i > 0) writer.Line("/// </para>");
         }
         writer.Line("/// </summary>");
-        writer.Line($"/// <remarks>Declared in <c>{Escape(location)}</c>.{(extra is null ? "" : " " + extra)}</remarks>");
+        writer.Line($"/// <remarks>Declared in <c>{Escape(location.ToString())}</c>.{(extra is null ? "" : " " + extra)}</remarks>");
     }
 
     public static string Escape(string text) => text.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");

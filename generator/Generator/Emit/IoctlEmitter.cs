@@ -25,36 +25,36 @@ internal static class IoctlEmitter
         if (parameter is null)
         {
             return EmitResult.Failed(hint, DiagnosticInfo.Create(Diagnostics.Inexpressible, new LocationInfo(item.Model.Path, ioctl.ModelLine, 0, 1),
-                ioctl.Name, $"its argument type '{ioctl.ArgumentScalar}' has no C# mapping"));
+                ioctl.Name, $"its argument type '{ioctl.Argument?.Scalar}' has no C# mapping"));
         }
         var name = Names.Identifier(ioctl.Name);
         var request = $"0x{ioctl.Request.ToString("x", CultureInfo.InvariantCulture)}";
         var writer = SourceWriter.File(item.Options.Namespace);
         writer.Line($"{visibility} static partial class Requests");
         writer.Line("{");
-        writer.Line($"    /// <summary>The request number of <c>Ioctls.{name}</c>: {request} ({ioctl.Direction}, size {ioctl.Size}).</summary>");
+        writer.Line($"    /// <summary>The request number of <c>Ioctls.{name}</c>: {request} ({ModelNames.Of(ioctl.Direction)}, size {ioctl.Size}).</summary>");
         writer.Line($"    public const uint {name} = {ioctl.Request};");
         writer.Line("}");
         writer.Line();
         using (writer.Block($"{visibility} static unsafe partial class Ioctls"))
         {
             WriteStubs(writer, ioctl, parameter, call);
-            if (ioctl.ArgumentScalar is not null && ioctl.ArgumentScalar != "char")
+            if (ioctl.Argument?.Scalar is { } scalar && scalar != "char")
             {
                 // vfio.h documents some _IO ioctls with a scalar type the kernel takes by value (VFIO_CHECK_EXTENSION,
                 // VFIO_SET_IOMMU) and others by pointer (VFIO_GROUP_SET_CONTAINER): the header cannot tell, so both forms exist.
                 writer.Line();
-                WriteStubs(writer, ioctl with { ArgumentScalar = null }, ", nuint argument", "(void*)argument");
+                WriteStubs(writer, ioctl with { Argument = null }, ", nuint argument", "(void*)argument");
             }
         }
         return new EmitResult(hint, writer.ToString(), EquatableArray<DiagnosticInfo>.Empty);
     }
 
-    private static void WriteStubs(SourceWriter writer, IoctlInfo ioctl, string parameter, string call)
+    private static void WriteStubs(SourceWriter writer, IoctlDecl ioctl, string parameter, string call)
     {
         var name = Names.Identifier(ioctl.Name);
         var request = $"0x{ioctl.Request.ToString("x", CultureInfo.InvariantCulture)}";
-        var argumentText = ioctl.ArgumentRecord is not null ? $"struct {ioctl.ArgumentRecord}" : ioctl.ArgumentScalar ?? "an integer value (or nothing)";
+        var argumentText = ioctl.Argument?.Record is { } record ? $"struct {record}" : ioctl.Argument?.Scalar ?? "an integer value (or nothing)";
         DocComments.Write(writer, ioctl.Doc, ioctl.Location,
             $"Request {request}, argument {DocComments.Escape(argumentText)}. Returns the ioctl's non-negative result.");
         writer.Line("/// <exception cref=\"global::Linux.Iommu.Interop.IoctlException\">The kernel failed the call; the exception names the ioctl and errno.</exception>");
@@ -70,10 +70,10 @@ internal static class IoctlEmitter
         }
     }
 
-    private static void WriteCall(SourceWriter writer, IoctlInfo ioctl, string call, params string[] after)
+    private static void WriteCall(SourceWriter writer, IoctlDecl ioctl, string call, params string[] after)
     {
         var invoke = $"var result = {LibC}.ioctl(fd, Requests.{Names.Identifier(ioctl.Name)}, {call});";
-        if (ioctl.ArgumentRecord is null && ioctl.ArgumentScalar is null || ioctl.ArgumentScalar == "char")
+        if (ioctl.Argument is null || ioctl.Argument is { Record: null, Scalar: null or "char" })
         {
             writer.Line(invoke);
             foreach (var line in after) writer.Line(line);
@@ -87,12 +87,12 @@ internal static class IoctlEmitter
     }
 
     /// <summary>The stub's parameter after <c>fd</c>, and what is passed to ioctl.</summary>
-    private static (string? Parameter, string Call) Argument(IoctlInfo ioctl)
+    private static (string? Parameter, string Call) Argument(IoctlDecl ioctl)
     {
-        if (ioctl.ArgumentRecord is { } record) return ($", ref {Names.Type(record)} argument", "pointer");
-        if (ioctl.ArgumentScalar is null) return (", nuint argument = 0", "(void*)argument"); // _IO ioctls that take nothing (or a value)
-        if (ioctl.ArgumentScalar == "char") return (", byte* nulTerminated", "nulTerminated"); // a C string, e.g. VFIO_GROUP_GET_DEVICE_FD's device name
-        var scalar = CSharpTypes.OfCType(ioctl.ArgumentScalar);
+        if (ioctl.Argument?.Record is { } record) return ($", ref {Names.Type(record)} argument", "pointer");
+        if (ioctl.Argument?.Scalar is not { } cType) return (", nuint argument = 0", "(void*)argument"); // _IO ioctls that take nothing (or a value)
+        if (cType == "char") return (", byte* nulTerminated", "nulTerminated"); // a C string, e.g. VFIO_GROUP_GET_DEVICE_FD's device name
+        var scalar = CSharpTypes.OfCType(cType);
         return scalar is null ? (null, "") : ($", ref {scalar} argument", "pointer");
     }
 }

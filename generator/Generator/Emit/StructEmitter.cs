@@ -13,12 +13,12 @@ namespace Linux.Iommu.Interop.Generator.Emit;
 /// array as AsSpan/SizeOf (no bytes of the struct), and Create() for size-versioned structs.</summary>
 internal sealed class StructEmitter
 {
-    private readonly ModelInfo _model;
-    private readonly Dictionary<string, RecordInfo> _records;
-    private readonly Dictionary<string, EnumInfo> _enums;
+    private readonly AbiModel _model;
+    private readonly Dictionary<string, RecordDecl> _records;
+    private readonly Dictionary<string, EnumDecl> _enums;
     private readonly List<DiagnosticInfo> _errors = new();
 
-    private StructEmitter(ModelInfo model)
+    private StructEmitter(AbiModel model)
     {
         _model = model;
         _records = model.Records.ToDictionary(r => r.Name, StringComparer.Ordinal);
@@ -36,44 +36,30 @@ internal sealed class StructEmitter
         return emitter._errors.Count > 0 ? EmitResult.Failed(hint, emitter._errors.ToArray()) : new EmitResult(hint, writer.ToString(), EquatableArray<DiagnosticInfo>.Empty);
     }
 
-    private sealed record Leaf(string Name, long Offset, FieldInfo Field);
+    private sealed record Leaf(string Name, long Offset, FieldDecl Field);
 
-    /// <summary>Named fields with absolute offsets, through anonymous members.</summary>
-    private IEnumerable<Leaf> Leaves(RecordInfo record, long baseOffset)
-    {
-        foreach (var field in record.Fields)
-        {
-            if (field.Name is not null)
-            {
-                yield return new Leaf(field.Name, baseOffset + field.Offset, field);
-            }
-            else if (field.Type.Name is not null && _records.TryGetValue(field.Type.Name, out var member))
-            {
-                foreach (var leaf in Leaves(member, baseOffset + field.Offset)) yield return leaf;
-            }
-            else
-            {
-                Error(Diagnostics.MissingType, field.ModelLine, $"{record.Name}.(anonymous)", field.Type.C);
-            }
-        }
-    }
+    /// <summary>Named fields with absolute offsets, through anonymous members (the model's own flattening);
+    /// an anonymous member whose record is missing is reported.</summary>
+    private IEnumerable<Leaf> Leaves(RecordDecl record) =>
+        record.Flatten(_records, 0, (owner, field) => Error(Diagnostics.MissingType, field.ModelLine, $"{owner.Name}.(anonymous)", field.Type.C))
+            .Select(leaf => new Leaf(leaf.Path, leaf.Offset, leaf.Field));
 
     private void Error(Microsoft.CodeAnalysis.DiagnosticDescriptor descriptor, int modelLine, params string[] arguments) =>
         _errors.Add(DiagnosticInfo.Create(descriptor, new LocationInfo(_model.Path, modelLine, 0, 1), arguments));
 
-    private void WriteRecord(SourceWriter writer, RecordInfo record, string visibility)
+    private void WriteRecord(SourceWriter writer, RecordDecl record, string visibility)
     {
         var name = Names.Simple(record.Name);
-        var cName = $"{(record.IsUnion ? "union" : "struct")} {record.Name}";
+        var cName = $"{ModelNames.Of(record.Kind)} {record.Name}";
         DocComments.Write(writer, record.Doc, record.Location, $"C: <c>{DocComments.Escape(cName)}</c>, {record.Size} bytes, aligned to {record.Align}.");
         writer.Line($"[StructLayout(LayoutKind.Explicit, Size = {record.Size}{(record.Packed ? ", Pack = 1" : "")})]");
         using (writer.Block($"{visibility} unsafe partial struct {name}"))
         {
             writer.Line($"/// <summary>sizeof({DocComments.Escape(cName)}) in C: {record.Size}.</summary>");
             writer.Line($"public const int NativeSize = {record.Size};");
-            var leaves = Leaves(record, 0).ToList();
+            var leaves = Leaves(record).ToList();
             var storage = new HashSet<string>(StringComparer.Ordinal);
-            var flexible = leaves.Where(l => l.Field.Type.Kind == "flexible-array").ToList();
+            var flexible = leaves.Where(l => l.Field.Type.Kind == TypeKind.FlexibleArray).ToList();
             var csharpAlign = 1L;
             foreach (var leaf in leaves)
             {
@@ -89,7 +75,7 @@ internal sealed class StructEmitter
                     WriteBitfield(writer, record, leaf, width, storage);
                     csharpAlign = Math.Max(csharpAlign, leaf.Field.Type.Size);
                 }
-                else if (leaf.Field.Type.Kind == "flexible-array")
+                else if (leaf.Field.Type.Kind == TypeKind.FlexibleArray)
                 {
                     WriteFlexibleArray(writer, record, leaf, flexible.Count == 1 ? "" : leaf.Name + "_");
                 }
@@ -117,11 +103,11 @@ internal sealed class StructEmitter
                         $"its C alignment is {record.Align} but its fields only require {csharpAlign}; .NET has no way to state that alignment");
                 }
             }
-            if (record.Fields.Count > 0 && record.Fields[0] is { Name: "size" or "argsz", Offset: 0, Type: { Kind: "int", Size: 4 } } sizeField)
+            if (record.SizeField() is { } sizeField)
             {
                 writer.Line();
                 writer.Line($"/// <summary>A zeroed {DocComments.Escape(cName)} with <c>{sizeField.Name}</c> set to its C size, as the kernel expects of a size-versioned argument.</summary>");
-                writer.Line($"public static {name} Create() => new {name} {{ {Names.Identifier(sizeField.Name)} = NativeSize }};");
+                writer.Line($"public static {name} Create() => new {name} {{ {Names.Identifier(sizeField.Name!)} = NativeSize }};");
             }
             foreach (var child in _records.Values.Where(r => r.Parent == record.Name).OrderBy(r => r.Name, StringComparer.Ordinal))
             {
@@ -135,20 +121,20 @@ internal sealed class StructEmitter
     private string FieldType(SourceWriter writer, Leaf leaf)
     {
         var type = leaf.Field.Type;
-        if (type.Kind != "array") return CSharpTypes.Value(type, _enums);
+        if (type.Kind != TypeKind.Array) return CSharpTypes.Value(type, _enums);
         return InlineArray(writer, type, leaf.Name + "_e__FixedBuffer");
     }
 
-    private string InlineArray(SourceWriter writer, TypeInfo array, string name)
+    private string InlineArray(SourceWriter writer, TypeRef array, string name)
     {
         var element = array.Element!;
-        var elementType = element.Kind == "array" ? InlineArray(writer, element, name + "_e") : CSharpTypes.Value(element, _enums);
+        var elementType = element.Kind == TypeKind.Array ? InlineArray(writer, element, name + "_e") : CSharpTypes.Value(element, _enums);
         writer.Line($"[InlineArray({array.Count})]");
         writer.Line($"public struct {name} {{ private {elementType} _element0; }}");
         return name;
     }
 
-    private void WriteBitfield(SourceWriter writer, RecordInfo record, Leaf leaf, int width, HashSet<string> storage)
+    private void WriteBitfield(SourceWriter writer, RecordDecl record, Leaf leaf, int width, HashSet<string> storage)
     {
         var unitSize = leaf.Field.Type.Size;
         var bitOffset = leaf.Offset * 8 + (leaf.Field.BitOffset!.Value - leaf.Field.Offset * 8);
@@ -179,10 +165,10 @@ internal sealed class StructEmitter
         }
     }
 
-    private void WriteFlexibleArray(SourceWriter writer, RecordInfo record, Leaf leaf, string prefix)
+    private void WriteFlexibleArray(SourceWriter writer, RecordDecl record, Leaf leaf, string prefix)
     {
         var element = leaf.Field.Type.Element!;
-        var elementType = element.Kind == "array" ? InlineArray(writer, element, leaf.Name + "_e__Element") : CSharpTypes.Value(element, _enums);
+        var elementType = element.Kind == TypeKind.Array ? InlineArray(writer, element, leaf.Name + "_e__Element") : CSharpTypes.Value(element, _enums);
         var self = Names.Simple(record.Name);
         var what = $"the flexible array <c>{DocComments.Escape(leaf.Name)}</c> (<c>{DocComments.Escape(leaf.Field.Type.C)}</c>, elements from offset {leaf.Offset})";
         writer.Line($"/// <summary>Bytes needed for this struct followed by <paramref name=\"count\"/> elements of {what}.</summary>");

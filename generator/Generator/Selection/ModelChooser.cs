@@ -5,7 +5,7 @@ using Linux.Iommu.Interop.Generator.Parsing;
 
 namespace Linux.Iommu.Interop.Generator.Selection;
 
-internal sealed record ChosenModel(ModelInfo? Model, EquatableArray<DiagnosticInfo> Diagnostics);
+internal sealed record ChosenModel(AbiModel? Model, EquatableArray<DiagnosticInfo> Diagnostics);
 
 /// <summary>Picks the model of the consumer's target architecture among those given.</summary>
 internal static class ModelChooser
@@ -28,7 +28,7 @@ internal static class ModelChooser
         if (matching.Count == 0)
         {
             diagnostics.Add(DiagnosticInfo.Create(Diagnostics.NoModelForArch, null, options.Arch,
-                string.Join(", ", models.Select(m => $"{System.IO.Path.GetFileName(m.Path)} ({m.SetName} {m.Arch})"))));
+                string.Join(", ", models.Select(m => $"{System.IO.Path.GetFileName(m.Path)} ({m.HeaderSet.Name} {m.Arch})"))));
             return new ChosenModel(null, diagnostics.ToEquatableArray());
         }
         if (matching.Count > 1)

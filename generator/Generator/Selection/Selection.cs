@@ -15,7 +15,7 @@ internal sealed record BuildSettings(GeneratorOptions Options, string? ProjectDi
 internal enum ItemKind { Record, Enum, Constants, Ioctl }
 
 /// <summary>One thing to emit, carrying everything its emitter reads, so it caches by value.</summary>
-internal sealed record EmitItem(ItemKind Kind, string Name, ModelInfo Model, GeneratorOptions Options, EquatableArray<string> Names);
+internal sealed record EmitItem(ItemKind Kind, string Name, AbiModel Model, GeneratorOptions Options, EquatableArray<string> Names);
 
 /// <summary>The closure of the opt-in list over the chosen model, and what went wrong choosing it.</summary>
 internal sealed record SelectionResult(EquatableArray<EmitItem> Items, EquatableArray<DiagnosticInfo> Diagnostics);

@@ -52,7 +52,7 @@ internal static class Selector
                 {
                     diagnostics.Add(DiagnosticInfo.Create(Diagnostics.UnknownName,
                         new LocationInfo(list.Path, entry.Line, entry.Column, entry.Column + entry.Pattern.Length + (entry.Exclude ? 1 : 0)),
-                        entry.Pattern, $"{model.SetName} {model.Arch}", Suggest(entry.Pattern, allNames)));
+                        entry.Pattern, $"{model.HeaderSet.Name} {model.Arch}", Suggest(entry.Pattern, allNames)));
                     continue;
                 }
                 foreach (var name in matches)
@@ -78,7 +78,7 @@ internal static class Selector
             if (ioctls.TryGetValue(name, out var ioctl))
             {
                 ioctlSet.Add(name);
-                if (ioctl.ArgumentRecord is { } argument)
+                if (ioctl.Argument?.Record is { } argument)
                 {
                     if (records.ContainsKey(argument)) AddRecord(argument);
                     else diagnostics.Add(DiagnosticInfo.Create(Diagnostics.MissingArgument, new LocationInfo(model.Path, ioctl.ModelLine, 0, 1), name, argument));
@@ -100,13 +100,13 @@ internal static class Selector
             {
                 for (var type = field.Type; type is not null; type = type.Element)
                 {
-                    if (type.Kind == "record")
+                    if (type.Kind == TypeKind.Record)
                     {
                         if (records.ContainsKey(type.Name!)) AddRecord(type.Name!);
                         else diagnostics.Add(DiagnosticInfo.Create(Diagnostics.MissingType, new LocationInfo(model.Path, field.ModelLine, 0, 1),
                             $"{record.Name}.{field.Name ?? "(anonymous)"}", type.C));
                     }
-                    else if (type.Kind == "enum")
+                    else if (type.Kind == TypeKind.Enum)
                     {
                         if (enums.ContainsKey(type.Name!)) enumSet.Add(type.Name!);
                         else diagnostics.Add(DiagnosticInfo.Create(Diagnostics.MissingType, new LocationInfo(model.Path, field.ModelLine, 0, 1),

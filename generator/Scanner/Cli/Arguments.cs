@@ -1,6 +1,6 @@
 namespace Iommu.Scanner.Cli;
 
-public sealed class UsageException(string message) : Exception(message);
+internal sealed class UsageException(string message) : Exception(message);
 
 /// <summary>--name value options (repeatable) and positionals; small enough not to need a parser library.</summary>
 internal sealed class Arguments

@@ -49,7 +49,7 @@ public static class Commands
     private static int Diff(Arguments a)
     {
         if (a.Positionals.Count != 2) throw new UsageException("diff takes two model files");
-        var report = Iommu.Scanner.Diff.ModelDiff.Compare(ModelJsonReader.ReadFile(a.Positionals[0]), ModelJsonReader.ReadFile(a.Positionals[1]));
+        var report = Iommu.Scanner.Diff.ModelDiff.Compare(ModelFile.Read(a.Positionals[0]), ModelFile.Read(a.Positionals[1]));
         Console.Write(a.Flag("--json") ? Iommu.Scanner.Diff.DiffReportWriter.Json(report) : Iommu.Scanner.Diff.DiffReportWriter.Table(report));
         return report.HasBreak ? 3 : 0;
     }
@@ -57,7 +57,7 @@ public static class Commands
     private static int Probe(Arguments a)
     {
         if (a.Positionals.Count != 1) throw new UsageException("probe takes one model file");
-        Write(a.Optional("--out"), Iommu.Scanner.Probe.CProbeWriter.Write(ModelJsonReader.ReadFile(a.Positionals[0])));
+        Write(a.Optional("--out"), Iommu.Scanner.Probe.CProbeWriter.Write(ModelFile.Read(a.Positionals[0])));
         return 0;
     }
 

@@ -4,7 +4,7 @@ using System.Text.Json;
 namespace Iommu.Scanner.Diff;
 
 /// <summary>A diff report as a markdown table for people, or JSON for tools.</summary>
-public static class DiffReportWriter
+internal static class DiffReportWriter
 {
     private static readonly Dictionary<ChangeClass, string> Names = new()
     {

@@ -3,7 +3,7 @@ using Iommu.Scanner.Model;
 namespace Iommu.Scanner.Diff;
 
 /// <summary>How a change affects existing users of the old model.</summary>
-public enum ChangeClass
+internal enum ChangeClass
 {
     /// <summary>Old binaries and old source keep working (a new item, a field appended to a size-versioned struct, reserved bytes given a name).</summary>
     Compatible,
@@ -13,15 +13,15 @@ public enum ChangeClass
     AbiBreak,
 }
 
-public sealed record DiffEntry(ChangeClass Class, string Item, string Change);
+internal sealed record DiffEntry(ChangeClass Class, string Item, string Change);
 
-public sealed record DiffReport(string From, string To, string Arch, IReadOnlyList<DiffEntry> Entries)
+internal sealed record DiffReport(string From, string To, string Arch, IReadOnlyList<DiffEntry> Entries)
 {
     public bool HasBreak => Entries.Any(e => e.Class == ChangeClass.AbiBreak);
 }
 
 /// <summary>Compares two models of one architecture item by item, by name.</summary>
-public static class ModelDiff
+internal static class ModelDiff
 {
     public static DiffReport Compare(AbiModel from, AbiModel to)
     {
@@ -64,7 +64,7 @@ public static class ModelDiff
         var item = $"struct {now.Name}";
         var oldFields = old.Flatten(oldAll).ToList();
         var newFields = now.Flatten(newAll).ToDictionary(f => f.Path);
-        var sizeVersioned = old.SizeField() is not null && now.SizeField() == old.SizeField();
+        var sizeVersioned = old.SizeField() is not null && now.SizeField()?.Name == old.SizeField()?.Name;
         var reservedReplaced = new List<(long Start, long End)>();
 
         foreach (var (path, offset, field) in oldFields)
@@ -110,7 +110,7 @@ public static class ModelDiff
             }
             else if (offset >= old.Size && sizeVersioned)
             {
-                entries.Add(new(ChangeClass.Compatible, $"{item}.{path}", $"appended at offset {offset} (size-versioned by '{now.SizeField()}')"));
+                entries.Add(new(ChangeClass.Compatible, $"{item}.{path}", $"appended at offset {offset} (size-versioned by '{now.SizeField()?.Name}')"));
             }
             else if (field.Type.Kind == TypeKind.FlexibleArray && offset >= old.Size)
             {
@@ -126,7 +126,7 @@ public static class ModelDiff
         {
             var grownAtTail = now.Size > old.Size && sizeVersioned;
             entries.Add(new(grownAtTail ? ChangeClass.Compatible : ChangeClass.AbiBreak, item,
-                $"size {old.Size} -> {now.Size}" + (grownAtTail ? $" (grew at the tail; size-versioned by '{now.SizeField()}')" : "")));
+                $"size {old.Size} -> {now.Size}" + (grownAtTail ? $" (grew at the tail; size-versioned by '{now.SizeField()?.Name}')" : "")));
         }
         if (old.Align != now.Align)
         {

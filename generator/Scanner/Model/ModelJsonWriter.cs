@@ -6,7 +6,7 @@ namespace Iommu.Scanner.Model;
 
 /// <summary>Writes a model as pretty-printed JSON in a fixed property order, so a rescan of the same
 /// headers reproduces the committed file byte for byte. Absent values are omitted, not written as null.</summary>
-public static class ModelJsonWriter
+internal static class ModelJsonWriter
 {
     public static string Write(AbiModel model)
     {
@@ -45,7 +45,7 @@ public static class ModelJsonWriter
         if (value is not null) json.WriteString(name, value);
     }
 
-    private static void Int(Utf8JsonWriter json, string name, Int128 value)
+    private static void Int(Utf8JsonWriter json, string name, System.Numerics.BigInteger value)
     {
         json.WritePropertyName(name);
         json.WriteRawValue(value.ToString(System.Globalization.CultureInfo.InvariantCulture));
@@ -57,7 +57,7 @@ public static class ModelJsonWriter
     {
         json.WriteStartObject();
         json.WriteString("name", record.Name);
-        json.WriteString("kind", record.Kind == RecordKind.Union ? "union" : "struct");
+        json.WriteString("kind", ModelNames.Of(record.Kind));
         Optional(json, "parent", record.Parent);
         json.WriteNumber("size", record.Size);
         json.WriteNumber("align", record.Align);
@@ -124,7 +124,7 @@ public static class ModelJsonWriter
     {
         json.WriteStartObject();
         json.WriteString("name", constant.Name);
-        json.WriteString("kind", constant.Kind == ConstantKind.String ? "string" : "integer");
+        json.WriteString("kind", ModelNames.Of(constant.Kind));
         if (constant.Kind == ConstantKind.Integer)
         {
             json.WriteString("ctype", constant.CType);

@@ -9,7 +9,7 @@ namespace Iommu.Scanner.Probe;
 /// enum values, constant values and C types, ioctl requests and their decoded parts. Compiled by gcc
 /// against the same headers, it fails on every number clang and gcc disagree on — one error per item,
 /// the message naming it.</summary>
-public static class CProbeWriter
+internal static class CProbeWriter
 {
     public const string Marker = "iommu-probe:";
 
@@ -24,7 +24,7 @@ public static class CProbeWriter
         var bitfields = new List<(string Type, string Record, string Path, long BitOffset, int Width)>();
         foreach (var record in model.Records.Where(r => !r.IsAnonymous))
         {
-            var type = $"{(record.Kind == RecordKind.Union ? "union" : "struct")} {record.Name}";
+            var type = $"{ModelNames.Of(record.Kind)} {record.Name}";
             Check(c, $"sizeof({type}) == {record.Size}", $"{record.Name} size {record.Size}");
             Check(c, $"_Alignof({type}) == {record.Align}", $"{record.Name} align {record.Align}");
             foreach (var (path, offset, field) in record.Flatten(records))
@@ -111,7 +111,7 @@ public static class CProbeWriter
     public static int CountChecks(string probe) =>
         probe.Split('\n').Count(l => l.StartsWith("CHECK(", StringComparison.Ordinal) || l.TrimStart().StartsWith("union { ", StringComparison.Ordinal));
 
-    private static string Equals(string name, Int128 value) => value < 0
+    private static string Equals(string name, System.Numerics.BigInteger value) => value < 0
         ? $"(long long)({name}) == ({value.ToString(CultureInfo.InvariantCulture)}LL)"
         : $"(unsigned long long)({name}) == {value.ToString(CultureInfo.InvariantCulture)}ULL";
 

@@ -4,11 +4,11 @@ using Iommu.Scanner.Model;
 namespace Iommu.Scanner.Scan;
 
 /// <summary>What to scan: an extracted <c>usr/include</c> of a header set, the headers wanted, the architecture.</summary>
-public sealed record ScanRequest(string IncludeRoot, IReadOnlyList<string> Headers, string Arch, HeaderSet HeaderSet);
+internal sealed record ScanRequest(string IncludeRoot, IReadOnlyList<string> Headers, string Arch, HeaderSet HeaderSet);
 
 /// <summary>Scans one header set for one architecture into an <see cref="AbiModel"/>; any header that does
 /// not parse, any construct or macro the model cannot express, stops the scan with a located error.</summary>
-public static class HeaderSetScanner
+internal static class HeaderSetScanner
 {
     public const string Version = "0.1.0";
 
@@ -58,7 +58,7 @@ public static class HeaderSetScanner
         var macros = new MacroScanner(context, declarations.Records);
         macros.Scan(unit, includes, arguments);
 
-        return new AbiModel(AbiModel.CurrentSchema, $"iommu-scan {Version}", request.HeaderSet, request.Arch, triple, request.Headers,
-            declarations.Records, declarations.Enums, macros.Constants, macros.Ioctls);
+        return new AbiModel(AbiModel.CurrentSchema, $"iommu-scan {Version}", request.HeaderSet, request.Arch, triple, request.Headers.ToEquatableArray(),
+            declarations.Records.ToEquatableArray(), declarations.Enums.ToEquatableArray(), macros.Constants, macros.Ioctls);
     }
 }

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text;
-using Iommu.Scanner.Model;
+using Iommu.Abi;
 
 namespace Linux.Iommu.Interop.Generator.Tests.Support;
 

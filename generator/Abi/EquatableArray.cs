@@ -4,7 +4,7 @@ using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
 
-namespace Linux.Iommu.Interop.Generator.Model;
+namespace Iommu.Abi;
 
 /// <summary>An immutable array compared by its elements, so pipeline models built from it stay cacheable.</summary>
 internal readonly struct EquatableArray<T> : IEquatable<EquatableArray<T>>, IEnumerable<T>
@@ -38,6 +38,11 @@ internal readonly struct EquatableArray<T> : IEquatable<EquatableArray<T>>, IEnu
     public IEnumerator<T> GetEnumerator() => ((IEnumerable<T>)Items).GetEnumerator();
 
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+
+    // The scanner builds its lists as List<T> or arrays; they become model values where a record takes them.
+    public static implicit operator EquatableArray<T>(List<T> items) => new(items);
+
+    public static implicit operator EquatableArray<T>(T[] items) => new(items);
 
     public static bool operator ==(EquatableArray<T> left, EquatableArray<T> right) => left.Equals(right);
 

@@ -3,7 +3,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Text;
 
-namespace Linux.Iommu.Interop.Generator.Parsing;
+namespace Iommu.Abi;
 
 /// <summary>A JSON value with the line and column it starts at, so model errors point into the file.
 /// Analyzers cannot bring System.Text.Json along safely, and it would not give positions anyway.</summary>
@@ -53,19 +53,7 @@ internal sealed class JsonLiteral : JsonNode
     public bool? Value { get; }
 }
 
-internal sealed class JsonException : Exception
-{
-    public JsonException(string message, int line, int column) : base(message)
-    {
-        Line = line;
-        Column = column;
-    }
-
-    public int Line { get; }
-    public int Column { get; }
-}
-
-/// <summary>A strict RFC 8259 reader (no comments, no trailing commas).</summary>
+/// <summary>A strict RFC 8259 reader (no comments, no trailing commas); a syntax error is a <see cref="ModelFormatException"/> at its position.</summary>
 internal sealed class JsonReader
 {
     private readonly string _text;
@@ -84,7 +72,7 @@ internal sealed class JsonReader
         return value;
     }
 
-    private JsonException Error(string message) => new(message, _line, _position - _lineStart);
+    private ModelFormatException Error(string message) => new(message, _line, _position - _lineStart);
 
     private void SkipWhitespace()
     {
