@@ -1,4 +1,3 @@
-using Iommu.Scanner.Model;
 using Iommu.Scanner.Probe;
 using Iommu.Scanner.Scan;
 using Iommu.Scanner.Tests.Support;

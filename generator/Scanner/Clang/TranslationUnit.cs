@@ -1,6 +1,5 @@
 using System.Runtime.InteropServices;
 using System.Text;
-using Iommu.Scanner.Model;
 
 namespace Iommu.Scanner.Clang;
 

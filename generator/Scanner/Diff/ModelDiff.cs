@@ -1,5 +1,3 @@
-using Iommu.Scanner.Model;
-
 namespace Iommu.Scanner.Diff;
 
 /// <summary>How a change affects existing users of the old model.</summary>

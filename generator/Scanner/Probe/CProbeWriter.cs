@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using Iommu.Scanner.Model;
 
 namespace Iommu.Scanner.Probe;
 

@@ -1,11 +1,8 @@
-using System.Text;
-using System.Text.RegularExpressions;
-
 namespace Iommu.Scanner.Scan;
 
 /// <summary>The block comments of one header, by line, so declarations and macros find their
 /// kernel-doc the same way (libclang attaches no comments to macros).</summary>
-internal sealed partial class CommentIndex
+internal sealed class CommentIndex
 {
     private readonly List<Comment> _comments = [];
     private readonly string[] _lines;
@@ -16,9 +13,9 @@ internal sealed partial class CommentIndex
         public string Text => string.Join('\n', Lines).Trim();
     }
 
-    public CommentIndex(string path)
+    public CommentIndex(string[] lines)
     {
-        _lines = File.ReadAllLines(path);
+        _lines = lines;
         for (var i = 0; i < _lines.Length; i++)
         {
             var start = _lines[i].IndexOf("/*", StringComparison.Ordinal);
@@ -53,26 +50,6 @@ internal sealed partial class CommentIndex
 
     /// <summary>The comment that ends on the line just above <paramref name="line"/>.</summary>
     public Comment? Before(int line) => _comments.FirstOrDefault(c => c.EndLine == line - 1);
-
-    /// <summary>The struct whose definition ends just above <paramref name="line"/> (blank lines and other
-    /// #defines in between allowed), or null.</summary>
-    public string? StructBefore(int line)
-    {
-        var i = line - 2;
-        while (i >= 0 && (_lines[i].Trim().Length == 0 || _lines[i].TrimStart().StartsWith("#define", StringComparison.Ordinal))) i--;
-        if (i < 0 || _lines[i].Trim() != "};") return null;
-        for (; i >= 0; i--)
-        {
-            var header = StructHeader().Match(_lines[i]);
-            if (header.Success) return header.Groups[1].Value;
-        }
-        return null;
-    }
-
-    [GeneratedRegex(@"^struct\s+(\w+)\s*\{")]
-    private static partial Regex StructHeader();
-
-    public string Line(int line) => line >= 1 && line <= _lines.Length ? _lines[line - 1] : "";
 
     /// <summary>A <c>/* ... */</c> comment after code on the same line (VFIO documents fields this way).</summary>
     public string? TrailingComment(int line)
@@ -112,52 +89,4 @@ internal sealed partial class CommentIndex
         while (lines.Count > 0 && lines[^1].Length == 0) lines.RemoveAt(lines.Count - 1);
         return lines;
     }
-
-    /// <summary>Splits kernel-doc into its free text (the summary after "struct x - " and the description)
-    /// and its <c>@name: text</c> parameter entries, continuation lines joined.</summary>
-    public static KernelDoc Parse(Comment comment)
-    {
-        var description = new StringBuilder();
-        var members = new Dictionary<string, string>(StringComparer.Ordinal);
-        string? current = null;
-        foreach (var raw in comment.Lines)
-        {
-            var line = raw.Trim();
-            var member = MemberLine().Match(line);
-            if (member.Success)
-            {
-                current = member.Groups[1].Value;
-                members[current] = member.Groups[2].Value.Trim();
-                continue;
-            }
-            if (current is not null && line.Length > 0)
-            {
-                members[current] = (members[current] + " " + line).Trim();
-                continue;
-            }
-            current = null;
-            if (description.Length == 0 && line.Length == 0)
-            {
-                continue;
-            }
-            description.Append(description.Length == 0 ? Summary(line) : line).Append('\n');
-        }
-        var text = Regex.Replace(description.ToString().Trim(), "\n{3,}", "\n\n");
-        return new KernelDoc(text.Length == 0 ? null : text, members);
-    }
-
-    // "struct iommu_ioas_map - ioctl(IOMMU_IOAS_MAP)" -> "ioctl(IOMMU_IOAS_MAP)"
-    private static string Summary(string line)
-    {
-        var m = SummaryLine().Match(line);
-        return m.Success ? m.Groups[1].Value : line;
-    }
-
-    [GeneratedRegex(@"^@([A-Za-z_][A-Za-z0-9_\.\[\]]*)\s*:\s*(.*)$")]
-    private static partial Regex MemberLine();
-
-    [GeneratedRegex(@"^(?:(?:struct|union|enum)\s+)?[A-Za-z_][A-Za-z0-9_]*\s+-\s+(.*)$")]
-    private static partial Regex SummaryLine();
 }
-
-internal sealed record KernelDoc(string? Description, IReadOnlyDictionary<string, string> Members);

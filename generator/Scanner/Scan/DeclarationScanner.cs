@@ -1,6 +1,5 @@
 using System.Text.RegularExpressions;
 using Iommu.Scanner.Clang;
-using Iommu.Scanner.Model;
 
 namespace Iommu.Scanner.Scan;
 
@@ -109,7 +108,7 @@ internal sealed partial class DeclarationScanner(ScanContext context)
         var isBitField = LibClang.clang_Cursor_isBitField(child) != 0;
         var typeRef = Types(fieldType, fieldAt);
         // __aligned_u64 is a macro (__u64 with an aligned attribute): keep the header's spelling.
-        if (typeRef.Kind == TypeKind.Int && comments?.Line(fieldAt.Line).TrimStart() is { } text &&
+        if (typeRef.Kind == TypeKind.Int && context.Lines(fieldAt.Path)?.Line(fieldAt.Line).TrimStart() is { } text &&
             text.StartsWith("__aligned_", StringComparison.Ordinal))
         {
             typeRef = typeRef with { C = text.Split([' ', '\t'], 2)[0] };
@@ -133,7 +132,7 @@ internal sealed partial class DeclarationScanner(ScanContext context)
         throw new ScanException("SCAN013", $"anonymous member of '{member.Parent}' has no named field to locate it", context.Locate(at));
     }
 
-    private static KernelDoc? ParseDoc(CommentIndex.Comment? comment) => comment is null ? null : CommentIndex.Parse(comment);
+    private static KernelDoc? ParseDoc(CommentIndex.Comment? comment) => comment is null ? null : KernelDoc.Parse(comment);
 
     private static string? FieldDoc(KernelDoc? owner, CommentIndex? comments, string field, int line)
     {

@@ -1,5 +1,4 @@
 using Iommu.Scanner.Clang;
-using Iommu.Scanner.Model;
 
 namespace Iommu.Scanner.Scan;
 

@@ -1,19 +1,22 @@
 using System.Text;
 using System.Text.RegularExpressions;
 using Iommu.Scanner.Clang;
-using Iommu.Scanner.Model;
 
 namespace Iommu.Scanner.Scan;
 
+/// <summary>An object-like #define of a wanted header: its tokens after the name, where it is, and its text.</summary>
+internal sealed record Macro(string Name, IReadOnlyList<string> Body, RawLocation At, string Expression);
+
 /// <summary>Object-like macros of the wanted headers, evaluated by clang itself: a second, synthesized
 /// translation unit declares <c>static const __typeof__((NAME)) __m_NAME = (NAME);</c> for each, and ioctl
-/// requests are decoded with the architecture's own <c>_IOC_DIR/_IOC_TYPE/_IOC_NR/_IOC_SIZE</c>.</summary>
-internal sealed partial class MacroScanner(ScanContext context, IReadOnlyList<RecordDecl> records)
+/// requests are decoded with the architecture's own <c>_IOC_DIR/_IOC_TYPE/_IOC_NR/_IOC_SIZE</c> (what each ioctl
+/// takes is <see cref="IoctlArgumentFinder"/>'s job).</summary>
+internal sealed class MacroScanner(ScanContext context, IReadOnlyList<RecordDecl> records)
 {
+    private readonly IoctlArgumentFinder _arguments = new(context, records);
+
     private static readonly HashSet<string> IoctlMacros = ["_IO", "_IOR", "_IOW", "_IOWR"];
     private const string Probe = "__iommu_scan_eval.c";
-
-    private sealed record Macro(string Name, IReadOnlyList<string> Body, RawLocation At, string Expression);
 
     public List<ConstantDecl> Constants { get; } = [];
     public List<IoctlDecl> Ioctls { get; } = [];
@@ -153,88 +156,9 @@ internal sealed partial class MacroScanner(ScanContext context, IReadOnlyList<Re
     {
         uint Part(string part) => (uint)values[$"{part}_{macro.Name}"].Value;
         var form = macro.Body.First(IoctlMacros.Contains);
-        var (argument, doc) = Argument(macro, form);
+        var (argument, doc) = _arguments.Find(macro, form);
         return new IoctlDecl(macro.Name, (ulong)value.Value, form, (IoctlDirection)Part("DIR"), Part("TYPE"), Part("NR"), Part("SIZE"),
             macro.Expression, argument, doc ?? Doc(macro), context.Locate(macro.At));
-    }
-
-    /// <summary>The argument of an ioctl, from (in order) the macro's own type operand, the kernel-doc
-    /// ("struct x - ioctl(NAME)" in iommufd.h, "NAME - _IOWR(..., struct x)" in vfio.h), or the name.</summary>
-    private (IoctlArgument?, string?) Argument(Macro macro, string form)
-    {
-        var (argument, doc) = DocumentedArgument(macro, form);
-        var adjacent = context.Comments(macro.At.Path)?.StructBefore(macro.At.Line);
-        if (argument is { Record: { } named } && records.All(r => r.Name != named))
-        {
-            // vfio.h's kernel-doc names structs that were since renamed (vfio_dma_map is vfio_iommu_type1_dma_map):
-            // take the one record whose name has all the doc name's words and the fewest others, else the
-            // struct defined right above the #define.
-            if (Renamed(named) is { } renamed)
-            {
-                return (new IoctlArgument(renamed, null, $"kernel-doc (names struct {named}, since renamed)"), doc);
-            }
-            if (adjacent is not null)
-            {
-                return (new IoctlArgument(adjacent, null, $"adjacent (kernel-doc names missing struct {named})"), doc);
-            }
-        }
-        if (argument is null && adjacent is not null && doc is not null && Regex.IsMatch(doc, $@"\b{adjacent}\b"))
-        {
-            return (new IoctlArgument(adjacent, null, "adjacent"), doc);
-        }
-        return (argument, doc);
-    }
-
-    private string? Renamed(string named)
-    {
-        var words = named.Split('_');
-        var candidates = records.Where(r => !r.IsAnonymous)
-            .Select(r => (r.Name, Extra: r.Name.Split('_').Except(words).Count(), All: words.All(r.Name.Split('_').Contains)))
-            .Where(c => c.All)
-            .OrderBy(c => c.Extra)
-            .ToList();
-        return candidates.Count > 0 && (candidates.Count == 1 || candidates[1].Extra > candidates[0].Extra) ? candidates[0].Name : null;
-    }
-
-    private (IoctlArgument?, string?) DocumentedArgument(Macro macro, string form)
-    {
-        var comments = context.Comments(macro.At.Path);
-        foreach (var comment in comments?.All ?? [])
-        {
-            var first = comment.FirstLine;
-            var structDoc = StructIoctlDoc().Match(first);
-            if (structDoc.Success && structDoc.Groups[2].Value == macro.Name)
-            {
-                return (new IoctlArgument(structDoc.Groups[1].Value, null, "kernel-doc"), CommentIndex.Parse(comment).Description);
-            }
-            if (first.StartsWith(macro.Name + " -", StringComparison.Ordinal))
-            {
-                var text = comment.Text;
-                var signature = IoctlSignature().Match(text.Replace('\n', ' '));
-                IoctlArgument? argument = null;
-                if (signature.Success)
-                {
-                    var operands = signature.Groups[2].Value.Split(',').Select(s => s.Trim()).ToArray();
-                    if (operands.Length == 3)
-                    {
-                        var type = operands[2];
-                        argument = type.StartsWith("struct ", StringComparison.Ordinal)
-                            ? new IoctlArgument(type["struct ".Length..].Trim(), null, "kernel-doc")
-                            : new IoctlArgument(null, type, "kernel-doc");
-                    }
-                }
-                return (argument, text[(macro.Name.Length + 2)..].Trim());
-            }
-        }
-        if (form != "_IO")
-        {
-            var operand = string.Join(' ', macro.Body.SkipWhile(t => t != ",").Skip(1).SkipWhile(t => t != ",").Skip(1).TakeWhile(t => t != ")"));
-            return (operand.StartsWith("struct ", StringComparison.Ordinal)
-                ? new IoctlArgument(operand["struct ".Length..], null, "macro")
-                : new IoctlArgument(null, operand, "macro"), null);
-        }
-        var byName = macro.Name.ToLowerInvariant();
-        return (records.Any(r => r.Name == byName) ? new IoctlArgument(byName, null, "name") : null, null);
     }
 
     private string? Doc(Macro macro)
@@ -244,10 +168,4 @@ internal sealed partial class MacroScanner(ScanContext context, IReadOnlyList<Re
     }
 
     private static string Unquote(string literal) => Regex.Unescape(literal[1..^1]);
-
-    [GeneratedRegex(@"^(?:struct|union)\s+(\w+)\s+-\s+ioctl\((\w+)\)")]
-    private static partial Regex StructIoctlDoc();
-
-    [GeneratedRegex(@"(_IOW?R?)\s*\(([^()]*)\)")]
-    private static partial Regex IoctlSignature();
 }

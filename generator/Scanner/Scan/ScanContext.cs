@@ -1,5 +1,4 @@
 using Iommu.Scanner.Clang;
-using Iommu.Scanner.Model;
 
 namespace Iommu.Scanner.Scan;
 
@@ -7,7 +6,7 @@ namespace Iommu.Scanner.Scan;
 /// and how to turn libclang's absolute paths into the model's header-relative ones.</summary>
 internal sealed class ScanContext(string includeRoot, IReadOnlyList<string> headers)
 {
-    private readonly Dictionary<string, CommentIndex> _comments = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (CommentIndex Comments, HeaderLines Lines)?> _files = new(StringComparer.Ordinal);
 
     public string IncludeRoot { get; } = Path.GetFullPath(includeRoot);
     public IReadOnlyList<string> Headers { get; } = headers;
@@ -22,16 +21,20 @@ internal sealed class ScanContext(string includeRoot, IReadOnlyList<string> head
 
     public SourceLocation Locate(CXCursor cursor) => Locate(cursor.Location());
 
-    public CommentIndex? Comments(string? path)
+    /// <summary>The block comments of a header, or null for one that is not a file.</summary>
+    public CommentIndex? Comments(string? path) => File(path)?.Comments;
+
+    /// <summary>The source lines of a header, or null for one that is not a file.</summary>
+    public HeaderLines? Lines(string? path) => File(path)?.Lines;
+
+    private (CommentIndex Comments, HeaderLines Lines)? File(string? path)
     {
-        if (path is null || !File.Exists(path))
+        if (path is null) return null;
+        if (!_files.TryGetValue(path, out var file))
         {
-            return null;
+            var lines = System.IO.File.Exists(path) ? System.IO.File.ReadAllLines(path) : null;
+            _files[path] = file = lines is null ? null : (new CommentIndex(lines), new HeaderLines(lines));
         }
-        if (!_comments.TryGetValue(path, out var index))
-        {
-            _comments[path] = index = new CommentIndex(path);
-        }
-        return index;
+        return file;
     }
 }
