@@ -21,6 +21,7 @@ public class RecordedHostPlanTests
     [InlineData("qemu-vtd-legacy.json", "vtd-shadow-4k.json", PlanDecision.Shadow)]
     [InlineData("qemu-vtd-legacy.json", "vtd-48bit-iova.json", PlanDecision.Shadow)]
     [InlineData("qemu-vtd-legacy.json", "vtd-refused-57bit.json", PlanDecision.Refused)]
+    [InlineData("qemu-vtd-scalable-flts.json", "vtd-shadow-4k.json", PlanDecision.Shadow)]
     [InlineData("selftest-mock.json", "mock-nested.json", PlanDecision.Nested)]
     public void Each_recorded_host_plans_the_example_specs_as_in_its_VM(string host, string spec, PlanDecision decision)
     {
@@ -39,6 +40,14 @@ public class RecordedHostPlanTests
         Assert.All(report.Devices, d => Assert.Equal([Id.VtdNest, Id.VtdFirstStage, Id.VtdScalableMode], d.Nested.Where(r => !r.Met).Select(r => r.Id)));
         Assert.Contains(report.PlanRequirements, r => r.Id == Id.OneHostIommu && r.Met);
         Assert.Empty(report.Failures(PlanDecision.Shadow));
+    }
+
+    [Fact]
+    public void QEMU_VTd_with_first_stage_tables_lacks_only_NEST()
+    {
+        var report = Plan("qemu-vtd-scalable-flts.json", "vtd-shadow-4k.json");
+
+        Assert.Equal([Id.VtdNest], report.Failures(PlanDecision.Nested).Select(f => f.Requirement.Id));
     }
 
     [Fact]
