@@ -77,13 +77,13 @@ public sealed class ShadowEngine
             _unmapIoctls++;
             _areas.Remove(area.Iova);
             var errno = _target.TryUnmap(area.Iova, area.Length, out _);
-            if (errno != 0) IommuException.Throw(_target.UnmapOperation, errno, $"shadow area [0x{area.Iova:x}, 0x{area.Last:x}]");
+            if (errno != 0) throw new IommuException(_target.UnmapOperation, errno, $"shadow area [0x{area.Iova:x}, 0x{area.Last:x}]");
         }
         var added = wanted.Where(a => !keep.Contains(a)).ToList();
         foreach (var area in added) _batch.Add(area.Iova, area.HostAddress, area.Length, area.Access);
         var mapErrno = _batch.TryCommit(out var ioctls);
         _mapIoctls += ioctls;
-        if (mapErrno != 0) IommuException.Throw(_target.MapOperation, mapErrno, $"shadowing [0x{start:x}, 0x{end:x}] (rolled back)");
+        if (mapErrno != 0) throw new IommuException(_target.MapOperation, mapErrno, $"shadowing [0x{start:x}, 0x{end:x}] (rolled back)");
         foreach (var area in added) _areas[area.Iova] = area;
     }
 
