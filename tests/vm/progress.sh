@@ -49,7 +49,8 @@ step_run() {
     sleep 0.2
     [ "$SECONDS" -ge "$next" ] || continue
     text=$(duration $((SECONDS - start)))
-    [ -z "$status" ] || text+=$("$status" "$log" | sed '1!d; s/^./, &/')
+    # a STATUS that finds nothing (yet) shows nothing and never stops the step
+    [ -z "$status" ] || text+=$({ "$status" "$log" || true; } | sed '1!d; s/^./, &/')
     progress_line "$progress_prefix: $title: $text"
     shown=1
     next=$((SECONDS + (progress_tty ? 1 : progress_every)))
@@ -61,8 +62,9 @@ step_run() {
   return "$rc"
 }
 
-# A STATUS for steps that report nothing countable: the last line of their log.
-last_line() { tail -n 1 "$1" | tr -d '\r' | cut -c1-80; }
+# A STATUS for steps that report nothing countable: the last line of their log (step_run's own
+# "### TITLE" markers aside).
+last_line() { tail -n 5 "$1" | tr -d '\r' | grep -v '^### ' | tail -n 1 | cut -c1-80; }
 
 step_failed() { # TITLE LOG EXIT SECONDS
   echo "$progress_prefix: $1 failed after $(duration "$4") (exit $3); full log: $2; its last lines:" >&2
