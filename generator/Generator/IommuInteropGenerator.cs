@@ -27,18 +27,22 @@ public sealed class IommuInteropGenerator : IIncrementalGenerator
         public const string Emit = nameof(Emit);
     }
 
-    private static readonly string[] Templates = { "LibC", "IoctlException" };
-
     public void Initialize(IncrementalGeneratorInitializationContext context)
     {
+        // Only the libc import is added at post-initialization: the SDK's LibraryImport generator sees nothing later.
         context.RegisterPostInitializationOutput(static post =>
-        {
-            foreach (var name in Templates) post.AddSource($"IommuInterop.{name}.g.cs", SourceText.From(Template(name), System.Text.Encoding.UTF8));
-        });
+            post.AddSource("IommuInterop.LibC.g.cs", SourceText.From(Template("LibC"), System.Text.Encoding.UTF8)));
 
         var options = context.AnalyzerConfigOptionsProvider
             .Select(static (provider, _) => ReadOptions(provider.GlobalOptions))
             .WithTrackingName(StepNames.Options);
+
+        // The error types follow the options (namespace, visibility), so they are ordinary output.
+        context.RegisterSourceOutput(options, static (spc, o) =>
+        {
+            foreach (var (hint, source) in ErrorTypesEmitter.Emit(o.Options, Template("IommuException")))
+                spc.AddSource(hint, SourceText.From(source, System.Text.Encoding.UTF8));
+        });
 
         var models = context.AdditionalTextsProvider
             .Combine(context.AnalyzerConfigOptionsProvider)
@@ -79,8 +83,9 @@ public sealed class IommuInteropGenerator : IIncrementalGenerator
         var (arch, archProblem) = TargetArchitecture.Resolve(Get("IommuInteropArch"), Get("RuntimeIdentifier"), Get("PlatformTarget"));
         var problems = new[] { PackageKernels.Check(Get("IommuInteropKernel"), Get("IommuInteropKernels")), archProblem }
             .Where(p => p is not null).Select(p => p!).ToEquatableArray();
-        var options = new GeneratorOptions(arch, Get("IommuInteropNamespace") ?? GeneratorOptions.DefaultNamespace,
-            string.Equals(Get("IommuInteropPublic"), "true", StringComparison.OrdinalIgnoreCase));
+        var ns = Get("IommuInteropNamespace") ?? GeneratorOptions.DefaultNamespace;
+        var options = new GeneratorOptions(arch, ns, string.Equals(Get("IommuInteropPublic"), "true", StringComparison.OrdinalIgnoreCase),
+            Get("IommuInteropErrorNamespace") ?? ns);
         return new BuildSettings(options, Get("ProjectDir"), problems);
     }
 

@@ -1,3 +1,4 @@
+using Linux.Iommu.Native;
 using Linux.Iommu.Planner;
 using Linux.Iommu.Testing;
 

@@ -51,7 +51,7 @@ try
 {
     return parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
 }
-catch (Exception e) when (e is Linux.Iommu.IommuException or Linux.Iommu.Planner.SpecException or Linux.Iommu.Planner.RecordedHostException
+catch (Exception e) when (e is Linux.Iommu.Native.IommuException or NotSupportedException or Linux.Iommu.Planner.SpecException or Linux.Iommu.Planner.RecordedHostException
                               or Iommu.Scanner.ScanException or InvalidOperationException)
 {
     Console.Error.WriteLine($"iommu: {e.Message}");

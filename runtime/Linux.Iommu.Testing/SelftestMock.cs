@@ -1,4 +1,5 @@
 using Linux.Iommu.Testing.Native;
+using IommuException = Linux.Iommu.Native.IommuException;
 using static Linux.Iommu.Testing.Native.Constants;
 
 namespace Linux.Iommu.Testing;
@@ -8,8 +9,6 @@ namespace Linux.Iommu.Testing;
 /// the layout of struct iommu_test_cmd) comes from the generated bindings of iommufd_test.h.</summary>
 public static class SelftestMock
 {
-    private const string Operation = nameof(Ioctls.IOMMU_TEST_CMD);
-
     /// <summary>IOMMU_TEST_OP_MOCK_DOMAIN: a new mock device attached to <paramref name="ioas"/> through a mock paging
     /// domain the kernel allocates (its aperture is [MOCK_APERTURE_START, MOCK_APERTURE_LAST]).</summary>
     public static MockDevice MockDomain(IommuFd iommu, Ioas ioas) => MockDomain(iommu, ioas.Id);
@@ -112,7 +111,7 @@ public static class SelftestMock
         {
             handle.DangerousAddRef(ref added); // a concurrent Dispose must not close the number mid-ioctl
             var result = Ioctls.TryIOMMU_TEST_CMD((int)handle.DangerousGetHandle(), ref cmd);
-            if (result < 0) throw new IommuException(Operation, -result, what);
+            if (result < 0) Ioctls.ThrowIOMMU_TEST_CMD(-result, in cmd, what);
         }
         finally
         {

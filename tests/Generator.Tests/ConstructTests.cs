@@ -191,7 +191,7 @@ public class ConstructTests
                     var alloc = Linux.Iommu.tiny_alloc.Create();
                     var tried = Linux.Iommu.Ioctls.TryTINY_ALLOC(-1, ref alloc);
                     try { Linux.Iommu.Ioctls.TINY_ALLOC(-1, ref alloc); return "no exception"; }
-                    catch (Linux.Iommu.Interop.IoctlException e) { return $"{tried} {e.Ioctl} {e.Errno} {e.Message}"; }
+                    catch (Linux.Iommu.IommuException e) { return $"{tried} {e.Operation} {e.Errno} {e.Message}"; }
                 }
             }
             """);
@@ -219,7 +219,8 @@ public class ConstructTests
         var result = Generate(model, "TINY_*\n-TINY_OTHER // excluded again\n");
 
         Assert.Equal(
-            ["Enum.tiny_kind.g.cs", "Ioctl.TINY_REQ.g.cs", "IommuInterop.IoctlException.g.cs", "IommuInterop.LibC.g.cs", "Struct.tiny_range.g.cs", "Struct.tiny_req.g.cs"],
+            ["Enum.tiny_kind.g.cs", "Ioctl.TINY_REQ.g.cs", "IommuInterop.Errno.g.cs", "IommuInterop.IommuException.g.cs", "IommuInterop.LibC.g.cs",
+             "Struct.tiny_range.g.cs", "Struct.tiny_req.g.cs"],
             result.HintNames.Order(StringComparer.Ordinal));
     }
 

@@ -13,10 +13,10 @@ if (fd < 0)
     {
         Ioctls.IOMMU_IOAS_ALLOC(fd, ref alloc);
     }
-    catch (Linux.Iommu.Interop.IoctlException e)
+    catch (IommuException e)
     {
         Console.WriteLine($"IOMMU_IOAS_ALLOC threw: {e.Message}");
-        return result == -9 && e.Errno == 9 && e.Ioctl == "IOMMU_IOAS_ALLOC" ? 0 : 1;
+        return result == -Errno.EBADF && e.Errno == Errno.EBADF && e.Operation == "IOMMU_IOAS_ALLOC" ? 0 : 1;
     }
     return 1;
 }

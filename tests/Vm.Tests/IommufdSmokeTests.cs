@@ -37,6 +37,6 @@ public sealed class IommufdSmokeTests
         var destroyIt = IoctlArg.Sized(destroy).SetU32("id", id);
         Assert.Equal(0, Libc.Ioctl(iommu, model.Request("IOMMU_DESTROY"), destroyIt.Bytes));
         // Gone for real: a second destroy of the same id finds nothing.
-        Assert.Equal(Libc.ENOENT, Libc.Ioctl(iommu, model.Request("IOMMU_DESTROY"), destroyIt.Bytes));
+        Assert.Equal(-Linux.Iommu.Native.Errno.ENOENT, Libc.Ioctl(iommu, model.Request("IOMMU_DESTROY"), destroyIt.Bytes));
     }
 }

@@ -7,12 +7,10 @@ namespace Vm.Tests;
 
 internal static unsafe partial class Libc
 {
-    public const int ENOENT = 2;
-
     [LibraryImport("libc", EntryPoint = "ioctl", SetLastError = true)]
     private static partial int Ioctl(int fd, nuint request, void* arg);
 
-    /// <summary>ioctl(fd, request, buffer); returns 0 or the errno of the failure.</summary>
+    /// <summary>ioctl(fd, request, buffer); returns 0 or -errno, as the generated Try stubs do.</summary>
     public static int Ioctl(SafeFileHandle fd, ulong request, byte[] buffer)
     {
         bool added = false;
@@ -20,7 +18,7 @@ internal static unsafe partial class Libc
         {
             fd.DangerousAddRef(ref added);
             fixed (byte* p = buffer)
-                return Ioctl((int)fd.DangerousGetHandle(), (nuint)request, p) == 0 ? 0 : Marshal.GetLastPInvokeError();
+                return Ioctl((int)fd.DangerousGetHandle(), (nuint)request, p) == 0 ? 0 : -Marshal.GetLastPInvokeError();
         }
         finally
         {

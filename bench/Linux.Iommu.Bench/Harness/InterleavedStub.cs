@@ -13,7 +13,6 @@ internal static class InterleavedStub
 {
     public const string LibraryVariable = "BENCH_C_STUB";
     private const int Rounds = 201, CallsPerRound = 20_000;
-    private const int ENOTTY = 25; // asm-generic/errno-base.h: /dev/null has no ioctl handler
 
     public static (string Key, double Value)[] Measure(CaseKey key, int fd)
     {
@@ -43,7 +42,7 @@ internal static class InterleavedStub
             for (var i = 0; i < CallsPerRound; i++)
             {
                 var destroy = iommu_destroy.Create();
-                if (Ioctls.TryIOMMU_DESTROY(fd, ref destroy) != -ENOTTY) throw new InvalidOperationException("the stub's ioctl did not fail with ENOTTY");
+                if (Ioctls.TryIOMMU_DESTROY(fd, ref destroy) != -Errno.ENOTTY) throw new InvalidOperationException("the stub's ioctl did not fail with ENOTTY");
             }
             var end = Stopwatch.GetTimestamp();
             for (var i = 0; i < CallsPerRound; i++)

@@ -41,7 +41,7 @@ public class BatchBench : IProbed
     public int Batched()
     {
         for (var i = 0; i < N; i++) _batch!.Add(IommuSession.IovaBase + (ulong)i * Page, _buffer!.Address + i * (nint)Page, Page, DmaAccess.ReadWrite);
-        Expect.Ok(_batch!.TryCommit(out var ioctls), Ioas.MapOperation);
+        Expect.Ok(_batch!.TryCommit(out var ioctls, out _), Ioas.MapOperation);
         Expect.Ok(Ioas.TryUnmap(IommuSession.IovaBase, (ulong)N * Page, out _), Ioas.UnmapOperation);
         return ioctls;
     }
@@ -65,7 +65,7 @@ public class BatchBench : IProbed
             var k = Scatter(i);
             _batch!.Add(IommuSession.IovaBase + 2 * (ulong)k * Page, _buffer!.Address + Scatter(k) * (nint)Page, Page, DmaAccess.ReadWrite);
         }
-        Expect.Ok(_batch!.TryCommit(out var ioctls), Ioas.MapOperation);
+        Expect.Ok(_batch!.TryCommit(out var ioctls, out _), Ioas.MapOperation);
         Expect.Ok(Ioas.TryUnmap(IommuSession.IovaBase, 2 * (ulong)N * Page, out _), Ioas.UnmapOperation); // holes are fine for UNMAP
         return ioctls;
     }

@@ -6,15 +6,14 @@ using Linux.Iommu.Interop.Generator.Selection;
 namespace Linux.Iommu.Interop.Generator.Emit;
 
 /// <summary>An ioctl: its request number in <c>Requests</c>, and in <c>Ioctls</c> a stub that throws
-/// <c>IoctlException</c> (ioctl name and errno) and a <c>Try</c> stub returning the result or -errno.
-/// Both pin the argument with <c>fixed</c> and call the one libc import: no allocation, no delegate.</summary>
+/// <c>IommuException</c> (ioctl name, errno, and the argument's fields as context) and a <c>Try</c> stub returning the
+/// result or -errno. Both pin the argument with <c>fixed</c> and call the one libc import: no allocation, no delegate.</summary>
 internal static class IoctlEmitter
 {
     private const string LibC = "global::Linux.Iommu.Interop.LibC";
 
     // errno, read before anything else runs after the failed call (LibC's import does not capture it).
     private const string Errno = "global::System.Runtime.InteropServices.Marshal.GetLastSystemError()";
-    private const string Exception = "global::Linux.Iommu.Interop.IoctlException";
 
     public static EmitResult Emit(EmitItem item)
     {
@@ -36,31 +35,32 @@ internal static class IoctlEmitter
         writer.Line($"    public const uint {name} = {ioctl.Request};");
         writer.Line("}");
         writer.Line();
+        var exception = ErrorTypesEmitter.Qualified(item.Options, ErrorTypesEmitter.ExceptionClass);
         using (writer.Block($"{visibility} static unsafe partial class Ioctls"))
         {
-            WriteStubs(writer, ioctl, parameter, call);
+            WriteStubs(writer, item.Model, ioctl, parameter, call, exception);
             if (ioctl.Argument?.Scalar is { } scalar && scalar != "char")
             {
                 // vfio.h documents some _IO ioctls with a scalar type the kernel takes by value (VFIO_CHECK_EXTENSION,
                 // VFIO_SET_IOMMU) and others by pointer (VFIO_GROUP_SET_CONTAINER): the header cannot tell, so both forms exist.
                 writer.Line();
-                WriteStubs(writer, ioctl with { Argument = null }, ", nuint argument", "(void*)argument");
+                WriteStubs(writer, item.Model, ioctl with { Argument = null }, ", nuint argument", "(void*)argument", exception);
             }
         }
         return new EmitResult(hint, writer.ToString(), EquatableArray<DiagnosticInfo>.Empty);
     }
 
-    private static void WriteStubs(SourceWriter writer, IoctlDecl ioctl, string parameter, string call)
+    private static void WriteStubs(SourceWriter writer, AbiModel model, IoctlDecl ioctl, string parameter, string call, string exception)
     {
         var name = Names.Identifier(ioctl.Name);
         var request = $"0x{ioctl.Request.ToString("x", CultureInfo.InvariantCulture)}";
         var argumentText = ioctl.Argument?.Record is { } record ? $"struct {record}" : ioctl.Argument?.Scalar ?? "an integer value (or nothing)";
         DocComments.Write(writer, ioctl.Doc, ioctl.Location,
             $"Request {request}, argument {DocComments.Escape(argumentText)}. Returns the ioctl's non-negative result.");
-        writer.Line("/// <exception cref=\"global::Linux.Iommu.Interop.IoctlException\">The kernel failed the call; the exception names the ioctl and errno.</exception>");
+        writer.Line($"/// <exception cref=\"{exception}\">The kernel failed the call; the exception names the ioctl, the errno and the argument's fields.</exception>");
         using (writer.Block($"public static int {name}(int fd{parameter})"))
         {
-            WriteCall(writer, ioctl, call, $"if (result < 0) {Exception}.Throw(\"{ioctl.Name}\", {Errno});", "return result;");
+            WriteCall(writer, ioctl, call, $"if (result < 0) {ArgumentContext.ThrowMethod(ioctl)}({Errno}, {ArgumentContext.PassArgument(parameter)});", "return result;");
         }
         writer.Line();
         writer.Line($"/// <summary>{ioctl.Name} without exceptions: the ioctl's non-negative result, or -errno. For hot paths.</summary>");
@@ -68,6 +68,8 @@ internal static class IoctlEmitter
         {
             WriteCall(writer, ioctl, call, $"return result < 0 ? -{Errno} : result;");
         }
+        writer.Line();
+        ArgumentContext.WriteThrow(writer, model, ioctl, parameter, exception);
     }
 
     private static void WriteCall(SourceWriter writer, IoctlDecl ioctl, string call, params string[] after)

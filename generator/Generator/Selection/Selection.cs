@@ -2,9 +2,13 @@ using Linux.Iommu.Interop.Generator.Model;
 
 namespace Linux.Iommu.Interop.Generator.Selection;
 
-/// <summary>MSBuild-level choices: target architecture, namespace, visibility of generated types.</summary>
-internal sealed record GeneratorOptions(string Arch, string Namespace, bool Public)
+/// <summary>MSBuild-level choices: target architecture, namespace, visibility of generated types, and the namespace of
+/// the IommuException and Errno the stubs use (this one, where they are generated, unless another binding set's are reused).</summary>
+internal sealed record GeneratorOptions(string Arch, string Namespace, bool Public, string ErrorNamespace)
 {
+    /// <summary>The error types are generated here rather than reused from another assembly.</summary>
+    public bool OwnsErrorTypes => ErrorNamespace == Namespace;
+
     public const string DefaultNamespace = "Linux.Iommu";
 }
 

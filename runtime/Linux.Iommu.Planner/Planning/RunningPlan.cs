@@ -1,3 +1,5 @@
+using Linux.Iommu.Native;
+
 namespace Linux.Iommu.Planner;
 
 /// <summary>A plan in force: its report, the IOAS, the devices and (for Nested) their nested objects. Hot-plug checks a

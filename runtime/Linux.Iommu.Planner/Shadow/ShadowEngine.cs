@@ -1,3 +1,5 @@
+using Linux.Iommu.Native;
+
 namespace Linux.Iommu.Planner;
 
 /// <summary>Software emulation of a guest vIOMMU (VT-d second-stage or SMMUv3 stage-1 tables, <see cref="GuestPageTableFormat"/>):
@@ -76,14 +78,13 @@ public sealed class ShadowEngine
         {
             _unmapIoctls++;
             _areas.Remove(area.Iova);
-            var errno = _target.TryUnmap(area.Iova, area.Length, out _);
-            if (errno != 0) throw new IommuException(_target.UnmapOperation, errno, $"shadow area [0x{area.Iova:x}, 0x{area.Last:x}]");
+            _target.Unmap(area.Iova, area.Length);
         }
         var added = wanted.Where(a => !keep.Contains(a)).ToList();
         foreach (var area in added) _batch.Add(area.Iova, area.HostAddress, area.Length, area.Access);
-        var mapErrno = _batch.TryCommit(out var ioctls);
+        var mapResult = _batch.TryCommit(out var ioctls, out var failed);
         _mapIoctls += ioctls;
-        if (mapErrno != 0) throw new IommuException(_target.MapOperation, mapErrno, $"shadowing [0x{start:x}, 0x{end:x}] (rolled back)");
+        if (mapResult < 0) throw new IommuException(_target.MapOperation, -mapResult, $"shadowing [0x{start:x}, 0x{end:x}]: {failed} (rolled back)");
         foreach (var area in added) _areas[area.Iova] = area;
     }
 

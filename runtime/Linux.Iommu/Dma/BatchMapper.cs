@@ -1,9 +1,19 @@
+using Linux.Iommu.Native;
+
 namespace Linux.Iommu;
+
+/// <summary>A queued mapping of a <see cref="BatchMapper"/>: its position in the order it was added, its IOVA and length.</summary>
+public readonly record struct BatchEntry(int Index, ulong Iova, ulong Length)
+{
+    /// <inheritdoc/>
+    public override string ToString() => $"batch entry {Index} (iova 0x{Iova:x}, length 0x{Length:x})";
+}
 
 /// <summary>Collects many (iova, user address, length) mappings, then maps them with as few ioctls as possible:
 /// sorted by IOVA, neighbours whose IOVAs and user addresses are both contiguous (and whose access matches)
 /// become one mapping. If any ioctl fails, what this batch already mapped is unmapped again, so the address
-/// space is as before. Reuse one instance: after warm-up, Add and Commit allocate nothing.</summary>
+/// space is as before, and the failure names the queued entry that failed (a run that fails is retried entry by
+/// entry to find it). Reuse one instance: after warm-up, Add and Commit allocate nothing.</summary>
 public sealed class BatchMapper
 {
     private readonly IDmaMapper _target;
@@ -11,9 +21,10 @@ public sealed class BatchMapper
     private Run[] _runs;
     private int _count;
 
-    private readonly record struct Entry(ulong Iova, nint UserAddress, ulong Length, DmaAccess Access);
+    private readonly record struct Entry(int Index, ulong Iova, nint UserAddress, ulong Length, DmaAccess Access);
 
-    private readonly record struct Run(ulong Iova, nint UserAddress, ulong Length, DmaAccess Access);
+    /// <summary>Entries [First, First + Entries) of the sorted queue, mapped as one.</summary>
+    private readonly record struct Run(ulong Iova, nint UserAddress, ulong Length, DmaAccess Access, int First, int Entries);
 
     /// <summary>A batch for <paramref name="target"/>, sized for <paramref name="capacity"/> mappings before it grows.</summary>
     public BatchMapper(IDmaMapper target, int capacity = 64)
@@ -27,12 +38,15 @@ public sealed class BatchMapper
     public int Count => _count;
 
     /// <summary>Queues a mapping; nothing reaches the kernel before <see cref="Commit"/>.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A zero length, a range past 2^64, or unknown <see cref="DmaAccess"/> bits.</exception>
     public void Add(ulong iova, nint userAddress, ulong length, DmaAccess access)
     {
         ArgumentOutOfRangeException.ThrowIfZero(length);
         if (iova + (length - 1) < iova) throw new ArgumentOutOfRangeException(nameof(length), $"iova 0x{iova:x} + length 0x{length:x} wraps around 2^64");
+        DmaAccessBits.Validate(access);
         if (_count == _entries.Length) Array.Resize(ref _entries, _entries.Length * 2);
-        _entries[_count++] = new Entry(iova, userAddress, length, access);
+        _entries[_count] = new Entry(_count, iova, userAddress, length, access);
+        _count++;
     }
 
     /// <summary>Forgets the queued mappings.</summary>
@@ -40,18 +54,19 @@ public sealed class BatchMapper
 
     /// <summary>Maps the queued mappings and clears the queue; returns the number of ioctls issued.</summary>
     /// <exception cref="ArgumentException">Two queued mappings overlap (nothing was mapped).</exception>
-    /// <exception cref="IommuException">An ioctl failed; the mappings this batch made were undone.</exception>
+    /// <exception cref="IommuException">An ioctl failed; the message names the queued entry (index, IOVA, length) and the
+    /// mappings this batch made were undone.</exception>
     public int Commit()
     {
-        var errno = TryCommit(out var ioctls, out var failed);
-        if (errno != 0) IommuException.Throw(_target.MapOperation, errno, $"batch mapping at iova 0x{failed.Iova:x}, length 0x{failed.Length:x}; the batch was rolled back");
+        var result = TryCommit(out var ioctls, out var failed);
+        if (result < 0) IommuException.Throw(_target.MapOperation, -result, $"{failed}; the batch was rolled back");
         return ioctls;
     }
 
-    /// <summary>The hot-path form: 0 or the errno of the failing ioctl (after rollback); never throws for the kernel.</summary>
-    public int TryCommit(out int ioctls) => TryCommit(out ioctls, out _);
-
-    private int TryCommit(out int ioctls, out (ulong Iova, ulong Length) failed)
+    /// <summary>The hot-path form: 0, or -errno of the failing mapping after rollback, with <paramref name="failed"/> naming
+    /// the queued entry that failed; never throws for the kernel. <paramref name="ioctls"/> counts the ioctls issued.</summary>
+    /// <exception cref="ArgumentException">Two queued mappings overlap (nothing was mapped).</exception>
+    public int TryCommit(out int ioctls, out BatchEntry failed)
     {
         ioctls = 0;
         failed = default;
@@ -61,17 +76,41 @@ public sealed class BatchMapper
         {
             var run = _runs[i];
             ioctls++;
-            var errno = _target.TryMap(run.Iova, run.UserAddress, run.Length, run.Access);
-            if (errno == 0) continue;
-            failed = (run.Iova, run.Length);
+            var result = _target.TryMap(run.Iova, run.UserAddress, run.Length, run.Access);
+            if (result == 0) continue;
+            result = FindFailedEntry(run, result, ref ioctls, out failed);
             for (var j = i - 1; j >= 0; j--)
             {
                 // Each run was mapped as one area, so unmapping exactly its range cannot cut anything else.
                 _target.TryUnmap(_runs[j].Iova, _runs[j].Length, out _);
             }
-            return errno;
+            return result;
         }
         return 0;
+    }
+
+    /// <summary>A run that failed as a whole is mapped again entry by entry (then unmapped): the first entry that fails
+    /// alone is the one to name, with its own errno. When every entry maps alone (the failure was the run's, e.g. a
+    /// transient ENOMEM), the run's first entry is named with the run's errno.</summary>
+    private int FindFailedEntry(Run run, int runResult, ref int ioctls, out BatchEntry failed)
+    {
+        var first = _entries[run.First];
+        failed = new BatchEntry(first.Index, first.Iova, first.Length);
+        if (run.Entries == 1) return runResult;
+        var result = runResult;
+        var mapped = 0;
+        for (; mapped < run.Entries; mapped++)
+        {
+            var entry = _entries[run.First + mapped];
+            ioctls++;
+            var alone = _target.TryMap(entry.Iova, entry.UserAddress, entry.Length, entry.Access);
+            if (alone == 0) continue;
+            failed = new BatchEntry(entry.Index, entry.Iova, entry.Length);
+            result = alone;
+            break;
+        }
+        for (var k = mapped - 1; k >= 0; k--) _target.TryUnmap(_entries[run.First + k].Iova, _entries[run.First + k].Length, out _);
+        return result;
     }
 
     /// <summary>Callers usually add pages in IOVA order already: then there is nothing to sort.</summary>
@@ -95,23 +134,26 @@ public sealed class BatchMapper
         }
         if (_runs.Length < entries.Length) _runs = new Run[_entries.Length];
         var runs = 0;
-        foreach (var entry in entries)
+        for (var i = 0; i < entries.Length; i++)
         {
+            var entry = entries[i];
             if (runs > 0)
             {
                 ref var last = ref _runs[runs - 1];
                 if (entry.Iova < last.Iova + last.Length)
                 {
                     _count = 0;
-                    throw new ArgumentException($"batched mappings overlap at iova 0x{entry.Iova:x} (previous run [0x{last.Iova:x}, +0x{last.Length:x})); nothing was mapped");
+                    var previous = entries[i - 1];
+                    throw new ArgumentException($"batched mappings overlap: entry {entry.Index} (iova 0x{entry.Iova:x}, length 0x{entry.Length:x}) and " +
+                                                $"entry {previous.Index} (iova 0x{previous.Iova:x}, length 0x{previous.Length:x}); nothing was mapped");
                 }
                 if (entry.Iova == last.Iova + last.Length && entry.UserAddress == last.UserAddress + (nint)last.Length && entry.Access == last.Access)
                 {
-                    last = last with { Length = last.Length + entry.Length };
+                    last = last with { Length = last.Length + entry.Length, Entries = last.Entries + 1 };
                     continue;
                 }
             }
-            _runs[runs++] = new Run(entry.Iova, entry.UserAddress, entry.Length, entry.Access);
+            _runs[runs++] = new Run(entry.Iova, entry.UserAddress, entry.Length, entry.Access, i, 1);
         }
         return runs;
     }

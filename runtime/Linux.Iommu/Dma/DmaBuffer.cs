@@ -31,7 +31,7 @@ public sealed unsafe class DmaBuffer : IDisposable
         var rounded = (length + pageSize - 1) / pageSize * pageSize;
         var flags = Posix.MAP_PRIVATE | Posix.MAP_ANONYMOUS | Posix.MAP_POPULATE | (hugePages ? Posix.MAP_HUGETLB : 0);
         var address = Posix.Mmap(0, (nuint)rounded, Posix.PROT_READ | Posix.PROT_WRITE, flags, -1, 0);
-        if (address == Posix.MAP_FAILED) IommuException.Throw("mmap", IommuException.LastErrno, $"{rounded} bytes{(hugePages ? " of 2 MiB huge pages" : "")}");
+        if (address == Posix.MAP_FAILED) IommuException.Throw("mmap", Posix.LastErrno, $"{rounded} bytes{(hugePages ? " of 2 MiB huge pages" : "")}");
         return new DmaBuffer(address, rounded, pageSize);
     }
 

@@ -21,7 +21,7 @@ public sealed class EventQueue : IommuObject
     public static EventQueue AllocateFaultQueue(IommuFd iommu)
     {
         var alloc = iommu_fault_alloc.Create();
-        using (var fd = iommu.Lease()) IommuException.Check(Ioctls.TryIOMMU_FAULT_QUEUE_ALLOC(fd.Fd, ref alloc), nameof(Ioctls.IOMMU_FAULT_QUEUE_ALLOC));
+        using (var fd = iommu.Lease()) Ioctls.IOMMU_FAULT_QUEUE_ALLOC(fd.Fd, ref alloc);
         return new EventQueue(iommu, alloc.out_fault_id, (int)alloc.out_fault_fd);
     }
 
@@ -32,7 +32,7 @@ public sealed class EventQueue : IommuObject
         alloc.viommu_id = viommu.Id;
         alloc.type = (uint)type;
         alloc.veventq_depth = depth;
-        using (var fd = viommu.Iommu.Lease()) IommuException.Check(Ioctls.TryIOMMU_VEVENTQ_ALLOC(fd.Fd, ref alloc), nameof(Ioctls.IOMMU_VEVENTQ_ALLOC));
+        using (var fd = viommu.Iommu.Lease()) Ioctls.IOMMU_VEVENTQ_ALLOC(fd.Fd, ref alloc);
         return new EventQueue(viommu.Iommu, alloc.out_veventq_id, (int)alloc.out_veventq_fd);
     }
 }

@@ -26,7 +26,7 @@ public sealed class HwPagetable : IommuObject
         {
             alloc.data_uptr = (ulong)payload;
             using var fd = iommu.Lease();
-            IommuException.Check(Ioctls.TryIOMMU_HWPT_ALLOC(fd.Fd, ref alloc), nameof(Ioctls.IOMMU_HWPT_ALLOC));
+            Ioctls.IOMMU_HWPT_ALLOC(fd.Fd, ref alloc);
         }
         return new HwPagetable(iommu, alloc.out_hwpt_id);
     }
@@ -35,14 +35,23 @@ public sealed class HwPagetable : IommuObject
     /// bytes; returns how many the kernel handled. On failure the exception says how many were handled before it.</summary>
     public uint Invalidate(iommu_hwpt_invalidate_data_type type, ReadOnlySpan<byte> entries, uint entrySize, uint count)
     {
-        var errno = TryInvalidate(type, entries, entrySize, count, out var handled);
-        if (errno != 0) IommuException.Throw(nameof(Ioctls.IOMMU_HWPT_INVALIDATE), errno, $"{handled} of {count} entries were handled");
-        return handled;
+        var invalidate = InvalidateArgument(type, entries, entrySize, count);
+        var result = Issue(ref invalidate, entries);
+        if (result < 0) Ioctls.ThrowIOMMU_HWPT_INVALIDATE(-result, in invalidate, $"{invalidate.entry_num} of {count} entries were handled");
+        return invalidate.entry_num;
     }
 
-    /// <summary>The non-throwing <see cref="Invalidate"/>: 0 or the errno; <paramref name="handled"/> is how many entries the
+    /// <summary>The non-throwing <see cref="Invalidate"/>: 0 or -errno; <paramref name="handled"/> is how many entries the
     /// kernel handled either way (on failure, those before the one it stopped at: a VMM retries from there).</summary>
-    public unsafe int TryInvalidate(iommu_hwpt_invalidate_data_type type, ReadOnlySpan<byte> entries, uint entrySize, uint count, out uint handled)
+    public int TryInvalidate(iommu_hwpt_invalidate_data_type type, ReadOnlySpan<byte> entries, uint entrySize, uint count, out uint handled)
+    {
+        var invalidate = InvalidateArgument(type, entries, entrySize, count);
+        var result = Issue(ref invalidate, entries);
+        handled = invalidate.entry_num;
+        return result;
+    }
+
+    private iommu_hwpt_invalidate InvalidateArgument(iommu_hwpt_invalidate_data_type type, ReadOnlySpan<byte> entries, uint entrySize, uint count)
     {
         ThrowIfDisposed();
         if ((ulong)entries.Length < (ulong)entrySize * count) throw new ArgumentException($"{count} entries of {entrySize} bytes need {entrySize * count} bytes, got {entries.Length}", nameof(entries));
@@ -51,15 +60,18 @@ public sealed class HwPagetable : IommuObject
         invalidate.data_type = (uint)type;
         invalidate.entry_len = entrySize;
         invalidate.entry_num = count;
-        int result;
+        return invalidate;
+    }
+
+    /// <summary>The ioctl with <paramref name="entries"/> pinned: 0 or -errno; entry_num becomes the count handled.</summary>
+    private unsafe int Issue(ref iommu_hwpt_invalidate invalidate, ReadOnlySpan<byte> entries)
+    {
         fixed (byte* payload = entries)
         {
             invalidate.data_uptr = (ulong)payload;
             using var fd = Iommu.Lease();
-            result = Ioctls.TryIOMMU_HWPT_INVALIDATE(fd.Fd, ref invalidate);
+            return Ioctls.TryIOMMU_HWPT_INVALIDATE(fd.Fd, ref invalidate);
         }
-        handled = invalidate.entry_num;
-        return result < 0 ? -result : 0;
     }
 
     /// <summary>IOMMU_HWPT_SET_DIRTY_TRACKING (the HWPT must have been allocated with dirty tracking).</summary>
@@ -70,7 +82,7 @@ public sealed class HwPagetable : IommuObject
         set.hwpt_id = Id;
         set.flags = enable ? (uint)iommufd_hwpt_set_dirty_tracking_flags.IOMMU_HWPT_DIRTY_TRACKING_ENABLE : 0;
         using var fd = Iommu.Lease();
-        IommuException.Check(Ioctls.TryIOMMU_HWPT_SET_DIRTY_TRACKING(fd.Fd, ref set), nameof(Ioctls.IOMMU_HWPT_SET_DIRTY_TRACKING));
+        Ioctls.IOMMU_HWPT_SET_DIRTY_TRACKING(fd.Fd, ref set);
     }
 
     /// <summary>IOMMU_HWPT_GET_DIRTY_BITMAP of [iova, iova + length): one bit per <paramref name="pageSize"/> page
@@ -90,7 +102,7 @@ public sealed class HwPagetable : IommuObject
         {
             get.data = (ulong)data;
             using var fd = Iommu.Lease();
-            IommuException.Check(Ioctls.TryIOMMU_HWPT_GET_DIRTY_BITMAP(fd.Fd, ref get), nameof(Ioctls.IOMMU_HWPT_GET_DIRTY_BITMAP));
+            Ioctls.IOMMU_HWPT_GET_DIRTY_BITMAP(fd.Fd, ref get);
         }
     }
 }

@@ -30,38 +30,45 @@ public sealed class Ioas : IommuObject, IDmaMapper
     /// <inheritdoc/>
     public string UnmapOperation => nameof(Ioctls.IOMMU_IOAS_UNMAP);
 
-    private static uint Flags(DmaAccess access) =>
-        ((access & DmaAccess.Read) != 0 ? (uint)iommufd_ioas_map_flags.IOMMU_IOAS_MAP_READABLE : 0) |
-        ((access & DmaAccess.Write) != 0 ? (uint)iommufd_ioas_map_flags.IOMMU_IOAS_MAP_WRITEABLE : 0);
+    private static uint Flags(DmaAccess access) => DmaAccessBits.Flags(access,
+        (uint)iommufd_ioas_map_flags.IOMMU_IOAS_MAP_READABLE, (uint)iommufd_ioas_map_flags.IOMMU_IOAS_MAP_WRITEABLE);
 
     private static uint FixedFlags(DmaAccess access) => Flags(access) | (uint)iommufd_ioas_map_flags.IOMMU_IOAS_MAP_FIXED_IOVA;
 
-    /// <summary>Maps user memory at a fixed IOVA; 0 or the errno (EEXIST: overlaps a mapping; EINVAL: misaligned
-    /// for an attached device; EFAULT: bad user memory with a device attached). No allocation.</summary>
-    public int TryMap(ulong iova, nint userAddress, ulong length, DmaAccess access)
+    private iommu_ioas_map MapArgument(ulong iova, nint userAddress, ulong length, uint flags)
     {
         ThrowIfDisposed();
         var map = iommu_ioas_map.Create();
-        map.flags = FixedFlags(access);
+        map.flags = flags;
         map.ioas_id = Id;
         map.user_va = (ulong)userAddress;
         map.length = length;
         map.iova = iova;
+        return map;
+    }
+
+    /// <summary>Maps user memory at a fixed IOVA; 0 or -errno (EEXIST: overlaps a mapping; EINVAL: misaligned
+    /// for an attached device; EFAULT: bad user memory with a device attached). No allocation.</summary>
+    public int TryMap(ulong iova, nint userAddress, ulong length, DmaAccess access)
+    {
+        var map = MapArgument(iova, userAddress, length, FixedFlags(access));
         using var fd = _iommu.Lease();
-        var result = Ioctls.TryIOMMU_IOAS_MAP(fd.Fd, ref map);
-        return result < 0 ? -result : 0;
+        return Ioctls.TryIOMMU_IOAS_MAP(fd.Fd, ref map);
+    }
+
+    /// <inheritdoc/>
+    public void Map(ulong iova, nint userAddress, ulong length, DmaAccess access)
+    {
+        var map = MapArgument(iova, userAddress, length, FixedFlags(access));
+        using var fd = _iommu.Lease();
+        Ioctls.IOMMU_IOAS_MAP(fd.Fd, ref map);
     }
 
     /// <summary>Maps user memory where the kernel chooses (inside the allowed IOVAs) and returns that IOVA.</summary>
     public ulong MapAnywhere(nint userAddress, ulong length, DmaAccess access)
     {
-        ThrowIfDisposed();
-        var map = iommu_ioas_map.Create();
-        map.flags = Flags(access);
-        map.ioas_id = Id;
-        map.user_va = (ulong)userAddress;
-        map.length = length;
-        using (var fd = _iommu.Lease()) IommuException.Check(Ioctls.TryIOMMU_IOAS_MAP(fd.Fd, ref map), nameof(Ioctls.IOMMU_IOAS_MAP));
+        var map = MapArgument(0, userAddress, length, Flags(access));
+        using (var fd = _iommu.Lease()) Ioctls.IOMMU_IOAS_MAP(fd.Fd, ref map);
         return map.iova;
     }
 
@@ -79,33 +86,43 @@ public sealed class Ioas : IommuObject, IDmaMapper
         map.length = length;
         map.iova = iova;
         using var fd = _iommu.Lease();
-        IommuException.Check(Ioctls.TryIOMMU_IOAS_MAP_FILE(fd.Fd, ref map), nameof(Ioctls.IOMMU_IOAS_MAP_FILE));
+        Ioctls.IOMMU_IOAS_MAP_FILE(fd.Fd, ref map);
     }
 
-    /// <summary>Unmaps every area inside [iova, iova + length) (holes are fine); ENOENT when an area would be cut or
-    /// nothing is there. No allocation.</summary>
-    public int TryUnmap(ulong iova, ulong length, out ulong unmapped)
+    private iommu_ioas_unmap UnmapArgument(ulong iova, ulong length)
     {
         ThrowIfDisposed();
         var unmap = iommu_ioas_unmap.Create();
         unmap.ioas_id = Id;
         unmap.iova = iova;
         unmap.length = length;
+        return unmap;
+    }
+
+    /// <summary>Unmaps every area inside [iova, iova + length) (holes are fine); 0 or -errno (-ENOENT when an area would
+    /// be cut or nothing is there). No allocation.</summary>
+    public int TryUnmap(ulong iova, ulong length, out ulong unmapped)
+    {
+        var unmap = UnmapArgument(iova, length);
         using var fd = _iommu.Lease();
         var result = Ioctls.TryIOMMU_IOAS_UNMAP(fd.Fd, ref unmap);
         unmapped = result < 0 ? 0 : unmap.length;
-        return result < 0 ? -result : 0;
+        return result;
     }
 
-    /// <summary>Unmaps everything. The whole space is 2^64 bytes, which no length can say: the kernel takes
-    /// iova 0 with length U64_MAX to mean "all". Returns the bytes unmapped (0 when empty).</summary>
-    public ulong UnmapAll()
+    /// <inheritdoc/>
+    public ulong Unmap(ulong iova, ulong length)
     {
-        var errno = TryUnmap(0, ulong.MaxValue, out var unmapped);
-        if (errno == Errno.ENOENT) return 0; // nothing was mapped
-        if (errno != 0) IommuException.Throw(UnmapOperation, errno, "unmap all");
-        return unmapped;
+        var unmap = UnmapArgument(iova, length);
+        using (var fd = _iommu.Lease()) Ioctls.IOMMU_IOAS_UNMAP(fd.Fd, ref unmap);
+        return unmap.length;
     }
+
+    /// <summary>Unmaps everything; returns the bytes unmapped (0 when nothing was mapped: the kernel's unmap-all succeeds
+    /// on an empty IOAS, io_pagetable.c iopt_unmap_all). The whole space is 2^64 bytes, which no length can say: the
+    /// kernel takes iova 0 with length U64_MAX to mean "all". ENOENT means this IOAS no longer exists in the kernel
+    /// (destroyed by id behind this object's back), and is thrown like any other error.</summary>
+    public ulong UnmapAll() => Unmap(0, ulong.MaxValue);
 
     /// <summary>Copies the mappings of [srcIova, srcIova + length) of <paramref name="source"/> to <paramref name="dstIova"/>
     /// here, sharing the pinned pages (IOMMU_IOAS_COPY).</summary>
@@ -120,7 +137,7 @@ public sealed class Ioas : IommuObject, IDmaMapper
         copy.dst_iova = dstIova;
         copy.src_iova = srcIova;
         using var fd = _iommu.Lease();
-        IommuException.Check(Ioctls.TryIOMMU_IOAS_COPY(fd.Fd, ref copy), nameof(Ioctls.IOMMU_IOAS_COPY));
+        Ioctls.IOMMU_IOAS_COPY(fd.Fd, ref copy);
     }
 
     /// <summary>The IOVA ranges usable for mapping now (the attached devices' reserved regions removed) and the
@@ -139,7 +156,7 @@ public sealed class Ioas : IommuObject, IDmaMapper
                 query.allowed_iovas = (ulong)buffer;
                 var result = Ioctls.TryIOMMU_IOAS_IOVA_RANGES(fd.Fd, ref query);
                 if (result == -Errno.EMSGSIZE && query.num_iovas > ranges.Length) continue; // learnt the count; ask again
-                IommuException.Check(result, nameof(Ioctls.IOMMU_IOAS_IOVA_RANGES));
+                if (result < 0) Ioctls.ThrowIOMMU_IOAS_IOVA_RANGES(-result, in query);
                 return (ranges.Take((int)query.num_iovas).Select(r => new IovaRange(r.start, r.last)).ToArray(), query.out_iova_alignment);
             }
         }
@@ -159,7 +176,7 @@ public sealed class Ioas : IommuObject, IDmaMapper
         {
             allow.allowed_iovas = (ulong)buffer;
             using var fd = _iommu.Lease();
-            IommuException.Check(Ioctls.TryIOMMU_IOAS_ALLOW_IOVAS(fd.Fd, ref allow), nameof(Ioctls.IOMMU_IOAS_ALLOW_IOVAS));
+            Ioctls.IOMMU_IOAS_ALLOW_IOVAS(fd.Fd, ref allow);
         }
     }
 

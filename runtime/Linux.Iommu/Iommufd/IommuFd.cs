@@ -16,7 +16,9 @@ public sealed class IommuFd : IDisposable
     public static IommuFd Open(string path = "/dev/iommu") => new(Descriptors.Open(path));
 
     /// <summary>Uses a descriptor the process was given (a VMM launched by a management stack gets its iommufd passed in).</summary>
-    public static IommuFd FromDescriptor(int fd, bool ownsDescriptor) => new(Descriptors.Adopt(fd, ownsDescriptor));
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="fd"/> is negative.</exception>
+    public static IommuFd FromDescriptor(int fd, bool ownsDescriptor) =>
+        new(Descriptors.Adopt(fd, ownsDescriptor, "IommuFd.FromDescriptor", "/dev/iommu"));
 
     /// <summary>The descriptor, for passing on or for calling generated stubs directly.</summary>
     public SafeFileHandle Handle => _handle;
@@ -27,25 +29,36 @@ public sealed class IommuFd : IDisposable
     public Ioas AllocIoas()
     {
         var alloc = iommu_ioas_alloc.Create();
-        using (var fd = Lease()) IommuException.Check(Ioctls.TryIOMMU_IOAS_ALLOC(fd.Fd, ref alloc), nameof(Ioctls.IOMMU_IOAS_ALLOC));
+        using (var fd = Lease()) Ioctls.IOMMU_IOAS_ALLOC(fd.Fd, ref alloc);
         return new Ioas(this, alloc.out_ioas_id);
     }
 
-    /// <summary>IOMMU_DESTROY of any object by id; 0 or the errno.</summary>
+    /// <summary>IOMMU_DESTROY of any object by id; 0 or -errno (-ENOENT: no such object; -EBUSY: still in use).
+    /// Destroying an object an <see cref="IommuObject"/> still owns leaves that wrapper naming a free id, which the
+    /// kernel gives to the next object allocated: prefer the wrapper's <see cref="IommuObject.Destroy"/>.</summary>
     public int TryDestroy(uint id)
     {
         var destroy = iommu_destroy.Create();
         destroy.id = id;
         using var fd = Lease();
-        var result = Ioctls.TryIOMMU_DESTROY(fd.Fd, ref destroy);
-        return result < 0 ? -result : 0;
+        return Ioctls.TryIOMMU_DESTROY(fd.Fd, ref destroy);
     }
 
-    /// <summary>IOMMU_DESTROY of any object by id.</summary>
+    /// <summary>IOMMU_DESTROY of any object by id (see <see cref="TryDestroy(uint)"/>).</summary>
     public void Destroy(uint id)
     {
-        var errno = TryDestroy(id);
-        if (errno != 0) IommuException.Throw(nameof(Ioctls.IOMMU_DESTROY), errno, $"object {id}");
+        var destroy = iommu_destroy.Create();
+        destroy.id = id;
+        using var fd = Lease();
+        Ioctls.IOMMU_DESTROY(fd.Fd, ref destroy);
+    }
+
+    /// <summary>Throws what a failed IOMMU_DESTROY of <paramref name="id"/> throws, ending with <paramref name="detail"/>.</summary>
+    internal static void ThrowDestroyFailed(uint id, int errno, string detail)
+    {
+        var destroy = iommu_destroy.Create();
+        destroy.id = id;
+        Ioctls.ThrowIOMMU_DESTROY(errno, in destroy, detail);
     }
 
     /// <summary>IOMMU_GET_HW_INFO for a bound device: the IOMMU behind it, decoded (VT-d, SMMUv3, AMD; raw otherwise).</summary>
@@ -58,7 +71,7 @@ public sealed class IommuFd : IDisposable
         info.dev_id = deviceId;
         info.data_len = Capacity;
         info.data_uptr = (ulong)data;
-        using (var fd = Lease()) IommuException.Check(Ioctls.TryIOMMU_GET_HW_INFO(fd.Fd, ref info), nameof(Ioctls.IOMMU_GET_HW_INFO));
+        using (var fd = Lease()) Ioctls.IOMMU_GET_HW_INFO(fd.Fd, ref info);
         return HwInfo.Decode((iommu_hw_info_type)info.out_data_type, new ReadOnlySpan<byte>(data, (int)Math.Min(info.data_len, Capacity)),
             info.out_capabilities, info.out_max_pasid_log2);
     }

@@ -25,29 +25,36 @@ public static class IommuFdContext
     /// <summary>The IOAS VFIO's type1 compatibility ioctls on this iommufd use (IOMMU_VFIO_IOAS GET), or null when none is set.</summary>
     public static uint? GetVfioCompatIoas(this IommuFd iommu)
     {
-        var result = VfioIoas(iommu, iommufd_vfio_ioas_op.IOMMU_VFIO_IOAS_GET, 0, out var id);
-        if (result == -Errno.ENODEV) return null;
-        IommuException.Check(result, nameof(Ioctls.IOMMU_VFIO_IOAS));
-        return id;
+        var request = VfioIoas(iommufd_vfio_ioas_op.IOMMU_VFIO_IOAS_GET, 0);
+        int result;
+        using (var fd = iommu.Lease()) result = Ioctls.TryIOMMU_VFIO_IOAS(fd.Fd, ref request);
+        if (result == -Errno.ENODEV) return null; // no compatibility IOAS is set
+        if (result < 0) Ioctls.ThrowIOMMU_VFIO_IOAS(-result, in request);
+        return request.ioas_id;
     }
 
     /// <summary>Makes <paramref name="ioas"/> the one VFIO's compatibility ioctls (VFIO_IOMMU_MAP_DMA on this fd) map into.</summary>
-    public static void SetVfioCompatIoas(this IommuFd iommu, Ioas ioas) =>
-        IommuException.Check(VfioIoas(iommu, iommufd_vfio_ioas_op.IOMMU_VFIO_IOAS_SET, ioas.Id, out _), nameof(Ioctls.IOMMU_VFIO_IOAS));
+    public static void SetVfioCompatIoas(this IommuFd iommu, Ioas ioas)
+    {
+        var request = VfioIoas(iommufd_vfio_ioas_op.IOMMU_VFIO_IOAS_SET, ioas.Id);
+        using var fd = iommu.Lease();
+        Ioctls.IOMMU_VFIO_IOAS(fd.Fd, ref request);
+    }
 
     /// <summary>Clears the compatibility IOAS.</summary>
-    public static void ClearVfioCompatIoas(this IommuFd iommu) =>
-        IommuException.Check(VfioIoas(iommu, iommufd_vfio_ioas_op.IOMMU_VFIO_IOAS_CLEAR, 0, out _), nameof(Ioctls.IOMMU_VFIO_IOAS));
+    public static void ClearVfioCompatIoas(this IommuFd iommu)
+    {
+        var request = VfioIoas(iommufd_vfio_ioas_op.IOMMU_VFIO_IOAS_CLEAR, 0);
+        using var fd = iommu.Lease();
+        Ioctls.IOMMU_VFIO_IOAS(fd.Fd, ref request);
+    }
 
-    private static int VfioIoas(IommuFd iommu, iommufd_vfio_ioas_op op, uint ioasId, out uint id)
+    private static iommu_vfio_ioas VfioIoas(iommufd_vfio_ioas_op op, uint ioasId)
     {
         var request = iommu_vfio_ioas.Create();
         request.op = (ushort)op;
         request.ioas_id = ioasId;
-        using var fd = iommu.Lease();
-        var result = Ioctls.TryIOMMU_VFIO_IOAS(fd.Fd, ref request);
-        id = request.ioas_id;
-        return result;
+        return request;
     }
 
     /// <summary>IOMMU_IOAS_CHANGE_PROCESS: charges this iommufd's pinned pages to the calling process (after a VMM hands
@@ -56,6 +63,6 @@ public static class IommuFdContext
     {
         var request = iommu_ioas_change_process.Create();
         using var fd = iommu.Lease();
-        IommuException.Check(Ioctls.TryIOMMU_IOAS_CHANGE_PROCESS(fd.Fd, ref request), nameof(Ioctls.IOMMU_IOAS_CHANGE_PROCESS));
+        Ioctls.IOMMU_IOAS_CHANGE_PROCESS(fd.Fd, ref request);
     }
 }

@@ -3,11 +3,13 @@ using Linux.Iommu.Native;
 namespace Linux.Iommu;
 
 /// <summary>An object that lives in an iommufd under an id (IOAS, HW page table, vIOMMU, vDevice) and is destroyed
-/// with IOMMU_DESTROY. Disposal is thread-safe and happens once; destroying an object something still uses is
-/// reported (EBUSY), not leaked, so a wrong destruction order shows up where it happens.</summary>
+/// with IOMMU_DESTROY. <see cref="Destroy"/> and <see cref="TryDestroy"/> report a destroy the kernel refuses (EBUSY:
+/// something still uses the object, which then stays usable); <see cref="Dispose"/> never throws and does nothing for
+/// an object that is already gone. Thread-safe: the kernel destroy is issued by one caller at a time.</summary>
 public abstract class IommuObject : IDisposable
 {
-    private int _disposed;
+    private const int Alive = 0, Destroying = 1, Gone = 2;
+    private int _state;
 
     private protected IommuObject(IommuFd iommu, uint id)
     {
@@ -27,22 +29,53 @@ public abstract class IommuObject : IDisposable
     {
     }
 
-    /// <summary>What the object is, for messages ("IOAS 3").</summary>
+    /// <summary>What the object is, for messages ("Ioas 3").</summary>
     public override string ToString() => $"{GetType().Name} {Id}";
 
-    private protected void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+    private protected void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _state) != Alive, this);
 
-    /// <summary>Destroys the object. Throws <see cref="IommuException"/> (EBUSY) while something still uses it; the object
-    /// stays usable then. Closing the iommufd destroys everything, so after that this does nothing.</summary>
-    public void Dispose()
+    /// <summary>Destroys the object in the kernel: 0, or -errno with the object left as it was (-EBUSY: something still
+    /// uses it). -ENOENT means it was already gone (destroyed by id elsewhere); it counts as destroyed then. 0 without a
+    /// kernel call once destroyed, or when the iommufd is closed (which destroyed everything in it).</summary>
+    public int TryDestroy()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        if (Interlocked.CompareExchange(ref _state, Destroying, Alive) != Alive) return 0;
+        var result = DestroyInKernel();
+        Volatile.Write(ref _state, result == 0 || result == -Errno.ENOENT ? Gone : Alive);
+        return result;
+    }
+
+    /// <summary>Destroys the object in the kernel, or throws <see cref="IommuException"/>: EBUSY while something still uses
+    /// it (detach its devices, destroy what was built on it; the object stays usable), ENOENT when it was already gone.
+    /// Does nothing once destroyed.</summary>
+    public void Destroy()
+    {
+        var result = TryDestroy();
+        if (result == 0) return;
+        var errno = -result;
+        IommuFd.ThrowDestroyFailed(Id, errno, errno switch
+        {
+            Errno.EBUSY => $"{this} is still in use: detach its devices and destroy what was built on it first",
+            Errno.ENOENT => $"{this} no longer exists: it was destroyed by id, not through this object",
+            _ => ToString(),
+        });
+    }
+
+    /// <summary>Destroys the object if it still exists, and never throws: an object the kernel refuses to destroy now
+    /// (EBUSY) stays alive until the iommufd closes; call <see cref="Destroy"/> to see that failure. Idempotent.</summary>
+    public void Dispose() => TryDestroy();
+
+    private int DestroyInKernel()
+    {
         ReleaseBeforeDestroy();
-        if (Iommu.IsClosed) return;
-        var errno = Iommu.TryDestroy(Id);
-        if (errno == 0) return;
-        Volatile.Write(ref _disposed, 0);
-        IommuException.Throw(nameof(Ioctls.IOMMU_DESTROY), errno,
-            errno == Errno.EBUSY ? $"{this} is still in use: detach its devices and destroy what was built on it first" : ToString());
+        if (Iommu.IsClosed) return 0;
+        try
+        {
+            return Iommu.TryDestroy(Id);
+        }
+        catch (ObjectDisposedException)
+        {
+            return 0; // the iommufd closed meanwhile, and took every object in it along
+        }
     }
 }

@@ -11,7 +11,7 @@ internal static class IommuOptions
         request.option_id = (uint)option;
         request.op = (ushort)iommufd_option_ops.IOMMU_OPTION_OP_GET;
         request.object_id = objectId;
-        using (var fd = iommu.Lease()) IommuException.Check(Ioctls.TryIOMMU_OPTION(fd.Fd, ref request), nameof(Ioctls.IOMMU_OPTION));
+        using (var fd = iommu.Lease()) Ioctls.IOMMU_OPTION(fd.Fd, ref request);
         return request.val64;
     }
 
@@ -23,6 +23,6 @@ internal static class IommuOptions
         request.object_id = objectId;
         request.val64 = value;
         using var fd = iommu.Lease();
-        IommuException.Check(Ioctls.TryIOMMU_OPTION(fd.Fd, ref request), nameof(Ioctls.IOMMU_OPTION));
+        Ioctls.IOMMU_OPTION(fd.Fd, ref request);
     }
 }

@@ -22,7 +22,7 @@ public sealed class Viommu : IommuObject
         {
             alloc.data_uptr = (ulong)payload;
             using var fd = iommu.Lease();
-            IommuException.Check(Ioctls.TryIOMMU_VIOMMU_ALLOC(fd.Fd, ref alloc), nameof(Ioctls.IOMMU_VIOMMU_ALLOC));
+            Ioctls.IOMMU_VIOMMU_ALLOC(fd.Fd, ref alloc);
         }
         return new Viommu(iommu, alloc.out_viommu_id);
     }
@@ -35,7 +35,7 @@ public sealed class Viommu : IommuObject
         alloc.viommu_id = Id;
         alloc.dev_id = deviceId;
         alloc.virt_id = virtualId;
-        using (var fd = Iommu.Lease()) IommuException.Check(Ioctls.TryIOMMU_VDEVICE_ALLOC(fd.Fd, ref alloc), nameof(Ioctls.IOMMU_VDEVICE_ALLOC));
+        using (var fd = Iommu.Lease()) Ioctls.IOMMU_VDEVICE_ALLOC(fd.Fd, ref alloc);
         return new Vdevice(Iommu, alloc.out_vdevice_id);
     }
 }

@@ -40,6 +40,9 @@ internal static unsafe partial class Posix
     [LibraryImport("libc", EntryPoint = "pwrite", SetLastError = true)]
     public static partial nint Pwrite(int fd, void* buffer, nuint count, long offset);
 
+    /// <summary>errno of the last call above (they capture it with SetLastError).</summary>
+    public static int LastErrno => Marshal.GetLastPInvokeError();
+
     [LibraryImport("libc", EntryPoint = "getpagesize")]
     public static partial int GetPageSize();
 }

@@ -16,7 +16,7 @@ public sealed unsafe class DeviceRegion : IDisposable
     internal static DeviceRegion Map(int deviceFd, VfioRegionInfo info)
     {
         var address = Posix.Mmap(0, (nuint)info.Size, Posix.PROT_READ | Posix.PROT_WRITE, Posix.MAP_SHARED, deviceFd, (long)info.Offset);
-        if (address == Posix.MAP_FAILED) IommuException.Throw("mmap", IommuException.LastErrno, $"device region {info.Index}, {info.Size} bytes");
+        if (address == Posix.MAP_FAILED) IommuException.Throw("mmap", Posix.LastErrno, $"device region {info.Index}, {info.Size} bytes");
         return new DeviceRegion(address, info);
     }
 

@@ -12,17 +12,25 @@ public sealed class VfioContainer : IDmaMapper, IDisposable
     private VfioContainer(SafeFileHandle handle) => _handle = handle;
 
     /// <summary>Opens a container and checks the API version.</summary>
+    /// <exception cref="NotSupportedException">The kernel speaks another VFIO API version than this library.</exception>
     public static VfioContainer Open(string path = "/dev/vfio/vfio")
     {
         var container = new VfioContainer(Descriptors.Open(path));
-        int version;
-        using (var fd = container.Lease()) version = Ioctls.TryVFIO_GET_API_VERSION(fd.Fd);
-        if (version != Constants.VFIO_API_VERSION)
+        try
+        {
+            int version;
+            using (var fd = container.Lease()) version = Ioctls.VFIO_GET_API_VERSION(fd.Fd);
+            if (version != Constants.VFIO_API_VERSION)
+            {
+                throw new NotSupportedException($"{path}: the kernel's VFIO API version is {version}; this library speaks version {Constants.VFIO_API_VERSION}");
+            }
+            return container;
+        }
+        catch
         {
             container.Dispose();
-            throw new IommuException(nameof(Ioctls.VFIO_GET_API_VERSION), version < 0 ? -version : Errno.EINVAL, $"API version {version}, expected {Constants.VFIO_API_VERSION}");
+            throw;
         }
-        return container;
     }
 
     /// <summary>The descriptor.</summary>
@@ -40,40 +48,66 @@ public sealed class VfioContainer : IDmaMapper, IDisposable
     public bool CheckExtension(int extension)
     {
         using var fd = Lease();
-        return IommuException.Check(Ioctls.TryVFIO_CHECK_EXTENSION(fd.Fd, (nuint)extension), nameof(Ioctls.VFIO_CHECK_EXTENSION)) > 0;
+        return Ioctls.VFIO_CHECK_EXTENSION(fd.Fd, (nuint)extension) > 0;
     }
 
     /// <summary>VFIO_SET_IOMMU: chooses the IOMMU model once a group has joined (VFIO_TYPE1v2_IOMMU by default).</summary>
     public void SetIommu(int type = Constants.VFIO_TYPE1v2_IOMMU)
     {
         using var fd = Lease();
-        IommuException.Check(Ioctls.TryVFIO_SET_IOMMU(fd.Fd, (nuint)type), nameof(Ioctls.VFIO_SET_IOMMU));
+        Ioctls.VFIO_SET_IOMMU(fd.Fd, (nuint)type);
+    }
+
+    private static vfio_iommu_type1_dma_map MapArgument(ulong iova, nint userAddress, ulong length, DmaAccess access)
+    {
+        var map = vfio_iommu_type1_dma_map.Create();
+        map.flags = DmaAccessBits.Flags(access, Constants.VFIO_DMA_MAP_FLAG_READ, Constants.VFIO_DMA_MAP_FLAG_WRITE);
+        map.vaddr = (ulong)userAddress;
+        map.iova = iova;
+        map.size = length;
+        return map;
+    }
+
+    private static vfio_iommu_type1_dma_unmap UnmapArgument(ulong iova, ulong length)
+    {
+        var unmap = vfio_iommu_type1_dma_unmap.Create();
+        unmap.iova = iova;
+        unmap.size = length;
+        return unmap;
     }
 
     /// <inheritdoc/>
     public int TryMap(ulong iova, nint userAddress, ulong length, DmaAccess access)
     {
-        var map = vfio_iommu_type1_dma_map.Create();
-        map.flags = ((access & DmaAccess.Read) != 0 ? (uint)Constants.VFIO_DMA_MAP_FLAG_READ : 0) |
-                    ((access & DmaAccess.Write) != 0 ? (uint)Constants.VFIO_DMA_MAP_FLAG_WRITE : 0);
-        map.vaddr = (ulong)userAddress;
-        map.iova = iova;
-        map.size = length;
+        var map = MapArgument(iova, userAddress, length, access);
         using var fd = Lease();
-        var result = Ioctls.TryVFIO_IOMMU_MAP_DMA(fd.Fd, ref map);
-        return result < 0 ? -result : 0;
+        return Ioctls.TryVFIO_IOMMU_MAP_DMA(fd.Fd, ref map);
+    }
+
+    /// <inheritdoc/>
+    public void Map(ulong iova, nint userAddress, ulong length, DmaAccess access)
+    {
+        var map = MapArgument(iova, userAddress, length, access);
+        using var fd = Lease();
+        Ioctls.VFIO_IOMMU_MAP_DMA(fd.Fd, ref map);
     }
 
     /// <inheritdoc/>
     public int TryUnmap(ulong iova, ulong length, out ulong unmapped)
     {
-        var unmap = vfio_iommu_type1_dma_unmap.Create();
-        unmap.iova = iova;
-        unmap.size = length;
+        var unmap = UnmapArgument(iova, length);
         using var fd = Lease();
         var result = Ioctls.TryVFIO_IOMMU_UNMAP_DMA(fd.Fd, ref unmap);
         unmapped = result < 0 ? 0 : unmap.size;
-        return result < 0 ? -result : 0;
+        return result;
+    }
+
+    /// <inheritdoc/>
+    public ulong Unmap(ulong iova, ulong length)
+    {
+        var unmap = UnmapArgument(iova, length);
+        using (var fd = Lease()) Ioctls.VFIO_IOMMU_UNMAP_DMA(fd.Fd, ref unmap);
+        return unmap.size;
     }
 
     /// <summary>Unmaps everything (VFIO_DMA_UNMAP_FLAG_ALL); returns the bytes unmapped.</summary>
@@ -81,7 +115,7 @@ public sealed class VfioContainer : IDmaMapper, IDisposable
     {
         var unmap = vfio_iommu_type1_dma_unmap.Create();
         unmap.flags = Constants.VFIO_DMA_UNMAP_FLAG_ALL;
-        using (var fd = Lease()) IommuException.Check(Ioctls.TryVFIO_IOMMU_UNMAP_DMA(fd.Fd, ref unmap), nameof(Ioctls.VFIO_IOMMU_UNMAP_DMA));
+        using (var fd = Lease()) Ioctls.VFIO_IOMMU_UNMAP_DMA(fd.Fd, ref unmap);
         return unmap.size;
     }
 

@@ -40,7 +40,9 @@ public sealed class VfioDevice : IDisposable
     }
 
     /// <summary>Uses a device descriptor the process was given or got from VFIO_GROUP_GET_DEVICE_FD.</summary>
-    public static VfioDevice FromDescriptor(int fd, bool ownsDescriptor) => new(Descriptors.Adopt(fd, ownsDescriptor));
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="fd"/> is negative.</exception>
+    public static VfioDevice FromDescriptor(int fd, bool ownsDescriptor) =>
+        new(Descriptors.Adopt(fd, ownsDescriptor, "VfioDevice.FromDescriptor", "a VFIO device (a /dev/vfio/devices/vfioN cdev or a VFIO_GROUP_GET_DEVICE_FD result)"));
 
     /// <summary>The descriptor.</summary>
     public SafeFileHandle Handle => _handle;
@@ -56,7 +58,7 @@ public sealed class VfioDevice : IDisposable
         using var iommuFd = iommu.Lease();
         var bind = vfio_device_bind_iommufd.Create();
         bind.iommufd = iommuFd.Fd;
-        using (var fd = Lease()) IommuException.Check(Ioctls.TryVFIO_DEVICE_BIND_IOMMUFD(fd.Fd, ref bind), nameof(Ioctls.VFIO_DEVICE_BIND_IOMMUFD));
+        using (var fd = Lease()) Ioctls.VFIO_DEVICE_BIND_IOMMUFD(fd.Fd, ref bind);
         DeviceId = bind.out_devid;
         return bind.out_devid;
     }
@@ -67,7 +69,7 @@ public sealed class VfioDevice : IDisposable
     {
         var attach = vfio_device_attach_iommufd_pt.Create();
         attach.pt_id = pageTableId;
-        using (var fd = Lease()) IommuException.Check(Ioctls.TryVFIO_DEVICE_ATTACH_IOMMUFD_PT(fd.Fd, ref attach), nameof(Ioctls.VFIO_DEVICE_ATTACH_IOMMUFD_PT));
+        using (var fd = Lease()) Ioctls.VFIO_DEVICE_ATTACH_IOMMUFD_PT(fd.Fd, ref attach);
         return attach.pt_id;
     }
 
@@ -76,14 +78,14 @@ public sealed class VfioDevice : IDisposable
     {
         var detach = vfio_device_detach_iommufd_pt.Create();
         using var fd = Lease();
-        IommuException.Check(Ioctls.TryVFIO_DEVICE_DETACH_IOMMUFD_PT(fd.Fd, ref detach), nameof(Ioctls.VFIO_DEVICE_DETACH_IOMMUFD_PT));
+        Ioctls.VFIO_DEVICE_DETACH_IOMMUFD_PT(fd.Fd, ref detach);
     }
 
     /// <summary>VFIO_DEVICE_GET_INFO.</summary>
     public VfioDeviceInfo GetInfo()
     {
         var info = vfio_device_info.Create();
-        using (var fd = Lease()) IommuException.Check(Ioctls.TryVFIO_DEVICE_GET_INFO(fd.Fd, ref info), nameof(Ioctls.VFIO_DEVICE_GET_INFO));
+        using (var fd = Lease()) Ioctls.VFIO_DEVICE_GET_INFO(fd.Fd, ref info);
         return new VfioDeviceInfo(info.flags, info.num_regions, info.num_irqs);
     }
 
@@ -92,7 +94,7 @@ public sealed class VfioDevice : IDisposable
     {
         var region = vfio_region_info.Create();
         region.index = index;
-        using (var fd = Lease()) IommuException.Check(Ioctls.TryVFIO_DEVICE_GET_REGION_INFO(fd.Fd, ref region), nameof(Ioctls.VFIO_DEVICE_GET_REGION_INFO));
+        using (var fd = Lease()) Ioctls.VFIO_DEVICE_GET_REGION_INFO(fd.Fd, ref region);
         return new VfioRegionInfo(index, region.flags, region.size, region.offset);
     }
 
@@ -112,7 +114,8 @@ public sealed class VfioDevice : IDisposable
         fixed (byte* buffer = destination)
         {
             var done = Posix.Pread(fd.Fd, buffer, (nuint)destination.Length, (long)(region.Offset + offset));
-            if (done != destination.Length) IommuException.Throw("pread", done < 0 ? IommuException.LastErrno : Errno.EIO, $"region {region.Index} + 0x{offset:x}");
+            if (done < 0) IommuException.Throw("pread", Posix.LastErrno, $"region {region.Index} + 0x{offset:x}, {destination.Length} bytes");
+            if (done != destination.Length) throw new IOException($"pread of region {region.Index} + 0x{offset:x} read {done} of {destination.Length} bytes");
         }
     }
 
@@ -123,7 +126,8 @@ public sealed class VfioDevice : IDisposable
         fixed (byte* buffer = source)
         {
             var done = Posix.Pwrite(fd.Fd, buffer, (nuint)source.Length, (long)(region.Offset + offset));
-            if (done != source.Length) IommuException.Throw("pwrite", done < 0 ? IommuException.LastErrno : Errno.EIO, $"region {region.Index} + 0x{offset:x}");
+            if (done < 0) IommuException.Throw("pwrite", Posix.LastErrno, $"region {region.Index} + 0x{offset:x}, {source.Length} bytes");
+            if (done != source.Length) throw new IOException($"pwrite of region {region.Index} + 0x{offset:x} wrote {done} of {source.Length} bytes");
         }
     }
 
@@ -146,7 +150,7 @@ public sealed class VfioDevice : IDisposable
     public void Reset()
     {
         using var fd = Lease();
-        IommuException.Check(Ioctls.TryVFIO_DEVICE_RESET(fd.Fd), nameof(Ioctls.VFIO_DEVICE_RESET));
+        Ioctls.VFIO_DEVICE_RESET(fd.Fd);
     }
 
     /// <summary>Closes the device: the kernel detaches and unbinds it.</summary>

@@ -30,7 +30,7 @@ public sealed class VfioGroup : IDisposable
         get
         {
             var status = vfio_group_status.Create();
-            using (var fd = Lease()) IommuException.Check(Ioctls.TryVFIO_GROUP_GET_STATUS(fd.Fd, ref status), nameof(Ioctls.VFIO_GROUP_GET_STATUS));
+            using (var fd = Lease()) Ioctls.VFIO_GROUP_GET_STATUS(fd.Fd, ref status);
             return (status.flags & Constants.VFIO_GROUP_FLAGS_VIABLE) != 0;
         }
     }
@@ -41,7 +41,7 @@ public sealed class VfioGroup : IDisposable
         using var containerFd = container.Lease();
         var descriptor = containerFd.Fd;
         using var fd = Lease();
-        IommuException.Check(Ioctls.TryVFIO_GROUP_SET_CONTAINER(fd.Fd, ref descriptor), nameof(Ioctls.VFIO_GROUP_SET_CONTAINER));
+        Ioctls.VFIO_GROUP_SET_CONTAINER(fd.Fd, ref descriptor);
     }
 
     /// <summary>VFIO_GROUP_GET_DEVICE_FD for a device of the group by name (its PCI address, e.g. "0000:00:03.0").</summary>
@@ -52,9 +52,8 @@ public sealed class VfioGroup : IDisposable
         fixed (byte* text = bytes)
         {
             using var fd = Lease();
-            result = Ioctls.TryVFIO_GROUP_GET_DEVICE_FD(fd.Fd, text);
+            result = Ioctls.VFIO_GROUP_GET_DEVICE_FD(fd.Fd, text);
         }
-        IommuException.Check(result, nameof(Ioctls.VFIO_GROUP_GET_DEVICE_FD));
         return VfioDevice.FromDescriptor(result, ownsDescriptor: true);
     }
 

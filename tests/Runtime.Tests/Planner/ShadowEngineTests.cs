@@ -1,3 +1,4 @@
+using Linux.Iommu.Native;
 using Linux.Iommu.Planner;
 
 namespace Linux.Iommu.Tests.Planner;
@@ -40,7 +41,7 @@ public abstract class ShadowEngineTests : IDisposable
         public int TryMap(ulong iova, nint userAddress, ulong length, DmaAccess access)
         {
             Calls.Add($"map 0x{iova:x}+0x{length:x} {access}");
-            if (Areas.Any(a => a.Key < iova + length && iova < a.Key + a.Value.Length)) return Errno.EEXIST;
+            if (Areas.Any(a => a.Key < iova + length && iova < a.Key + a.Value.Length)) return -Errno.EEXIST;
             Areas[iova] = (userAddress, length, access);
             return 0;
         }
@@ -51,7 +52,20 @@ public abstract class ShadowEngineTests : IDisposable
             var inside = Areas.Where(a => a.Key >= iova && a.Key + a.Value.Length <= iova + length).ToList();
             unmapped = (ulong)inside.Sum(a => (long)a.Value.Length);
             foreach (var a in inside) Areas.Remove(a.Key);
-            return inside.Count == 0 ? Errno.ENOENT : 0;
+            return inside.Count == 0 ? -Errno.ENOENT : 0;
+        }
+
+        public void Map(ulong iova, nint userAddress, ulong length, DmaAccess access)
+        {
+            var result = TryMap(iova, userAddress, length, access);
+            if (result < 0) IommuException.Throw(MapOperation, -result, $"iova 0x{iova:x}, length 0x{length:x}");
+        }
+
+        public ulong Unmap(ulong iova, ulong length)
+        {
+            var result = TryUnmap(iova, length, out var unmapped);
+            if (result < 0) IommuException.Throw(UnmapOperation, -result, $"iova 0x{iova:x}, length 0x{length:x}");
+            return unmapped;
         }
     }
 

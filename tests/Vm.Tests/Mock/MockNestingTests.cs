@@ -73,7 +73,7 @@ public sealed class MockNestingTests
         Assert.NotEqual(nesting.Parent.Id, nesting.Nested.Id);
         nesting.AssertIotlb(Default, Default, Default, Default);
         // "parent hwpt now cannot be freed" while the nested one stands on it
-        KernelAssert.Fails(nameof(Ioctls.IOMMU_DESTROY), Errno.EBUSY, nesting.Parent.Dispose);
+        KernelAssert.Fails(nameof(Ioctls.IOMMU_DESTROY), Errno.EBUSY, nesting.Parent.Destroy);
     }
 
     [Fact]
@@ -94,7 +94,7 @@ public sealed class MockNestingTests
 
         Assert.Equal(nesting.Nested.Id, SelftestMock.MockDomainReplace(nesting.Mock.Iommu, nesting.Mock.Device, nesting.Nested.Id));
         // attached, it is busy; back on the IOAS, it is free again
-        KernelAssert.Fails(nameof(Ioctls.IOMMU_DESTROY), Errno.EBUSY, nesting.Nested.Dispose);
+        KernelAssert.Fails(nameof(Ioctls.IOMMU_DESTROY), Errno.EBUSY, nesting.Nested.Destroy);
         SelftestMock.MockDomainReplace(nesting.Mock.Iommu, nesting.Mock.Device, nesting.Mock.Ioas.Id);
     }
 

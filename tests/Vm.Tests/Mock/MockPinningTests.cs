@@ -1,4 +1,5 @@
 using Linux.Iommu;
+using Linux.Iommu.Native;
 using Linux.Iommu.Testing;
 using Vm.Tests.Runtime;
 

@@ -1,4 +1,5 @@
 using Linux.Iommu;
+using Linux.Iommu.Native;
 using Linux.Iommu.Planner;
 using Id = Linux.Iommu.Planner.RequirementId;
 using Linux.Iommu.Testing;
@@ -32,7 +33,7 @@ public sealed class MockPlanTests
         Assert.True(plan.Decision == PlanDecision.Nested, plan.Report.Describe());
         var nested = plan.NestedOf("selftest mock")!;
         // the device sits on the nest parent, so the parent is busy
-        var busy = Assert.Throws<IommuException>(nested.Parent.Dispose);
+        var busy = Assert.Throws<IommuException>(nested.Parent.Destroy);
         Assert.Equal(Errno.EBUSY, busy.Errno);
     }
 
@@ -97,8 +98,8 @@ public sealed class MockPlanTests
 
         Assert.Null(plan.NestedOf("selftest mock"));
         // the nested objects are gone: destroying them again finds nothing
-        Assert.Equal(Errno.ENOENT, iommu.TryDestroy(nested.Parent.Id));
-        Assert.Equal(Errno.ENOENT, iommu.TryDestroy(nested.Nested.Id));
+        Assert.Equal(-Errno.ENOENT, iommu.TryDestroy(nested.Parent.Id));
+        Assert.Equal(-Errno.ENOENT, iommu.TryDestroy(nested.Nested.Id));
         // and the device now maps through the IOAS: the mock's page table follows a new mapping
         using var buffer = DmaBuffer.Allocate(4096);
         ioas.Map(MockIoas.ApertureStart, buffer, DmaAccess.ReadWrite);

@@ -29,7 +29,7 @@ public sealed partial class BadInputTests
         // selftest: TEST_F(iommufd, cmd_fail) "object id is invalid"
         using var iommu = IommuFd.Open();
         var error = KernelAssert.Fails(nameof(Ioctls.IOMMU_DESTROY), Errno.ENOENT, () => iommu.Destroy(0));
-        Assert.Contains("object 0", error.Message);
+        Assert.EndsWith(" - id 0", error.Message);
     }
 
     [Fact]
@@ -37,7 +37,7 @@ public sealed partial class BadInputTests
     {
         // selftest: TEST_F(iommufd, cmd_fail) "Bad pointer"
         using var iommu = IommuFd.Open();
-        KernelAssert.Errno(Errno.EFAULT, RawIoctl.Errno(Ioctls.TryIOMMU_DESTROY(RawIoctl.Fd(iommu.Handle), ref Unsafe.NullRef<iommu_destroy>())));
+        KernelAssert.Errno(Errno.EFAULT, Ioctls.TryIOMMU_DESTROY(RawIoctl.Fd(iommu.Handle), ref Unsafe.NullRef<iommu_destroy>()));
     }
 
     [Fact]
@@ -49,7 +49,7 @@ public sealed partial class BadInputTests
         var command = iommu_destroy.Create();
         var bytes = new byte[iommu_destroy.NativeSize];
         System.Runtime.InteropServices.MemoryMarshal.Write(bytes, in command);
-        KernelAssert.Errno(TestErrno.ENOTTY, Libc.Ioctl(iommu.Handle, Requests.IOMMU_DESTROY - 1, bytes));
+        KernelAssert.Errno(Errno.ENOTTY, Libc.Ioctl(iommu.Handle, Requests.IOMMU_DESTROY - 1, bytes));
     }
 
     [Theory]
@@ -94,7 +94,7 @@ public sealed partial class BadInputTests
         using var iommu = IommuFd.Open();
         var alloc = iommu_ioas_alloc.Create();
         alloc.flags = 1;
-        KernelAssert.Errno(Errno.EOPNOTSUPP, RawIoctl.Errno(Ioctls.TryIOMMU_IOAS_ALLOC(RawIoctl.Fd(iommu.Handle), ref alloc)));
+        KernelAssert.Errno(Errno.EOPNOTSUPP, Ioctls.TryIOMMU_IOAS_ALLOC(RawIoctl.Fd(iommu.Handle), ref alloc));
     }
 
     [Fact]
@@ -105,7 +105,7 @@ public sealed partial class BadInputTests
         using var ioas = iommu.AllocIoas();
         var option = HugePagesOption(ioas.Id, iommufd_option_ops.IOMMU_OPTION_OP_SET);
         option.val64 = 2;
-        KernelAssert.Errno(Errno.EINVAL, RawIoctl.Errno(Ioctls.TryIOMMU_OPTION(RawIoctl.Fd(iommu.Handle), ref option)));
+        KernelAssert.Errno(Errno.EINVAL, Ioctls.TryIOMMU_OPTION(RawIoctl.Fd(iommu.Handle), ref option));
         Assert.True(ioas.HugePages);
     }
 
@@ -115,7 +115,7 @@ public sealed partial class BadInputTests
         // selftest: TEST_F(iommufd, global_options) "IOMMU_OPTION_HUGE_PAGES ... ENOENT": a per-IOAS option, not global
         using var iommu = IommuFd.Open();
         var option = HugePagesOption(0, iommufd_option_ops.IOMMU_OPTION_OP_GET);
-        KernelAssert.Errno(Errno.ENOENT, RawIoctl.Errno(Ioctls.TryIOMMU_OPTION(RawIoctl.Fd(iommu.Handle), ref option)));
+        KernelAssert.Errno(Errno.ENOENT, Ioctls.TryIOMMU_OPTION(RawIoctl.Fd(iommu.Handle), ref option));
     }
 
     private static iommu_option HugePagesOption(uint objectId, iommufd_option_ops op)

@@ -41,7 +41,9 @@ public sealed partial class BadInputTests
         source.Map(rig.Base, buffer, DmaAccess.Read);
         rig.Ioas.Map(rig.Base, buffer, DmaAccess.Read);
 
-        KernelAssert.Fails(nameof(Ioctls.IOMMU_IOAS_COPY), Errno.EEXIST, () => rig.Ioas.CopyFrom(source, rig.Base, rig.Base, Page, DmaAccess.Read));
+        var error = KernelAssert.Fails(nameof(Ioctls.IOMMU_IOAS_COPY), Errno.EEXIST, () => rig.Ioas.CopyFrom(source, rig.Base, rig.Base, Page, DmaAccess.Read));
+        Assert.EndsWith($" - flags 0x{(uint)(iommufd_ioas_map_flags.IOMMU_IOAS_MAP_FIXED_IOVA | iommufd_ioas_map_flags.IOMMU_IOAS_MAP_READABLE):x}, " +
+                        $"dst_ioas_id {rig.Ioas.Id}, src_ioas_id {source.Id}, length 0x{Page:x}, dst_iova 0x{rig.Base:x}, src_iova 0x{rig.Base:x}", error.Message);
 
         rig.Ioas.Unmap(rig.Base, buffer);
         source.Unmap(rig.Base, buffer);

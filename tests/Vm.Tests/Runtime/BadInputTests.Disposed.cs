@@ -1,4 +1,5 @@
 using Linux.Iommu;
+using Linux.Iommu.Native;
 using Linux.Iommu.Testing;
 
 namespace Vm.Tests.Runtime;
@@ -27,6 +28,32 @@ public sealed partial class BadInputTests
         using var other = iommu.AllocIoas();
         Assert.Throws<ObjectDisposedException>(() => ioas.CopyFrom(other, 0x100000, 0x100000, Page, DmaAccess.Read));
         Assert.Equal(0, buffer.Mappings);
+    }
+
+    [Fact]
+    public void Disposing_an_ioas_destroyed_by_id_does_nothing_and_throws_nothing_however_often()
+    {
+        using var iommu = IommuFd.Open();
+        var ioas = iommu.AllocIoas();
+        iommu.Destroy(ioas.Id);
+
+        ioas.Dispose();
+        ioas.Dispose();
+        ioas.Destroy(); // already counted as destroyed: no kernel call
+        Assert.Throws<ObjectDisposedException>(() => ioas.UnmapAll());
+    }
+
+    [Fact]
+    public void Destroying_an_ioas_destroyed_by_id_fails_with_ENOENT_once()
+    {
+        using var iommu = IommuFd.Open();
+        var ioas = iommu.AllocIoas();
+        iommu.Destroy(ioas.Id);
+
+        var error = KernelAssert.Fails(nameof(Ioctls.IOMMU_DESTROY), Errno.ENOENT, ioas.Destroy);
+        Assert.Contains($"{ioas} no longer exists", error.Message);
+        KernelAssert.Errno(0, ioas.TryDestroy()); // it is gone now, as far as the object knows too
+        ioas.Dispose();
     }
 
     [Fact]

@@ -19,7 +19,7 @@ public sealed partial class BadInputTests
         alloc.data_uptr = dataLength == 0 ? 0 : (ulong)data;
         var result = Ioctls.TryIOMMU_HWPT_ALLOC(RawIoctl.Fd(rig.Iommu.Handle), ref alloc);
         if (result >= 0) rig.Iommu.Destroy(alloc.out_hwpt_id); // not expected; leave nothing behind either way
-        return RawIoctl.Errno(result);
+        return result;
     }
 
     [Fact]
@@ -55,6 +55,16 @@ public sealed partial class BadInputTests
         // selftest: TEST_F(iommufd_ioas, alloc_hwpt_nested) "test_err_hwpt_alloc(ENOENT, ioas_id, device_id)"
         using var rig = EduIoas.Open();
         KernelAssert.Errno(Errno.ENOENT, TryAllocHwpt(rig, devId: rig.Ioas.Id));
+        rig.AssertNothingLeft();
+    }
+
+    [Fact]
+    public void HwPagetable_allocate_failing_names_the_device_page_table_and_flags()
+    {
+        // as Hwpt_alloc_on_a_device_id_given_as_the_page_table_fails_with_EINVAL, through the runtime
+        using var rig = EduIoas.Open();
+        var error = KernelAssert.Fails(nameof(Ioctls.IOMMU_HWPT_ALLOC), Errno.EINVAL, () => HwPagetable.Allocate(rig.Iommu, rig.DeviceId, rig.DeviceId));
+        Assert.EndsWith($" - flags 0x0, dev_id {rig.DeviceId}, pt_id {rig.DeviceId}, data_type 0, data_len 0, data_uptr 0x0, fault_id 0", error.Message);
         rig.AssertNothingLeft();
     }
 

@@ -42,7 +42,24 @@ public sealed partial class BadInputTests
         map.user_va = (ulong)buffer.Address;
         map.length = Page;
         map.iova = rig.Base;
-        KernelAssert.Errno(Errno.EOPNOTSUPP, RawIoctl.Errno(Ioctls.TryIOMMU_IOAS_MAP(RawIoctl.Fd(rig.Iommu.Handle), ref map)));
+        KernelAssert.Errno(Errno.EOPNOTSUPP, Ioctls.TryIOMMU_IOAS_MAP(RawIoctl.Fd(rig.Iommu.Handle), ref map));
+        rig.AssertNothingLeft();
+    }
+
+    [Fact]
+    public void Map_with_unknown_DmaAccess_bits_is_refused_before_the_kernel_and_maps_nothing()
+    {
+        // The kernel would refuse an unknown IOMMU_IOAS_MAP flag (EOPNOTSUPP); DmaAccess bits have no flag to become,
+        // so they are refused by name instead of being dropped.
+        using var rig = EduIoas.Open();
+        using var buffer = DmaBuffer.Allocate((long)Page);
+        var access = (DmaAccess)0x83;
+
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => rig.Ioas.Map(rig.Base, buffer.Address, Page, access));
+        Assert.Contains("unknown bits 0x80", error.Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => rig.Ioas.TryMap(rig.Base, buffer.Address, Page, access));
+        Assert.Throws<ArgumentOutOfRangeException>(() => rig.Ioas.MapAnywhere(buffer.Address, Page, access));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new BatchMapper(rig.Ioas).Add(rig.Base, buffer.Address, Page, access));
         rig.AssertNothingLeft();
     }
 

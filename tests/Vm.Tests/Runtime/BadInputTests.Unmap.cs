@@ -7,6 +7,29 @@ namespace Vm.Tests.Runtime;
 public sealed partial class BadInputTests
 {
     [Fact]
+    public void Unmap_all_of_an_empty_ioas_succeeds_with_length_0()
+    {
+        // kernel: ioas.c iommufd_ioas_unmap sends iova 0 + U64_MAX to iopt_unmap_all, "If the IOVAs are empty then unmap
+        // all succeeds" (io_pagetable.c); only a partial unmap turns "nothing unmapped" into ENOENT
+        using var iommu = IommuFd.Open();
+        using var ioas = iommu.AllocIoas();
+        KernelAssert.Errno(0, ioas.TryUnmap(0, ulong.MaxValue, out var unmapped));
+        Assert.Equal(0UL, unmapped);
+        Assert.Equal(0UL, ioas.UnmapAll());
+    }
+
+    [Fact]
+    public void Unmap_all_of_an_ioas_destroyed_by_id_fails_with_ENOENT()
+    {
+        // kernel: ioas.c iommufd_ioas_unmap -> iommufd_get_ioas: an id that names no IOAS is ENOENT, the only ENOENT unmap-all has
+        using var iommu = IommuFd.Open();
+        using var ioas = iommu.AllocIoas();
+        iommu.Destroy(ioas.Id);
+        var error = KernelAssert.Fails(nameof(Ioctls.IOMMU_IOAS_UNMAP), Errno.ENOENT, () => ioas.UnmapAll());
+        Assert.Contains($"ioas_id {ioas.Id}, iova 0x0, length 0xffffffffffffffff", error.Message);
+    }
+
+    [Fact]
     public void Unmap_of_nothing_fails_with_ENOENT()
     {
         // selftest: TEST_F(iommufd_ioas, area) "Unmap fails if nothing is mapped"

@@ -39,6 +39,32 @@ public sealed class BatchMapperKernelTests
     }
 
     [Fact]
+    public void A_failed_run_names_the_queued_entry_that_failed_not_the_run()
+    {
+        // 64 contiguous pages make one run of 0x40000 bytes; entry 40 (iova base + 0x28000) collides with a mapping
+        using var rig = EduIoas.Open();
+        using var buffer = DmaBuffer.Allocate(64 * (long)Page);
+        var occupied = rig.Base + 40 * Page;
+        rig.Ioas.Map(occupied, buffer.Address, Page, DmaAccess.Read);
+        var batch = new BatchMapper(rig.Ioas);
+        void Queue()
+        {
+            for (var page = 0; page < 64; page++) batch.Add(rig.Base + (ulong)page * Page, buffer.Address + page * (nint)Page, Page, DmaAccess.Read);
+        }
+
+        Queue();
+        var error = KernelAssert.Fails(nameof(Ioctls.IOMMU_IOAS_MAP), Errno.EEXIST, () => batch.Commit());
+        Assert.Contains($"batch entry 40 (iova 0x{occupied:x}, length 0x{Page:x}); the batch was rolled back", error.Message);
+
+        Queue();
+        KernelAssert.Errno(Errno.EEXIST, batch.TryCommit(out _, out var failed));
+        Assert.Equal(new BatchEntry(40, occupied, Page), failed);
+
+        Assert.Equal(Page, rig.Ioas.Unmap(occupied, Page)); // the diagnosis left only what was there before
+        rig.AssertNothingLeft();
+    }
+
+    [Fact]
     public void A_batch_of_64_contiguous_pages_issues_1_ioctl_making_one_area()
     {
         using var rig = EduIoas.Open();

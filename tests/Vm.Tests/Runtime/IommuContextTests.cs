@@ -66,6 +66,6 @@ public sealed class IommuContextTests
         queue.Dispose();
 
         Assert.True(queue.Events.IsClosed);
-        Assert.Equal(Errno.ENOENT, iommu.TryDestroy(queue.Id));
+        Assert.Equal(-Errno.ENOENT, iommu.TryDestroy(queue.Id));
     }
 }

@@ -1,11 +1,11 @@
-using Linux.Iommu;
+using Linux.Iommu.Native;
 
 namespace Vm.Tests.Runtime;
 
 /// <summary>Assertions on what the kernel answered.</summary>
 internal static class KernelAssert
 {
-    /// <summary><paramref name="call"/> throws the runtime's <see cref="IommuException"/> naming <paramref name="operation"/> and <paramref name="errno"/>.</summary>
+    /// <summary><paramref name="call"/> throws <see cref="IommuException"/> naming <paramref name="operation"/> and <paramref name="errno"/>.</summary>
     public static IommuException Fails(string operation, int errno, Action call)
     {
         var error = Assert.Throws<IommuException>(call);
@@ -15,15 +15,10 @@ internal static class KernelAssert
         return error;
     }
 
-    /// <summary>A Try method's errno is <paramref name="errno"/>; compared by name so a failure reads "EEXIST" vs "EINVAL".</summary>
-    public static void Errno(int errno, int actual) => Assert.Equal(Name(errno), Name(actual));
+    /// <summary>A Try method's <paramref name="result"/> (0 or -errno) is -<paramref name="errno"/>, or success for errno 0;
+    /// compared by name so a failure reads "EEXIST (17)" vs "EINVAL (22)".</summary>
+    public static void Errno(int errno, int result) =>
+        Assert.Equal(Name(errno), result > 0 ? $"a positive result {result}, not a Try method's 0 or -errno" : Name(-result));
 
-    private static string Name(int errno) => errno == 0 ? "success (0)" : $"{new IommuException("errno", errno).ErrnoName} ({errno})";
-}
-
-/// <summary>errno values the runtime never decides on, so <see cref="Linux.Iommu.Errno"/> leaves them out (asm-generic/errno*.h).</summary>
-internal static class TestErrno
-{
-    public const int ENOTTY = 25;
-    public const int EBADFD = 77;
+    private static string Name(int errno) => errno == 0 ? "success (0)" : $"{Linux.Iommu.Native.Errno.Name(errno)} ({errno})";
 }

@@ -14,12 +14,9 @@ internal static class RawIoctl
     /// <summary>The descriptor number of a handle the test keeps open for the call.</summary>
     public static int Fd(SafeHandle handle) => (int)handle.DangerousGetHandle();
 
-    /// <summary>The positive errno of a Try stub's result, 0 for success.</summary>
-    public static int Errno(int result) => result < 0 ? -result : 0;
-
     /// <summary>Calls <paramref name="ioctl"/> with <paramref name="command"/> at the start of a buffer one byte longer,
     /// its leading u32 (<c>size</c> or <c>argsz</c>) set to the struct's size plus <paramref name="sizeDelta"/> and the
-    /// extra byte set to <paramref name="tail"/>. Returns the errno.</summary>
+    /// extra byte set to <paramref name="tail"/>. Returns the Try stub's result (0 or -errno).</summary>
     public static int CallSized<T>(SafeHandle fd, TryIoctl<T> ioctl, T command, int sizeDelta, byte tail = 0) where T : unmanaged
     {
         var size = Unsafe.SizeOf<T>();
@@ -27,6 +24,6 @@ internal static class RawIoctl
         MemoryMarshal.Write(buffer, in command);
         BinaryPrimitives.WriteUInt32LittleEndian(buffer, (uint)(size + sizeDelta));
         buffer[size] = tail;
-        return Errno(ioctl(Fd(fd), ref MemoryMarshal.AsRef<T>(buffer.AsSpan())));
+        return ioctl(Fd(fd), ref MemoryMarshal.AsRef<T>(buffer.AsSpan()));
     }
 }

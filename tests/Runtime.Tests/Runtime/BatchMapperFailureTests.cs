@@ -1,0 +1,54 @@
+using Linux.Iommu.Native;
+using Linux.Iommu.Tests.Planner;
+
+namespace Linux.Iommu.Tests.Runtime;
+
+/// <summary>What a failed batch reports, against the recording mapper (a stand-in named as such; the same case runs on
+/// the real kernel in the VM tier, BatchMapperKernelTests).</summary>
+public sealed class BatchMapperFailureTests
+{
+    private const ulong Page = 0x1000, Base = 0x100000;
+
+    [Fact]
+    public void A_run_that_fails_is_retried_entry_by_entry_to_name_the_entry_and_everything_is_undone()
+    {
+        var mapper = new ShadowEngineTests.RecordingMapper();
+        mapper.TryMap(Base + 40 * Page, 0x7000_0000, Page, DmaAccess.Read); // occupies what entry 40 wants
+        var batch = new BatchMapper(mapper);
+        for (var i = 0; i < 64; i++) batch.Add(Base + (ulong)i * Page, 0x1000_0000 + i * (nint)Page, Page, DmaAccess.Read);
+
+        Assert.Equal(-Errno.EEXIST, batch.TryCommit(out var ioctls, out var failed));
+
+        Assert.Equal(new BatchEntry(40, Base + 40 * Page, Page), failed);
+        Assert.Equal(1 + 41, ioctls); // the run, then entries 0..40 alone
+        Assert.Equal([Base + 40 * Page], mapper.Areas.Keys); // entries 0..39 mapped alone were unmapped again
+    }
+
+    [Fact]
+    public void Commit_names_the_entry_by_its_position_in_the_order_it_was_added()
+    {
+        var mapper = new ShadowEngineTests.RecordingMapper();
+        mapper.TryMap(Base + 2 * Page, 0x7000_0000, Page, DmaAccess.Read);
+        var batch = new BatchMapper(mapper);
+        for (var i = 3; i >= 0; i--) batch.Add(Base + (ulong)i * Page, 0x1000_0000 + i * (nint)Page, Page, DmaAccess.Read); // added in reverse
+
+        var error = Assert.Throws<IommuException>(() => batch.Commit());
+
+        Assert.Equal("map failed: EEXIST (17): File exists - batch entry 1 (iova 0x102000, length 0x1000); the batch was rolled back", error.Message);
+        Assert.Equal([Base + 2 * Page], mapper.Areas.Keys);
+    }
+
+    [Fact]
+    public void Overlapping_entries_are_named_by_index_and_nothing_is_mapped()
+    {
+        var mapper = new ShadowEngineTests.RecordingMapper();
+        var batch = new BatchMapper(mapper);
+        batch.Add(Base, 0x1000_0000, 2 * Page, DmaAccess.Read);
+        batch.Add(Base + Page, 0x2000_0000, Page, DmaAccess.Read);
+
+        var error = Assert.Throws<ArgumentException>(() => batch.Commit());
+
+        Assert.Equal("batched mappings overlap: entry 1 (iova 0x101000, length 0x1000) and entry 0 (iova 0x100000, length 0x2000); nothing was mapped", error.Message);
+        Assert.Empty(mapper.Calls);
+    }
+}
