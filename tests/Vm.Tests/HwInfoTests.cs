@@ -12,7 +12,7 @@ namespace Vm.Tests;
 [Trait("Boot", "main")] // decodes an Intel VT-d host
 public sealed class HwInfoTests
 {
-    /// <summary>cap_reg of <c>-device intel-iommu,intremap=on</c> by QEMU's aw-bits: QEMU 7.2 (default 39) and 10.0.2 (default 48).</summary>
+    /// <summary>cap_reg of <c>-device intel-iommu,intremap=on</c> by aw-bits (39 or 48), as QEMU reports it.</summary>
     private static readonly Dictionary<int, ulong> QemuLegacyCapByAwBits = new() { [39] = 0xd2008c22260206, [48] = 0xd2008c222f0606 };
 
     private static unsafe (iommu_hw_info Reply, byte[] Data) GetHwInfo(IommuFd iommu, uint deviceId)
@@ -51,9 +51,8 @@ public sealed class HwInfoTests
         // 7.3's intel_iommu_hw_info() sets the SPR17 erratum flag unconditionally.
         Assert.True(vtd.Errata772415Spr17);
 
-        // The cap register depends on QEMU's aw-bits default: 39 up to QEMU 8.x (7.2 is the tier's today),
-        // 48 from 9.0. SAGAW and MGAW are what differ. 0xd2008c22260206 was measured here on QEMU 7.2,
-        // 0xd2008c222f0606 on QEMU 10.0.2 (DESIGN.md §4).
+        // The cap register follows aw-bits (run-in-vm --aw-bits 39|48; QEMU's default was 39 up to 8.x, 48 from 9.0):
+        // SAGAW and MGAW are what differ. 0xd2008c22260206 was measured with 39 bits, 0xd2008c222f0606 with 48 (DESIGN.md §4).
         Assert.True(QemuLegacyCapByAwBits.ContainsValue(vtd.CapReg), $"cap 0x{vtd.CapReg:x} is neither known QEMU legacy-mode value");
         var awBits = QemuLegacyCapByAwBits.Single(known => known.Value == vtd.CapReg).Key;
         int[] widths = awBits == 39 ? [39] : [39, 48];

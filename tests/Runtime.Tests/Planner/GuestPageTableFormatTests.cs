@@ -62,7 +62,7 @@ public sealed class GuestPageTableFormatTests : IDisposable
     [Fact]
     public void A_shadow_engine_refuses_a_table_its_format_cannot_translate_when_given_it()
     {
-        var engine = new ShadowEngine(new ShadowEngineTests.RecordingMapper(), _memory, new GuestPageTable(Smmu4K, Pool, 48));
+        var engine = new ShadowEngine(new RecordingMapper(), _memory, new GuestPageTable(Smmu4K, Pool, 48));
         Assert.Throws<ArgumentOutOfRangeException>(() => engine.Table = new GuestPageTable(Smmu4K, Pool, 52));
         Assert.Equal(48, engine.Table.InputAddressWidth);
     }

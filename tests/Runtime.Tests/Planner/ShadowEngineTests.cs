@@ -30,45 +30,6 @@ public abstract class ShadowEngineTests : IDisposable
 
     public void Dispose() => _ram.Dispose();
 
-    /// <summary>Records map/unmap calls and keeps the resulting mappings, like an IOAS would (areas cannot be cut).</summary>
-    internal sealed class RecordingMapper : IDmaMapper
-    {
-        public readonly List<string> Calls = [];
-        public readonly SortedDictionary<ulong, (nint Host, ulong Length, DmaAccess Access)> Areas = new();
-        public string MapOperation => "map";
-        public string UnmapOperation => "unmap";
-
-        public int TryMap(ulong iova, nint userAddress, ulong length, DmaAccess access)
-        {
-            Calls.Add($"map 0x{iova:x}+0x{length:x} {access}");
-            if (Areas.Any(a => a.Key < iova + length && iova < a.Key + a.Value.Length)) return -Errno.EEXIST;
-            Areas[iova] = (userAddress, length, access);
-            return 0;
-        }
-
-        public int TryUnmap(ulong iova, ulong length, out ulong unmapped)
-        {
-            Calls.Add($"unmap 0x{iova:x}+0x{length:x}");
-            var inside = Areas.Where(a => a.Key >= iova && a.Key + a.Value.Length <= iova + length).ToList();
-            unmapped = (ulong)inside.Sum(a => (long)a.Value.Length);
-            foreach (var a in inside) Areas.Remove(a.Key);
-            return inside.Count == 0 ? -Errno.ENOENT : 0;
-        }
-
-        public void Map(ulong iova, nint userAddress, ulong length, DmaAccess access)
-        {
-            var result = TryMap(iova, userAddress, length, access);
-            if (result < 0) IommuException.Throw(MapOperation, -result, $"iova 0x{iova:x}, length 0x{length:x}");
-        }
-
-        public ulong Unmap(ulong iova, ulong length)
-        {
-            var result = TryUnmap(iova, length, out var unmapped);
-            if (result < 0) IommuException.Throw(UnmapOperation, -result, $"iova 0x{iova:x}, length 0x{length:x}");
-            return unmapped;
-        }
-    }
-
     private const ulong Iova = 0x100_0000; // 16 MiB: aligned for every granule
 
     [Fact]

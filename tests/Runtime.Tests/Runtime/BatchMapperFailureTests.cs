@@ -12,7 +12,7 @@ public sealed class BatchMapperFailureTests
     [Fact]
     public void A_run_that_fails_is_retried_entry_by_entry_to_name_the_entry_and_everything_is_undone()
     {
-        var mapper = new ShadowEngineTests.RecordingMapper();
+        var mapper = new RecordingMapper();
         mapper.TryMap(Base + 40 * Page, 0x7000_0000, Page, DmaAccess.Read); // occupies what entry 40 wants
         var batch = new BatchMapper(mapper);
         for (var i = 0; i < 64; i++) batch.Add(Base + (ulong)i * Page, 0x1000_0000 + i * (nint)Page, Page, DmaAccess.Read);
@@ -27,7 +27,7 @@ public sealed class BatchMapperFailureTests
     [Fact]
     public void Commit_names_the_entry_by_its_position_in_the_order_it_was_added()
     {
-        var mapper = new ShadowEngineTests.RecordingMapper();
+        var mapper = new RecordingMapper();
         mapper.TryMap(Base + 2 * Page, 0x7000_0000, Page, DmaAccess.Read);
         var batch = new BatchMapper(mapper);
         for (var i = 3; i >= 0; i--) batch.Add(Base + (ulong)i * Page, 0x1000_0000 + i * (nint)Page, Page, DmaAccess.Read); // added in reverse
@@ -41,7 +41,7 @@ public sealed class BatchMapperFailureTests
     [Fact]
     public void Overlapping_entries_are_named_by_index_and_nothing_is_mapped()
     {
-        var mapper = new ShadowEngineTests.RecordingMapper();
+        var mapper = new RecordingMapper();
         var batch = new BatchMapper(mapper);
         batch.Add(Base, 0x1000_0000, 2 * Page, DmaAccess.Read);
         batch.Add(Base + Page, 0x2000_0000, Page, DmaAccess.Read);
