@@ -11,10 +11,14 @@ public sealed class IommufdSmokeTests
 
     [Fact]
     [Trait("Category", "Vm")]
-    public void DevIommuOpens()
+    public void Dev_iommu_is_iommufd_destroying_id_0_answers_ENOENT()
     {
+        // iommufd allocates object ids from 1 (XA_FLAGS_ALLOC1), so id 0 is never there; a file that is not iommufd
+        // would answer ENOTTY to IOMMU_DESTROY.
+        var model = KernelModel.Linux73;
         using var iommu = OpenIommu();
-        Assert.False(iommu.IsInvalid);
+        var destroy = IoctlArg.Sized(model.Record("iommu_destroy")).SetU32("id", 0);
+        Assert.Equal(-Linux.Iommu.Native.Errno.ENOENT, Libc.Ioctl(iommu, model.Request("IOMMU_DESTROY"), destroy.Bytes));
     }
 
     [Fact]

@@ -1,3 +1,6 @@
+using Linux.Iommu.Native;
+using Linux.Iommu.Testing;
+
 namespace Vm.Tests;
 
 /// <summary>The guest's edu devices (QEMU 1234:11e8) are handed to vfio-pci and get a VFIO cdev.</summary>
@@ -5,19 +8,11 @@ namespace Vm.Tests;
 [Trait("Boot", "aarch64")]
 public sealed class VfioEduTests
 {
-    private static List<string> EduDevices() =>
-        Directory.EnumerateFileSystemEntries("/sys/bus/pci/devices")
-            .Where(dev => Read(dev, "vendor") == "0x1234" && Read(dev, "device") == "0x11e8")
-            .Order()
-            .ToList();
-
-    private static string Read(string dev, string attribute) => File.ReadAllText(Path.Combine(dev, attribute)).Trim();
-
     [Fact]
     [Trait("Category", "Vm")]
     public void EveryEduDeviceIsBoundToVfioPciWithACdev()
     {
-        var edus = EduDevices();
+        var edus = QemuEduDevice.SysfsPaths;
         Assert.NotEmpty(edus);
         foreach (var dev in edus)
         {
@@ -30,10 +25,15 @@ public sealed class VfioEduTests
 
     [Fact]
     [Trait("Category", "Vm")]
-    public void Vfio0CdevExistsAndOpens()
+    public void Each_edu_cdev_is_a_vfio_device_that_answers_EINVAL_until_it_is_bound_to_an_iommufd()
     {
-        Assert.True(File.Exists("/dev/vfio/devices/vfio0"), "/dev/vfio/devices/vfio0 is missing: no device is bound to vfio-pci");
-        using var device = File.OpenHandle("/dev/vfio/devices/vfio0", FileMode.Open, FileAccess.ReadWrite);
-        Assert.False(device.IsInvalid);
+        // vfio_device_fops_unl_ioctl (drivers/vfio/vfio_main.c): every ioctl but VFIO_DEVICE_BIND_IOMMUFD is EINVAL
+        // before the bind grants access; a file that is not a VFIO device would answer ENOTTY.
+        foreach (var sysfs in QemuEduDevice.SysfsPaths)
+        {
+            using var cdev = File.OpenHandle(QemuEduDevice.CdevOf(sysfs), FileMode.Open, FileAccess.ReadWrite);
+            var info = new vfio_device_info { argsz = vfio_device_info.NativeSize };
+            Assert.Equal(-Errno.EINVAL, Ioctls.TryVFIO_DEVICE_GET_INFO((int)cdev.DangerousGetHandle(), ref info));
+        }
     }
 }
