@@ -59,10 +59,14 @@ internal static class Diagnostics
         "The target '{0}' (from {1}) is 32-bit: the ABI models describe 64-bit x86_64 and aarch64 only (pointers and longs are 4 bytes on 32-bit), so no correct layout can be generated; target x64 or arm64",
         Category, DiagnosticSeverity.Error, true);
 
+    public static readonly DiagnosticDescriptor InvalidClassPrefix = new(
+        "IOMMUGEN014", "Invalid class prefix",
+        "IommuInteropClassPrefix '{0}' does not start a C# identifier ('{0}Ioctls'); use letters, digits and '_'", Category, DiagnosticSeverity.Error, true);
+
     private static readonly Dictionary<string, DiagnosticDescriptor> All = new[]
     {
         MalformedModel, UnknownName, NoModelForArch, Inexpressible, EmptyList, MissingArgument, MissingType, WrongSize, NoList, DuplicateModel, UnknownArch,
-        UnknownKernel, ThirtyTwoBitTarget,
+        UnknownKernel, ThirtyTwoBitTarget, InvalidClassPrefix,
     }.ToDictionary(d => d.Id);
 
     public static DiagnosticDescriptor ById(string id) => All[id];

@@ -7,6 +7,7 @@ using Linux.Iommu.Interop.Generator.Model;
 using Linux.Iommu.Interop.Generator.Parsing;
 using Linux.Iommu.Interop.Generator.Selection;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Text;
 
@@ -81,12 +82,14 @@ public sealed class IommuInteropGenerator : IIncrementalGenerator
     {
         string? Get(string name) => global.TryGetValue($"build_property.{name}", out var value) && !string.IsNullOrWhiteSpace(value) ? value.Trim() : null;
         var (arch, archProblem) = TargetArchitecture.Resolve(Get("IommuInteropArch"), Get("RuntimeIdentifier"), Get("PlatformTarget"));
-        var problems = new[] { PackageKernels.Check(Get("IommuInteropKernel"), Get("IommuInteropKernels")), archProblem }
+        var prefix = Get("IommuInteropClassPrefix") ?? "";
+        var prefixProblem = SyntaxFacts.IsValidIdentifier(prefix + "Ioctls") ? null : DiagnosticInfo.Create(Diagnostics.InvalidClassPrefix, null, prefix);
+        var problems = new[] { PackageKernels.Check(Get("IommuInteropKernel"), Get("IommuInteropKernels")), archProblem, prefixProblem }
             .Where(p => p is not null).Select(p => p!).ToEquatableArray();
         var ns = Get("IommuInteropNamespace") ?? GeneratorOptions.DefaultNamespace;
         var options = new GeneratorOptions(arch, ns, string.Equals(Get("IommuInteropPublic"), "true", StringComparison.OrdinalIgnoreCase),
             Get("IommuInteropErrorNamespace") ?? ns);
-        return new BuildSettings(options, Get("ProjectDir"), problems);
+        return new BuildSettings(options with { ClassPrefix = prefix }, Get("ProjectDir"), problems);
     }
 
     /// <summary>An emitter bug must not take the build down with an opaque AD0001: report it as a diagnostic on the item.</summary>

@@ -1,6 +1,6 @@
 using Linux.Iommu.Testing.Native;
 using IommuException = Linux.Iommu.Native.IommuException;
-using static Linux.Iommu.Testing.Native.Constants;
+using static Linux.Iommu.Testing.Native.SelftestConstants;
 
 namespace Linux.Iommu.Testing;
 
@@ -110,8 +110,8 @@ public static class SelftestMock
         try
         {
             handle.DangerousAddRef(ref added); // a concurrent Dispose must not close the number mid-ioctl
-            var result = Ioctls.TryIOMMU_TEST_CMD((int)handle.DangerousGetHandle(), ref cmd);
-            if (result < 0) Ioctls.ThrowIOMMU_TEST_CMD(-result, in cmd, what);
+            var result = SelftestIoctls.TryIOMMU_TEST_CMD((int)handle.DangerousGetHandle(), ref cmd);
+            if (result < 0) SelftestIoctls.ThrowIOMMU_TEST_CMD(-result, in cmd, what);
         }
         finally
         {

@@ -2,7 +2,6 @@ using System.Runtime.InteropServices;
 using Linux.Iommu.Native;
 using Linux.Iommu.Planner;
 using Linux.Iommu.Testing.Native;
-using MockConstants = Linux.Iommu.Testing.Native.Constants;
 
 namespace Linux.Iommu.Testing;
 
@@ -22,7 +21,7 @@ public sealed class SelftestMockModel : ViommuModelExtension
     public override string Name => "selftest-mock";
 
     /// <inheritdoc/>
-    public override iommu_hw_info_type HostType => (iommu_hw_info_type)MockConstants.IOMMU_HW_INFO_TYPE_SELFTEST;
+    public override iommu_hw_info_type HostType => (iommu_hw_info_type)SelftestConstants.IOMMU_HW_INFO_TYPE_SELFTEST;
 
     /// <inheritdoc/>
     public override string HostTypeName => $"selftest mock (IOMMU_HW_INFO_TYPE_SELFTEST 0x{(uint)HostType:x})";
@@ -38,8 +37,8 @@ public sealed class SelftestMockModel : ViommuModelExtension
         var parent = HwPagetable.Allocate(iommu, deviceId, ioas.Id, iommufd_hwpt_alloc_flags.IOMMU_HWPT_ALLOC_NEST_PARENT);
         try
         {
-            var data = new iommu_hwpt_selftest { iotlb = (uint)MockConstants.IOMMU_TEST_IOTLB_DEFAULT };
-            var nested = HwPagetable.Allocate(iommu, deviceId, parent.Id, 0, (iommu_hwpt_data_type)MockConstants.IOMMU_HWPT_DATA_SELFTEST,
+            var data = new iommu_hwpt_selftest { iotlb = (uint)SelftestConstants.IOMMU_TEST_IOTLB_DEFAULT };
+            var nested = HwPagetable.Allocate(iommu, deviceId, parent.Id, 0, (iommu_hwpt_data_type)SelftestConstants.IOMMU_HWPT_DATA_SELFTEST,
                 MemoryMarshal.AsBytes(new ReadOnlySpan<iommu_hwpt_selftest>(in data)));
             return new NestedSetup(parent, null, nested);
         }

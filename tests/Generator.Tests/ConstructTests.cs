@@ -205,6 +205,34 @@ public class ConstructTests
     }
 
     [Fact]
+    public void A_class_prefix_names_the_static_classes_so_a_second_binding_set_fits_beside_them()
+    {
+        var constant = """{ "name": "TINY_NEG", "kind": "integer", "ctype": "int", "size": 4, "value": -1, "expression": "-1", "location": "linux/tiny.h:6" }""";
+        var result = new GeneratorHarness()
+            .Model(ModelPath, Build(records: SizeVersioned, constants: constant, ioctls: Ioctl("TINY_ALLOC", 0x3b81, "tiny_alloc")))
+            .List("TINY_*")
+            .Property("IommuInteropClassPrefix", "Tiny")
+            // another binding set's classes, with the default names, in the same namespace
+            .Source("namespace Linux.Iommu { internal static class Ioctls { } internal static class Requests { } internal static class Constants { } }")
+            .Source("""
+                public static class Probe
+                {
+                    public static string Call()
+                    {
+                        var alloc = Linux.Iommu.tiny_alloc.Create();
+                        return $"{Linux.Iommu.TinyIoctls.TryTINY_ALLOC(-1, ref alloc)} {Linux.Iommu.TinyRequests.TINY_ALLOC} {Linux.Iommu.TinyConstants.TINY_NEG}";
+                    }
+                }
+                """)
+            .Run();
+
+        Assert.Empty(result.GeneratorDiagnostics);
+        Assert.Empty(result.CompileDiagnostics);
+        Assert.Contains("internal static partial class TinyConstants", result.Source("Constants.g.cs"));
+        Assert.Equal("-9 15233 -1", (string)Call(result, "Call")!);
+    }
+
+    [Fact]
     public void Listing_an_ioctl_pulls_in_its_struct_and_what_the_struct_uses()
     {
         var model = Build(

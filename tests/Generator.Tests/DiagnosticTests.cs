@@ -229,6 +229,16 @@ public class DiagnosticTests
     }
 
     [Fact]
+    public void A_class_prefix_that_makes_no_identifier_is_refused()
+    {
+        var result = new GeneratorHarness().Model(ModelPath, Build(records: Alloc)).List("tiny_alloc").Property("IommuInteropClassPrefix", "9x").Run();
+        var d = Single(result, "IOMMUGEN014");
+
+        Assert.Equal(Location.None, d.Location);
+        Assert.Equal("IommuInteropClassPrefix '9x' does not start a C# identifier ('9xIoctls'); use letters, digits and '_'", d.GetMessage());
+    }
+
+    [Fact]
     public void Every_diagnostic_id_is_tracked_in_the_release_files()
     {
         var unshipped = File.ReadAllText(Path.Combine(Repo.Root, "generator", "Generator", "AnalyzerReleases.Unshipped.md"));
@@ -236,7 +246,7 @@ public class DiagnosticTests
             .GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)
             .Select(f => ((DiagnosticDescriptor)f.GetValue(null)!).Id).ToList();
 
-        Assert.Equal(13, ids.Count);
+        Assert.Equal(14, ids.Count);
         Assert.All(ids, id => Assert.Contains($"{id} | IommuInterop", unshipped));
     }
 }

@@ -9,15 +9,13 @@ namespace Linux.Iommu.Interop.Generator.Emit;
 /// <summary>#define constants and the enumerators of anonymous enums as C# consts, typed by their C type.</summary>
 internal static class ConstantsEmitter
 {
-    public const string Class = "Constants";
-
     public static EmitResult Emit(EmitItem item)
     {
         var wanted = new HashSet<string>(item.Names);
         var writer = SourceWriter.File(item.Options.Namespace);
         var errors = new List<DiagnosticInfo>();
         writer.Line($"/// <summary>Constants of {item.Model.HeaderSet.Name} ({item.Model.HeaderSet.Version}) for {item.Model.Arch}.</summary>");
-        using (writer.Block($"{(item.Options.Public ? "public" : "internal")} static partial class {Class}"))
+        using (writer.Block($"{(item.Options.Public ? "public" : "internal")} static partial class {item.Options.ConstantsClass}"))
         {
             foreach (var constant in item.Model.Constants.Where(c => wanted.Contains(c.Name)))
             {

@@ -29,28 +29,28 @@ internal static class IoctlEmitter
         var name = Names.Identifier(ioctl.Name);
         var request = $"0x{ioctl.Request.ToString("x", CultureInfo.InvariantCulture)}";
         var writer = SourceWriter.File(item.Options.Namespace);
-        writer.Line($"{visibility} static partial class Requests");
+        writer.Line($"{visibility} static partial class {item.Options.RequestsClass}");
         writer.Line("{");
-        writer.Line($"    /// <summary>The request number of <c>Ioctls.{name}</c>: {request} ({ModelNames.Of(ioctl.Direction)}, size {ioctl.Size}).</summary>");
+        writer.Line($"    /// <summary>The request number of <c>{item.Options.IoctlsClass}.{name}</c>: {request} ({ModelNames.Of(ioctl.Direction)}, size {ioctl.Size}).</summary>");
         writer.Line($"    public const uint {name} = {ioctl.Request};");
         writer.Line("}");
         writer.Line();
         var exception = ErrorTypesEmitter.Qualified(item.Options, ErrorTypesEmitter.ExceptionClass);
-        using (writer.Block($"{visibility} static unsafe partial class Ioctls"))
+        using (writer.Block($"{visibility} static unsafe partial class {item.Options.IoctlsClass}"))
         {
-            WriteStubs(writer, item.Model, ioctl, parameter, call, exception);
+            WriteStubs(writer, item.Model, ioctl, parameter, call, exception, item.Options.RequestsClass);
             if (ioctl.Argument?.Scalar is { } scalar && scalar != "char")
             {
                 // vfio.h documents some _IO ioctls with a scalar type the kernel takes by value (VFIO_CHECK_EXTENSION,
                 // VFIO_SET_IOMMU) and others by pointer (VFIO_GROUP_SET_CONTAINER): the header cannot tell, so both forms exist.
                 writer.Line();
-                WriteStubs(writer, item.Model, ioctl with { Argument = null }, ", nuint argument", "(void*)argument", exception);
+                WriteStubs(writer, item.Model, ioctl with { Argument = null }, ", nuint argument", "(void*)argument", exception, item.Options.RequestsClass);
             }
         }
         return new EmitResult(hint, writer.ToString(), EquatableArray<DiagnosticInfo>.Empty);
     }
 
-    private static void WriteStubs(SourceWriter writer, AbiModel model, IoctlDecl ioctl, string parameter, string call, string exception)
+    private static void WriteStubs(SourceWriter writer, AbiModel model, IoctlDecl ioctl, string parameter, string call, string exception, string requests)
     {
         var name = Names.Identifier(ioctl.Name);
         var request = $"0x{ioctl.Request.ToString("x", CultureInfo.InvariantCulture)}";
@@ -60,21 +60,21 @@ internal static class IoctlEmitter
         writer.Line($"/// <exception cref=\"{exception}\">The kernel failed the call; the exception names the ioctl, the errno and the argument's fields.</exception>");
         using (writer.Block($"public static int {name}(int fd{parameter})"))
         {
-            WriteCall(writer, ioctl, call, $"if (result < 0) {ArgumentContext.ThrowMethod(ioctl)}({Errno}, {ArgumentContext.PassArgument(parameter)});", "return result;");
+            WriteCall(writer, ioctl, requests, call, $"if (result < 0) {ArgumentContext.ThrowMethod(ioctl)}({Errno}, {ArgumentContext.PassArgument(parameter)});", "return result;");
         }
         writer.Line();
         writer.Line($"/// <summary>{ioctl.Name} without exceptions: the ioctl's non-negative result, or -errno. For hot paths.</summary>");
         using (writer.Block($"public static int Try{ioctl.Name}(int fd{parameter})"))
         {
-            WriteCall(writer, ioctl, call, $"return result < 0 ? -{Errno} : result;");
+            WriteCall(writer, ioctl, requests, call, $"return result < 0 ? -{Errno} : result;");
         }
         writer.Line();
         ArgumentContext.WriteThrow(writer, model, ioctl, parameter, exception);
     }
 
-    private static void WriteCall(SourceWriter writer, IoctlDecl ioctl, string call, params string[] after)
+    private static void WriteCall(SourceWriter writer, IoctlDecl ioctl, string requests, string call, params string[] after)
     {
-        var invoke = $"var result = {LibC}.ioctl(fd, Requests.{Names.Identifier(ioctl.Name)}, {call});";
+        var invoke = $"var result = {LibC}.ioctl(fd, {requests}.{Names.Identifier(ioctl.Name)}, {call});";
         if (ioctl.Argument is null || ioctl.Argument is { Record: null, Scalar: null or "char" })
         {
             writer.Line(invoke);

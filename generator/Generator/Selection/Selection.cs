@@ -10,6 +10,16 @@ internal sealed record GeneratorOptions(string Arch, string Namespace, bool Publ
     public bool OwnsErrorTypes => ErrorNamespace == Namespace;
 
     public const string DefaultNamespace = "Linux.Iommu";
+
+    /// <summary>Prepended to the names of the generated static classes (IommuInteropClassPrefix), so an app using two
+    /// binding sets (two models) needs no aliases: <c>Ioctls</c> and <c>SelftestIoctls</c>.</summary>
+    public string ClassPrefix { get; init; } = "";
+
+    public string IoctlsClass => ClassPrefix + "Ioctls";
+
+    public string RequestsClass => ClassPrefix + "Requests";
+
+    public string ConstantsClass => ClassPrefix + "Constants";
 }
 
 /// <summary>What the build told the generator: the options, the project directory (for messages), and what is

@@ -2,7 +2,7 @@ using Linux.Iommu;
 using Linux.Iommu.Native;
 using Linux.Iommu.Testing;
 using Vm.Tests.Runtime;
-using MockConstants = Linux.Iommu.Testing.Native.Constants;
+using Linux.Iommu.Testing.Native;
 
 namespace Vm.Tests.Mock;
 
@@ -95,14 +95,14 @@ public sealed class MockDirtyTrackingTests
         using var dirty = new DirtyTracking();
 
         // selftest.c iommufd_test_dirty: EINVAL unless the mock domain has MOCK_DIRTY_TRACK set
-        KernelAssert.Fails(nameof(Linux.Iommu.Testing.Native.Ioctls.IOMMU_TEST_CMD), Errno.EINVAL, () => dirty.Mark(0));
+        KernelAssert.Fails(nameof(Linux.Iommu.Testing.Native.SelftestIoctls.IOMMU_TEST_CMD), Errno.EINVAL, () => dirty.Mark(0));
     }
 
     [Fact]
     [Trait("Category", "Vm")]
     public void A_device_without_dirty_tracking_cannot_get_a_dirty_tracking_hwpt()
     {
-        using var mock = new MockIoas(MockConstants.MOCK_FLAGS_DEVICE_NO_DIRTY); // enforce_dirty: "IOMMU device does not support dirty tracking"
+        using var mock = new MockIoas(SelftestConstants.MOCK_FLAGS_DEVICE_NO_DIRTY); // enforce_dirty: "IOMMU device does not support dirty tracking"
 
         KernelAssert.Fails(nameof(Ioctls.IOMMU_HWPT_ALLOC), Errno.EOPNOTSUPP,
             () => HwPagetable.Allocate(mock.Iommu, mock.Device.IdevId, mock.Ioas.Id, iommufd_hwpt_alloc_flags.IOMMU_HWPT_ALLOC_DIRTY_TRACKING).Dispose());

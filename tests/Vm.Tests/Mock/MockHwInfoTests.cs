@@ -2,8 +2,6 @@ using System.Runtime.InteropServices;
 using Linux.Iommu;
 using Linux.Iommu.Native;
 using Linux.Iommu.Testing.Native;
-using Ioctls = Linux.Iommu.Native.Ioctls;
-using MockConstants = Linux.Iommu.Testing.Native.Constants;
 
 namespace Vm.Tests.Mock;
 
@@ -28,11 +26,11 @@ public sealed class MockHwInfoTests
             Ioctls.IOMMU_GET_HW_INFO((int)mock.Iommu.Handle.DangerousGetHandle(), ref info);
         }
 
-        Assert.Equal(MockConstants.IOMMU_HW_INFO_TYPE_SELFTEST, info.out_data_type);
+        Assert.Equal(SelftestConstants.IOMMU_HW_INFO_TYPE_SELFTEST, info.out_data_type);
         Assert.Equal(0xfeedbeefu, info.out_data_type); // the number DESIGN.md and the selftest state
         Assert.Equal((uint)iommu_test_hw_info.NativeSize, info.data_len);
         var registers = MemoryMarshal.Read<iommu_test_hw_info>(data);
-        Assert.Equal(MockConstants.IOMMU_HW_INFO_SELFTEST_REGVAL, registers.test_reg);
+        Assert.Equal(SelftestConstants.IOMMU_HW_INFO_SELFTEST_REGVAL, registers.test_reg);
         Assert.Equal(0u, registers.flags);
         Assert.True(data.AsSpan((int)info.data_len).IndexOfAnyExcept((byte)0) < 0, "the kernel left the bytes after data_len as they were");
     }
@@ -45,11 +43,11 @@ public sealed class MockHwInfoTests
 
         var info = mock.Iommu.GetHwInfo(mock.Device.IdevId);
 
-        Assert.Equal(MockConstants.IOMMU_HW_INFO_TYPE_SELFTEST, (uint)info.Type);
+        Assert.Equal(SelftestConstants.IOMMU_HW_INFO_TYPE_SELFTEST, (uint)info.Type);
         Assert.Null(info.Vtd);
         Assert.Null(info.SmmuV3);
         Assert.Null(info.Amd);
-        Assert.Equal(MockConstants.IOMMU_HW_INFO_SELFTEST_REGVAL, MemoryMarshal.Read<iommu_test_hw_info>(info.Data.Span).test_reg);
+        Assert.Equal(SelftestConstants.IOMMU_HW_INFO_SELFTEST_REGVAL, MemoryMarshal.Read<iommu_test_hw_info>(info.Data.Span).test_reg);
         // iommufd_dirty_tracking device_dirty_capability: the mock's IOMMU can track dirty pages.
         Assert.True(info.Capabilities.HasFlag(iommufd_hw_capabilities.IOMMU_HW_CAP_DIRTY_TRACKING));
     }

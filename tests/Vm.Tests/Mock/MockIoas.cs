@@ -1,6 +1,6 @@
 using Linux.Iommu;
 using Linux.Iommu.Testing;
-using MockConstants = Linux.Iommu.Testing.Native.Constants;
+using Linux.Iommu.Testing.Native;
 
 namespace Vm.Tests.Mock;
 
@@ -10,7 +10,7 @@ namespace Vm.Tests.Mock;
 internal sealed class MockIoas : IDisposable
 {
     /// <summary>Where the mock domain's aperture starts: the first IOVA a mapping can use once it is attached.</summary>
-    public static ulong ApertureStart => MockConstants.MOCK_APERTURE_START;
+    public static ulong ApertureStart => SelftestConstants.MOCK_APERTURE_START;
 
     public MockIoas(uint deviceFlags = 0)
     {

@@ -4,8 +4,6 @@ using Linux.Iommu.Native;
 using Linux.Iommu.Testing;
 using Linux.Iommu.Testing.Native;
 using Vm.Tests.Runtime;
-using Ioctls = Linux.Iommu.Native.Ioctls;
-using MockConstants = Linux.Iommu.Testing.Native.Constants;
 
 namespace Vm.Tests.Mock;
 
@@ -16,16 +14,16 @@ namespace Vm.Tests.Mock;
 public sealed class MockNestingTests
 {
     private static readonly iommu_hwpt_invalidate_data_type SelftestInvalidation =
-        (iommu_hwpt_invalidate_data_type)MockConstants.IOMMU_HWPT_INVALIDATE_DATA_SELFTEST;
+        (iommu_hwpt_invalidate_data_type)SelftestConstants.IOMMU_HWPT_INVALIDATE_DATA_SELFTEST;
 
     private static HwPagetable NestParent(MockIoas mock) =>
         HwPagetable.Allocate(mock.Iommu, mock.Device.IdevId, mock.Ioas.Id, iommufd_hwpt_alloc_flags.IOMMU_HWPT_ALLOC_NEST_PARENT);
 
     private static HwPagetable Nested(MockIoas mock, HwPagetable parent)
     {
-        var data = new iommu_hwpt_selftest { iotlb = (uint)MockConstants.IOMMU_TEST_IOTLB_DEFAULT };
+        var data = new iommu_hwpt_selftest { iotlb = (uint)SelftestConstants.IOMMU_TEST_IOTLB_DEFAULT };
         return HwPagetable.Allocate(mock.Iommu, mock.Device.IdevId, parent.Id, 0,
-            (iommu_hwpt_data_type)MockConstants.IOMMU_HWPT_DATA_SELFTEST, MemoryMarshal.AsBytes(new ReadOnlySpan<iommu_hwpt_selftest>(in data)));
+            (iommu_hwpt_data_type)SelftestConstants.IOMMU_HWPT_DATA_SELFTEST, MemoryMarshal.AsBytes(new ReadOnlySpan<iommu_hwpt_selftest>(in data)));
     }
 
     /// <summary>A mock device on an IOAS, a nest parent on it and a nested HWPT on that, destroyed in reverse.</summary>
@@ -62,7 +60,7 @@ public sealed class MockNestingTests
     private static byte[] Entries(params (uint Flags, uint IotlbId)[] entries) =>
         MemoryMarshal.AsBytes(entries.Select(e => new iommu_hwpt_invalidate_selftest { flags = e.Flags, iotlb_id = e.IotlbId }).ToArray().AsSpan()).ToArray();
 
-    private const uint Default = (uint)MockConstants.IOMMU_TEST_IOTLB_DEFAULT;
+    private const uint Default = (uint)SelftestConstants.IOMMU_TEST_IOTLB_DEFAULT;
 
     [Fact]
     [Trait("Category", "Vm")]
@@ -115,7 +113,7 @@ public sealed class MockNestingTests
     [Theory]
     [Trait("Category", "Vm")]
     [InlineData(0xffffffffu, 1u, Errno.EOPNOTSUPP)] // "fail the 2nd request due to invalid flags"
-    [InlineData(0u, MockConstants.MOCK_NESTED_DOMAIN_IOTLB_ID_MAX + 1, Errno.EINVAL)] // "... due to invalid iotlb_id"
+    [InlineData(0u, SelftestConstants.MOCK_NESTED_DOMAIN_IOTLB_ID_MAX + 1, Errno.EINVAL)] // "... due to invalid iotlb_id"
     public void A_bad_second_entry_stops_the_invalidation_after_the_first(uint badFlags, uint badIotlbId, int errno)
     {
         using var nesting = new Nesting();

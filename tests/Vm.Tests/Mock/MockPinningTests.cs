@@ -56,7 +56,7 @@ public sealed class MockPinningTests
         using var buffer = SmallPages.Anonymous(SmallPages.PageSize);
 
         // the check itself can fail: otherwise the two tests above would prove nothing
-        var error = KernelAssert.Fails(nameof(Linux.Iommu.Testing.Native.Ioctls.IOMMU_TEST_CMD), Errno.EIO,
+        var error = KernelAssert.Fails(nameof(Linux.Iommu.Testing.Native.SelftestIoctls.IOMMU_TEST_CMD), Errno.EIO,
             () => SelftestMock.CheckRefs(mock.Iommu, buffer.Address, (ulong)SmallPages.PageSize, 1));
         Assert.Contains("MD_CHECK_REFS", error.Message);
     }
@@ -68,7 +68,7 @@ public sealed class MockPinningTests
         using var mock = new MockIoas();
         using var buffer = SmallPages.Anonymous(SmallPages.PageSize);
 
-        KernelAssert.Fails(nameof(Linux.Iommu.Testing.Native.Ioctls.IOMMU_TEST_CMD), Errno.EINVAL,
+        KernelAssert.Fails(nameof(Linux.Iommu.Testing.Native.SelftestIoctls.IOMMU_TEST_CMD), Errno.EINVAL,
             () => SelftestMock.CheckMap(mock.Iommu, mock.Device.HwptId, MockIoas.ApertureStart, (ulong)SmallPages.PageSize, buffer.Address));
     }
 }
