@@ -61,18 +61,22 @@ public sealed class IommuFd : IDisposable
         Ioctls.ThrowIOMMU_DESTROY(errno, in destroy, detail);
     }
 
+    /// <summary>The largest IOMMU_GET_HW_INFO data struct of the bound uAPI (the generated sizes): every type the runtime
+    /// decodes fits; a newer kernel's longer struct is cut to this (the kernel copies min(data_len, its length)).</summary>
+    private static int HwInfoCapacity => Math.Max(Math.Max(iommu_hw_info_vtd.NativeSize, iommu_hw_info_arm_smmuv3.NativeSize),
+        Math.Max(iommu_hw_info_amd.NativeSize, iommu_hw_info_tegra241_cmdqv.NativeSize));
+
     /// <summary>IOMMU_GET_HW_INFO for a bound device: the IOMMU behind it, decoded (VT-d, SMMUv3, AMD; raw otherwise).</summary>
     public unsafe HwInfo GetHwInfo(uint deviceId)
     {
-        const int Capacity = 256; // larger than any iommu_hw_info_* the kernel has; it reports the length it filled
-        var data = stackalloc byte[Capacity];
-        new Span<byte>(data, Capacity).Clear();
+        var data = stackalloc byte[HwInfoCapacity];
+        new Span<byte>(data, HwInfoCapacity).Clear();
         var info = iommu_hw_info.Create();
         info.dev_id = deviceId;
-        info.data_len = Capacity;
+        info.data_len = (uint)HwInfoCapacity;
         info.data_uptr = (ulong)data;
         using (var fd = Lease()) Ioctls.IOMMU_GET_HW_INFO(fd.Fd, ref info);
-        return HwInfo.Decode((iommu_hw_info_type)info.out_data_type, new ReadOnlySpan<byte>(data, (int)Math.Min(info.data_len, Capacity)),
+        return HwInfo.Decode((iommu_hw_info_type)info.out_data_type, new ReadOnlySpan<byte>(data, (int)Math.Min(info.data_len, (uint)HwInfoCapacity)),
             info.out_capabilities, info.out_max_pasid_log2);
     }
 
