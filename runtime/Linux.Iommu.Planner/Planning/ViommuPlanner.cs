@@ -48,8 +48,7 @@ public sealed class ViommuPlanner(params IReadOnlyList<ViommuModelExtension> ext
     /// nested objects and moves each device onto its nest parent; a kernel refusal falls back to the next stage.</summary>
     public RunningPlan Plan(GuestViommuSpec spec, IommuFd iommu, Ioas ioas, IReadOnlyList<PlannedDevice> devices)
     {
-        if (spec.Extension is { } extension && !Extensions.Contains(extension))
-            throw new ArgumentException($"the spec's model {extension.Name} is not one of this planner's extensions", nameof(spec));
+        RequireRegistered(spec);
         var facts = devices.Select(d => (d.Name, iommu.GetHwInfo(d.DeviceId))).ToList();
         var ioasFacts = Facts(ioas);
         var topology = Topology(spec, devices.Select(d => (d.Name, d.IommuGroup)));
@@ -92,11 +91,18 @@ public sealed class ViommuPlanner(params IReadOnlyList<ViommuModelExtension> ext
     /// live plan would still try.</summary>
     public PlanReport Plan(GuestViommuSpec spec, RecordedHost host)
     {
+        RequireRegistered(spec);
         var report = Decide(spec, host.Devices.Select(d => (d.Name, d.HwInfo)).ToList(), host.Ioas,
             topology: Topology(spec, host.Devices.Select(d => (d.Name, d.IommuGroup))));
         return report.Decision == PlanDecision.Nested
             ? report with { NotChecked = [$"kernel allocation not tried: recorded host ({host.Kernel}, {host.Architecture}); on the host itself a kernel that refuses IOMMU_HWPT_ALLOC / IOMMU_VIOMMU_ALLOC makes the plan fall back to Shadow"] }
             : report;
+    }
+
+    private void RequireRegistered(GuestViommuSpec spec)
+    {
+        if (spec.Extension is { } extension && !Extensions.Contains(extension))
+            throw new ArgumentException($"the spec's model {extension.Name} is not one of this planner's extensions", nameof(spec));
     }
 
     /// <summary>The finding when the registers promised nesting but the kernel refused an allocation.</summary>

@@ -80,6 +80,8 @@ public class RecordedHostPlanTests
         var model = Assert.Single(Plan("selftest-mock.json", "mock-nested.json").Devices[0].Nested);
         Assert.Equal((Id.HostModel, true), (model.Id, model.Met));
         Assert.StartsWith("selftest mock (IOMMU_HW_INFO_TYPE_SELFTEST 0xfeedbeef)", model.Offered);
+        var spec = Planner.LoadSpec(Spec("mock-nested.json"));
+        Assert.Throws<ArgumentException>(() => new ViommuPlanner().Plan(spec, RecordedHostJson.Load(Host("selftest-mock.json"))));
     }
 
     [Theory]
