@@ -5,8 +5,28 @@ using Microsoft.Win32.SafeHandles;
 
 namespace Vm.Tests;
 
+/// <summary>The libc calls the tests make beside the runtime's own (<see cref="Linux.Iommu.Native.Posix"/>: open, pread,
+/// pwrite, mmap, munmap, memfd_create), which the tests use directly: ioctl on raw bytes, and what only tests need.</summary>
 internal static unsafe partial class Libc
 {
+    public const int O_RDONLY = 0, O_NONBLOCK = 0x800, SEEK_END = 2; // asm-generic/fcntl.h, same on x86_64 and aarch64
+    public const int MADV_NOHUGEPAGE = 15;
+
+    [LibraryImport("libc", EntryPoint = "gettid")]
+    public static partial int Gettid();
+
+    [LibraryImport("libc", EntryPoint = "close")]
+    public static partial int Close(int fd);
+
+    [LibraryImport("libc", EntryPoint = "lseek", SetLastError = true)]
+    public static partial long Lseek(int fd, long offset, int whence);
+
+    [LibraryImport("libc", EntryPoint = "read", SetLastError = true)]
+    public static partial nint Read(int fd, byte* buffer, nuint count);
+
+    [LibraryImport("libc", EntryPoint = "madvise", SetLastError = true)]
+    public static partial int Madvise(nint address, nuint length, int advice);
+
     [LibraryImport("libc", EntryPoint = "ioctl", SetLastError = true)]
     private static partial int Ioctl(int fd, nuint request, void* arg);
 

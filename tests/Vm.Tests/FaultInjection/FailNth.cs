@@ -1,3 +1,4 @@
+using Linux.Iommu.Native;
 using System.Runtime.InteropServices;
 using System.Text;
 
@@ -8,14 +9,13 @@ namespace Vm.Tests.FaultInjection;
 /// once it fired. One instance belongs to the OS thread that created it, the thread that must make the calls.</summary>
 internal sealed unsafe partial class FailNth : IDisposable
 {
-    private const int O_RDWR = 2;
     private readonly int _fd;
     private readonly int _tid;
 
     public FailNth()
     {
-        _tid = Gettid();
-        _fd = Open($"/proc/self/task/{_tid}/fail-nth", O_RDWR);
+        _tid = Libc.Gettid();
+        _fd = Posix.Open($"/proc/self/task/{_tid}/fail-nth", Posix.O_RDWR);
         if (_fd < 0) throw new IOException($"open /proc/self/task/{_tid}/fail-nth: errno {Marshal.GetLastPInvokeError()} (CONFIG_FAULT_INJECTION missing?)");
     }
 
@@ -40,7 +40,7 @@ internal sealed unsafe partial class FailNth : IDisposable
     /// <summary>The calling thread must be the one this instance was made on: fail-nth counts only that task's points.</summary>
     public void ThrowIfOtherThread()
     {
-        if (Gettid() != _tid) throw new InvalidOperationException($"fail-nth of task {_tid} used from task {Gettid()}");
+        if (Libc.Gettid() != _tid) throw new InvalidOperationException($"fail-nth of task {_tid} used from task {Libc.Gettid()}");
     }
 
     /// <summary>Arms the <paramref name="n"/>th injection point from now on.</summary>
@@ -49,7 +49,7 @@ internal sealed unsafe partial class FailNth : IDisposable
         var text = Encoding.ASCII.GetBytes(n.ToString(System.Globalization.CultureInfo.InvariantCulture));
         fixed (byte* p = text)
         {
-            if (Pwrite(_fd, p, (nuint)text.Length, 0) != text.Length) throw new IOException($"write fail-nth: errno {Marshal.GetLastPInvokeError()}");
+            if (Posix.Pwrite(_fd, p, (nuint)text.Length, 0) != text.Length) throw new IOException($"write fail-nth: errno {Marshal.GetLastPInvokeError()}");
         }
     }
 
@@ -57,14 +57,14 @@ internal sealed unsafe partial class FailNth : IDisposable
     public bool Disarm()
     {
         var buffer = stackalloc byte[32];
-        var read = Pread(_fd, buffer, 32, 0);
+        var read = Posix.Pread(_fd, buffer, 32, 0);
         var zero = (byte)'0';
-        if (Pwrite(_fd, &zero, 1, 0) != 1) throw new IOException($"write fail-nth: errno {Marshal.GetLastPInvokeError()}");
+        if (Posix.Pwrite(_fd, &zero, 1, 0) != 1) throw new IOException($"write fail-nth: errno {Marshal.GetLastPInvokeError()}");
         if (read < 2) throw new IOException($"read fail-nth: {read}, errno {Marshal.GetLastPInvokeError()}");
         return read == 2 && buffer[0] == '0' && buffer[1] == '\n';
     }
 
-    public void Dispose() => Close(_fd);
+    public void Dispose() => Libc.Close(_fd);
 
     private static void Write(string path, string value)
     {
@@ -72,19 +72,4 @@ internal sealed unsafe partial class FailNth : IDisposable
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite, bufferSize: 0);
         stream.Write(Encoding.ASCII.GetBytes(value));
     }
-
-    [LibraryImport("libc", EntryPoint = "gettid")]
-    private static partial int Gettid();
-
-    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int Open(string path, int flags);
-
-    [LibraryImport("libc", EntryPoint = "pread", SetLastError = true)]
-    private static partial nint Pread(int fd, byte* buffer, nuint count, long offset);
-
-    [LibraryImport("libc", EntryPoint = "pwrite", SetLastError = true)]
-    private static partial nint Pwrite(int fd, byte* buffer, nuint count, long offset);
-
-    [LibraryImport("libc", EntryPoint = "close")]
-    private static partial int Close(int fd);
 }

@@ -1,3 +1,4 @@
+using Linux.Iommu.Native;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.RegularExpressions;
@@ -8,7 +9,6 @@ namespace Vm.Tests.FaultInjection;
 /// iommufd_fail_nth.c exists to find "WARN/OOPS/kasan/etc splats" in the unwinding of failed calls.</summary>
 internal sealed unsafe partial class KernelLog : IDisposable
 {
-    private const int O_RDONLY = 0, O_NONBLOCK = 0x800, SEEK_END = 2, EAGAIN = 11, EPIPE = 32;
     private readonly int _fd;
 
     private KernelLog(int fd) => _fd = fd;
@@ -16,9 +16,9 @@ internal sealed unsafe partial class KernelLog : IDisposable
     /// <summary>Starts reading at the end of the log: only what is logged from now on is seen.</summary>
     public static KernelLog FromNow()
     {
-        var fd = Open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
+        var fd = Posix.Open("/dev/kmsg", Libc.O_RDONLY | Libc.O_NONBLOCK);
         if (fd < 0) throw new IOException($"open /dev/kmsg: errno {Marshal.GetLastPInvokeError()}");
-        if (Lseek(fd, 0, SEEK_END) < 0) throw new IOException($"lseek /dev/kmsg: errno {Marshal.GetLastPInvokeError()}");
+        if (Libc.Lseek(fd, 0, Libc.SEEK_END) < 0) throw new IOException($"lseek /dev/kmsg: errno {Marshal.GetLastPInvokeError()}");
         return new KernelLog(fd);
     }
 
@@ -31,7 +31,7 @@ internal sealed unsafe partial class KernelLog : IDisposable
         {
             while (true)
             {
-                var n = ReadRecord(_fd, p, (nuint)buffer.Length);
+                var n = Libc.Read(_fd, p, (nuint)buffer.Length);
                 if (n > 0)
                 {
                     var record = Encoding.UTF8.GetString(buffer, 0, (int)n);
@@ -40,8 +40,8 @@ internal sealed unsafe partial class KernelLog : IDisposable
                     continue;
                 }
                 var errno = Marshal.GetLastPInvokeError();
-                if (n < 0 && errno == EPIPE) continue; // records were overwritten before we read them; go on from the oldest
-                if (n < 0 && errno != EAGAIN) throw new IOException($"read /dev/kmsg: errno {errno}");
+                if (n < 0 && errno == Errno.EPIPE) continue; // records were overwritten before we read them; go on from the oldest
+                if (n < 0 && errno != Errno.EAGAIN) throw new IOException($"read /dev/kmsg: errno {errno}");
                 return lines;
             }
         }
@@ -50,20 +50,8 @@ internal sealed unsafe partial class KernelLog : IDisposable
     /// <summary>The lines of <paramref name="lines"/> that start a kernel splat (WARN_ON, BUG, oops, sanitizer reports).</summary>
     public static List<string> Splats(IEnumerable<string> lines) => lines.Where(l => Splat().IsMatch(l)).ToList();
 
-    public void Dispose() => Close(_fd);
+    public void Dispose() => Libc.Close(_fd);
 
     [GeneratedRegex(@"WARNING:|BUG:|kernel BUG|Oops|general protection fault|UBSAN:|KASAN:|refcount_t:|list_(add|del) corruption")]
     private static partial Regex Splat();
-
-    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int Open(string path, int flags);
-
-    [LibraryImport("libc", EntryPoint = "lseek", SetLastError = true)]
-    private static partial long Lseek(int fd, long offset, int whence);
-
-    [LibraryImport("libc", EntryPoint = "read", SetLastError = true)]
-    private static partial nint ReadRecord(int fd, byte* buffer, nuint count);
-
-    [LibraryImport("libc", EntryPoint = "close")]
-    private static partial int Close(int fd);
 }
