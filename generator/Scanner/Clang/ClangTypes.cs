@@ -103,8 +103,6 @@ internal enum CXDiagnosticSeverity { Ignored = 0, Note = 1, Warning = 2, Error =
 
 internal enum CXEvalResultKind { Int = 1, Float = 2, StrLiteral = 4, Other = 6, UnExposed = 0 }
 
-internal enum CXTokenKind { Punctuation = 0, Keyword = 1, Identifier = 2, Literal = 3, Comment = 4 }
-
 [Flags]
 internal enum CXTranslationUnitFlags : uint
 {

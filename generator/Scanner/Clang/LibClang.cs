@@ -48,8 +48,6 @@ internal static unsafe partial class LibClang
     [LibraryImport(Library)] internal static partial CXString clang_getTypeSpelling(CXType type);
     [LibraryImport(Library)] internal static partial CXType clang_getCanonicalType(CXType type);
     [LibraryImport(Library)] internal static partial CXCursor clang_getTypeDeclaration(CXType type);
-    [LibraryImport(Library)] internal static partial CXType clang_getTypedefDeclUnderlyingType(CXCursor cursor);
-    [LibraryImport(Library)] internal static partial CXType clang_Type_getNamedType(CXType type);
     [LibraryImport(Library)] internal static partial CXType clang_getArrayElementType(CXType type);
     [LibraryImport(Library)] internal static partial long clang_getArraySize(CXType type);
     [LibraryImport(Library)] internal static partial CXType clang_getPointeeType(CXType type);
@@ -59,12 +57,10 @@ internal static unsafe partial class LibClang
     [LibraryImport(Library)] internal static partial void clang_getFileLocation(CXSourceLocation location, nint* file, uint* line, uint* column, uint* offset);
     [LibraryImport(Library)] internal static partial CXString clang_getFileName(nint file);
     [LibraryImport(Library)] internal static partial CXSourceLocation clang_getRangeStart(CXSourceRange range);
-    [LibraryImport(Library)] internal static partial CXSourceLocation clang_getRangeEnd(CXSourceRange range);
 
     [LibraryImport(Library)] internal static partial void clang_tokenize(nint translationUnit, CXSourceRange range, CXToken** tokens, uint* numTokens);
     [LibraryImport(Library)] internal static partial void clang_disposeTokens(nint translationUnit, CXToken* tokens, uint numTokens);
     [LibraryImport(Library)] internal static partial CXString clang_getTokenSpelling(nint translationUnit, CXToken token);
-    [LibraryImport(Library)] internal static partial CXTokenKind clang_getTokenKind(CXToken token);
 
     [LibraryImport(Library)] internal static partial nint clang_Cursor_Evaluate(CXCursor cursor);
     [LibraryImport(Library)] internal static partial CXEvalResultKind clang_EvalResult_getKind(nint result);
@@ -75,7 +71,6 @@ internal static unsafe partial class LibClang
 
     [LibraryImport(Library)] internal static partial byte* clang_getCString(CXString text);
     [LibraryImport(Library)] internal static partial void clang_disposeString(CXString text);
-    [LibraryImport(Library)] internal static partial CXString clang_getClangVersion();
 
     /// <summary>Copies a libclang string into managed memory and releases it.</summary>
     internal static string Take(CXString text)
