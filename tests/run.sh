@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The project's whole test run (README's test command; .ci/run calls exactly this).
-#   1. host tier: scanner, layout conformance against gcc, generator, runtime unit tests
+#   1. host tier: scanner, layout conformance against gcc, generator, runtime unit tests, the NuGet packages
+#      consumed from a local feed by fresh projects (tests/Packaging.Tests, which runs pack.sh)
 #   2. VM tier:   our own iommufd kernel in QEMU, the VM test assembly run inside it
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -11,9 +12,6 @@ bash tests/setup-host.sh
 
 echo "== host tier"
 dotnet test Interop.sln --filter "Category!=Vm" --logger "console;verbosity=normal"
-
-echo "== generator as a NuGet package: tests/Sample.Consumer"
-bash tests/Sample.Consumer/run.sh
 
 echo "== NativeAOT sample (run in the VM tier)"
 bash tests/Aot.Sample/publish.sh

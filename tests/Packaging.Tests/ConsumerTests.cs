@@ -1,0 +1,102 @@
+using Iommu.Tests.Shared;
+
+namespace Linux.Iommu.Packaging.Tests;
+
+/// <summary>Fresh projects made the way README "Install" says, consuming the packed packages from the local feed.</summary>
+[Trait("Category", "Packaging")]
+public class ConsumerTests(LocalFeed feed)
+{
+    private static readonly string VtdShadowSpec = RepositoryRoot.Combine("examples", "specs", "vtd-shadow-4k.json");
+    private static readonly string VtdRefusedSpec = RepositoryRoot.Combine("examples", "specs", "vtd-refused-57bit.json");
+
+    /// <summary>QEMU's emulated VT-d (legacy mode) with two edu devices, recorded in the x86 test guest.</summary>
+    private static readonly string RecordedVtdHost = RepositoryRoot.Combine("tests", "data", "hosts", "qemu-vtd-legacy.json");
+
+    [Fact]
+    public void The_generator_package_alone_generates_a_wildcard_list_for_x86_64_and_aarch64()
+    {
+        var app = NewConsoleApp("bindings-app", "BindingsApp", "Linux.Iommu.Interop.Generator");
+
+        Succeeds(feed.Dotnet(app, "build", "-c", "Release", "-p:EmitCompilerGeneratedFiles=true"));
+        Assert.Contains("for x86_64", GeneratedConstants(app, "obj/Release/net10.0"));
+        var run = feed.Dotnet(app, "bin/Release/net10.0/bindings-app.dll");
+        Succeeds(run);
+        Assert.Contains("IOMMU_IOAS_ALLOC = 0x3b81, struct iommu_ioas_alloc is 12 bytes, VFIO_API_VERSION = 0", run.Stdout);
+        Assert.Contains("TryIOMMU_IOAS_ALLOC(-1) = -9", run.Stdout);
+        Assert.Contains("IOMMU_IOAS_ALLOC failed: EBADF (9)", run.Stdout);
+        // README says the package turns this on in the consumer's project (the generated structs are unsafe)
+        Assert.Equal("true", Succeeds(feed.Dotnet(app, "msbuild", "-getProperty:AllowUnsafeBlocks")).Stdout.Trim());
+
+        Succeeds(feed.Dotnet(app, "build", "-c", "Release", "-r", "linux-arm64", "--no-self-contained", "-p:UseAppHost=false",
+            "-p:EmitCompilerGeneratedFiles=true"));
+        Assert.Contains("for aarch64", GeneratedConstants(app, "obj/Release/net10.0/linux-arm64"));
+    }
+
+    [Fact]
+    public void The_runtime_and_planner_packages_plan_a_recorded_host_without_the_generator_or_dev_iommu()
+    {
+        var app = NewConsoleApp("planner-app", "PlannerApp", "Linux.Iommu", "Linux.Iommu.Planner");
+        Succeeds(feed.Dotnet(app, "build", "-c", "Release"));
+
+        var shadow = feed.Dotnet(app, "bin/Release/net10.0/planner-app.dll", VtdShadowSpec, RecordedVtdHost);
+        Succeeds(shadow);
+        Assert.Contains("host IOMMU: IOMMU_HW_INFO_TYPE_INTEL_VTD (the runtime's generated iommu_hw_info_type), struct iommu_ioas_map is 40 bytes", shadow.Stdout);
+        Assert.Contains("decision: Shadow", shadow.Stdout);
+
+        var refused = feed.Dotnet(app, "bin/Release/net10.0/planner-app.dll", VtdRefusedSpec, RecordedVtdHost);
+        Assert.True(refused.ExitCode == 3, refused.Output);
+        Assert.Contains("decision: Refused", refused.Stdout);
+
+        // The runtime carries its bindings: the generator is not restored, and no test support is shipped.
+        var assets = File.ReadAllText(Path.Combine(app, "obj", "project.assets.json"));
+        Assert.DoesNotContain("Linux.Iommu.Interop.Generator", assets);
+        Assert.DoesNotContain("Linux.Iommu.Testing", assets);
+        Assert.False(File.Exists(Path.Combine(app, "bin", "Release", "net10.0", "Linux.Iommu.Testing.dll")));
+    }
+
+    [Fact]
+    public void The_tool_installs_into_a_tool_path_and_plans_a_recorded_host()
+    {
+        var tools = Path.Combine(feed.Workspace, "tools");
+        Succeeds(feed.Dotnet(feed.Workspace, "tool", "install", "--tool-path", tools, "--add-source", feed.FeedDirectory, "iommu", "--version", feed.Version));
+        var iommu = Path.Combine(tools, "iommu");
+
+        var help = Succeeds(feed.Run(iommu, "--help"));
+        foreach (var command in new[] { "probe", "plan", "scan", "diff" }) Assert.Contains(command, help.Stdout);
+
+        var shadow = Succeeds(feed.Run(iommu, "plan", "--spec", VtdShadowSpec, "--host", RecordedVtdHost));
+        Assert.Contains("Decision: SHADOW", shadow.Stdout);
+        var refused = feed.Run(iommu, "plan", "--spec", VtdRefusedSpec, "--host", RecordedVtdHost);
+        Assert.True(refused.ExitCode == 3, refused.Output);
+        Assert.Contains("Decision: REFUSED", refused.Stdout);
+
+        var missing = feed.Run(iommu, "plan", "--spec", "/nonexistent/spec.json", "--host", RecordedVtdHost);
+        Assert.True(missing.ExitCode == 1, missing.Output);
+        Assert.Contains("/nonexistent/spec.json", missing.Stderr);
+    }
+
+    /// <summary><c>dotnet new console</c>, then <c>dotnet add package</c> of each package at the packed version, then the
+    /// sources of Consumers/<paramref name="sources"/> (Program.cs, IommuInterop.txt) copied in.</summary>
+    private string NewConsoleApp(string name, string sources, params string[] packages)
+    {
+        var app = Path.Combine(feed.Workspace, name);
+        Succeeds(feed.Dotnet(feed.Workspace, "new", "console", "-o", app));
+        foreach (var package in packages) Succeeds(feed.Dotnet(app, "add", "package", package, "--version", feed.Version));
+        foreach (var file in Directory.GetFiles(RepositoryRoot.Combine("tests", "Packaging.Tests", "Consumers", sources)))
+        {
+            File.Copy(file, Path.Combine(app, Path.GetFileName(file)), overwrite: true);
+        }
+        return app;
+    }
+
+    /// <summary>The generated Constants source of a build (EmitCompilerGeneratedFiles): its summary names the model's
+    /// architecture, so it shows which model the generator took.</summary>
+    private static string GeneratedConstants(string app, string intermediate) =>
+        File.ReadAllText(Directory.GetFiles(Path.Combine(app, intermediate, "generated"), "Constants*.g.cs", SearchOption.AllDirectories).Single());
+
+    private static ProcessResult Succeeds(ProcessResult result)
+    {
+        Assert.True(result.ExitCode == 0, result.Output);
+        return result;
+    }
+}
