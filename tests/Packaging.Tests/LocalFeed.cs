@@ -11,8 +11,11 @@ namespace Linux.Iommu.Packaging.Tests;
 /// and a NuGet cache of its own, so nothing restored earlier (an older build of the same version) is ever used.</summary>
 public sealed partial class LocalFeed : IDisposable
 {
+    private readonly Lazy<string> _tool;
+
     public LocalFeed()
     {
+        _tool = new Lazy<string>(InstallTool);
         var pack = Processes.Run("bash", [RepositoryRoot.Combine("pack.sh")]);
         if (pack.ExitCode != 0) throw new InvalidOperationException($"pack.sh failed ({pack.ExitCode}):\n{pack.Output}");
         Workspace = Directory.CreateTempSubdirectory("iommu-packages-").FullName;
@@ -35,6 +38,10 @@ public sealed partial class LocalFeed : IDisposable
     /// <summary>A temporary folder with the nuget.config; the fresh projects go below it.</summary>
     public string Workspace { get; }
 
+    /// <summary>The <c>iommu</c> tool, installed on first use as README says: <c>dotnet tool install --tool-path DIR
+    /// --add-source artifacts/packages iommu --version V</c>.</summary>
+    public string InstalledTool => _tool.Value;
+
     /// <summary>Runs <c>dotnet</c> in <paramref name="directory"/> with the workspace's own NuGet cache; no build server
     /// or MSBuild node outlives the command.</summary>
     internal ProcessResult Dotnet(string directory, params string[] arguments) =>
@@ -51,6 +58,14 @@ public sealed partial class LocalFeed : IDisposable
         ["MSBUILDDISABLENODEREUSE"] = "1",
         ["UseSharedCompilation"] = "false",
     };
+
+    private string InstallTool()
+    {
+        var tools = Path.Combine(Workspace, "tools");
+        var install = Dotnet(Workspace, "tool", "install", "--tool-path", tools, "--add-source", FeedDirectory, "iommu", "--version", Version);
+        if (install.ExitCode != 0) throw new InvalidOperationException($"dotnet tool install failed ({install.ExitCode}):\n{install.Output}");
+        return Path.Combine(tools, "iommu");
+    }
 
     public void Dispose() => Directory.Delete(Workspace, recursive: true);
 
