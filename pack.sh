@@ -2,8 +2,8 @@
 # Builds the four packages into artifacts/packages/ (version: Directory.Build.props):
 #   Linux.Iommu.Interop.Generator, Linux.Iommu, Linux.Iommu.Planner (each .nupkg + .snupkg) and the `iommu` tool.
 # Release, deterministic (ContinuousIntegrationBuild: source paths mapped to /_/), package validation on.
-# A pack whose inputs (every tracked or new file under the packed projects, the models and the build files) are
-# unchanged is reused; --force packs anyway.
+# A pack whose inputs (the commit, which the packages name, and every tracked or new file under the packed projects,
+# the models and the build files) are unchanged is reused; --force packs anyway.
 set -euo pipefail
 root=$(cd "$(dirname "$0")" && pwd)
 cd "$root"
@@ -11,8 +11,8 @@ out="$root/artifacts/packages"
 projects=(generator/Generator runtime/Linux.Iommu runtime/Linux.Iommu.Planner runtime/Linux.Iommu.Cli)
 inputs=(pack.sh Directory.Build.props Directory.Packages.props generator runtime headers/models)
 
-key=$(git ls-files --cached --others --exclude-standard -z -- "${inputs[@]}" | sort -z \
-    | xargs -0 sha256sum | sha256sum | cut -d' ' -f1)
+key=$({ git rev-parse HEAD; git ls-files --cached --others --exclude-standard -z -- "${inputs[@]}" | sort -z \
+    | xargs -0 sha256sum; } | sha256sum | cut -d' ' -f1)
 if [[ "${1:-}" != --force && -f "$out/.inputs" && "$(cat "$out/.inputs")" == "$key" ]]; then
     echo "pack: artifacts/packages is up to date with its inputs ($key)"
     exit 0
