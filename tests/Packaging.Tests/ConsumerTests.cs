@@ -55,10 +55,17 @@ public class ConsumerTests(LocalFeed feed)
     }
 
     [Fact]
-    public void The_tool_installs_into_a_tool_path_and_answers_help_and_a_missing_spec()
+    public void The_tool_installs_into_a_tool_path_and_answers_help_diff_and_a_missing_spec()
     {
         var help = Succeeds(feed.Run(feed.InstalledTool, "--help"));
         foreach (var command in new[] { "probe", "plan", "scan", "diff" }) Assert.Contains(command, help.Stdout);
+
+        // 6.12 -> 7.3 only adds (README: 72 compatible changes, 1 source break); backwards, items vanish: exit 3
+        var older = RepositoryRoot.Combine("headers", "models", "linux-6.12", "x86_64.json");
+        var newer = RepositoryRoot.Combine("headers", "models", "linux-7.3", "x86_64.json");
+        Assert.Contains("- ABI-BREAK: 0", Succeeds(feed.Run(feed.InstalledTool, "diff", older, newer)).Stdout);
+        var backwards = feed.Run(feed.InstalledTool, "diff", newer, older);
+        Assert.True(backwards.ExitCode == 3, backwards.Output);
 
         var missing = feed.Run(feed.InstalledTool, "plan", "--spec", "/nonexistent/spec.json", "--host", RecordedVtdHost);
         Assert.True(missing.ExitCode == 1, missing.Output);
