@@ -3,13 +3,13 @@
 #   Linux.Iommu.Interop.Generator, Linux.Iommu, Linux.Iommu.Planner (each .nupkg + .snupkg) and the `iommu` tool.
 # Release, deterministic (ContinuousIntegrationBuild: source paths mapped to /_/), package validation on.
 # A pack whose inputs (the commit, which the packages name, and every tracked or new file under the packed projects,
-# the models and the build files) are unchanged is reused; --force packs anyway.
+# the models, the example specs the tool carries and the build files) are unchanged is reused; --force packs anyway.
 set -euo pipefail
 root=$(cd "$(dirname "$0")" && pwd)
 cd "$root"
 out="$root/artifacts/packages"
 projects=(generator/Generator runtime/Linux.Iommu runtime/Linux.Iommu.Planner runtime/Linux.Iommu.Cli)
-inputs=(pack.sh Directory.Build.props Directory.Packages.props generator runtime headers/models)
+inputs=(pack.sh Directory.Build.props Directory.Packages.props generator runtime headers/models examples/specs)
 
 key=$({ git rev-parse HEAD; git ls-files --cached --others --exclude-standard -z -- "${inputs[@]}" | sort -z \
     | xargs -0 sha256sum; } | sha256sum | cut -d' ' -f1)

@@ -35,7 +35,7 @@ plan.Validators.Add(result =>
 plan.SetAction(parse => PlanCommand.Run(parse.GetValue(spec), parse.GetValue(passthrough), parse.GetValue(planDevices), parse.GetValue(recorded)));
 root.Subcommands.Add(plan);
 
-var specs = new Option<DirectoryInfo>("--specs") { Description = "directory of example specs", DefaultValueFactory = _ => new DirectoryInfo(Path.Combine(Repo.Root, "examples", "specs")) };
+var specs = new Option<DirectoryInfo>("--specs") { Description = "directory of example specs", DefaultValueFactory = _ => new DirectoryInfo(Path.Combine(AppContext.BaseDirectory, "examples", "specs")) };
 var demo = new Command("demo", "probe, then plan every example spec; run a live edu DMA through the shadow engine") { specs };
 demo.SetAction(parse => DemoCommand.Run(parse.GetValue(specs)!));
 root.Subcommands.Add(demo);

@@ -74,6 +74,16 @@ public class PackageContentTests(LocalFeed feed)
         Assert.Contains(tool.Entries, e => e.FullName == "tools/net10.0/any/Linux.Iommu.Testing.dll");
     }
 
+    [Fact]
+    public void The_tool_carries_every_example_spec_its_demo_plans()
+    {
+        using var tool = Open("iommu", "nupkg");
+        foreach (var spec in Directory.GetFiles(RepositoryRoot.Combine("examples", "specs"), "*.json"))
+        {
+            Assert.Contains(tool.Entries, e => e.FullName == $"tools/net10.0/any/examples/specs/{Path.GetFileName(spec)}");
+        }
+    }
+
     /// <summary>ContinuousIntegrationBuild maps the source root to /_/ (what Source Link resolves against the
     /// repository's commit): no path of the build machine is in the symbols.</summary>
     private static void SourcesAreMapped(MetadataReader pdb)
