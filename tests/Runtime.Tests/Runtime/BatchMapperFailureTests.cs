@@ -25,6 +25,32 @@ public sealed class BatchMapperFailureTests
     }
 
     [Fact]
+    public void A_run_that_fails_only_as_a_whole_names_its_first_entry_with_the_run_s_errno_and_is_undone()
+    {
+        var recorded = new ShadowEngineTests.RecordingMapper();
+        var batch = new BatchMapper(new NoAreasAbovePage(recorded));
+        for (var i = 0; i < 4; i++) batch.Add(Base + (ulong)i * Page, 0x1000_0000 + i * (nint)Page, Page, DmaAccess.Read);
+
+        Assert.Equal(-Errno.ENOMEM, batch.TryCommit(out var ioctls, out var failed));
+
+        Assert.Equal(new BatchEntry(0, Base, Page), failed);
+        Assert.Equal(1 + 4, ioctls); // the run, then each entry alone, which all map
+        Assert.Empty(recorded.Areas);
+    }
+
+    /// <summary>Refuses any mapping longer than a page (ENOMEM), as a kernel short of memory for a large area might.</summary>
+    private sealed class NoAreasAbovePage(ShadowEngineTests.RecordingMapper inner) : IDmaMapper
+    {
+        public string MapOperation => inner.MapOperation;
+        public string UnmapOperation => inner.UnmapOperation;
+        public int TryMap(ulong iova, nint userAddress, ulong length, DmaAccess access) =>
+            length > Page ? -Errno.ENOMEM : inner.TryMap(iova, userAddress, length, access);
+        public int TryUnmap(ulong iova, ulong length, out ulong unmapped) => inner.TryUnmap(iova, length, out unmapped);
+        public void Map(ulong iova, nint userAddress, ulong length, DmaAccess access) => inner.Map(iova, userAddress, length, access);
+        public ulong Unmap(ulong iova, ulong length) => inner.Unmap(iova, length);
+    }
+
+    [Fact]
     public void Commit_names_the_entry_by_its_position_in_the_order_it_was_added()
     {
         var mapper = new RecordingMapper();
