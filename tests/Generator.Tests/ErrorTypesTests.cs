@@ -78,6 +78,20 @@ public class ErrorTypesTests
     }
 
     [Fact]
+    public void Only_the_leading_size_header_is_left_out_a_later_size_field_is_the_caller_s_length()
+    {
+        // vfio_iommu_type1_dma_map's shape: argsz (the header), flags, vaddr, iova, size (the mapping's length)
+        var dmaMap = Build(
+            records: Record("tiny_dma_map", 32, 8, string.Join(",", Field("argsz", 0, U32), Field("flags", 4, U32), Field("vaddr", 8, U64),
+                Field("iova", 16, U64), Field("size", 24, U64))),
+            ioctls: Ioctl("TINY_MAP_DMA", 0x3b71, "tiny_dma_map"));
+        var source = Generate(new GeneratorHarness().Model(ModelPath, dmaMap).List("TINY_MAP_DMA")).Source("Ioctl.TINY_MAP_DMA.g.cs");
+
+        Assert.Contains("$\"flags 0x{argument.flags:x}, vaddr 0x{argument.vaddr:x}, iova 0x{argument.iova:x}, size 0x{argument.size:x}\"", source);
+        Assert.DoesNotContain("argsz", source.Split("ThrowTINY_MAP_DMA(")[1]);
+    }
+
+    [Fact]
     public void The_throw_path_stays_out_of_the_stub()
     {
         var source = Generate(new GeneratorHarness().Model(ModelPath, Alloc).List("TINY_ALLOC")).Source("Ioctl.TINY_ALLOC.g.cs");

@@ -52,14 +52,17 @@ internal static class ArgumentContext
                 : $"string.Create({Invariant}, $\"argument {{argument}}\")";
         }
         var record = model.Records.FirstOrDefault(r => r.Name == recordName);
-        var parts = record is null ? new List<string>() : record.Fields.Where(IsInput).Select(Part).ToList();
+        var sizeHeader = record?.SizeField();
+        var parts = record is null ? new List<string>() : record.Fields.Where(f => f != sizeHeader && IsInput(f)).Select(Part).ToList();
         return parts.Count == 0 ? "null" : $"string.Create({Invariant}, $\"{string.Join(", ", parts)}\")";
     }
 
-    /// <summary>A scalar the caller set: not the size header, reserved padding, an output, a bitfield or an aggregate.</summary>
+    /// <summary>A scalar the caller set: not reserved padding, an output, a bitfield or an aggregate (the size header,
+    /// <see cref="RecordLayout.SizeField"/>, is left out by the caller; a later field named size, as type1's mapping
+    /// length, is an input).</summary>
     private static bool IsInput(FieldDecl field) =>
         field.Name is { } name && field.BitWidth is null && field.Type.Kind is TypeKind.Int or TypeKind.Enum or TypeKind.Pointer &&
-        name is not ("size" or "argsz") && !name.StartsWith("__", StringComparison.Ordinal) &&
+        !name.StartsWith("__", StringComparison.Ordinal) &&
         !name.StartsWith("reserved", StringComparison.Ordinal) && !name.StartsWith("pad", StringComparison.Ordinal) &&
         !name.StartsWith("out_", StringComparison.Ordinal);
 
