@@ -9,9 +9,8 @@ set -o pipefail
 bin=$1 app=$2 dry=${3:-}
 out=${VM_OUT:?run me inside tests/vm/run-in-vm}
 
-# The edu device (PCI 1234:11e8), bound to vfio-pci by the guest's init: its cdev and IOMMU group.
-sys=$(grep -l 0x11e8 /sys/bus/pci/devices/*/device | xargs -n1 dirname | while read -r d; do
-  [ "$(cat "$d/vendor")" = 0x1234 ] && echo "$d"; done | sort | head -1)
+# The first edu device the guest's init bound to vfio-pci (tests/vm/guest-init.sh lists them): its cdev and IOMMU group.
+sys=$(head -n 1 /run/edu-devices 2>/dev/null || true)
 [ -n "$sys" ] || { echo "vm-bench: no edu device in the guest" >&2; exit 1; }
 cdev=/dev/vfio/devices/$(ls "$sys/vfio-dev")
 group=$(basename "$(readlink "$sys/iommu_group")")

@@ -61,12 +61,16 @@ mkdir -p /host/dev/shm && mount -t tmpfs -o mode=1777 tmpfs /host/dev/shm || fai
 mkdir -p /host/run/vm-io && mount -o move /io /host/run/vm-io || fail "cannot move the rw share"
 mkdir -p /host/tmp/home
 
-# QEMU's edu device (1234:11e8) is the DMA-capable device the tests drive through VFIO.
+# QEMU's edu device (1234:11e8) is the DMA-capable device the tests drive through VFIO. The sysfs paths of those
+# bound, in PCI order, go to /run/edu-devices for the guest's shell (bench/vm-bench.sh); C# finds them with
+# QemuEduDevice.SysfsPaths.
+: >/host/run/edu-devices
 for dev in /sys/bus/pci/devices/*; do
   [ "$(cat "$dev/vendor")" = 0x1234 ] && [ "$(cat "$dev/device")" = 0x11e8 ] || continue
   echo vfio-pci >"$dev/driver_override"
   echo "${dev##*/}" >/sys/bus/pci/drivers_probe
   case "$(readlink "$dev/driver")" in */vfio-pci) ;; *) fail "edu ${dev##*/} did not bind to vfio-pci" ;; esac
+  echo "$dev" >>/host/run/edu-devices
 done
 ip link set lo up || fail "cannot bring lo up"
 
