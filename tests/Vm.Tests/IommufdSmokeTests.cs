@@ -1,4 +1,5 @@
 using Microsoft.Win32.SafeHandles;
+using Vm.Tests.Runtime;
 
 namespace Vm.Tests;
 
@@ -18,7 +19,7 @@ public sealed class IommufdSmokeTests
         var model = KernelModel.Linux73;
         using var iommu = OpenIommu();
         var destroy = IoctlArg.Sized(model.Record("iommu_destroy")).SetU32("id", 0);
-        Assert.Equal(-Linux.Iommu.Native.Errno.ENOENT, Libc.Ioctl(iommu, model.Request("IOMMU_DESTROY"), destroy.Bytes));
+        Assert.Equal(-Linux.Iommu.Native.Errno.ENOENT, RawIoctl.Call(iommu, model.Request("IOMMU_DESTROY"), destroy.Bytes));
     }
 
     [Fact]
@@ -31,16 +32,16 @@ public sealed class IommufdSmokeTests
         using var iommu = OpenIommu();
 
         var first = IoctlArg.Sized(alloc).SetU32("flags", 0);
-        Assert.Equal(0, Libc.Ioctl(iommu, model.Request("IOMMU_IOAS_ALLOC"), first.Bytes));
+        Assert.Equal(0, RawIoctl.Call(iommu, model.Request("IOMMU_IOAS_ALLOC"), first.Bytes));
         var second = IoctlArg.Sized(alloc).SetU32("flags", 0);
-        Assert.Equal(0, Libc.Ioctl(iommu, model.Request("IOMMU_IOAS_ALLOC"), second.Bytes));
+        Assert.Equal(0, RawIoctl.Call(iommu, model.Request("IOMMU_IOAS_ALLOC"), second.Bytes));
         uint id = first.GetU32("out_ioas_id");
         Assert.NotEqual(0u, id);
         Assert.NotEqual(id, second.GetU32("out_ioas_id"));
 
         var destroyIt = IoctlArg.Sized(destroy).SetU32("id", id);
-        Assert.Equal(0, Libc.Ioctl(iommu, model.Request("IOMMU_DESTROY"), destroyIt.Bytes));
+        Assert.Equal(0, RawIoctl.Call(iommu, model.Request("IOMMU_DESTROY"), destroyIt.Bytes));
         // Gone for real: a second destroy of the same id finds nothing.
-        Assert.Equal(-Linux.Iommu.Native.Errno.ENOENT, Libc.Ioctl(iommu, model.Request("IOMMU_DESTROY"), destroyIt.Bytes));
+        Assert.Equal(-Linux.Iommu.Native.Errno.ENOENT, RawIoctl.Call(iommu, model.Request("IOMMU_DESTROY"), destroyIt.Bytes));
     }
 }

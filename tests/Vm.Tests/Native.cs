@@ -5,8 +5,8 @@ using Microsoft.Win32.SafeHandles;
 
 namespace Vm.Tests;
 
-/// <summary>The libc calls the tests make beside the runtime's own (<see cref="Linux.Iommu.Native.Posix"/>: open, pread,
-/// pwrite, mmap, munmap, memfd_create), which the tests use directly: ioctl on raw bytes, and what only tests need.</summary>
+/// <summary>The libc calls only tests need, beside the runtime's own (<see cref="Linux.Iommu.Native.Posix"/>: open, pread,
+/// pwrite, mmap, munmap, memfd_create), which the tests use directly; raw ioctls go through <see cref="Runtime.RawIoctl"/>.</summary>
 internal static unsafe partial class Libc
 {
     public const int O_RDONLY = 0, O_NONBLOCK = 0x800, SEEK_END = 2; // asm-generic/fcntl.h, same on x86_64 and aarch64
@@ -26,25 +26,6 @@ internal static unsafe partial class Libc
 
     [LibraryImport("libc", EntryPoint = "madvise", SetLastError = true)]
     public static partial int Madvise(nint address, nuint length, int advice);
-
-    [LibraryImport("libc", EntryPoint = "ioctl", SetLastError = true)]
-    private static partial int Ioctl(int fd, nuint request, void* arg);
-
-    /// <summary>ioctl(fd, request, buffer); returns 0 or -errno, as the generated Try stubs do.</summary>
-    public static int Ioctl(SafeFileHandle fd, ulong request, byte[] buffer)
-    {
-        bool added = false;
-        try
-        {
-            fd.DangerousAddRef(ref added);
-            fixed (byte* p = buffer)
-                return Ioctl((int)fd.DangerousGetHandle(), (nuint)request, p) == 0 ? 0 : -Marshal.GetLastPInvokeError();
-        }
-        finally
-        {
-            if (added) fd.DangerousRelease();
-        }
-    }
 }
 
 /// <summary>An ioctl argument laid out by the ABI model: a zeroed buffer of the struct's size.</summary>

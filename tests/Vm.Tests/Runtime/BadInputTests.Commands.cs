@@ -49,7 +49,7 @@ public sealed partial class BadInputTests
         var command = iommu_destroy.Create();
         var bytes = new byte[iommu_destroy.NativeSize];
         System.Runtime.InteropServices.MemoryMarshal.Write(bytes, in command);
-        KernelAssert.Errno(Errno.ENOTTY, Libc.Ioctl(iommu.Handle, Requests.IOMMU_DESTROY - 1, bytes));
+        KernelAssert.Errno(Errno.ENOTTY, RawIoctl.Call(iommu.Handle, Requests.IOMMU_DESTROY - 1, bytes));
     }
 
     [Theory]

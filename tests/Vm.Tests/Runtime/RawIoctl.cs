@@ -7,12 +7,32 @@ namespace Vm.Tests.Runtime;
 /// <summary>A generated Try stub: the result, or -errno.</summary>
 internal delegate int TryIoctl<T>(int fd, ref T argument) where T : unmanaged;
 
-/// <summary>Generated ioctl stubs called with arguments the runtime never builds: a wrong <c>size</c>/<c>argsz</c>,
-/// bytes past the struct, unknown flags.</summary>
+/// <summary>The one place tests issue ioctls past the runtime: generated stubs called with arguments the runtime never
+/// builds (a wrong <c>size</c>/<c>argsz</c>, bytes past the struct, unknown flags), and model-laid-out bytes.</summary>
 internal static class RawIoctl
 {
     /// <summary>The descriptor number of a handle the test keeps open for the call.</summary>
     public static int Fd(SafeHandle handle) => (int)handle.DangerousGetHandle();
+
+    /// <summary>ioctl(fd, request, bytes): an argument laid out from the ABI model (<see cref="IoctlArg"/>), independent of
+    /// the generated structs, through the generated stubs' own libc import. 0 (or the result) or -errno, as a Try stub.</summary>
+    public static unsafe int Call(SafeHandle fd, ulong request, byte[] buffer)
+    {
+        var added = false;
+        try
+        {
+            fd.DangerousAddRef(ref added);
+            fixed (byte* bytes = buffer)
+            {
+                var result = Linux.Iommu.Interop.LibC.ioctl(Fd(fd), (nuint)request, bytes);
+                return result < 0 ? -Marshal.GetLastSystemError() : result;
+            }
+        }
+        finally
+        {
+            if (added) fd.DangerousRelease();
+        }
+    }
 
     /// <summary>Calls <paramref name="ioctl"/> with <paramref name="command"/> at the start of a buffer one byte longer,
     /// its leading u32 (<c>size</c> or <c>argsz</c>) set to the struct's size plus <paramref name="sizeDelta"/> and the
