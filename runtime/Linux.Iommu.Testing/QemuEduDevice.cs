@@ -9,7 +9,7 @@ public sealed class QemuEduDevice
     public const ulong DeviceBuffer = 0x40000;
 
     /// <summary>The largest transfer used: half the buffer, because edu.c's range check refused a transfer that ends exactly
-    /// at the buffer's end until QEMU fixed it ("end1 &lt;= end2", 2023); Debian bookworm's own QEMU 7.2 still has the bug.</summary>
+    /// at the buffer's end until QEMU fixed it ("end1 &lt;= end2", 2023); Debian bookworm's QEMU 7.2 refused it when measured here.</summary>
     public const int MaxTransfer = 2048;
     private const ulong Source = 0x80, Destination = 0x88, Count = 0x90, Command = 0x98;
     private const ulong Start = 1, ToRam = 2;
