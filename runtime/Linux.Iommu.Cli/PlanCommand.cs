@@ -28,7 +28,7 @@ internal static class PlanCommand
             return report.Decision == PlanDecision.Refused ? ExitCodes.Refused : ExitCodes.Ok;
         }
 
-        IommufdSupport.Require();
+        IommufdRequired.Check();
         var paths = HostDevices.Resolve(named);
         using var session = PlanSession.Open(Planner, spec ?? Derive(paths[0]), paths);
         Console.WriteLine($"== plan {title}");

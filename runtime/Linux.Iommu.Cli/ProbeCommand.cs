@@ -9,7 +9,7 @@ internal static class ProbeCommand
 {
     public static int Run(string[]? named, FileInfo? save)
     {
-        IommufdSupport.Require();
+        IommufdRequired.Check();
         var host = Record(HostDevices.Resolve(named));
         foreach (var device in host.Devices)
         {

@@ -12,8 +12,19 @@ public sealed class IommuFd : IDisposable
     private IommuFd(SafeFileHandle handle) => _handle = handle;
 
     /// <summary>Opens the iommufd character device.</summary>
-    /// <exception cref="IommuException">open failed (ENOENT: the kernel lacks CONFIG_IOMMUFD; EACCES: permissions).</exception>
-    public static IommuFd Open(string path = "/dev/iommu") => new(Descriptors.Open(path));
+    /// <exception cref="IommuException">open failed: EACCES (permissions), or ENOENT — for /dev/iommu the message then says
+    /// what this host lacks (<see cref="IommufdSupport.Diagnose()"/>: kernel version, options, the legacy container).</exception>
+    public static IommuFd Open(string path = IommufdSupport.DevIommu)
+    {
+        try
+        {
+            return new(Descriptors.Open(path));
+        }
+        catch (IommuException e) when (e.Errno == Errno.ENOENT && path == IommufdSupport.DevIommu)
+        {
+            throw new IommuException(e.Operation, e.Errno, $"{path}: {IommufdSupport.Diagnose()}", e);
+        }
+    }
 
     /// <summary>Uses a descriptor the process was given (a VMM launched by a management stack gets its iommufd passed in).</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="fd"/> is negative.</exception>

@@ -85,35 +85,3 @@ public class IommuToolTests
         Assert.DoesNotContain("ENOENT", error);
     }
 }
-
-/// <summary>What a host without /dev/iommu is told, for each thing that can be missing.</summary>
-public class IommufdSupportTests
-{
-    private static readonly Dictionary<string, string> Complete = new() { ["CONFIG_IOMMUFD"] = "y", ["CONFIG_VFIO"] = "y", ["CONFIG_VFIO_DEVICE_CDEV"] = "y" };
-
-    [Fact]
-    public void An_old_kernel_is_named_against_the_versions_it_needs()
-    {
-        Assert.Contains("kernel 5.15.0-91-generic is older than 6.2, the first with iommufd", IommufdSupport.Diagnose("5.15.0-91-generic", Complete, "/boot/config"));
-        Assert.Contains("kernel 6.4.0 is older than 6.6, the first with VFIO device cdevs", IommufdSupport.Diagnose("6.4.0", Complete, "/boot/config"));
-        Assert.DoesNotContain("older than", IommufdSupport.Diagnose("6.18.44", Complete, "/boot/config"));
-    }
-
-    [Fact]
-    public void Each_missing_or_modular_option_is_named()
-    {
-        var config = IommufdSupport.ParseConfig("# CONFIG_IOMMUFD is not set\nCONFIG_VFIO=m\nCONFIG_VFIO_DEVICE_CDEV=y\n");
-        var text = IommufdSupport.Diagnose("6.18.44", config, "/proc/config.gz");
-
-        Assert.Contains("  - CONFIG_IOMMUFD is not set in /proc/config.gz\n", text);
-        Assert.Contains("  - CONFIG_VFIO=m in /proc/config.gz: load the module (modprobe vfio)\n", text);
-        Assert.DoesNotContain("CONFIG_VFIO_DEVICE_CDEV is not set", text);
-    }
-
-    [Fact]
-    public void An_unreadable_configuration_and_a_complete_one_say_so()
-    {
-        Assert.Contains("the kernel configuration is not readable (/proc/config.gz or /boot/config-6.18.44)", IommufdSupport.Diagnose("6.18.44", null, "/proc/config.gz or /boot/config-6.18.44"));
-        Assert.Contains("the kernel has what iommufd needs, but /dev/iommu is not there", IommufdSupport.Diagnose("6.18.44", Complete, "/boot/config"));
-    }
-}

@@ -1,19 +1,22 @@
 using System.IO.Compression;
 using System.Text.RegularExpressions;
 
-namespace Linux.Iommu.Cli;
+namespace Linux.Iommu;
 
-/// <summary>Whether this kernel serves iommufd, and if not, what is missing — said before anything opens /dev/iommu,
-/// so a host without it gets the kernel version and options it needs rather than "ENOENT".</summary>
-internal static partial class IommufdSupport
+/// <summary>Whether this kernel serves iommufd, and if not, what is missing: a host without /dev/iommu is told the kernel
+/// version and options it needs (and the legacy container that works without iommufd) rather than "ENOENT".
+/// <see cref="IommuFd.Open"/> says this when /dev/iommu is missing.</summary>
+public static partial class IommufdSupport
 {
+    /// <summary>The iommufd character device.</summary>
     public const string DevIommu = "/dev/iommu";
 
-    /// <summary>Returns when /dev/iommu exists; throws naming what is missing otherwise.</summary>
-    public static void Require()
-    {
-        if (!File.Exists(DevIommu)) throw new InvalidOperationException(Diagnose(KernelRelease(), ReadConfig(out var source), source));
-    }
+    /// <summary>True when this host has /dev/iommu.</summary>
+    public static bool Available => File.Exists(DevIommu);
+
+    /// <summary>What this host lacks for iommufd: the running kernel's release against 6.2 and 6.6 and its
+    /// CONFIG_IOMMUFD, CONFIG_VFIO and CONFIG_VFIO_DEVICE_CDEV (from /proc/config.gz or /boot/config-RELEASE).</summary>
+    public static string Diagnose() => Diagnose(KernelRelease(), ReadConfig(out var source), source);
 
     /// <summary>The explanation for a host without /dev/iommu: the kernel version against 6.2 (iommufd) and 6.6 (VFIO
     /// device cdev), and CONFIG_IOMMUFD, CONFIG_VFIO, CONFIG_VFIO_DEVICE_CDEV from its configuration when readable.</summary>
@@ -43,8 +46,8 @@ internal static partial class IommufdSupport
         }
         if (missing.Count == 0) missing.Add($"the kernel has what iommufd needs, but {DevIommu} is not there: is devtmpfs mounted, or is this a container without the device?");
         return $"no {DevIommu}: this host cannot serve iommufd (kernel {release}).\n  - " + string.Join("\n  - ", missing) +
-               "\n  iommufd needs Linux >= 6.2 with CONFIG_IOMMUFD, VFIO device cdevs Linux >= 6.6 with CONFIG_VFIO_DEVICE_CDEV." +
-               "\n  Without the hardware: `iommu plan --spec FILE --host HOST.json` plans against a host recorded with `iommu probe --save HOST.json`.";
+               "\n  iommufd needs Linux >= 6.2 with CONFIG_IOMMUFD, VFIO device cdevs Linux >= 6.6 with CONFIG_VFIO_DEVICE_CDEV;" +
+               "\n  without them the legacy VFIO container (VfioContainer, /dev/vfio/vfio) maps DMA through the same IDmaMapper.";
     }
 
     private static Version? Version(string release) =>
