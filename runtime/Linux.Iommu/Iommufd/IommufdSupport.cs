@@ -16,7 +16,11 @@ public static partial class IommufdSupport
 
     /// <summary>What this host lacks for iommufd: the running kernel's release against 6.2 and 6.6 and its
     /// CONFIG_IOMMUFD, CONFIG_VFIO and CONFIG_VFIO_DEVICE_CDEV (from /proc/config.gz or /boot/config-RELEASE).</summary>
-    public static string Diagnose() => Diagnose(KernelRelease(), ReadConfig(out var source), source);
+    public static string Diagnose()
+    {
+        var release = KernelRelease();
+        return Diagnose(release, ReadConfig(release, out var source), source);
+    }
 
     /// <summary>The explanation for a host without /dev/iommu: the kernel version against 6.2 (iommufd) and 6.6 (VFIO
     /// device cdev), and CONFIG_IOMMUFD, CONFIG_VFIO, CONFIG_VFIO_DEVICE_CDEV from its configuration when readable.</summary>
@@ -56,9 +60,9 @@ public static partial class IommufdSupport
     private static string KernelRelease() => File.ReadAllText("/proc/sys/kernel/osrelease").Trim();
 
     /// <summary>The running kernel's options from /proc/config.gz (CONFIG_IKCONFIG_PROC) or /boot/config-RELEASE.</summary>
-    private static Dictionary<string, string>? ReadConfig(out string source)
+    private static Dictionary<string, string>? ReadConfig(string release, out string source)
     {
-        var boot = $"/boot/config-{KernelRelease()}";
+        var boot = $"/boot/config-{release}";
         source = $"/proc/config.gz or {boot}";
         string? text = null;
         if (File.Exists("/proc/config.gz"))
