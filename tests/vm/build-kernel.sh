@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Build (or take from the cache) the guest kernel and print its path.
 #
-#   tests/vm/build-kernel.sh [--arch x86_64|aarch64]
+#   tests/vm/build-kernel.sh [--arch x86_64|aarch64] [--kernel 7.3|6.12|6.1]
 #
+# --kernel chooses the guest kernel (default 7.3; 6.12 and 6.1, Debian's own, for x86_64): its
+# pinned linux-source-X package and config fragment (vm_kernel_profile in lib.sh).
 # Cache (vm_cached in lib.sh): $cache/kernel/<arch>-<key>/{bzImage|Image,…sha256,config,inputs,build.log},
 # where the key hashes the pinned linux-source package (version + sha256 from headers/packages.lock),
 # the config fragment and the architecture. A cold build shows its progress (sources, configuration,
@@ -13,11 +15,11 @@ source "$(dirname "$0")/lib.sh"
 vm_builder_args "$@"
 arch=$vm_arch
 
-src_pkg=linux-source-7.3
+src_pkg=$vm_src_pkg
 lock="$vm_repo/headers/packages.lock"
 read -r src_version src_sha < <(awk -v n="$src_pkg" '!/^#/ && $1==n {print $2, $4; exit}' "$lock") ||
   vm_die "$src_pkg is not pinned in $lock"
-progress_prefix="vm: $arch kernel"
+progress_prefix="vm: $arch $vm_kernel kernel"
 
 # Progress of the unpacking: bytes of the source tarball through dd, out of the tarball's size.
 unpack_status() {

@@ -78,16 +78,34 @@ vm_cached() {
   echo "$out"
 }
 
-# The builders' only option, --arch (default x86_64): sets vm_arch and its profile.
+# The builders' options, --arch (default x86_64) and --kernel (default 7.3): set vm_arch, vm_kernel
+# and their profiles.
 vm_builder_args() {
-  vm_arch=x86_64
+  vm_arch=x86_64 vm_kernel=7.3
   while [ $# -gt 0 ]; do
     case "$1" in
       --arch) vm_arch=$2; shift 2 ;;
+      --kernel) vm_kernel=$2; shift 2 ;;
       *) vm_die "$(basename "$0"): unknown argument $1" ;;
     esac
   done
   vm_arch_profile "$vm_arch"
+  vm_kernel_profile "$vm_kernel" "$vm_arch"
+}
+
+# Per-kernel facts (after vm_arch_profile): the guest kernel's pinned source package, its config
+# fragment (each one's header says how it differs from the 7.3 fragment) and the objects its build
+# compiles (the progress' 100%). 6.12 and 6.1 are Debian 13's and Debian 12's own kernels, x86_64 only.
+vm_kernel_profile() {
+  case "$1" in
+    7.3) vm_src_pkg=linux-source-7.3; return 0 ;;
+    6.12|6.1) ;;
+    *) vm_die "guest kernel '$1' is not supported (supported: 7.3, 6.12, 6.1)" ;;
+  esac
+  [ "$2" = x86_64 ] || vm_die "the $1 guest kernel is built for x86_64 only, not $2"
+  vm_src_pkg=linux-source-$1
+  vm_fragment="$vm_here/iommufd-$1.config"
+  case "$1" in 6.12) vm_kernel_objects=1400 ;; 6.1) vm_kernel_objects=1300 ;; esac
 }
 
 # Per-architecture facts: x86_64 (emulated VT-d, the host's own root) and aarch64
