@@ -11,13 +11,22 @@ source "$here/cache.sh"
 usage="usage: extract-set.sh PACKAGE VERSION | extract-set.sh --set NAME"
 
 unpack_package() { # PACKAGE VERSION -> its usr/include
-  local deb key dest
-  deb=$("$here/fetch-package.sh" "$1" "$2")
-  key=$(sha256sum "$deb" | cut -c1-16)
+  # One pin per Debian architecture where the package is per architecture (bookworm's linux-libc-dev: each
+  # carries the same linux/*.h and only its own <triple>/asm), unpacked together into one include dir.
+  local archs arch debs=() deb key dest
+  archs=$(awk -v n="$1" -v v="$2" '!/^#/ && $1==n && $2==v {print $3}' "${IOMMU_INTEROP_LOCK:-$here/packages.lock}")
+  [ -n "$archs" ] || archs=any # not pinned: fetch-package names the problem
+  for arch in $archs; do
+    [ "$arch" = any ] && arch=
+    debs+=("$("$here/fetch-package.sh" "$1" "$2" $arch)")
+  done
+  key=$(sha256sum "${debs[@]}" | cut -c1-64)
+  [ "${#debs[@]}" -eq 1 ] || key=$(sha256sum <<<"$key")
+  key=${key:0:16}
   dest="$iommu_cache/headers/$1-$2-$key"
   if [ ! -f "$dest/.complete" ]; then
     rm -rf "$dest" && mkdir -p "$dest"
-    dpkg-deb -x "$deb" "$dest"
+    for deb in "${debs[@]}"; do dpkg-deb -x "$deb" "$dest"; done
     touch "$dest/.complete"
   fi
   echo "$dest/usr/include"

@@ -2,8 +2,10 @@
 # Download one pinned Debian package (headers/packages.lock) into the per-user
 # cache and print the path of the verified .deb on stdout.
 #
-#   headers/fetch-package.sh NAME [VERSION]
+#   headers/fetch-package.sh NAME [VERSION [ARCH]]
 #
+# ARCH picks among pins of one version for several Debian architectures (bookworm's linux-libc-dev is
+# per architecture: amd64 and arm64 each carry only their own asm headers); default: the first pin.
 # Uses a private apt configuration under the cache, so the system's sources
 # and lists are never touched. Exit codes: 0 ok, 2 not pinned, 3 pinned version
 # no longer served (the newest served version of the series is named),
@@ -15,15 +17,16 @@ source "$here/cache.sh"
 progress_prefix=fetch-package
 source "$here/../tests/vm/progress.sh"
 lock=${IOMMU_INTEROP_LOCK:-$here/packages.lock}
-name=${1:?usage: fetch-package.sh NAME [VERSION]}
+name=${1:?usage: fetch-package.sh NAME [VERSION [ARCH]]}
 want_version=${2:-}
+want_arch=${3:-}
 
 debs="$iommu_cache/debs"
 mkdir -p "$debs"
 
-line=$(awk -v n="$name" -v v="$want_version" '!/^#/ && $1==n && (v=="" || $2==v) {print; exit}' "$lock")
+line=$(awk -v n="$name" -v v="$want_version" -v a="$want_arch" '!/^#/ && $1==n && (v=="" || $2==v) && (a=="" || $3==a) {print; exit}' "$lock")
 if [ -z "$line" ]; then
-  echo "fetch-package: $name${want_version:+=$want_version} is not pinned in $lock" >&2
+  echo "fetch-package: $name${want_version:+=$want_version}${want_arch:+ ($want_arch)} is not pinned in $lock" >&2
   exit 2
 fi
 read -r _ version arch sha256 suite <<<"$line"

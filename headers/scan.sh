@@ -22,8 +22,9 @@ while read -r set package version headers over; do
       "${header_args[@]}" --out "$out/$set/$arch.json"
   done
   sets+=("$set")
-  # One family: the same package series (linux-source-7.3 and -7.4 are one) and the same headers.
-  families+=("${package%-[0-9]*} ${headers:-$default_headers}")
+  # One family: the same package series (linux-source-7.3 and -7.4 are one) and the same headers ('?' aside).
+  headers=${headers:-$default_headers}
+  families+=("${package%-[0-9]*} ${headers//\?/}")
 done < <(grep -vE '^\s*(#|$)' "$here/sets.conf")
 
 # ABI diff reports between consecutive header sets of one family, per architecture (exit 3 = an ABI break: still written).

@@ -23,6 +23,10 @@ internal sealed record AbiModel(
     public const int CurrentSchema = 1;
 
     public string Path { get; init; } = "";
+
+    /// <summary>Headers the set was asked for that it does not have (linux/iommufd.h before 6.2): recorded, not an
+    /// error, so a diff can tell "absent from this kernel" from "not scanned".</summary>
+    public EquatableArray<string> AbsentHeaders { get; init; } = EquatableArray<string>.Empty;
 }
 
 /// <summary>Where the headers came from: a set name (linux-7.3) and the pinned package.</summary>

@@ -39,7 +39,13 @@ internal static class ModelReader
             List(root, "records", Record),
             List(root, "enums", Enum),
             List(root, "constants", Constant),
-            List(root, "ioctls", Ioctl)) { Path = path };
+            List(root, "ioctls", Ioctl))
+        {
+            Path = path,
+            AbsentHeaders = root["absentHeaders"] is null
+                ? EquatableArray<string>.Empty
+                : Array(root, "absentHeaders", item => item is JsonString s ? s.Value : throw Error("'absentHeaders' must hold strings", item)),
+        };
     }
 
     private static ModelFormatException Error(string message, JsonNode? at) => new(message, at?.Line ?? 0, at?.Column ?? 0);

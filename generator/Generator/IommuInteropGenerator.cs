@@ -2,6 +2,7 @@ using System;
 using System.IO;
 using System.Linq;
 using System.Threading;
+using Linux.Iommu.Interop.Generator.Availability;
 using Linux.Iommu.Interop.Generator.Emit;
 using Linux.Iommu.Interop.Generator.Model;
 using Linux.Iommu.Interop.Generator.Parsing;
@@ -25,6 +26,10 @@ public sealed class IommuInteropGenerator : IIncrementalGenerator
         public const string ParseList = nameof(ParseList);
         public const string ChooseModel = nameof(ChooseModel);
         public const string Select = nameof(Select);
+        public const string ParseComparedModel = nameof(ParseComparedModel);
+        public const string Availability = nameof(Availability);
+        public const string KernelNotes = nameof(KernelNotes);
+        public const string KernelTable = nameof(KernelTable);
         public const string Emit = nameof(Emit);
     }
 
@@ -47,10 +52,17 @@ public sealed class IommuInteropGenerator : IIncrementalGenerator
 
         var models = context.AdditionalTextsProvider
             .Combine(context.AnalyzerConfigOptionsProvider)
-            .Where(static pair => pair.Right.GetOptions(pair.Left).TryGetValue("build_metadata.AdditionalFiles.IommuInteropModel", out var flag) &&
-                                  string.Equals(flag, "true", StringComparison.OrdinalIgnoreCase))
+            .Where(static pair => HasModelRole(pair.Left, pair.Right, ModelRoleGenerate))
             .Select(static (pair, cancellation) => ModelParser.Parse(pair.Left.Path, pair.Left.GetText(cancellation)?.ToString() ?? ""))
             .WithTrackingName(StepNames.ParseModel);
+
+        // The other kernels' models, read only for which names they define: availability, not bindings.
+        var compared = context.AdditionalTextsProvider
+            .Combine(context.AnalyzerConfigOptionsProvider)
+            .Where(static pair => HasModelRole(pair.Left, pair.Right, ModelRoleAvailability))
+            .Select(static (pair, cancellation) => ModelParser.ParseContents(pair.Left.Path, pair.Left.GetText(cancellation)?.ToString() ?? ""))
+            .WithTrackingName(StepNames.ParseComparedModel);
+        context.RegisterSourceOutput(compared.Where(static c => c.Error is not null), static (spc, c) => spc.ReportDiagnostic(c.Error!.ToDiagnostic()));
 
         var lists = context.AdditionalTextsProvider
             .Where(static text => string.Equals(Path.GetFileName(text.Path), OptInListParser.FileName, StringComparison.OrdinalIgnoreCase))
@@ -61,9 +73,22 @@ public sealed class IommuInteropGenerator : IIncrementalGenerator
             .Select(static (pair, _) => (Chosen: ModelChooser.Choose(pair.Left, pair.Right), Settings: pair.Right))
             .WithTrackingName(StepNames.ChooseModel);
 
+        var availability = chosen.Combine(compared.Collect())
+            .Select(static (pair, _) => AvailabilityTable.Build(pair.Left.Chosen.Model is { } model ? SetContents.Of(model) : null,
+                pair.Right.Where(c => c.Contents is not null).Select(c => c.Contents!)))
+            .WithTrackingName(StepNames.Availability);
+
         var selection = chosen.Combine(lists.Collect())
             .Select(static (pair, _) => Selector.Select(pair.Left.Chosen, pair.Right, pair.Left.Settings))
-            .WithTrackingName(StepNames.Select);
+            .WithTrackingName(StepNames.Select)
+            .Combine(availability)
+            .Select(static (pair, _) => KernelNotes.Attach(pair.Left, pair.Right))
+            .WithTrackingName(StepNames.KernelNotes);
+
+        var kernelTable = selection.Combine(availability)
+            .Select(static (pair, _) => KernelTable.Of(pair.Left, pair.Right) is { } table ? KernelAvailabilityEmitter.Emit(table) : null)
+            .WithTrackingName(StepNames.KernelTable);
+        context.RegisterSourceOutput(kernelTable, static (spc, file) => AddFile(spc, file));
 
         context.RegisterSourceOutput(selection.SelectMany(static (s, _) => s.Diagnostics), static (spc, diagnostic) => spc.ReportDiagnostic(diagnostic.ToDiagnostic()));
 
@@ -71,11 +96,23 @@ public sealed class IommuInteropGenerator : IIncrementalGenerator
             .Select(static (item, _) => EmitSafely(item))
             .WithTrackingName(StepNames.Emit);
 
-        context.RegisterSourceOutput(files, static (spc, file) =>
-        {
-            foreach (var diagnostic in file.Diagnostics) spc.ReportDiagnostic(diagnostic.ToDiagnostic());
-            if (file.Source is not null) spc.AddSource(file.HintName, SourceText.From(file.Source, System.Text.Encoding.UTF8));
-        });
+        context.RegisterSourceOutput(files, static (spc, file) => AddFile(spc, file));
+    }
+
+    /// <summary>IommuInteropModel="true": the model bindings are generated from; "availability": another kernel's
+    /// model of the same headers, compared with it for the availability docs and the KernelAvailability table.</summary>
+    private const string ModelRoleGenerate = "true";
+    private const string ModelRoleAvailability = "availability";
+
+    private static bool HasModelRole(AdditionalText text, AnalyzerConfigOptionsProvider options, string role) =>
+        options.GetOptions(text).TryGetValue("build_metadata.AdditionalFiles.IommuInteropModel", out var value) &&
+        string.Equals(value, role, StringComparison.OrdinalIgnoreCase);
+
+    private static void AddFile(SourceProductionContext spc, EmitResult? file)
+    {
+        if (file is null) return;
+        foreach (var diagnostic in file.Diagnostics) spc.ReportDiagnostic(diagnostic.ToDiagnostic());
+        if (file.Source is not null) spc.AddSource(file.HintName, SourceText.From(file.Source, System.Text.Encoding.UTF8));
     }
 
     private static BuildSettings ReadOptions(AnalyzerConfigOptions global)

@@ -15,13 +15,16 @@ internal sealed class InMemoryAdditionalText(string path, string text) : Additio
 }
 
 /// <summary>The build's view the IommuInterop generator reads: global <c>build_property.*</c> values and the
-/// <c>IommuInteropModel</c> metadata on the model files. Linked into the generator tests and the generator benchmark,
-/// so both drive the generator exactly as a consumer build does.</summary>
-internal sealed class InMemoryBuildOptions(IReadOnlyDictionary<string, string> properties, IReadOnlySet<string> modelPaths)
+/// <c>IommuInteropModel</c> metadata on the model files ("true" on the model bindings come from, "availability" on the
+/// other kernels' models compared with it). Linked into the generator tests and the generator benchmark, so both drive
+/// the generator exactly as a consumer build does.</summary>
+internal sealed class InMemoryBuildOptions(IReadOnlyDictionary<string, string> properties, IReadOnlySet<string> modelPaths,
+    IReadOnlySet<string>? comparedPaths = null)
     : AnalyzerConfigOptionsProvider
 {
     private static readonly Values None = new(new Dictionary<string, string>());
     private static readonly Values Model = new(new Dictionary<string, string> { ["build_metadata.AdditionalFiles.IommuInteropModel"] = "true" });
+    private static readonly Values Compared = new(new Dictionary<string, string> { ["build_metadata.AdditionalFiles.IommuInteropModel"] = "availability" });
 
     /// <summary><paramref name="properties"/> by MSBuild name (IommuInteropArch), without the build_property. prefix.</summary>
     public static InMemoryBuildOptions Of(IReadOnlyDictionary<string, string> properties, IEnumerable<string> modelPaths) =>
@@ -31,7 +34,8 @@ internal sealed class InMemoryBuildOptions(IReadOnlyDictionary<string, string> p
 
     public override AnalyzerConfigOptions GetOptions(SyntaxTree tree) => None;
 
-    public override AnalyzerConfigOptions GetOptions(AdditionalText textFile) => modelPaths.Contains(textFile.Path) ? Model : None;
+    public override AnalyzerConfigOptions GetOptions(AdditionalText textFile) =>
+        modelPaths.Contains(textFile.Path) ? Model : comparedPaths?.Contains(textFile.Path) == true ? Compared : None;
 
     private sealed class Values(IReadOnlyDictionary<string, string> values) : AnalyzerConfigOptions
     {

@@ -20,7 +20,7 @@ internal static class ConstantsEmitter
             foreach (var constant in item.Model.Constants.Where(c => wanted.Contains(c.Name)))
             {
                 writer.Line();
-                DocComments.Write(writer, constant.Doc, constant.Location);
+                DocComments.Write(writer, constant.Doc, constant.Location, DocComments.Kernels(item, constant.Name));
                 if (constant.Kind == ConstantKind.String)
                 {
                     writer.Line($"public const string {Names.Identifier(constant.Name)} = {Microsoft.CodeAnalysis.CSharp.SymbolDisplay.FormatLiteral(constant.Text!, true)};");
@@ -41,7 +41,7 @@ internal static class ConstantsEmitter
                 foreach (var constant in decl.Constants.Where(c => wanted.Contains(c.Name)))
                 {
                     writer.Line();
-                    DocComments.Write(writer, constant.Doc, decl.Location, "An enumerator of an anonymous enum.");
+                    DocComments.Write(writer, constant.Doc, decl.Location, DocComments.Sentences("An enumerator of an anonymous enum.", DocComments.Kernels(item, constant.Name)));
                     writer.Line($"public const {type} {Names.Identifier(constant.Name)} = {constant.Value.ToString(CultureInfo.InvariantCulture)};");
                 }
             }

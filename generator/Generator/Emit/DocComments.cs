@@ -21,5 +21,15 @@ internal static class DocComments
         writer.Line($"/// <remarks>Declared in <c>{Escape(location.ToString())}</c>.{(extra is null ? "" : " " + extra)}</remarks>");
     }
 
+    /// <summary>Sentences joined for a remarks element, the missing ones left out.</summary>
+    public static string? Sentences(params string?[] sentences)
+    {
+        var present = sentences.Where(s => s is not null).ToArray();
+        return present.Length == 0 ? null : string.Join(" ", present);
+    }
+
+    /// <summary>The availability sentence the item carries for <paramref name="name"/>, escaped, or null.</summary>
+    public static string? Kernels(Selection.EmitItem item, string name) => item.KernelsOf(name) is { } text ? Escape(text) : null;
+
     public static string Escape(string text) => text.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
 }

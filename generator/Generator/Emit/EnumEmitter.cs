@@ -14,13 +14,14 @@ internal static class EnumEmitter
         var decl = item.Model.Enums.First(e => e.Name == item.Name);
         var underlying = CSharpTypes.Integer(decl.IntegerType.Size, decl.IntegerType.Signed);
         var writer = SourceWriter.File(item.Options.Namespace);
-        DocComments.Write(writer, decl.Doc, decl.Location, $"C: <c>enum {decl.Name}</c> ({underlying}).");
+        DocComments.Write(writer, decl.Doc, decl.Location, DocComments.Sentences($"C: <c>enum {decl.Name}</c> ({underlying}).", DocComments.Kernels(item, decl.Name!)));
         if (IsFlags(decl)) writer.Line("[global::System.Flags]");
         using (writer.Block($"{(item.Options.Public ? "public" : "internal")} enum {Names.Identifier(decl.Name!)} : {underlying}"))
         {
             foreach (var constant in decl.Constants)
             {
                 if (constant.Doc is not null) writer.Line($"/// <summary>{DocComments.Escape(constant.Doc)}</summary>");
+                if (DocComments.Kernels(item, constant.Name) is { } kernels) writer.Line($"/// <remarks>{kernels}</remarks>");
                 writer.Line($"{Names.Identifier(constant.Name)} = {constant.Value.ToString(CultureInfo.InvariantCulture)},");
             }
         }

@@ -38,25 +38,26 @@ internal static class IoctlEmitter
         var exception = ErrorTypesEmitter.Qualified(item.Options, ErrorTypesEmitter.ExceptionClass);
         using (writer.Block($"{visibility} static unsafe partial class {item.Options.IoctlsClass}"))
         {
-            WriteStubs(writer, item.Model, ioctl, parameter, call, exception, item.Options.RequestsClass);
+            var kernels = DocComments.Kernels(item, ioctl.Name);
+            WriteStubs(writer, item.Model, ioctl, parameter, call, exception, item.Options.RequestsClass, kernels);
             if (ioctl.Argument?.Scalar is { } scalar && scalar != "char")
             {
                 // vfio.h documents some _IO ioctls with a scalar type the kernel takes by value (VFIO_CHECK_EXTENSION,
                 // VFIO_SET_IOMMU) and others by pointer (VFIO_GROUP_SET_CONTAINER): the header cannot tell, so both forms exist.
                 writer.Line();
-                WriteStubs(writer, item.Model, ioctl with { Argument = null }, ", nuint argument", "(void*)argument", exception, item.Options.RequestsClass);
+                WriteStubs(writer, item.Model, ioctl with { Argument = null }, ", nuint argument", "(void*)argument", exception, item.Options.RequestsClass, kernels);
             }
         }
         return new EmitResult(hint, writer.ToString(), EquatableArray<DiagnosticInfo>.Empty);
     }
 
-    private static void WriteStubs(SourceWriter writer, AbiModel model, IoctlDecl ioctl, string parameter, string call, string exception, string requests)
+    private static void WriteStubs(SourceWriter writer, AbiModel model, IoctlDecl ioctl, string parameter, string call, string exception, string requests, string? kernels)
     {
         var name = Names.Identifier(ioctl.Name);
         var request = $"0x{ioctl.Request.ToString("x", CultureInfo.InvariantCulture)}";
         var argumentText = ioctl.Argument?.Record is { } record ? $"struct {record}" : ioctl.Argument?.Scalar ?? "an integer value (or nothing)";
         DocComments.Write(writer, ioctl.Doc, ioctl.Location,
-            $"Request {request}, argument {DocComments.Escape(argumentText)}. Returns the ioctl's non-negative result.");
+            DocComments.Sentences($"Request {request}, argument {DocComments.Escape(argumentText)}. Returns the ioctl's non-negative result.", kernels));
         writer.Line($"/// <exception cref=\"{exception}\">The kernel failed the call; the exception names the ioctl, the errno and the argument's fields.</exception>");
         using (writer.Block($"public static int {name}(int fd{parameter})"))
         {

@@ -14,12 +14,15 @@ namespace Linux.Iommu.Interop.Generator.Emit;
 internal sealed class StructEmitter
 {
     private readonly AbiModel _model;
+    private readonly EmitItem _item;
     private readonly Dictionary<string, RecordDecl> _records;
     private readonly Dictionary<string, EnumDecl> _enums;
     private readonly List<DiagnosticInfo> _errors = new();
 
-    private StructEmitter(AbiModel model)
+    private StructEmitter(EmitItem item)
     {
+        var model = item.Model;
+        _item = item;
         _model = model;
         _records = model.Records.ToDictionary(r => r.Name, StringComparer.Ordinal);
         _enums = model.Enums.Where(e => e.Name is not null).ToDictionary(e => e.Name!, StringComparer.Ordinal);
@@ -27,7 +30,7 @@ internal sealed class StructEmitter
 
     public static EmitResult Emit(EmitItem item)
     {
-        var emitter = new StructEmitter(item.Model);
+        var emitter = new StructEmitter(item);
         var record = emitter._records[item.Name];
         var writer = SourceWriter.File(item.Options.Namespace);
         writer.Line("using global::System.Runtime.CompilerServices;").Line("using global::System.Runtime.InteropServices;").Line();
@@ -35,6 +38,9 @@ internal sealed class StructEmitter
         var hint = $"Struct.{item.Name}.g.cs";
         return emitter._errors.Count > 0 ? EmitResult.Failed(hint, emitter._errors.ToArray()) : new EmitResult(hint, writer.ToString(), EquatableArray<DiagnosticInfo>.Empty);
     }
+
+    /// <summary>The availability sentence of a record or field, escaped for the docs.</summary>
+    private string? Kernels(string name) => DocComments.Kernels(_item, name);
 
     private sealed record Leaf(string Name, long Offset, FieldDecl Field);
 
@@ -51,7 +57,8 @@ internal sealed class StructEmitter
     {
         var name = Names.Simple(record.Name);
         var cName = $"{ModelNames.Of(record.Kind)} {record.Name}";
-        DocComments.Write(writer, record.Doc, record.Location, $"C: <c>{DocComments.Escape(cName)}</c>, {record.Size} bytes, aligned to {record.Align}.");
+        DocComments.Write(writer, record.Doc, record.Location,
+            DocComments.Sentences($"C: <c>{DocComments.Escape(cName)}</c>, {record.Size} bytes, aligned to {record.Align}.", Kernels(record.Name)));
         writer.Line($"[StructLayout(LayoutKind.Explicit, Size = {record.Size}{(record.Packed ? ", Pack = 1" : "")})]");
         using (writer.Block($"{visibility} unsafe partial struct {name}"))
         {
@@ -82,7 +89,8 @@ internal sealed class StructEmitter
                 else
                 {
                     var type = FieldType(writer, leaf); // an array writes its [InlineArray] type first
-                    DocComments.Write(writer, leaf.Field.Doc, leaf.Field.Location, $"C: <c>{DocComments.Escape(leaf.Field.Type.C)}</c> at offset {leaf.Offset}.");
+                    DocComments.Write(writer, leaf.Field.Doc, leaf.Field.Location,
+                        DocComments.Sentences($"C: <c>{DocComments.Escape(leaf.Field.Type.C)}</c> at offset {leaf.Offset}.", Kernels($"{record.Name}.{leaf.Name}")));
                     writer.Line($"[FieldOffset({leaf.Offset})] public {type} {Names.Identifier(leaf.Name)};");
                     csharpAlign = Math.Max(csharpAlign, leaf.Field.Type.Align);
                 }
@@ -155,7 +163,8 @@ internal sealed class StructEmitter
         var valueType = CSharpTypes.Integer(unitSize, leaf.Field.Type.Signed);
         var mask = width == 64 ? ulong.MaxValue : (1UL << width) - 1;
         var maskText = $"0x{mask:x}UL";
-        DocComments.Write(writer, leaf.Field.Doc, leaf.Field.Location, $"C: <c>{DocComments.Escape(leaf.Field.Type.C)} : {width}</c> at bit {bitOffset}.");
+        DocComments.Write(writer, leaf.Field.Doc, leaf.Field.Location,
+            DocComments.Sentences($"C: <c>{DocComments.Escape(leaf.Field.Type.C)} : {width}</c> at bit {bitOffset}.", Kernels($"{record.Name}.{leaf.Name}")));
         using (writer.Block($"public {valueType} {Names.Identifier(leaf.Name)}"))
         {
             writer.Line(leaf.Field.Type.Signed

@@ -1,3 +1,4 @@
+using Linux.Iommu.Interop.Generator.Availability;
 using Linux.Iommu.Interop.Generator.Model;
 
 namespace Linux.Iommu.Interop.Generator.Parsing;
@@ -8,6 +9,13 @@ internal sealed record ModelParseResult(AbiModel? Model, DiagnosticInfo? Error);
 /// IOMMUGEN001 diagnostic at the line of the first problem. Never throws.</summary>
 internal static class ModelParser
 {
+    /// <summary>Only what availability needs of a compared model (the whole model is not kept in the pipeline).</summary>
+    public static SetContentsResult ParseContents(string path, string text)
+    {
+        var parsed = Parse(path, text);
+        return new SetContentsResult(parsed.Model is { } model ? SetContents.Of(model) : null, parsed.Error);
+    }
+
     public static ModelParseResult Parse(string path, string text)
     {
         try

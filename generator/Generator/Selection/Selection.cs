@@ -29,7 +29,21 @@ internal sealed record BuildSettings(GeneratorOptions Options, string? ProjectDi
 internal enum ItemKind { Record, Enum, Constants, Ioctl }
 
 /// <summary>One thing to emit, carrying everything its emitter reads, so it caches by value.</summary>
-internal sealed record EmitItem(ItemKind Kind, string Name, AbiModel Model, GeneratorOptions Options, EquatableArray<string> Names);
+internal sealed record EmitItem(ItemKind Kind, string Name, AbiModel Model, GeneratorOptions Options, EquatableArray<string> Names)
+{
+    /// <summary>The availability sentences for the docs of what this item declares (by C name).</summary>
+    public EquatableArray<Availability.KernelNote> Kernels { get; init; } = EquatableArray<Availability.KernelNote>.Empty;
+
+    /// <summary>The availability sentence of <paramref name="name"/>, or null.</summary>
+    public string? KernelsOf(string name)
+    {
+        foreach (var note in Kernels)
+        {
+            if (note.Name == name) return note.Text;
+        }
+        return null;
+    }
+}
 
 /// <summary>The closure of the opt-in list over the chosen model, and what went wrong choosing it.</summary>
 internal sealed record SelectionResult(EquatableArray<EmitItem> Items, EquatableArray<DiagnosticInfo> Diagnostics);

@@ -9,6 +9,7 @@ public static class Commands
         usage:
           iommu-scan scan --include DIR --arch x86_64|aarch64 --set NAME --package PKG --version VER
                           [--header linux/iommufd.h ...] [--out FILE]
+                          (a header ending in '?' may be missing from the set: recorded as absent, not an error)
           iommu-scan diff OLD.json NEW.json [--json]
           iommu-scan probe MODEL.json [--out FILE]
         """;
@@ -42,7 +43,8 @@ public static class Commands
             new HeaderSet(a.Required("--set"), a.Required("--package"), a.Required("--version"))));
         Write(a.Optional("--out"), ModelJsonWriter.Write(model));
         Console.Error.WriteLine($"{model.HeaderSet.Name} {model.Arch}: {model.Records.Count} records, {model.Enums.Count} enums, " +
-            $"{model.Constants.Count} constants, {model.Ioctls.Count} ioctls");
+            $"{model.Constants.Count} constants, {model.Ioctls.Count} ioctls" +
+            (model.AbsentHeaders.Count > 0 ? $"; not in this set: {string.Join(", ", model.AbsentHeaders)}" : ""));
         return 0;
     }
 

@@ -24,6 +24,7 @@ internal static class ModelJsonWriter
             json.WriteString("arch", model.Arch);
             json.WriteString("triple", model.Triple);
             Array(json, "headers", model.Headers, json.WriteStringValue);
+            if (model.AbsentHeaders.Count > 0) Array(json, "absentHeaders", model.AbsentHeaders, json.WriteStringValue);
             Array(json, "records", model.Records, r => Record(json, r));
             Array(json, "enums", model.Enums, e => Enum(json, e));
             Array(json, "constants", model.Constants, c => Constant(json, c));

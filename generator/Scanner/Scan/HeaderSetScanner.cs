@@ -2,8 +2,13 @@ using Iommu.Scanner.Clang;
 
 namespace Iommu.Scanner.Scan;
 
-/// <summary>What to scan: an extracted <c>usr/include</c> of a header set, the headers wanted, the architecture.</summary>
-internal sealed record ScanRequest(string IncludeRoot, IReadOnlyList<string> Headers, string Arch, HeaderSet HeaderSet);
+/// <summary>What to scan: an extracted <c>usr/include</c> of a header set, the headers wanted, the architecture.
+/// A header written <c>linux/iommufd.h?</c> is one the set may lack (6.1 predates iommufd): if it is not there, the
+/// model records it under <c>absentHeaders</c> instead of failing.</summary>
+internal sealed record ScanRequest(string IncludeRoot, IReadOnlyList<string> Headers, string Arch, HeaderSet HeaderSet)
+{
+    public const char OptionalMark = '?';
+}
 
 /// <summary>Scans one header set for one architecture into an <see cref="AbiModel"/>; any header that does
 /// not parse, any construct or macro the model cannot express, stops the scan with a located error.</summary>
@@ -27,12 +32,19 @@ internal static class HeaderSetScanner
         {
             throw new ScanException("SCAN004", $"include directory '{request.IncludeRoot}' does not exist");
         }
-        foreach (var header in request.Headers)
+        var headers = new List<string>();
+        var absent = new List<string>();
+        foreach (var wanted in request.Headers)
         {
-            if (!File.Exists(Path.Combine(request.IncludeRoot, header)))
-            {
-                throw new ScanException("SCAN005", $"header '{header}' not found under '{request.IncludeRoot}'");
-            }
+            var optional = wanted.EndsWith(ScanRequest.OptionalMark);
+            var header = wanted.TrimEnd(ScanRequest.OptionalMark);
+            if (File.Exists(Path.Combine(request.IncludeRoot, header))) headers.Add(header);
+            else if (optional) absent.Add(header);
+            else throw new ScanException("SCAN005", $"header '{header}' not found under '{request.IncludeRoot}' (write '{header}?' if the set may lack it)");
+        }
+        if (headers.Count == 0)
+        {
+            throw new ScanException("SCAN005", $"none of the headers ({string.Join(", ", absent)}) is under '{request.IncludeRoot}': nothing to scan");
         }
         var archIncludes = Path.Combine(request.IncludeRoot, triple);
         if (!Directory.Exists(Path.Combine(archIncludes, "asm")))
@@ -42,8 +54,8 @@ internal static class HeaderSetScanner
 
         // Only the header set's own directories: the host's headers must never leak in.
         string[] arguments = ["-x", "c", "-std=gnu11", "-target", triple, "-nostdinc", "-isystem", archIncludes, "-isystem", request.IncludeRoot];
-        var includes = string.Concat(request.Headers.Select(h => $"#include <{h}>\n"));
-        var context = new ScanContext(request.IncludeRoot, request.Headers);
+        var includes = string.Concat(headers.Select(h => $"#include <{h}>\n"));
+        var context = new ScanContext(request.IncludeRoot, headers);
 
         using var unit = TranslationUnit.Parse("__iommu_scan_main.c", includes, arguments,
             CXTranslationUnitFlags.DetailedPreprocessingRecord | CXTranslationUnitFlags.SkipFunctionBodies);
@@ -57,7 +69,7 @@ internal static class HeaderSetScanner
         var macros = new MacroScanner(context, declarations.Records);
         macros.Scan(unit, includes, arguments);
 
-        return new AbiModel(AbiModel.CurrentSchema, $"iommu-scan {Version}", request.HeaderSet, request.Arch, triple, request.Headers.ToEquatableArray(),
-            declarations.Records.ToEquatableArray(), declarations.Enums.ToEquatableArray(), macros.Constants, macros.Ioctls);
+        return new AbiModel(AbiModel.CurrentSchema, $"iommu-scan {Version}", request.HeaderSet, request.Arch, triple, headers.ToEquatableArray(),
+            declarations.Records.ToEquatableArray(), declarations.Enums.ToEquatableArray(), macros.Constants, macros.Ioctls) { AbsentHeaders = absent.ToEquatableArray() };
     }
 }

@@ -12,7 +12,7 @@ namespace Linux.Iommu.Interop.Generator.Tests.Support;
 /// a compilation of the consumer's sources; then compiles the result and can load it.</summary>
 internal sealed class GeneratorHarness
 {
-    public sealed record Input(string Path, string Text, bool IsModel = false);
+    public sealed record Input(string Path, string Text, bool IsModel = false, bool IsCompared = false);
 
     private readonly List<Input> _files = new();
     private readonly Dictionary<string, string> _properties = new(StringComparer.Ordinal);
@@ -25,6 +25,15 @@ internal sealed class GeneratorHarness
     }
 
     public GeneratorHarness CommittedModel(string set, string arch) => Model(Repo.ModelPath(set, arch), File.ReadAllText(Repo.ModelPath(set, arch)));
+
+    /// <summary>Another kernel's model, compared with the chosen one for availability (IommuInteropModel="availability").</summary>
+    public GeneratorHarness ComparedModel(string path, string text)
+    {
+        _files.Add(new Input(path, text, IsCompared: true));
+        return this;
+    }
+
+    public GeneratorHarness ComparedCommittedModel(string set, string arch) => ComparedModel(Repo.ModelPath(set, arch), File.ReadAllText(Repo.ModelPath(set, arch)));
 
     public GeneratorHarness List(string text, string path = "/project/IommuInterop.txt")
     {
@@ -64,7 +73,8 @@ internal sealed class GeneratorHarness
             new[] { new IommuInteropGenerator().AsSourceGenerator() }.Concat(LibraryImportGenerators.Value),
             Texts,
             ParseOptions,
-            new InMemoryBuildOptions(_properties, _files.Where(f => f.IsModel).Select(f => f.Path).ToHashSet(StringComparer.Ordinal)),
+            new InMemoryBuildOptions(_properties, _files.Where(f => f.IsModel).Select(f => f.Path).ToHashSet(StringComparer.Ordinal),
+                _files.Where(f => f.IsCompared).Select(f => f.Path).ToHashSet(StringComparer.Ordinal)),
             new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
 
     public sealed record Result(GeneratorDriverRunResult Run, Compilation Output, ImmutableArray<Diagnostic> GeneratorDiagnostics)

@@ -28,5 +28,5 @@ internal sealed record SetLine(string Set, string Package, string Version, IRead
 
     /// <summary>Sets whose models are diffed against each other: one package series (linux-source-7.3 and
     /// -7.4 are one) scanning the same headers.</summary>
-    public string Family => System.Text.RegularExpressions.Regex.Replace(Package, @"-[0-9][0-9.]*$", "") + " " + string.Join(',', Headers);
+    public string Family => System.Text.RegularExpressions.Regex.Replace(Package, @"-[0-9][0-9.]*$", "") + " " + string.Join(',', Headers.Select(h => h.TrimEnd('?')));
 }
