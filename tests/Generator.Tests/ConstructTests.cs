@@ -247,8 +247,8 @@ public class ConstructTests
         var result = Generate(model, "TINY_*\n-TINY_OTHER // excluded again\n");
 
         Assert.Equal(
-            ["Enum.tiny_kind.g.cs", "Ioctl.TINY_REQ.g.cs", "IommuInterop.Errno.g.cs", "IommuInterop.IommuException.g.cs", "IommuInterop.LibC.g.cs",
-             "Struct.tiny_range.g.cs", "Struct.tiny_req.g.cs"],
+            ["Enum.tiny_kind.g.cs", "Ioctl.TINY_REQ.g.cs", "IommuInterop.Errno.g.cs", "IommuInterop.IommuException.g.cs", "IommuInterop.KernelAvailability.g.cs",
+             "IommuInterop.LibC.g.cs", "Struct.tiny_range.g.cs", "Struct.tiny_req.g.cs"],
             result.HintNames.Order(StringComparer.Ordinal));
     }
 
