@@ -2,7 +2,7 @@ using Linux.Iommu.Planner;
 
 namespace Linux.Iommu.Cli;
 
-/// <summary><c>iommu probe</c>: for each device, the IOMMU behind it (decoded IOMMU_GET_HW_INFO) and the IOVA ranges an
+/// <summary><c>iommu probe</c>: what the kernel's iommufd offers (<see cref="IommuFd.Features"/>), then for each device, the IOMMU behind it (decoded IOMMU_GET_HW_INFO) and the IOVA ranges an
 /// IOAS offers once the device is attached; <c>--save FILE</c> records exactly that (RecordedHostJson) for
 /// <c>iommu plan --host FILE</c> on any machine.</summary>
 internal static class ProbeCommand
@@ -10,7 +10,9 @@ internal static class ProbeCommand
     public static int Run(string[]? named, FileInfo? save)
     {
         IommufdRequired.Check();
-        var host = Record(HostDevices.Resolve(named));
+        using var iommu = IommuFd.Open();
+        Console.Write(iommu.Features.Describe());
+        var host = Record(iommu, HostDevices.Resolve(named));
         foreach (var device in host.Devices)
         {
             Console.WriteLine($"== {device.Name}{(device.IommuGroup is { } group ? $", IOMMU group {group}" : "")}");
@@ -28,9 +30,8 @@ internal static class ProbeCommand
     }
 
     /// <summary>Each device bound to one iommufd and recorded alone on its own IOAS.</summary>
-    private static RecordedHost Record(string[] paths)
+    private static RecordedHost Record(IommuFd iommu, string[] paths)
     {
-        using var iommu = IommuFd.Open();
         var devices = new List<VfioDevice>();
         try
         {

@@ -24,7 +24,7 @@ internal static class ErrorTypesEmitter
         var visibility = options.Public ? "public" : "internal";
         yield return ($"IommuInterop.{ExceptionClass}.g.cs", exceptionTemplate
             .Replace(TemplateNamespace, options.Namespace)
-            .Replace($"\ninternal sealed class {ExceptionClass}", $"\n{visibility} sealed class {ExceptionClass}"));
+            .Replace($"\ninternal class {ExceptionClass}", $"\n{visibility} class {ExceptionClass}"));
         yield return ($"IommuInterop.{ErrnoClass}.g.cs", Errno(options.Namespace, visibility));
     }
 

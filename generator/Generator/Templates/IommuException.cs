@@ -5,8 +5,10 @@ namespace Linux.Iommu.Interop;
 
 /// <summary>A kernel call that failed. <see cref="Operation"/> names the ioctl (or syscall), <see cref="Errno"/> is the
 /// kernel's error and <see cref="Context"/> what the call was about (the generated stubs put the argument's ids,
-/// IOVAs, lengths and flags there), e.g. "IOMMU_IOAS_MAP failed: EEXIST (17): File exists - ioas_id 3, iova 0x100000, length 0x1000".</summary>
-internal sealed class IommuException : global::System.IO.IOException
+/// IOVAs, lengths and flags there), e.g. "IOMMU_IOAS_MAP failed: EEXIST (17): File exists - ioas_id 3, iova 0x100000, length 0x1000".
+/// Not sealed: a runtime derives the failures it can say more about (a kernel that lacks the ioctl), so callers still
+/// catch this one type.</summary>
+internal class IommuException : global::System.IO.IOException
 {
     /// <summary>A failure of <paramref name="operation"/> with the positive <paramref name="errno"/>; <paramref name="context"/> says on what.</summary>
     public IommuException(string operation, int errno, string? context = null, global::System.Exception? innerException = null)

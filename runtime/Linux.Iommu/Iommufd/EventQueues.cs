@@ -32,7 +32,15 @@ public sealed class EventQueue : IommuObject
         alloc.viommu_id = viommu.Id;
         alloc.type = (uint)type;
         alloc.veventq_depth = depth;
-        using (var fd = viommu.Iommu.Lease()) Ioctls.IOMMU_VEVENTQ_ALLOC(fd.Fd, ref alloc);
+        try
+        {
+            using var fd = viommu.Iommu.Lease();
+            Ioctls.IOMMU_VEVENTQ_ALLOC(fd.Fd, ref alloc);
+        }
+        catch (IommuException e) when (viommu.Iommu.MissingFeature(e, nameof(Requests.IOMMU_VEVENTQ_ALLOC)) is { } missing)
+        {
+            throw missing;
+        }
         return new EventQueue(viommu.Iommu, alloc.out_veventq_id, (int)alloc.out_veventq_fd);
     }
 }

@@ -85,8 +85,15 @@ public sealed class Ioas : IommuObject, IDmaMapper
         map.start = offset;
         map.length = length;
         map.iova = iova;
-        using var fd = _iommu.Lease();
-        Ioctls.IOMMU_IOAS_MAP_FILE(fd.Fd, ref map);
+        try
+        {
+            using var fd = _iommu.Lease();
+            Ioctls.IOMMU_IOAS_MAP_FILE(fd.Fd, ref map);
+        }
+        catch (IommuException e) when (_iommu.MissingFeature(e, nameof(Requests.IOMMU_IOAS_MAP_FILE)) is { } missing)
+        {
+            throw missing;
+        }
     }
 
     private iommu_ioas_unmap UnmapArgument(ulong iova, ulong length)

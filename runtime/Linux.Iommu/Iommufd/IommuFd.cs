@@ -8,6 +8,7 @@ namespace Linux.Iommu;
 public sealed class IommuFd : IDisposable
 {
     private readonly SafeFileHandle _handle;
+    private KernelFeatures? _features;
 
     private IommuFd(SafeFileHandle handle) => _handle = handle;
 
@@ -35,6 +36,28 @@ public sealed class IommuFd : IDisposable
     public SafeFileHandle Handle => _handle;
 
     internal FdLease Lease() => new(_handle, nameof(IommuFd));
+
+    /// <summary>What the running kernel's iommufd offers (ioctls, flags, reported bits), probed on first use through
+    /// this descriptor and kept: the probe's calls create nothing (<see cref="KernelFeatures"/>).</summary>
+    public KernelFeatures Features => Volatile.Read(ref _features) ?? ProbeFeatures();
+
+    private KernelFeatures ProbeFeatures()
+    {
+        Interlocked.CompareExchange(ref _features, KernelFeatures.Probe(this), null);
+        return _features;
+    }
+
+    /// <summary>For an exception filter after <paramref name="failure"/>: the typed error when the kernel answered
+    /// "unknown" (ENOTTY for an ioctl, EOPNOTSUPP for a flag) and the probe says it lacks <paramref name="feature"/>;
+    /// null otherwise (the failure stands as it is). Runs only after a failure, so the success path never probes.</summary>
+    internal KernelFeatureMissingException? MissingFeature(IommuException failure, string feature)
+    {
+        if (failure is KernelFeatureMissingException || failure.Errno is not (Errno.ENOTTY or Errno.EOPNOTSUPP)) return null;
+        var state = Features.All.FirstOrDefault(s => s.Name == feature);
+        if (state is null || state.Supported) return null;
+        if (failure.Errno != (state.Kind == KernelFeatureKind.Ioctl ? Errno.ENOTTY : Errno.EOPNOTSUPP)) return null;
+        return new KernelFeatureMissingException(failure, state, Features.KernelRelease);
+    }
 
     /// <summary>Allocates an I/O address space.</summary>
     public Ioas AllocIoas()
@@ -86,7 +109,15 @@ public sealed class IommuFd : IDisposable
         info.dev_id = deviceId;
         info.data_len = (uint)HwInfoCapacity;
         info.data_uptr = (ulong)data;
-        using (var fd = Lease()) Ioctls.IOMMU_GET_HW_INFO(fd.Fd, ref info);
+        try
+        {
+            using var fd = Lease();
+            Ioctls.IOMMU_GET_HW_INFO(fd.Fd, ref info);
+        }
+        catch (IommuException e) when (MissingFeature(e, nameof(Requests.IOMMU_GET_HW_INFO)) is { } missing)
+        {
+            throw missing;
+        }
         return HwInfo.Decode((iommu_hw_info_type)info.out_data_type, new ReadOnlySpan<byte>(data, (int)Math.Min(info.data_len, (uint)HwInfoCapacity)),
             info.out_capabilities, info.out_max_pasid_log2);
     }

@@ -62,7 +62,14 @@ public static class IommuFdContext
     public static void ChangeProcess(this IommuFd iommu)
     {
         var request = iommu_ioas_change_process.Create();
-        using var fd = iommu.Lease();
-        Ioctls.IOMMU_IOAS_CHANGE_PROCESS(fd.Fd, ref request);
+        try
+        {
+            using var fd = iommu.Lease();
+            Ioctls.IOMMU_IOAS_CHANGE_PROCESS(fd.Fd, ref request);
+        }
+        catch (IommuException e) when (iommu.MissingFeature(e, nameof(Requests.IOMMU_IOAS_CHANGE_PROCESS)) is { } missing)
+        {
+            throw missing;
+        }
     }
 }

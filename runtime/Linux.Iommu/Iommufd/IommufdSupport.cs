@@ -57,7 +57,8 @@ public static partial class IommufdSupport
     private static Version? Version(string release) =>
         ReleaseVersion().Match(release) is { Success: true } m ? new Version(int.Parse(m.Groups[1].Value), int.Parse(m.Groups[2].Value)) : null;
 
-    private static string KernelRelease() => File.ReadAllText("/proc/sys/kernel/osrelease").Trim();
+    /// <summary>The running kernel's release (uname -r).</summary>
+    internal static string KernelRelease() => File.ReadAllText("/proc/sys/kernel/osrelease").Trim();
 
     /// <summary>The running kernel's options from /proc/config.gz (CONFIG_IKCONFIG_PROC) or /boot/config-RELEASE.</summary>
     private static Dictionary<string, string>? ReadConfig(string release, out string source)

@@ -18,11 +18,18 @@ public sealed class Viommu : IommuObject
         alloc.dev_id = deviceId;
         alloc.hwpt_id = parentHwptId;
         alloc.data_len = (uint)data.Length;
-        fixed (byte* payload = data)
+        try
         {
-            alloc.data_uptr = (ulong)payload;
-            using var fd = iommu.Lease();
-            Ioctls.IOMMU_VIOMMU_ALLOC(fd.Fd, ref alloc);
+            fixed (byte* payload = data)
+            {
+                alloc.data_uptr = (ulong)payload;
+                using var fd = iommu.Lease();
+                Ioctls.IOMMU_VIOMMU_ALLOC(fd.Fd, ref alloc);
+            }
+        }
+        catch (IommuException e) when (iommu.MissingFeature(e, nameof(Requests.IOMMU_VIOMMU_ALLOC)) is { } missing)
+        {
+            throw missing;
         }
         return new Viommu(iommu, alloc.out_viommu_id);
     }
@@ -35,7 +42,15 @@ public sealed class Viommu : IommuObject
         alloc.viommu_id = Id;
         alloc.dev_id = deviceId;
         alloc.virt_id = virtualId;
-        using (var fd = Iommu.Lease()) Ioctls.IOMMU_VDEVICE_ALLOC(fd.Fd, ref alloc);
+        try
+        {
+            using var fd = Iommu.Lease();
+            Ioctls.IOMMU_VDEVICE_ALLOC(fd.Fd, ref alloc);
+        }
+        catch (IommuException e) when (Iommu.MissingFeature(e, nameof(Requests.IOMMU_VDEVICE_ALLOC)) is { } missing)
+        {
+            throw missing;
+        }
         return new Vdevice(Iommu, alloc.out_vdevice_id);
     }
 }

@@ -1,0 +1,23 @@
+using Linux.Iommu.Native;
+
+namespace Linux.Iommu;
+
+/// <summary>A call failed because the running kernel lacks what it needs: an ioctl (the kernel answered ENOTTY) or a
+/// flag (EOPNOTSUPP), and the probe (<see cref="IommuFd.Features"/>) confirms the kernel does not have it. Still an
+/// <see cref="IommuException"/> with the call's errno and arguments; the message names the feature and the kernel.</summary>
+public sealed class KernelFeatureMissingException : IommuException
+{
+    internal KernelFeatureMissingException(IommuException failure, KernelFeatureState feature, string kernelRelease)
+        : base(failure.Operation, failure.Errno,
+            $"kernel {kernelRelease} lacks {feature.Name} (probed: {feature.Probe})" + (failure.Context is null ? "" : $"; {failure.Context}"), failure)
+    {
+        Feature = feature.Name;
+        KernelRelease = kernelRelease;
+    }
+
+    /// <summary>The missing ioctl or flag, by its uAPI name.</summary>
+    public string Feature { get; }
+
+    /// <summary>The running kernel's release.</summary>
+    public string KernelRelease { get; }
+}
