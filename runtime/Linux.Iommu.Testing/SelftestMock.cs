@@ -7,7 +7,7 @@ namespace Linux.Iommu.Testing;
 /// <summary>The kernel selftest's mock IOMMU driver (CONFIG_IOMMUFD_TEST), one method per IOMMU_TEST_CMD op the
 /// tests use, each as tools/testing/selftests/iommu/iommufd_utils.h issues it. Every number (the ioctl, the ops,
 /// the layout of struct iommu_test_cmd) comes from the generated bindings of iommufd_test.h.</summary>
-public static class SelftestMock
+public static partial class SelftestMock
 {
     /// <summary>IOMMU_TEST_OP_MOCK_DOMAIN: a new mock device attached to <paramref name="ioas"/> through a mock paging
     /// domain the kernel allocates (its aperture is [MOCK_APERTURE_START, MOCK_APERTURE_LAST]).</summary>
@@ -103,7 +103,8 @@ public static class SelftestMock
         return cmd;
     }
 
-    private static void Issue(IommuFd iommu, ref iommu_test_cmd cmd, string what)
+    /// <summary>IOMMU_TEST_CMD; returns the kernel's non-negative result (a descriptor, for DMABUF_GET).</summary>
+    private static int Issue(IommuFd iommu, ref iommu_test_cmd cmd, string what)
     {
         var handle = iommu.Handle;
         var added = false;
@@ -112,6 +113,7 @@ public static class SelftestMock
             handle.DangerousAddRef(ref added); // a concurrent Dispose must not close the number mid-ioctl
             var result = SelftestIoctls.TryIOMMU_TEST_CMD((int)handle.DangerousGetHandle(), ref cmd);
             if (result < 0) SelftestIoctls.ThrowIOMMU_TEST_CMD(-result, in cmd, what);
+            return result;
         }
         finally
         {

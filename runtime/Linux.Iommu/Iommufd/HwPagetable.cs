@@ -4,7 +4,7 @@ namespace Linux.Iommu;
 
 /// <summary>A hardware page table (IOMMU_HWPT_ALLOC): a paging domain on an IOAS (optionally a nest parent, or
 /// with dirty tracking), or a nested stage-1 table whose format the vIOMMU owns (VT-d, SMMUv3, AMD data).</summary>
-public sealed class HwPagetable : IommuObject
+public sealed class HwPagetable : IommuObject, IInvalidationTarget
 {
     private HwPagetable(IommuFd iommu, uint id) : base(iommu, id)
     {
@@ -13,13 +13,28 @@ public sealed class HwPagetable : IommuObject
     /// <summary>Allocates a HWPT for device <paramref name="deviceId"/> on <paramref name="parentId"/> (an IOAS, a
     /// nest-parent HWPT or a vIOMMU). <paramref name="data"/> is the driver-specific stage-1 description for nested
     /// tables (e.g. <see cref="iommu_hwpt_vtd_s1"/>), empty otherwise.</summary>
-    public static unsafe HwPagetable Allocate(IommuFd iommu, uint deviceId, uint parentId, iommufd_hwpt_alloc_flags flags = 0,
+    public static HwPagetable Allocate(IommuFd iommu, uint deviceId, uint parentId, iommufd_hwpt_alloc_flags flags = 0,
+        iommu_hwpt_data_type dataType = iommu_hwpt_data_type.IOMMU_HWPT_DATA_NONE, ReadOnlySpan<byte> data = default) =>
+        Allocate(iommu, deviceId, parentId, flags, 0, dataType, data);
+
+    /// <summary>As <see cref="Allocate(IommuFd, uint, uint, iommufd_hwpt_alloc_flags, iommu_hwpt_data_type, ReadOnlySpan{byte})"/>,
+    /// with the I/O page faults of the HWPT delivered to <paramref name="faults"/> (IOMMU_HWPT_FAULT_ID_VALID) for user
+    /// space to answer, instead of failing the access.</summary>
+    public static HwPagetable Allocate(IommuFd iommu, uint deviceId, uint parentId, FaultQueue faults, iommufd_hwpt_alloc_flags flags = 0,
         iommu_hwpt_data_type dataType = iommu_hwpt_data_type.IOMMU_HWPT_DATA_NONE, ReadOnlySpan<byte> data = default)
+    {
+        ArgumentNullException.ThrowIfNull(faults);
+        return Allocate(iommu, deviceId, parentId, flags | iommufd_hwpt_alloc_flags.IOMMU_HWPT_FAULT_ID_VALID, faults.Id, dataType, data);
+    }
+
+    private static unsafe HwPagetable Allocate(IommuFd iommu, uint deviceId, uint parentId, iommufd_hwpt_alloc_flags flags, uint faultId,
+        iommu_hwpt_data_type dataType, ReadOnlySpan<byte> data)
     {
         var alloc = iommu_hwpt_alloc.Create();
         alloc.flags = (uint)flags;
         alloc.dev_id = deviceId;
         alloc.pt_id = parentId;
+        alloc.fault_id = faultId;
         alloc.data_type = (uint)dataType;
         alloc.data_len = (uint)data.Length;
         fixed (byte* payload = data)
@@ -32,47 +47,39 @@ public sealed class HwPagetable : IommuObject
     }
 
     /// <summary>IOMMU_HWPT_INVALIDATE of a nested table with <paramref name="count"/> entries of <paramref name="entrySize"/>
-    /// bytes; returns how many the kernel handled. On failure the exception says how many were handled before it.</summary>
+    /// bytes in one call; returns how many the kernel handled. On failure the exception names the entry it refused and how
+    /// many before it were handled (those took effect).</summary>
     public uint Invalidate(iommu_hwpt_invalidate_data_type type, ReadOnlySpan<byte> entries, uint entrySize, uint count)
     {
-        var invalidate = InvalidateArgument(type, entries, entrySize, count);
-        var result = Issue(ref invalidate, entries);
-        if (result < 0) Ioctls.ThrowIOMMU_HWPT_INVALIDATE(-result, in invalidate, $"{invalidate.entry_num} of {count} entries were handled");
-        return invalidate.entry_num;
+        ThrowIfDisposed();
+        return CacheInvalidation.Invoke(Iommu, Id, (uint)type, entries, entrySize, count);
+    }
+
+    /// <summary>IOMMU_HWPT_INVALIDATE of <paramref name="entries"/> (the entry length is the size of <typeparamref name="T"/>)
+    /// in one call; returns how many the kernel handled, or throws naming the entry it refused.</summary>
+    public uint Invalidate<T>(iommu_hwpt_invalidate_data_type type, ReadOnlySpan<T> entries) where T : unmanaged
+    {
+        ThrowIfDisposed();
+        return CacheInvalidation.Invoke(Iommu, Id, (uint)type, entries);
     }
 
     /// <summary>The non-throwing <see cref="Invalidate"/>: 0 or -errno; <paramref name="handled"/> is how many entries the
     /// kernel handled either way (on failure, those before the one it stopped at: a VMM retries from there).</summary>
     public int TryInvalidate(iommu_hwpt_invalidate_data_type type, ReadOnlySpan<byte> entries, uint entrySize, uint count, out uint handled)
     {
-        var invalidate = InvalidateArgument(type, entries, entrySize, count);
-        var result = Issue(ref invalidate, entries);
-        handled = invalidate.entry_num;
-        return result;
+        ThrowIfDisposed();
+        return CacheInvalidation.Issue(Iommu, Id, (uint)type, entries, entrySize, count, out handled);
     }
 
-    private iommu_hwpt_invalidate InvalidateArgument(iommu_hwpt_invalidate_data_type type, ReadOnlySpan<byte> entries, uint entrySize, uint count)
+    /// <summary>The non-throwing <see cref="Invalidate{T}"/>: 0 or -errno, <paramref name="handled"/> as in <see cref="TryInvalidate(iommu_hwpt_invalidate_data_type, ReadOnlySpan{byte}, uint, uint, out uint)"/>.</summary>
+    public int TryInvalidate<T>(iommu_hwpt_invalidate_data_type type, ReadOnlySpan<T> entries, out uint handled) where T : unmanaged
     {
         ThrowIfDisposed();
-        if ((ulong)entries.Length < (ulong)entrySize * count) throw new ArgumentException($"{count} entries of {entrySize} bytes need {entrySize * count} bytes, got {entries.Length}", nameof(entries));
-        var invalidate = iommu_hwpt_invalidate.Create();
-        invalidate.hwpt_id = Id;
-        invalidate.data_type = (uint)type;
-        invalidate.entry_len = entrySize;
-        invalidate.entry_num = count;
-        return invalidate;
+        return CacheInvalidation.Issue(Iommu, Id, (uint)type, entries, out handled);
     }
 
-    /// <summary>The ioctl with <paramref name="entries"/> pinned: 0 or -errno; entry_num becomes the count handled.</summary>
-    private unsafe int Issue(ref iommu_hwpt_invalidate invalidate, ReadOnlySpan<byte> entries)
-    {
-        fixed (byte* payload = entries)
-        {
-            invalidate.data_uptr = (ulong)payload;
-            using var fd = Iommu.Lease();
-            return Ioctls.TryIOMMU_HWPT_INVALIDATE(fd.Fd, ref invalidate);
-        }
-    }
+    int IInvalidationTarget.TryInvalidate(uint dataType, ReadOnlySpan<byte> entries, uint entrySize, uint count, out uint handled) =>
+        TryInvalidate((iommu_hwpt_invalidate_data_type)dataType, entries, entrySize, count, out handled);
 
     /// <summary>IOMMU_HWPT_SET_DIRTY_TRACKING (the HWPT must have been allocated with dirty tracking).</summary>
     public void SetDirtyTracking(bool enable)

@@ -4,7 +4,7 @@ namespace Linux.Iommu;
 
 /// <summary>A virtual IOMMU instance (IOMMU_VIOMMU_ALLOC) on a nest-parent HWPT: the host object behind a guest's
 /// vIOMMU, which nested HWPTs and vDevices hang off (needed by SMMUv3 nesting).</summary>
-public sealed class Viommu : IommuObject
+public sealed class Viommu : IommuObject, IInvalidationTarget
 {
     private Viommu(IommuFd iommu, uint id) : base(iommu, id)
     {
@@ -32,6 +32,29 @@ public sealed class Viommu : IommuObject
             throw missing;
         }
         return new Viommu(iommu, alloc.out_viommu_id);
+    }
+
+    /// <summary>IOMMU_HWPT_INVALIDATE of the caches the vIOMMU owns (e.g. SMMUv3 CD and ATC entries naming a vDEVICE's
+    /// virtual id) with <paramref name="entries"/> in one call (the entry length is the size of <typeparamref name="T"/>);
+    /// returns how many the kernel handled, or throws naming the entry it refused.</summary>
+    public uint Invalidate<T>(iommu_hwpt_invalidate_data_type type, ReadOnlySpan<T> entries) where T : unmanaged
+    {
+        ThrowIfDisposed();
+        return CacheInvalidation.Invoke(Iommu, Id, (uint)type, entries);
+    }
+
+    /// <summary>The non-throwing <see cref="Invalidate{T}"/>: 0 or -errno; <paramref name="handled"/> is how many entries
+    /// took effect either way (on failure, those before the entry at that index, which the kernel refused).</summary>
+    public int TryInvalidate<T>(iommu_hwpt_invalidate_data_type type, ReadOnlySpan<T> entries, out uint handled) where T : unmanaged
+    {
+        ThrowIfDisposed();
+        return CacheInvalidation.Issue(Iommu, Id, (uint)type, entries, out handled);
+    }
+
+    int IInvalidationTarget.TryInvalidate(uint dataType, ReadOnlySpan<byte> entries, uint entrySize, uint count, out uint handled)
+    {
+        ThrowIfDisposed();
+        return CacheInvalidation.Issue(Iommu, Id, dataType, entries, entrySize, count, out handled);
     }
 
     /// <summary>IOMMU_VDEVICE_ALLOC: tells the vIOMMU which virtual id (e.g. the guest's stream id) a device has.</summary>
