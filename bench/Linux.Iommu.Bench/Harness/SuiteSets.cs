@@ -7,7 +7,7 @@ public static class SuiteSets
 {
     public static readonly Type[] Host = [typeof(StubBench), typeof(GeneratorBench)];
 
-    public static readonly Type[] Guest = [typeof(IoasMapBench), typeof(BatchBench), typeof(Type1Bench), typeof(ShadowBench)];
+    public static readonly Type[] Guest = [typeof(IoasMapBench), typeof(IoasSessionBench), typeof(BatchBench), typeof(Type1Bench), typeof(ShadowBench)];
 
     public static readonly Type[] All = [.. Host, .. Guest];
 

@@ -26,6 +26,7 @@ public static class ResultsReport
         var host = File.Exists(Path.Combine(dir, "csharp-host.tsv"));
         if (host) Stub(md, f);
         Map(md, f);
+        Session(md, f);
         Batch(md, f);
         Type1(md, f);
         Shadow(md, f);
@@ -60,6 +61,20 @@ public static class ResultsReport
             var key = MapKey(device, size);
             var ratio = f.Cs(key) / f.C(key);
             md.AppendLine($"| {Readable.Bytes((ulong)size)} | {(device ? "edu attached" : "none")} | {Figures.Time(f.Cs(key))} | {Figures.Time(f.C(key))} | {Figures.Both(ratio, f.Interleaved(key))} | {Figures.Verdict(Figures.Judged(ratio, f.Interleaved(key)), r => r <= 1.05)} | {f.AllocationText(key)} | {f.AllocationVerdict(key)} |");
+        }
+        md.AppendLine();
+    }
+
+    private static void Session(StringBuilder md, Figures f)
+    {
+        md.AppendLine($"### The same short calls in one DmaSession ({IoasSessionBench.CallsPerSession} map + unmap pairs per descriptor lease; guest, no device)").AppendLine()
+          .AppendLine("| size | C# in a session | C | C#/C separately (interleaved) | target ≤ 1.05× | allocated per call (own thread) | target 0 B |").AppendLine("|---|---|---|---|---|---|---|");
+        foreach (var size in MapSizes)
+        {
+            var key = CaseKey.Of(new IoasSessionBench { Size = size }, nameof(IoasSessionBench.MapUnmap));
+            var c = f.C(MapKey(device: false, size)); // the C twin is IoasMap's loop: the same ioctls
+            var ratio = f.Cs(key) / c;
+            md.AppendLine($"| {Readable.Bytes((ulong)size)} | {Figures.Time(f.Cs(key))} | {Figures.Time(c)} | {Figures.Both(ratio, f.Interleaved(key))} | {Figures.Verdict(Figures.Judged(ratio, f.Interleaved(key)), r => r <= 1.05)} | {f.AllocationText(key)} | {f.AllocationVerdict(key)} |");
         }
         md.AppendLine();
     }

@@ -12,7 +12,11 @@ public sealed class ShadowEngine
     private readonly IDmaMapper _target;
     private readonly GuestMemory _memory;
     private readonly BatchMapper _batch;
-    private readonly SortedDictionary<ulong, Area> _areas = new(); // what is mapped in the IOAS now, by IOVA
+    // What is mapped in the IOAS now, sorted by IOVA, never overlapping; the lists after it are reused by every
+    // invalidation so that a warmed-up one allocates nothing.
+    private readonly List<Area> _areas = [];
+    private readonly List<Area> _wanted = [];
+    private readonly List<GuestMapping> _leaves = [];
 
     /// <summary>One mapping made in the IOAS: a run of guest translations contiguous in IOVA and host memory.</summary>
     public readonly record struct Area(ulong Iova, nint HostAddress, ulong Length, DmaAccess Access)
@@ -52,7 +56,7 @@ public sealed class ShadowEngine
     }
 
     /// <summary>The areas mapped in the IOAS now.</summary>
-    public IReadOnlyCollection<Area> Areas => _areas.Values;
+    public IReadOnlyCollection<Area> Areas => _areas.AsReadOnly();
 
     /// <summary>Work done so far.</summary>
     public Statistics Stats => new(_invalidations, _mapIoctls, _unmapIoctls, _unbacked);
@@ -60,7 +64,9 @@ public sealed class ShadowEngine
     /// <summary>A global invalidation: the whole address space.</summary>
     public void InvalidateAll() => Invalidate(0, 0);
 
-    /// <summary>A range invalidation of [iova, iova + length); length 0 means up to the end of the address space.</summary>
+    /// <summary>A range invalidation of [iova, iova + length); length 0 means up to the end of the address space.
+    /// Areas that vanished together (neighbours in IOVA order with nothing kept between them) are unmapped with one
+    /// ioctl over their span: the engine owns the IOVAs its guest table translates. Allocates nothing once warmed up.</summary>
     /// <exception cref="IommuException">The IOAS refused a change; what the engine had mapped in the range is unmapped, so
     /// the device sees no translation there rather than a stale one.</exception>
     public void Invalidate(ulong iova, ulong length)
@@ -68,31 +74,90 @@ public sealed class ShadowEngine
         _invalidations++;
         var last = length == 0 ? Table.LastIova : iova + (length - 1);
         // IOAS areas cannot be cut: widen the range to every area it touches, re-walk all of it.
-        var touched = _areas.Values.Where(a => a.Iova <= last && iova <= a.Last).ToList();
-        var start = touched.Count > 0 ? Math.Min(iova, touched[0].Iova) : iova;
-        var end = touched.Count > 0 ? Math.Max(last, touched[^1].Last) : last;
+        var first = FirstEndingAtOrAfter(iova);
+        var touched = first;
+        while (touched < _areas.Count && _areas[touched].Iova <= last) touched++;
+        touched -= first;
+        var start = touched > 0 ? Math.Min(iova, _areas[first].Iova) : iova;
+        var end = touched > 0 ? Math.Max(last, _areas[first + touched - 1].Last) : last;
 
-        var wanted = Runs(start, end);
-        var keep = touched.Intersect(wanted).ToHashSet();
-        foreach (var area in touched.Where(a => !keep.Contains(a)))
+        CollectRuns(start, end);
+        touched = UnmapVanished(first, touched);
+        var wanted = 0;
+        for (var kept = first; wanted < _wanted.Count; wanted++)
         {
-            _unmapIoctls++;
-            _areas.Remove(area.Iova);
-            _target.Unmap(area.Iova, area.Length);
+            var area = _wanted[wanted];
+            if (kept < first + touched && _areas[kept] == area)
+            {
+                kept++;
+                continue;
+            }
+            _batch.Add(area.Iova, area.HostAddress, area.Length, area.Access);
         }
-        var added = wanted.Where(a => !keep.Contains(a)).ToList();
-        foreach (var area in added) _batch.Add(area.Iova, area.HostAddress, area.Length, area.Access);
         var mapResult = _batch.TryCommit(out var ioctls, out var failed);
         _mapIoctls += ioctls;
         if (mapResult < 0) throw new IommuException(_target.MapOperation, -mapResult, $"shadowing [0x{start:x}, 0x{end:x}]: {failed} (rolled back)");
-        foreach (var area in added) _areas[area.Iova] = area;
+        // every area kept is among the wanted ones, which are all mapped now
+        _areas.RemoveRange(first, touched);
+        _areas.InsertRange(first, _wanted);
     }
 
-    /// <summary>The guest's translations over [start, end] as maximal runs contiguous in IOVA and host memory.</summary>
-    private List<Area> Runs(ulong start, ulong end)
+    /// <summary>The index of the first area whose last IOVA is at or after <paramref name="iova"/> (areas are sorted and
+    /// disjoint, so their last IOVAs are sorted too).</summary>
+    private int FirstEndingAtOrAfter(ulong iova)
     {
-        var runs = new List<Area>();
-        foreach (var leaf in Table.Walk(_memory, start, end - start + 1))
+        int low = 0, high = _areas.Count;
+        while (low < high)
+        {
+            var middle = (low + high) >>> 1;
+            if (_areas[middle].Last < iova) low = middle + 1;
+            else high = middle;
+        }
+        return low;
+    }
+
+    /// <summary>Unmaps the areas of [first, first + touched) that are not wanted any more, one ioctl per group of
+    /// neighbours, and removes them from the list; returns how many touched areas remain (the kept ones).</summary>
+    private int UnmapVanished(int first, int touched)
+    {
+        var wanted = 0;
+        var index = first;
+        using var session = _target.OpenSession();
+        while (index < first + touched)
+        {
+            if (IsWanted(_areas[index], ref wanted))
+            {
+                index++;
+                continue;
+            }
+            var group = index + 1;
+            while (group < first + touched && !IsWanted(_areas[group], ref wanted)) group++;
+            var from = _areas[index].Iova;
+            var span = _areas[group - 1].Last - from + 1;
+            _unmapIoctls++;
+            _areas.RemoveRange(index, group - index); // gone from the engine's view even if the unmap fails
+            touched -= group - index;
+            var result = session.TryUnmap(from, span, out _);
+            if (result < 0) IommuException.Throw(_target.UnmapOperation, -result, $"shadowing: unmapping iova 0x{from:x}, length 0x{span:x}");
+        }
+        return touched;
+    }
+
+    /// <summary>Whether <paramref name="area"/> is among the wanted runs, advancing <paramref name="wanted"/> past the
+    /// runs before it (both lists are sorted by IOVA).</summary>
+    private bool IsWanted(Area area, ref int wanted)
+    {
+        while (wanted < _wanted.Count && _wanted[wanted].Iova < area.Iova) wanted++;
+        return wanted < _wanted.Count && _wanted[wanted] == area;
+    }
+
+    /// <summary>The guest's translations over [start, end] as maximal runs contiguous in IOVA and host memory, into
+    /// <see cref="_wanted"/>.</summary>
+    private void CollectRuns(ulong start, ulong end)
+    {
+        _wanted.Clear();
+        Table.Walk(_memory, start, end - start + 1, _leaves);
+        foreach (var leaf in _leaves)
         {
             // clip a large page that straddles the range
             var from = Math.Max(leaf.Iova, start);
@@ -104,13 +169,12 @@ public sealed class ShadowEngine
                 _unbacked += (long)(size / Table.Format.Granule); // not guest RAM (MMIO, a hole): the device faults there, as on hardware
                 continue;
             }
-            if (runs.Count > 0 && runs[^1] is var previous && previous.Last + 1 == from && previous.HostAddress + (nint)previous.Length == host && previous.Access == leaf.Access)
+            if (_wanted.Count > 0 && _wanted[^1] is var previous && previous.Last + 1 == from && previous.HostAddress + (nint)previous.Length == host && previous.Access == leaf.Access)
             {
-                runs[^1] = previous with { Length = previous.Length + size };
+                _wanted[^1] = previous with { Length = previous.Length + size };
                 continue;
             }
-            runs.Add(new Area(from, host, size, leaf.Access));
+            _wanted.Add(new Area(from, host, size, leaf.Access));
         }
-        return runs;
     }
 }

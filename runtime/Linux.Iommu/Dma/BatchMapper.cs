@@ -72,17 +72,19 @@ public sealed class BatchMapper
         failed = default;
         var runs = Coalesce();
         _count = 0;
+        if (runs == 0) return 0;
+        using var session = _target.OpenSession(); // one descriptor lease for the whole commit, not one per ioctl
         for (var i = 0; i < runs; i++)
         {
             var run = _runs[i];
             ioctls++;
-            var result = _target.TryMap(run.Iova, run.UserAddress, run.Length, run.Access);
+            var result = session.TryMap(run.Iova, run.UserAddress, run.Length, run.Access);
             if (result == 0) continue;
-            result = FindFailedEntry(run, result, ref ioctls, out failed);
+            result = FindFailedEntry(in session, run, result, ref ioctls, out failed);
             for (var j = i - 1; j >= 0; j--)
             {
                 // Each run was mapped as one area, so unmapping exactly its range cannot cut anything else.
-                _target.TryUnmap(_runs[j].Iova, _runs[j].Length, out _);
+                session.TryUnmap(_runs[j].Iova, _runs[j].Length, out _);
             }
             return result;
         }
@@ -92,7 +94,7 @@ public sealed class BatchMapper
     /// <summary>A run that failed as a whole is mapped again entry by entry (then unmapped): the first entry that fails
     /// alone is the one to name, with its own errno. When every entry maps alone (the failure was the run's, e.g. a
     /// transient ENOMEM), the run's first entry is named with the run's errno.</summary>
-    private int FindFailedEntry(Run run, int runResult, ref int ioctls, out BatchEntry failed)
+    private int FindFailedEntry(in DmaSession session, Run run, int runResult, ref int ioctls, out BatchEntry failed)
     {
         var first = _entries[run.First];
         failed = new BatchEntry(first.Index, first.Iova, first.Length);
@@ -103,13 +105,13 @@ public sealed class BatchMapper
         {
             var entry = _entries[run.First + mapped];
             ioctls++;
-            var alone = _target.TryMap(entry.Iova, entry.UserAddress, entry.Length, entry.Access);
+            var alone = session.TryMap(entry.Iova, entry.UserAddress, entry.Length, entry.Access);
             if (alone == 0) continue;
             failed = new BatchEntry(entry.Index, entry.Iova, entry.Length);
             result = alone;
             break;
         }
-        for (var k = mapped - 1; k >= 0; k--) _target.TryUnmap(_entries[run.First + k].Iova, _entries[run.First + k].Length, out _);
+        for (var k = mapped - 1; k >= 0; k--) session.TryUnmap(_entries[run.First + k].Iova, _entries[run.First + k].Length, out _);
         return result;
     }
 

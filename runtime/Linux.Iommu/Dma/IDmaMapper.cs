@@ -29,6 +29,10 @@ public interface IDmaMapper
 /// <summary>Mapping a <see cref="DmaBuffer"/>, written once for every <see cref="IDmaMapper"/>.</summary>
 public static class DmaMapperExtensions
 {
+    /// <summary>Holds <paramref name="mapper"/>'s descriptor for many map and unmap calls (see <see cref="DmaSession"/>).</summary>
+    /// <exception cref="ObjectDisposedException">The mapper's descriptor is already closed.</exception>
+    public static DmaSession OpenSession(this IDmaMapper mapper) => new(mapper);
+
     /// <summary>Maps a whole <see cref="DmaBuffer"/> at <paramref name="iova"/>; the buffer cannot be freed until it is unmapped.</summary>
     public static void Map(this IDmaMapper mapper, ulong iova, DmaBuffer buffer, DmaAccess access)
     {

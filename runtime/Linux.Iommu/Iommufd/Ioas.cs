@@ -18,7 +18,7 @@ public readonly record struct IovaRange(ulong Start, ulong Last)
 
 /// <summary>An iommufd I/O address space (IOMMU_IOAS_*). Devices and HW page tables attach to it; user memory is
 /// mapped into it. Dispose destroys it (after every device and HWPT using it is gone).</summary>
-public sealed class Ioas : IommuObject, IDmaMapper
+public sealed class Ioas : IommuObject, IDmaMapper, ILeasedDmaMapper
 {
     private readonly IommuFd _iommu;
 
@@ -51,10 +51,20 @@ public sealed class Ioas : IommuObject, IDmaMapper
     /// for an attached device; EFAULT: bad user memory with a device attached). No allocation.</summary>
     public int TryMap(ulong iova, nint userAddress, ulong length, DmaAccess access)
     {
-        var map = MapArgument(iova, userAddress, length, FixedFlags(access));
         using var fd = _iommu.Lease();
+        return TryMap(in fd, iova, userAddress, length, access);
+    }
+
+    FdLease ILeasedDmaMapper.Lease() => _iommu.Lease();
+
+    /// <summary><see cref="TryMap(ulong, nint, ulong, DmaAccess)"/> on a descriptor the caller holds (<see cref="DmaSession"/>).</summary>
+    internal int TryMap(in FdLease fd, ulong iova, nint userAddress, ulong length, DmaAccess access)
+    {
+        var map = MapArgument(iova, userAddress, length, FixedFlags(access));
         return Ioctls.TryIOMMU_IOAS_MAP(fd.Fd, ref map);
     }
+
+    int ILeasedDmaMapper.TryMap(in FdLease fd, ulong iova, nint userAddress, ulong length, DmaAccess access) => TryMap(in fd, iova, userAddress, length, access);
 
     /// <inheritdoc/>
     public void Map(ulong iova, nint userAddress, ulong length, DmaAccess access)
@@ -110,12 +120,20 @@ public sealed class Ioas : IommuObject, IDmaMapper
     /// be cut or nothing is there). No allocation.</summary>
     public int TryUnmap(ulong iova, ulong length, out ulong unmapped)
     {
-        var unmap = UnmapArgument(iova, length);
         using var fd = _iommu.Lease();
+        return TryUnmap(in fd, iova, length, out unmapped);
+    }
+
+    /// <summary><see cref="TryUnmap(ulong, ulong, out ulong)"/> on a descriptor the caller holds (<see cref="DmaSession"/>).</summary>
+    internal int TryUnmap(in FdLease fd, ulong iova, ulong length, out ulong unmapped)
+    {
+        var unmap = UnmapArgument(iova, length);
         var result = Ioctls.TryIOMMU_IOAS_UNMAP(fd.Fd, ref unmap);
         unmapped = result < 0 ? 0 : unmap.length;
         return result;
     }
+
+    int ILeasedDmaMapper.TryUnmap(in FdLease fd, ulong iova, ulong length, out ulong unmapped) => TryUnmap(in fd, iova, length, out unmapped);
 
     /// <inheritdoc/>
     public ulong Unmap(ulong iova, ulong length)

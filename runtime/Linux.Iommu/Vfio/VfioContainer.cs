@@ -5,7 +5,7 @@ namespace Linux.Iommu;
 
 /// <summary>The legacy VFIO type1 container (<c>/dev/vfio/vfio</c>): groups join it, then it maps DMA for all of
 /// them. Implements the same <see cref="IDmaMapper"/> as an iommufd <see cref="Ioas"/>.</summary>
-public sealed class VfioContainer : IDmaMapper, IDisposable
+public sealed class VfioContainer : IDmaMapper, ILeasedDmaMapper, IDisposable
 {
     private readonly SafeFileHandle _handle;
 
@@ -79,8 +79,18 @@ public sealed class VfioContainer : IDmaMapper, IDisposable
     /// <inheritdoc/>
     public int TryMap(ulong iova, nint userAddress, ulong length, DmaAccess access)
     {
-        var map = MapArgument(iova, userAddress, length, access);
         using var fd = Lease();
+        return TryMap(in fd, iova, userAddress, length, access);
+    }
+
+    FdLease ILeasedDmaMapper.Lease() => Lease();
+
+    /// <summary><see cref="TryMap(ulong, nint, ulong, DmaAccess)"/> on a descriptor the caller holds (<see cref="DmaSession"/>).</summary>
+    int ILeasedDmaMapper.TryMap(in FdLease fd, ulong iova, nint userAddress, ulong length, DmaAccess access) => TryMap(in fd, iova, userAddress, length, access);
+
+    private static int TryMap(in FdLease fd, ulong iova, nint userAddress, ulong length, DmaAccess access)
+    {
+        var map = MapArgument(iova, userAddress, length, access);
         return Ioctls.TryVFIO_IOMMU_MAP_DMA(fd.Fd, ref map);
     }
 
@@ -95,8 +105,15 @@ public sealed class VfioContainer : IDmaMapper, IDisposable
     /// <inheritdoc/>
     public int TryUnmap(ulong iova, ulong length, out ulong unmapped)
     {
-        var unmap = UnmapArgument(iova, length);
         using var fd = Lease();
+        return TryUnmap(in fd, iova, length, out unmapped);
+    }
+
+    int ILeasedDmaMapper.TryUnmap(in FdLease fd, ulong iova, ulong length, out ulong unmapped) => TryUnmap(in fd, iova, length, out unmapped);
+
+    private static int TryUnmap(in FdLease fd, ulong iova, ulong length, out ulong unmapped)
+    {
+        var unmap = UnmapArgument(iova, length);
         var result = Ioctls.TryVFIO_IOMMU_UNMAP_DMA(fd.Fd, ref unmap);
         unmapped = result < 0 ? 0 : unmap.size;
         return result;
