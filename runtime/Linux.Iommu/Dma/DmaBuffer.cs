@@ -1,22 +1,26 @@
 using Linux.Iommu.Native;
+using Microsoft.Win32.SafeHandles;
 
 namespace Linux.Iommu;
 
-/// <summary>Page-aligned memory for DMA, from an anonymous mmap (optionally of huge pages), faulted in at
-/// allocation. It is never freed while a mapping made through <see cref="DmaMapperExtensions.Map(IDmaMapper, ulong, DmaBuffer, DmaAccess)"/>
+/// <summary>Page-aligned memory for DMA: <see cref="Allocate(long, bool)"/> gives anonymous memory faulted in at allocation,
+/// <see cref="Allocate(long, MemoryBacking, int)"/> guest RAM of any <see cref="MemoryBacking"/> (huge pages, memfd). It is
+/// never freed while a mapping made through <see cref="DmaMapperExtensions.Map(IDmaMapper, ulong, DmaBuffer, DmaAccess)"/>
 /// still exists (a device could still write to it): disposing a mapped buffer defers the free to its last unmap, and
 /// never throws (an exception from Dispose would hide the one that unwound the using block).</summary>
-public sealed unsafe class DmaBuffer : IDisposable
+public sealed unsafe partial class DmaBuffer : IDisposable
 {
     private nint _address;
     private int _mappings;
     private int _disposeRequested;
 
-    private DmaBuffer(nint address, long length, long pageSize)
+    private DmaBuffer(nint address, long length, long pageSize, MemoryBacking backing = MemoryBacking.Anonymous, SafeFileHandle? file = null)
     {
         _address = address;
         Length = length;
         PageSize = pageSize;
+        Backing = backing;
+        File = file;
     }
 
     /// <summary>The system's base page size.</summary>
@@ -32,7 +36,7 @@ public sealed unsafe class DmaBuffer : IDisposable
         var flags = Posix.MAP_PRIVATE | Posix.MAP_ANONYMOUS | Posix.MAP_POPULATE | (hugePages ? Posix.MAP_HUGETLB : 0);
         var address = Posix.Mmap(0, (nuint)rounded, Posix.PROT_READ | Posix.PROT_WRITE, flags, -1, 0);
         if (address == Posix.MAP_FAILED) IommuException.Throw("mmap", Posix.LastErrno, $"{rounded} bytes{(hugePages ? " of 2 MiB huge pages" : "")}");
-        return new DmaBuffer(address, rounded, pageSize);
+        return new DmaBuffer(address, rounded, pageSize, hugePages ? MemoryBacking.HugeTlb2M : MemoryBacking.Anonymous);
     }
 
     /// <summary>The user virtual address (what IOMMU_IOAS_MAP's user_va takes).</summary>
@@ -81,6 +85,8 @@ public sealed unsafe class DmaBuffer : IDisposable
     private void Free()
     {
         var address = Interlocked.Exchange(ref _address, 0);
-        if (address != 0) Posix.Munmap(address, (nuint)Length); // only EINVAL for a bad range, which ours is not
+        if (address == 0) return;
+        Posix.Munmap(address, (nuint)Length); // only EINVAL for a bad range, which ours is not
+        File?.Dispose();
     }
 }

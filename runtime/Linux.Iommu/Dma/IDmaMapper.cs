@@ -33,13 +33,19 @@ public static class DmaMapperExtensions
     /// <exception cref="ObjectDisposedException">The mapper's descriptor is already closed.</exception>
     public static DmaSession OpenSession(this IDmaMapper mapper) => new(mapper);
 
-    /// <summary>Maps a whole <see cref="DmaBuffer"/> at <paramref name="iova"/>; the buffer cannot be freed until it is unmapped.</summary>
+    /// <summary>Maps a whole <see cref="DmaBuffer"/> at <paramref name="iova"/> the fastest way its backing allows — a memfd
+    /// into an <see cref="Ioas"/> by file (IOMMU_IOAS_MAP_FILE: the kernel pins the file's folios, no walk of the user
+    /// mapping), anything else by address (IOMMU_IOAS_MAP, VFIO_IOMMU_MAP_DMA on type1) — as one mapping: it is made whole
+    /// or not at all. The buffer cannot be freed until it is unmapped.</summary>
+    /// <exception cref="Native.IommuException">The kernel refused: ENOMEM names the pinned-memory limit and its fixes; a
+    /// kernel without IOMMU_IOAS_MAP_FILE (before 6.13) gives its <see cref="KernelFeatureMissingException"/>.</exception>
     public static void Map(this IDmaMapper mapper, ulong iova, DmaBuffer buffer, DmaAccess access)
     {
         buffer.AddMapping();
         try
         {
-            mapper.Map(iova, buffer.Address, (ulong)buffer.Length, access);
+            if (buffer.File is { } file && mapper is Ioas ioas) ioas.MapFile(iova, file, 0, (ulong)buffer.Length, access);
+            else mapper.Map(iova, buffer.Address, (ulong)buffer.Length, access);
         }
         catch
         {

@@ -70,8 +70,9 @@ public sealed class Ioas : IommuObject, IDmaMapper, ILeasedDmaMapper
     public void Map(ulong iova, nint userAddress, ulong length, DmaAccess access)
     {
         var map = MapArgument(iova, userAddress, length, FixedFlags(access));
-        using var fd = _iommu.Lease();
-        Ioctls.IOMMU_IOAS_MAP(fd.Fd, ref map);
+        int result;
+        using (var fd = _iommu.Lease()) result = Ioctls.TryIOMMU_IOAS_MAP(fd.Fd, ref map);
+        if (result < 0) Ioctls.ThrowIOMMU_IOAS_MAP(-result, in map, MemlockLimit.Explain(-result, length)); // ENOMEM: the pinned-memory limit
     }
 
     /// <summary>Maps user memory where the kernel chooses (inside the allowed IOVAs) and returns that IOVA.</summary>
@@ -97,8 +98,9 @@ public sealed class Ioas : IommuObject, IDmaMapper, ILeasedDmaMapper
         map.iova = iova;
         try
         {
-            using var fd = _iommu.Lease();
-            Ioctls.IOMMU_IOAS_MAP_FILE(fd.Fd, ref map);
+            int result;
+            using (var fd = _iommu.Lease()) result = Ioctls.TryIOMMU_IOAS_MAP_FILE(fd.Fd, ref map);
+            if (result < 0) Ioctls.ThrowIOMMU_IOAS_MAP_FILE(-result, in map, MemlockLimit.Explain(-result, length)); // ENOMEM: the pinned-memory limit
         }
         catch (IommuException e) when (_iommu.MissingFeature(e, nameof(Requests.IOMMU_IOAS_MAP_FILE)) is { } missing)
         {

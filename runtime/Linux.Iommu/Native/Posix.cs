@@ -17,6 +17,11 @@ internal static unsafe partial class Posix
     public const int MAP_POPULATE = 0x8000;
     public const int MAP_HUGETLB = 0x40000;
     public const int MFD_CLOEXEC = 1;
+    public const uint MFD_HUGETLB = 4;
+    public const int HUGETLB_FLAG_ENCODE_SHIFT = 26; // log2 of the huge page size, in MAP_ and MFD_ flags
+    public const int MADV_HUGEPAGE = 14;
+    public const int MADV_POPULATE_WRITE = 23; // Linux 5.14
+    public const int RLIMIT_MEMLOCK = 8; // same on x86_64 and aarch64 (asm-generic/resource.h)
     public static readonly nint MAP_FAILED = -1;
 
     [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
@@ -27,6 +32,19 @@ internal static unsafe partial class Posix
 
     [LibraryImport("libc", EntryPoint = "munmap", SetLastError = true)]
     public static partial int Munmap(nint address, nuint length);
+
+    [LibraryImport("libc", EntryPoint = "madvise", SetLastError = true)]
+    public static partial int Madvise(nint address, nuint length, int advice);
+
+    [StructLayout(LayoutKind.Sequential)]
+    public struct RLimit
+    {
+        public ulong Current;
+        public ulong Maximum;
+    }
+
+    [LibraryImport("libc", EntryPoint = "getrlimit", SetLastError = true)]
+    public static partial int GetRLimit(int resource, out RLimit limit);
 
     [LibraryImport("libc", EntryPoint = "memfd_create", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int MemfdCreate(string name, uint flags);

@@ -98,8 +98,9 @@ public sealed class VfioContainer : IDmaMapper, ILeasedDmaMapper, IDisposable
     public void Map(ulong iova, nint userAddress, ulong length, DmaAccess access)
     {
         var map = MapArgument(iova, userAddress, length, access);
-        using var fd = Lease();
-        Ioctls.VFIO_IOMMU_MAP_DMA(fd.Fd, ref map);
+        int result;
+        using (var fd = Lease()) result = Ioctls.TryVFIO_IOMMU_MAP_DMA(fd.Fd, ref map);
+        if (result < 0) Ioctls.ThrowVFIO_IOMMU_MAP_DMA(-result, in map, MemlockLimit.Explain(-result, length)); // ENOMEM: the pinned-memory limit
     }
 
     /// <inheritdoc/>
