@@ -24,7 +24,7 @@ public enum MemoryBacking
 }
 
 /// <summary>The facts of each <see cref="MemoryBacking"/>, written once.</summary>
-internal static class MemoryBackings
+public static class MemoryBackings
 {
     /// <summary>The transparent huge page size (the PMD size): 2 MiB with 4 KiB base pages.</summary>
     private static readonly Lazy<long> ThpSize = new(() =>
@@ -32,8 +32,10 @@ internal static class MemoryBackings
 
     private const string ThpSizeFile = "/sys/kernel/mm/transparent_hugepage/hpage_pmd_size";
 
+    /// <summary>Whether a memfd holds the memory.</summary>
     public static bool IsMemfd(MemoryBacking backing) => backing is MemoryBacking.Memfd or MemoryBacking.MemfdHugeTlb2M or MemoryBacking.MemfdHugeTlb1G;
 
+    /// <summary>Whether the pages are hugetlb pages, which must be reserved beforehand.</summary>
     public static bool IsHugeTlb(MemoryBacking backing) =>
         backing is MemoryBacking.HugeTlb2M or MemoryBacking.HugeTlb1G or MemoryBacking.MemfdHugeTlb2M or MemoryBacking.MemfdHugeTlb1G;
 
@@ -49,5 +51,5 @@ internal static class MemoryBackings
     };
 
     /// <summary>The MAP_HUGETLB / MFD_HUGETLB size bits: log2 of the page size, shifted into place.</summary>
-    public static int HugeTlbSizeBits(long pageSize) => System.Numerics.BitOperations.Log2((ulong)pageSize) << Native.Posix.HUGETLB_FLAG_ENCODE_SHIFT;
+    internal static int HugeTlbSizeBits(long pageSize) => System.Numerics.BitOperations.Log2((ulong)pageSize) << Native.Posix.HUGETLB_FLAG_ENCODE_SHIFT;
 }

@@ -101,17 +101,13 @@ public sealed class GuestRamKernelTests
     public void The_device_writes_into_a_hugetlb_memfd_mapped_into_a_type1_container_by_address()
     {
         ReserveHugePages();
-        using var container = VfioContainer.Open();
-        using var group = VfioGroup.Open(QemuEduDevice.Group);
-        group.SetContainer(container);
-        container.SetIommu();
-        using var device = group.OpenDevice(QemuEduDevice.PciAddress);
-        device.EnablePciBusMastering();
+        using var rig = EduContainer.Open();
+        using var device = rig.OpenDevice();
         using var bar0 = device.MapRegion(0);
         using var ram = DmaBuffer.Allocate(Length, MemoryBacking.MemfdHugeTlb2M, populateThreads: 2);
 
-        DmaInto(container, bar0, ram);
+        DmaInto(rig.Container, bar0, ram);
 
-        Assert.Equal(0UL, container.UnmapAll());
+        Assert.Equal(0UL, rig.Container.UnmapAll());
     }
 }

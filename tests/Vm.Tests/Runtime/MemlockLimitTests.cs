@@ -61,10 +61,8 @@ public sealed class MemlockLimitTests
     [Fact]
     public void A_type1_map_beyond_the_limit_fails_naming_it_and_maps_nothing()
     {
-        using var container = VfioContainer.Open();
-        using var group = VfioGroup.Open(QemuEduDevice.Group);
-        group.SetContainer(container);
-        container.SetIommu();
+        using var rig = EduContainer.Open();
+        var container = rig.Container;
         using var small = DmaBuffer.Allocate((long)Small);
         using var big = DmaBuffer.Allocate((long)Big);
         var lockedBefore = NonRootThread.Status("VmLck");
