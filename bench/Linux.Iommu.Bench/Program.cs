@@ -1,10 +1,13 @@
 using BenchmarkDotNet.Running;
+using Linux.Iommu.Bench.GuestRam;
 using Linux.Iommu.Bench.Harness;
 using Linux.Iommu.Bench.Report;
 
 // Linux.Iommu.Bench host|vm [--dry] [--out DIR]   run a suite set (vm: inside the guest), write DIR/csharp-SET.tsv
 //                                                and DIR/probes-SET.tsv; --dry: one invocation per case, no timing
 // Linux.Iommu.Bench report DIR                    merge DIR's C and C# files into summary.md, CSV and the plot
+// Linux.Iommu.Bench guestram [--max BYTES] [--half BYTES] [--dry] [--out DIR]   the guest-RAM curve (in the guest): DIR/guest-ram.tsv
+// Linux.Iommu.Bench guestram-report DIR           guest-ram.tsv into guest-ram.md and a plot per backing
 if (args.Length == 0) return Usage();
 var dry = args.Contains("--dry");
 var outIndex = Array.IndexOf(args, "--out");
@@ -28,6 +31,18 @@ switch (args[0])
         ResultFiles.WriteProbes(Path.Combine(output, $"probes-{args[0]}.tsv"),
             probes().Concat(suites.SelectMany(s => DryRunner.Run(s, measured: 3)).Select(r => (r.Key + "/thread-bytes", r.ThreadBytesPerCall))).ToList());
         return summary.HasCriticalValidationErrors || summary.Reports.Any(r => !r.Success) ? 1 : 0;
+    case "guestram":
+        // the guest-RAM curve (bench/guest-ram.sh, inside the guest): --max the largest size, --half the concurrency figure's
+        long Size(string option, long fallback) => Array.IndexOf(args, option) is var at and >= 0 && at + 1 < args.Length ? long.Parse(args[at + 1]) : fallback;
+        Directory.CreateDirectory(output);
+        using (var tsv = new StreamWriter(Path.Combine(output, "guest-ram.tsv")))
+        {
+            GuestRamCurve.Run(tsv, Size("--max", 1L << 30), dry);
+            GuestRamConcurrency.Run(tsv, Size("--half", 256L << 20), dry);
+        }
+        return 0;
+    case "guestram-report" when args.Length == 2:
+        return GuestRamReport.Write(Path.GetFullPath(args[1]));
     case "report" when args.Length == 2:
         try
         {
@@ -44,6 +59,6 @@ switch (args[0])
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: Linux.Iommu.Bench host|vm [--dry] [--out DIR] | report DIR");
+    Console.Error.WriteLine("usage: Linux.Iommu.Bench host|vm [--dry] [--out DIR] | report DIR | guestram [--max BYTES] [--half BYTES] [--dry] [--out DIR] | guestram-report DIR");
     return 2;
 }

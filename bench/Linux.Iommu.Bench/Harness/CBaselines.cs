@@ -30,7 +30,7 @@ internal static unsafe class CBaselines
         return n => ((delegate* unmanaged<int, nint, ulong, long, long>)loop)(fd, va, length, n);
     }
 
-    private static nint Export(string library, string name) => NativeLibrary.GetExport(NativeLibrary.Load(Path.Combine(Dir!, library)), name);
+    public static nint Export(string library, string name) => NativeLibrary.GetExport(NativeLibrary.Load(Path.Combine(Dir!, library)), name);
 
     /// <summary>Runs a benchmark method <paramref name="n"/> times.</summary>
     public static Action<long> Repeat(Action operation) => n =>

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# The guest-RAM cost curve (issue 17) in one boot of the x86 test VM: every backing, sizes 4 KiB ... --max (powers of 4),
+# populate timed apart, map + unmap with edu attached into an IOAS (huge pages on and off) and a type1 container, C twin
+# (bench/c/guestram.c) and C# in alternating rounds; then the concurrency figure. Writes bench/results/guest-ram/:
+# guest-ram.tsv (raw), guest-ram.md (tables, targets with verdicts), guest-ram-BACKING.png (log-log plots), run.log.
+#   bench/guest-ram.sh [--max BYTES] [--half BYTES] [--dry]
+# The guest gets --max plus 2.5 GiB of memory (the hugetlb pool of the largest size, dotnet, the populated buffer freed
+# before the hugetlb cases): --max 16G needs ~19 GiB of the host's.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+max=$((1 << 30)) half=$((256 << 20)) dry=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --max) max=$(numfmt --from=iec "$2"); shift 2 ;;
+    --half) half=$(numfmt --from=iec "$2"); shift 2 ;;
+    --dry) dry=--dry; shift ;;
+    *) echo "usage: bench/guest-ram.sh [--max BYTES] [--half BYTES] [--dry]" >&2; exit 2 ;;
+  esac
+done
+out=$PWD/bench/results/guest-ram bin=$PWD/bench/results/guest-ram/bin
+mkdir -p "$out" "$bin"
+start=$SECONDS
+inc=$(bash headers/extract-set.sh linux-libc-dev 7.3.4-1~bpo13+1 | tail -1)
+gcc -O2 -Wall -Wextra -Werror -I"$inc" -I"$inc/x86_64-linux-gnu" -shared -fPIC -o "$bin/libguestram.so" bench/c/guestram.c
+dotnet build bench/Linux.Iommu.Bench -c Release --nologo -v quiet
+app=$PWD/bench/Linux.Iommu.Bench/bin/Release/net10.0/Linux.Iommu.Bench.dll
+memory=$(( (max >> 20) + 2560 ))
+[ "$memory" -ge 3072 ] || memory=3072
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+tests/vm/run-in-vm --memory "$memory" --edu 2 --timeout 14400 --env DOTNET_TC_CallCountingDelayMs=0 --env "BENCH_C_DIR=$bin" --out "$out" -- \
+  sh -c 'exec dotnet exec "$0" guestram --out "$VM_OUT" --max "$1" --half "$2" $3' "$app" "$max" "$half" "$dry" 2>&1 | tee "$out/run.log"
+{
+  echo "| | |"
+  echo "|---|---|"
+  echo "| date | $(date -u '+%Y-%m-%d %H:%M UTC') |"
+  echo "| commit | $(git rev-parse --short HEAD) |"
+  echo "| guest | x86_64, QEMU TCG, VT-d legacy, 2 vCPUs, $memory MiB, two edu devices |"
+  echo "| largest size | $(numfmt --to=iec "$max")B |"
+  echo "| load average (1/5/15 min) | before $load_before, after $(cut -d' ' -f1-3 /proc/loadavg) (shared 2-core host) |"
+  echo "| run time | $((SECONDS - start)) s |"
+} >"$out/environment.md"
+dotnet exec "$app" guestram-report "$out"
