@@ -13,7 +13,7 @@ suites in ONE boot of the test VM (tests/vm/run-in-vm), C first then C#, and mer
 bench/results/: summary.md (every figure as a ratio to C, next to its target), environment.md, the
 raw .tsv files, map-throughput.csv and .png.
 
-  bench/run.sh [--dry] [--host-only] [--arch x86_64|aarch64]
+  bench/run.sh [--dry] [--host-only] [--arch x86_64|aarch64] [--guest-ram MAX]
 
 The guest is emulated (QEMU TCG: no KVM on this machine), so its absolute times are 10-100x a real
 machine's and mean nothing alone; only ratios measured in the same run are reported against targets.
@@ -25,16 +25,19 @@ Guest suites use a short job (3 warm-ups, 3 iterations).
                published self-contained for linux-arm64 (the guest's root has no dotnet), results
                in bench/results/aarch64/. The host suites do not run there (the host is x86_64:
                their figures are the x86 run's); with --host-only it only builds.
+  --guest-ram MAX  afterwards, the guest-RAM cost curve up to MAX bytes (1G, 4G, 16G) in its own boot:
+               bench/guest-ram.sh, results in bench/results/guest-ram/ (the guest gets MAX + 2.5 GiB)
 Each step shows its progress; their whole output goes to the results folder's run.log.
 EOF
   exit 2
 }
-dry="" host_only=0 arch=x86_64
+dry="" host_only=0 arch=x86_64 guest_ram=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --dry) dry=--dry; shift ;;
     --host-only) host_only=1; shift ;;
     --arch) [ $# -ge 2 ] || usage; arch=$2; shift 2 ;;
+    --guest-ram) [ $# -ge 2 ] || usage; guest_ram=$2; shift 2 ;;
     *) usage ;;
   esac
 done
@@ -155,3 +158,4 @@ fi
 
 dotnet exec "$app" report "$out"
 echo "bench: done in $(duration $((SECONDS - start))) (guest part $guest_s s); results in $out/, log: $log"
+[ -z "$guest_ram" ] || bash bench/guest-ram.sh --max "$guest_ram"

@@ -32,7 +32,7 @@ internal static unsafe class GuestRamCurve
         $"GuestRam/Backing={backing}/Backend={backend}/HugePages={hugePages}/Size={size}/{measure}";
 
     /// <summary>Rounds for one case: enough for a median where a call is short, three where it takes seconds under TCG.</summary>
-    private static int Rounds(long size, bool dry) => dry ? 1 : size >= 256L << 20 ? 3 : size >= 16L << 20 ? 5 : 9;
+    private static int Rounds(long size, bool dry) => dry ? 1 : size >= 256L << 20 ? 5 : size >= 16L << 20 ? 7 : 9;
 
     public static void Run(TextWriter output, long maxSize, bool dry)
     {
@@ -52,7 +52,7 @@ internal static unsafe class GuestRamCurve
                 foreach (var (backend, hugePages) in Targets)
                 {
                     using var target = GuestRamTarget.Open(backend, hugePages, cdev, group);
-                    void Emit(string measure, double value) => output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{Key(backing, backend, hugePages, size, measure)}\t{value:F1}"));
+                    void Emit(string measure, double value) => output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{Key(backing, backend, hugePages, size, measure)}\t{value:G9}"));
                     Emit("populate-ns", populate);
                     foreach (var (measure, value) in Interleave(target, buffer, twin, Rounds(size, dry))) Emit(measure, value);
                     output.Flush();

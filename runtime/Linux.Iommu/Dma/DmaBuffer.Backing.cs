@@ -50,6 +50,13 @@ public sealed partial class DmaBuffer
         var hugeTlb = MemoryBackings.IsHugeTlb(backing) ? Posix.MAP_HUGETLB | MemoryBackings.HugeTlbSizeBits(pageSize) : 0;
         var address = Posix.Mmap(0, (nuint)length, Posix.PROT_READ | Posix.PROT_WRITE, Posix.MAP_PRIVATE | Posix.MAP_ANONYMOUS | hugeTlb, -1, 0);
         if (address == Posix.MAP_FAILED) ThrowMmapFailed(Posix.LastErrno, length, backing, pageSize);
+        // base pages even where transparent huge pages are "always" (the kernel's default): the backing says 4 KiB
+        if (hugeTlb == 0 && Posix.Madvise(address, (nuint)length, Posix.MADV_NOHUGEPAGE) != 0)
+        {
+            var errno = Posix.LastErrno;
+            Posix.Munmap(address, (nuint)length);
+            IommuException.Throw("madvise", errno, $"MADV_NOHUGEPAGE of {Readable.Bytes((ulong)length)} at 0x{address:x}");
+        }
         return new DmaBuffer(address, length, pageSize, backing, file: null);
     }
 

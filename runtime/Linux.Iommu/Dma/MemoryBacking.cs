@@ -6,7 +6,8 @@ namespace Linux.Iommu;
 /// without walking the user mapping.</summary>
 public enum MemoryBacking
 {
-    /// <summary>Anonymous memory of base pages (4 KiB on x86_64).</summary>
+    /// <summary>Anonymous memory of base pages (4 KiB on x86_64), also where transparent huge pages are "always"
+    /// (MADV_NOHUGEPAGE).</summary>
     Anonymous,
     /// <summary>Anonymous memory aligned to the transparent huge page size (2 MiB) with MADV_HUGEPAGE: huge pages
     /// where the kernel finds them (/sys/kernel/mm/transparent_hugepage/enabled must not be "never").</summary>

@@ -20,6 +20,7 @@ internal static unsafe partial class Posix
     public const uint MFD_HUGETLB = 4;
     public const int HUGETLB_FLAG_ENCODE_SHIFT = 26; // log2 of the huge page size, in MAP_ and MFD_ flags
     public const int MADV_HUGEPAGE = 14;
+    public const int MADV_NOHUGEPAGE = 15;
     public const int MADV_POPULATE_WRITE = 23; // Linux 5.14
     public const int RLIMIT_MEMLOCK = 8; // same on x86_64 and aarch64 (asm-generic/resource.h)
     public static readonly nint MAP_FAILED = -1;

@@ -35,6 +35,29 @@ public sealed class MemoryBackingTests
         Assert.Equal(0, buffer.Address % (2 * Mi));
     }
 
+    /// <summary>The THPeligible field of the mapping that starts at <paramref name="address"/> in /proc/self/smaps.</summary>
+    private static int ThpEligible(nint address)
+    {
+        var header = $"{address:x}-";
+        var inMapping = false;
+        foreach (var line in File.ReadLines("/proc/self/smaps"))
+        {
+            if (line.Length > 0 && char.IsAsciiHexDigit(line[0]) && line.Contains('-')) inMapping = line.StartsWith(header, StringComparison.Ordinal);
+            else if (inMapping && line.StartsWith("THPeligible:", StringComparison.Ordinal)) return int.Parse(line["THPeligible:".Length..].Trim());
+        }
+        throw new InvalidOperationException($"no mapping at 0x{address:x} with THPeligible in /proc/self/smaps");
+    }
+
+    [Theory]
+    [InlineData(MemoryBacking.Anonymous, 0)]
+    [InlineData(MemoryBacking.TransparentHugePages, 1)]
+    public void Anonymous_memory_is_of_base_pages_and_transparent_huge_pages_are_eligible_for_huge_pages(MemoryBacking backing, int eligible)
+    {
+        using var buffer = DmaBuffer.Allocate(4 * Mi, backing, populateThreads: 0);
+
+        Assert.Equal(eligible, ThpEligible(buffer.Address));
+    }
+
     [Fact]
     public void A_memfd_holds_the_bytes_of_its_mapping()
     {
