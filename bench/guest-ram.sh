@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The guest-RAM cost curve (issue 17) in one boot of the x86 test VM: every backing, sizes 4 KiB ... --max (powers of 4),
 # populate timed apart, map + unmap with edu attached into an IOAS (huge pages on and off) and a type1 container, C twin
-# (bench/c/guestram.c) and C# in alternating rounds; then the concurrency figure. Writes bench/results/guest-ram/:
-# guest-ram.tsv (raw), guest-ram.md (tables, targets with verdicts), guest-ram-BACKING.png (log-log plots), run.log.
+# (bench/c/guestram.c) and C# in alternating rounds; then the concurrency figure. Writes bench/results/guestram/:
+# ram-curve.tsv (raw), ram-curve.md (tables, targets with verdicts), ram-curve-BACKING.png (log-log plots), run.log.
 #   bench/guest-ram.sh [--max BYTES] [--half BYTES] [--dry]
 # The guest gets --max plus 2.5 GiB of memory (the hugetlb pool of the largest size, dotnet, the populated buffer freed
 # before the hugetlb cases): --max 16G needs ~19 GiB of the host's.
@@ -17,7 +17,7 @@ while [ $# -gt 0 ]; do
     *) echo "usage: bench/guest-ram.sh [--max BYTES] [--half BYTES] [--dry]" >&2; exit 2 ;;
   esac
 done
-out=$PWD/bench/results/guest-ram bin=$PWD/bench/results/guest-ram/bin
+out=$PWD/bench/results/guestram bin=$PWD/bench/results/guestram/bin
 mkdir -p "$out" "$bin"
 start=$SECONDS
 inc=$(bash headers/extract-set.sh linux-libc-dev 7.3.4-1~bpo13+1 | tail -1)

@@ -26,7 +26,7 @@ Guest suites use a short job (3 warm-ups, 3 iterations).
                in bench/results/aarch64/. The host suites do not run there (the host is x86_64:
                their figures are the x86 run's); with --host-only it only builds.
   --guest-ram MAX  afterwards, the guest-RAM cost curve up to MAX bytes (1G, 4G, 16G) in its own boot:
-               bench/guest-ram.sh, results in bench/results/guest-ram/ (the guest gets MAX + 2.5 GiB)
+               bench/guest-ram.sh, results in bench/results/guestram/ (the guest gets MAX + 2.5 GiB)
 Each step shows its progress; their whole output goes to the results folder's run.log.
 EOF
   exit 2

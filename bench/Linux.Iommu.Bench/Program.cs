@@ -6,8 +6,8 @@ using Linux.Iommu.Bench.Report;
 // Linux.Iommu.Bench host|vm [--dry] [--out DIR]   run a suite set (vm: inside the guest), write DIR/csharp-SET.tsv
 //                                                and DIR/probes-SET.tsv; --dry: one invocation per case, no timing
 // Linux.Iommu.Bench report DIR                    merge DIR's C and C# files into summary.md, CSV and the plot
-// Linux.Iommu.Bench guestram [--max BYTES] [--half BYTES] [--dry] [--out DIR]   the guest-RAM curve (in the guest): DIR/guest-ram.tsv
-// Linux.Iommu.Bench guestram-report DIR           guest-ram.tsv into guest-ram.md and a plot per backing
+// Linux.Iommu.Bench guestram [--max BYTES] [--half BYTES] [--dry] [--out DIR]   the guest-RAM curve (in the guest): DIR/ram-curve.tsv
+// Linux.Iommu.Bench guestram-report DIR           ram-curve.tsv into ram-curve.md and a plot per backing
 if (args.Length == 0) return Usage();
 var dry = args.Contains("--dry");
 var outIndex = Array.IndexOf(args, "--out");
@@ -35,7 +35,7 @@ switch (args[0])
         // the guest-RAM curve (bench/guest-ram.sh, inside the guest): --max the largest size, --half the concurrency figure's
         long Size(string option, long fallback) => Array.IndexOf(args, option) is var at and >= 0 && at + 1 < args.Length ? long.Parse(args[at + 1]) : fallback;
         Directory.CreateDirectory(output);
-        using (var tsv = new StreamWriter(Path.Combine(output, "guest-ram.tsv")))
+        using (var tsv = new StreamWriter(Path.Combine(output, "ram-curve.tsv")))
         {
             GuestRamCurve.Run(tsv, Size("--max", 1L << 30), dry);
             GuestRamConcurrency.Run(tsv, Size("--half", 256L << 20), dry);

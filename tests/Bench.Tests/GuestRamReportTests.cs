@@ -2,7 +2,7 @@ using Linux.Iommu.Bench.GuestRam;
 
 namespace Linux.Iommu.Bench.Tests;
 
-/// <summary>The guest-RAM report judges issue 17's targets from guest-ram.tsv alone and draws a plot per backing.</summary>
+/// <summary>The guest-RAM report judges issue 17's targets from ram-curve.tsv alone and draws a plot per backing.</summary>
 public class GuestRamReportTests
 {
     private static string Line(string backing, long size, string measure, double value, string backend = "Ioas") =>
@@ -11,11 +11,11 @@ public class GuestRamReportTests
     [Fact]
     public void Speed_ups_against_4_KiB_the_worst_CSharp_to_C_ratio_and_the_flatness_per_GiB_are_judged()
     {
-        var dir = Directory.CreateTempSubdirectory("guest-ram-report").FullName;
+        var dir = Directory.CreateTempSubdirectory("ram-curve-report").FullName;
         try
         {
             const long M64 = 64L << 20, G1 = 1L << 30;
-            File.WriteAllLines(Path.Combine(dir, "guest-ram.tsv"),
+            File.WriteAllLines(Path.Combine(dir, "ram-curve.tsv"),
             [
                 // 4 KiB anonymous: 110 ms/GiB at both sizes (flat), populate 5.3 s/GiB
                 Line("Anonymous", M64, "cs-map-ns", 6.875e6), Line("Anonymous", G1, "cs-map-ns", 110e6),
@@ -31,14 +31,14 @@ public class GuestRamReportTests
 
             Assert.Equal(0, GuestRamReport.Write(dir));
 
-            var md = File.ReadAllLines(Path.Combine(dir, "guest-ram.md"));
+            var md = File.ReadAllLines(Path.Combine(dir, "ram-curve.md"));
             Assert.Contains(md, l => l.StartsWith("| map of ≥ 1 GiB", StringComparison.Ordinal) && l.Contains("| MemfdHugeTlb2M: 26.83× | met |", StringComparison.Ordinal));
             Assert.Contains(md, l => l.StartsWith("| populate + map", StringComparison.Ordinal) && l.Contains("| MemfdHugeTlb2M: 3.60× | met |", StringComparison.Ordinal)); // 5.41 / 1.5041 s
             Assert.Contains(md, l => l.StartsWith("| C# ≤ 1.05× C", StringComparison.Ordinal) && l.Contains("| worst 1.08× over 3 cases | **MISSED** |", StringComparison.Ordinal));
             Assert.Contains(md, l => l.StartsWith("| Anonymous: map cost per GiB flat", StringComparison.Ordinal) && l.Contains("| met |", StringComparison.Ordinal));
             Assert.Contains(md, l => l.StartsWith("| MemfdHugeTlb2M: map cost per GiB flat", StringComparison.Ordinal) && l.Contains("max/min 2.00× over 2 sizes | **MISSED** |", StringComparison.Ordinal));
             Assert.Contains(md, l => l.StartsWith("| 1 | 256 MiB |", StringComparison.Ordinal) && l.Contains("| 1.50 |", StringComparison.Ordinal));
-            Assert.True(new FileInfo(Path.Combine(dir, "guest-ram-MemfdHugeTlb2M.png")).Length > 0);
+            Assert.True(new FileInfo(Path.Combine(dir, "ram-curve-MemfdHugeTlb2M.png")).Length > 0);
         }
         finally
         {

@@ -5,15 +5,15 @@ using ScottPlot;
 
 namespace Linux.Iommu.Bench.GuestRam;
 
-/// <summary>guest-ram.tsv → guest-ram.md (per-backing tables, the targets of issue 17 with verdicts, the concurrency
-/// figure) and a log–log plot per backing (guest-ram-BACKING.png). Numbers come only from the file.</summary>
+/// <summary>ram-curve.tsv → ram-curve.md (per-backing tables, the targets of issue 17 with verdicts, the concurrency
+/// figure) and a log–log plot per backing (ram-curve-BACKING.png). Numbers come only from the file.</summary>
 public static class GuestRamReport
 {
     private const double GiB = 1L << 30;
 
     public static int Write(string dir)
     {
-        var file = Path.Combine(dir, "guest-ram.tsv");
+        var file = Path.Combine(dir, "ram-curve.tsv");
         if (!File.Exists(file))
         {
             Console.Error.WriteLine($"guest-ram report: no {file}");
@@ -47,7 +47,7 @@ public static class GuestRamReport
         }
         Targets(md, sizes, V);
         Concurrency(md, values);
-        File.WriteAllText(Path.Combine(dir, "guest-ram.md"), md.ToString());
+        File.WriteAllText(Path.Combine(dir, "ram-curve.md"), md.ToString());
         Console.Write(md);
         return 0;
     }
@@ -128,6 +128,6 @@ public static class GuestRamReport
         plot.Axes.Left.Label.Text = "ms (log)";
         plot.Title($"{backing}: populate, map and unmap vs size (TCG guest, edu attached)");
         plot.ShowLegend(Alignment.UpperLeft);
-        plot.SavePng(Path.Combine(dir, $"guest-ram-{backing}.png"), 900, 550);
+        plot.SavePng(Path.Combine(dir, $"ram-curve-{backing}.png"), 900, 550);
     }
 }
