@@ -46,14 +46,29 @@ public static partial class SelftestMock
     }
 
     /// <summary>IOMMU_TEST_OP_DMABUF_GET: a dma-buf of <paramref name="length"/> bytes (rounded up to pages, at most 512
-    /// pages) of kernel memory the mock exports, which IOMMU_IOAS_MAP_FILE accepts; its descriptor, owned by the caller.</summary>
+    /// pages) of kernel memory the mock exports, which IOMMU_IOAS_MAP_FILE accepts; its descriptor, owned by the caller.
+    /// The pinned 7.3 kernel installs the descriptor but answers 0 instead of its number (selftest.c
+    /// iommufd_test_dmabuf_get: "return 0" after dma_buf_fd), so the number is found as the one dma-buf descriptor of
+    /// the process that was not open before the call (/proc/self/fd); a kernel that answers the number is taken at its word.</summary>
     public static SafeFileHandle GetDmaBuf(IommuFd iommu, uint length)
     {
+        var before = DmaBufDescriptors();
         var cmd = Command(IOMMU_TEST_OP_DMABUF_GET, 0);
         cmd.dmabuf_get.length = length;
         cmd.dmabuf_get.open_flags = 0x80000; // O_CLOEXEC, as the selftest asks
-        return new SafeFileHandle(Issue(iommu, ref cmd, $"DMABUF_GET of {length} bytes"), ownsHandle: true);
+        var result = Issue(iommu, ref cmd, $"DMABUF_GET of {length} bytes");
+        if (result > 0) return new SafeFileHandle(result, ownsHandle: true);
+        var added = DmaBufDescriptors().Except(before).ToList();
+        if (added.Count != 1)
+            throw new InvalidOperationException($"DMABUF_GET answered {result} and {added.Count} new dma-buf descriptors appeared ({string.Join(", ", added)}): cannot tell which is the mock's");
+        return new SafeFileHandle(added[0], ownsHandle: true);
     }
+
+    /// <summary>The descriptors of this process open on a dma-buf (their /proc/self/fd link reads "/dmabuf:...").</summary>
+    private static HashSet<int> DmaBufDescriptors() =>
+        new DirectoryInfo("/proc/self/fd").EnumerateFileSystemInfos()
+            .Where(link => { try { return link.LinkTarget?.StartsWith("/dmabuf:", StringComparison.Ordinal) == true; } catch (IOException) { return false; } })
+            .Select(link => int.Parse(link.Name, System.Globalization.CultureInfo.InvariantCulture)).ToHashSet();
 
     /// <summary>IOMMU_TEST_OP_DMABUF_REVOKE: revokes (or, with false, restores) the mock's dma-buf: the exporter
     /// invalidates every importer's mapping (dma_buf_invalidate_mappings), and a revoked buffer refuses new ones (ENODEV).</summary>
