@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Linux.Iommu.Native;
 using Microsoft.Win32.SafeHandles;
 
@@ -135,6 +136,45 @@ public sealed class VfioContainer : IDmaMapper, ILeasedDmaMapper, IDisposable
         unmap.flags = Constants.VFIO_DMA_UNMAP_FLAG_ALL;
         using (var fd = Lease()) Ioctls.VFIO_IOMMU_UNMAP_DMA(fd.Fd, ref unmap);
         return unmap.size;
+    }
+
+    /// <summary>The usable IOVA ranges (VFIO_IOMMU_GET_INFO's IOVA-range capability: the attached groups' reserved
+    /// regions removed) and the smallest IOMMU page size as the alignment, as <see cref="Ioas.GetIovaRanges"/> gives them
+    /// for an IOAS. Needs <see cref="SetIommu"/> first. Two calls: the first learns the size the capabilities need.</summary>
+    /// <exception cref="NotSupportedException">The kernel reports no IOVA-range capability (before Linux 5.4).</exception>
+    public unsafe (IovaRange[] Ranges, ulong Alignment) GetIovaRanges()
+    {
+        var size = sizeof(vfio_iommu_type1_info);
+        while (true)
+        {
+            var buffer = new byte[size];
+            ref var info = ref Unsafe.As<byte, vfio_iommu_type1_info>(ref buffer[0]);
+            info.argsz = (uint)size;
+            using (var fd = Lease()) Ioctls.VFIO_IOMMU_GET_INFO(fd.Fd, ref info);
+            if (info.argsz > size)
+            {
+                size = (int)info.argsz; // the capabilities did not fit: ask again with the size the kernel wants
+                continue;
+            }
+            var alignment = info.iova_pgsizes & (~info.iova_pgsizes + 1); // the lowest page size bit
+            for (var offset = (info.flags & Constants.VFIO_IOMMU_INFO_CAPS) != 0 ? info.cap_offset : 0; offset != 0;)
+            {
+                ref var header = ref Unsafe.As<byte, vfio_info_cap_header>(ref buffer[offset]);
+                if (header.id == Constants.VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE)
+                {
+                    ref var cap = ref Unsafe.As<byte, vfio_iommu_type1_info_cap_iova_range>(ref buffer[offset]);
+                    var ranges = new IovaRange[cap.nr_iovas];
+                    for (var i = 0; i < ranges.Length; i++)
+                    {
+                        ref var range = ref Unsafe.As<byte, vfio_iova_range>(ref buffer[(int)offset + sizeof(vfio_iommu_type1_info_cap_iova_range) + i * sizeof(vfio_iova_range)]);
+                        ranges[i] = new IovaRange(range.start, range.end);
+                    }
+                    return (ranges, alignment);
+                }
+                offset = header.next;
+            }
+            throw new NotSupportedException("VFIO_IOMMU_GET_INFO reports no IOVA-range capability (VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE, Linux 5.4)");
+        }
     }
 
     /// <summary>Closes the container.</summary>
