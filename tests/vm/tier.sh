@@ -16,6 +16,8 @@ trait, or an unknown one, fails the tier (it would otherwise run nowhere, or in 
             fs1gp=off, legacy/39
   bridge    x86_64 with two edu devices behind one PCIe-to-PCI bridge (one IOMMU group)
   aarch64   the aarch64 guest (SMMUv3); Vm.Tests published self-contained for linux-arm64
+  nvme      x86_64 with QEMU's NVMe controller over a 64 MiB image (run-in-vm --nvme 64M): the driver kit's
+            NVMe sample and the guest kernel's own nvme driver
 
 XUNIT-ARGS (e.g. -class NAME, -method NAME) go to the in-process xunit runner of every chosen
 boot. Without arguments: every boot and the selftest. With XUNIT-ARGS or --boot: only the chosen
@@ -26,7 +28,7 @@ IOMMU_INTEROP_SKIP_VM=1 skips the tier loudly; it is refused when CI=true.
 EOF
 }
 
-all_boots=(main vtd-mode bridge aarch64)
+all_boots=(main vtd-mode bridge aarch64 nvme)
 boots=() xunit_args=()
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -106,6 +108,7 @@ for boot in "${boots[@]}"; do
         run_boot vtd-mode "vtd-$vtd-$aw-fs1gp-$fs1gp" "VT-d $vtd, $aw bits, fs1gp=$fs1gp" \
           --vtd "$vtd" --aw-bits "$aw" --fs1gp "$fs1gp" -- "${x86[@]}"
       done ;;
+    nvme) run_boot nvme nvme "NVMe controller" --nvme 64M -- "${x86[@]}" ;;
     bridge) run_boot bridge bridge "two edu behind a PCIe-to-PCI bridge" --edu 0 --bridged-edu 2 -- "${x86[@]}" ;;
     aarch64)
       if dotnet publish tests/Vm.Tests/Vm.Tests.csproj -r linux-arm64 --self-contained -p:InvariantGlobalization=true \

@@ -1,0 +1,21 @@
+using Linux.Iommu.Bench.Nvme;
+
+namespace Vm.Tests.Nvme;
+
+/// <summary>The NVMe benchmark suite (bench/nvme.sh) run for a moment per case, so it cannot rot: every case moves I/O, the
+/// pool strategy spends no time in map/unmap and the uncached ephemeral one does.</summary>
+[Collection(NvmeCollection.Name)]
+[Trait("Boot", "nvme")]
+public sealed class NvmeBenchDryRunTests
+{
+    [Fact]
+    [Trait("Category", "Vm")]
+    public void Every_case_of_the_NVMe_suite_runs()
+    {
+        var results = NvmeBench.Run(dry: true);
+        Assert.Equal(12, results.Count); // 3 strategies x read/write x QD 1/32
+        Assert.All(results, r => Assert.True(r.Iops > 0, $"{r.Key}: no I/O completed"));
+        Assert.All(results.Where(r => r.Key.StartsWith("nvme/pool/", StringComparison.Ordinal)), r => Assert.Equal(0, r.MapShare));
+        Assert.All(results.Where(r => r.Key.StartsWith("nvme/ephemeral/", StringComparison.Ordinal)), r => Assert.True(r.MapShare > 0, $"{r.Key}: no time in map/unmap"));
+    }
+}
