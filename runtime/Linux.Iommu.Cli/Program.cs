@@ -40,6 +40,20 @@ var demo = new Command("demo", "probe, then plan every example spec; run a live 
 demo.SetAction(parse => DemoCommand.Run(parse.GetValue(specs)!));
 root.Subcommands.Add(demo);
 
+var nvmeDevice = new Option<string>("--device") { Description = "the NVMe controller's PCI address (default: the only one)" };
+var nvmeLba = new Option<ulong>("--lba") { Description = "the first logical block", Required = true };
+var nvmeBlocks = new Option<int>("--blocks") { Description = "how many blocks", DefaultValueFactory = _ => 1 };
+var nvmeOut = new Option<FileInfo>("--out") { Description = "write the bytes to this file (default: a hex dump)" };
+var nvmeIn = new Option<FileInfo>("--in") { Description = "the bytes to write (the last block zero-padded)", Required = true };
+var nvmeIdentify = new Command("identify", "Identify Controller and Namespace 1: model, serial, size") { nvmeDevice };
+nvmeIdentify.SetAction(parse => NvmeCommand.Identify(parse.GetValue(nvmeDevice)));
+var nvmeRead = new Command("read", "read blocks") { nvmeDevice, nvmeLba, nvmeBlocks, nvmeOut };
+nvmeRead.SetAction(parse => NvmeCommand.Read(parse.GetValue(nvmeDevice), parse.GetValue(nvmeLba), parse.GetValue(nvmeBlocks), parse.GetValue(nvmeOut)));
+var nvmeWrite = new Command("write", "write a file's bytes to blocks") { nvmeDevice, nvmeLba, nvmeIn };
+nvmeWrite.SetAction(parse => NvmeCommand.Write(parse.GetValue(nvmeDevice), parse.GetValue(nvmeLba), parse.GetValue(nvmeIn)!));
+root.Subcommands.Add(new Command("nvme", "a user-space NVMe driver (the driver kit's sample) through VFIO and iommufd: the controller is moved to vfio-pci for the command and given back to its driver after. " + ExitCodes.Help)
+    { nvmeIdentify, nvmeRead, nvmeWrite });
+
 var parsed = root.Parse(args);
 if (parsed.Errors.Count > 0)
 {
@@ -52,7 +66,8 @@ try
     return parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
 }
 catch (Exception e) when (e is Linux.Iommu.Native.IommuException or NotSupportedException or Linux.Iommu.Planner.SpecException or Linux.Iommu.Planner.RecordedHostException
-                              or Iommu.Scanner.ScanException or InvalidOperationException)
+                              or Iommu.Scanner.ScanException or InvalidOperationException
+                              or Linux.Iommu.Nvme.NvmeException or ArgumentOutOfRangeException or TimeoutException)
 {
     Console.Error.WriteLine($"iommu: {e.Message}");
     return ExitCodes.Error;
