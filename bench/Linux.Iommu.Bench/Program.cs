@@ -8,6 +8,8 @@ using Linux.Iommu.Bench.Report;
 // Linux.Iommu.Bench report DIR                    merge DIR's C and C# files into summary.md, CSV and the plot
 // Linux.Iommu.Bench guestram [--max BYTES] [--half BYTES] [--dry] [--out DIR]   the guest-RAM curve (in the guest): DIR/ram-curve.tsv
 // Linux.Iommu.Bench guestram-report DIR           ram-curve.tsv into ram-curve.md and a plot per backing
+// Linux.Iommu.Bench nvme [--dry] [--out DIR]      the NVMe suite (nvme guest): DIR/csharp-nvme.tsv
+// Linux.Iommu.Bench nvme-report DIR               DIR/nvme.md from csharp-nvme.tsv and the kernel anchor's c-nvme.tsv
 if (args.Length == 0) return Usage();
 var dry = args.Contains("--dry");
 var outIndex = Array.IndexOf(args, "--out");
@@ -43,6 +45,25 @@ switch (args[0])
         return 0;
     case "guestram-report" when args.Length == 2:
         return GuestRamReport.Write(Path.GetFullPath(args[1]));
+    case "nvme":
+        var nvme = Linux.Iommu.Bench.Nvme.NvmeBench.Run(dry);
+        if (!dry)
+        {
+            Directory.CreateDirectory(output);
+            Linux.Iommu.Bench.Nvme.NvmeBench.Write(Path.Combine(output, "csharp-nvme.tsv"), nvme);
+        }
+        Console.WriteLine($"nvme: the kernel's block device for the anchor: {Linux.Iommu.Nvme.NvmePciDevice.Find(null).BindToKernel()}");
+        return 0;
+    case "nvme-report" when args.Length == 2:
+        try
+        {
+            return Linux.Iommu.Bench.Nvme.NvmeReport.Write(Path.GetFullPath(args[1]));
+        }
+        catch (InvalidDataException e)
+        {
+            Console.Error.WriteLine($"nvme-report: {e.Message}");
+            return 1;
+        }
     case "report" when args.Length == 2:
         try
         {
@@ -59,6 +80,6 @@ switch (args[0])
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: Linux.Iommu.Bench host|vm [--dry] [--out DIR] | report DIR | guestram [--max BYTES] [--half BYTES] [--dry] [--out DIR] | guestram-report DIR");
+    Console.Error.WriteLine("usage: Linux.Iommu.Bench host|vm [--dry] [--out DIR] | report DIR | guestram [--max BYTES] [--half BYTES] [--dry] [--out DIR] | guestram-report DIR | nvme [--dry] [--out DIR] | nvme-report DIR");
     return 2;
 }

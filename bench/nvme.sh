@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The NVMe benchmark (issue 19): the sample driver's three DMA strategies against the guest kernel's own nvme driver on
+# the same QEMU NVMe controller, in one boot of the test VM (tests/vm/run-in-vm --nvme). Writes bench/results/nvme/:
+# csharp-nvme.tsv, c-nvme.tsv, nvme.md (IOPS, ratios to the kernel driver, map/unmap share, the targets' verdicts), run.log.
+#   bench/nvme.sh [--dry]     --dry: each case once for a moment (what a quick check needs); writes no results
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source tests/vm/progress.sh
+dry=""
+case "${1:-}" in --dry) dry=--dry ;; "") ;; *) echo "usage: bench/nvme.sh [--dry]" >&2; exit 2 ;; esac
+out=bench/results/nvme bin=bench/results/nvme/bin disk=64M
+mkdir -p "$out" "$bin"
+log=$out/run.log
+: >"$log"
+inc=$(bash headers/extract-set.sh linux-libc-dev 7.3.4-1~bpo13+1 | tail -1)
+step_run "building the kernel-driver anchor (bench/c/nvme-kernel.c)" "$log" "" -- \
+  gcc -O2 -Wall -Wextra -Werror -I"$inc" -I"$inc/x86_64-linux-gnu" -o "$bin/nvme-kernel" bench/c/nvme-kernel.c
+step_run "building Linux.Iommu.Bench" "$log" "" -- dotnet build bench/Linux.Iommu.Bench -c Release --nologo -v quiet
+app=$PWD/bench/Linux.Iommu.Bench/bin/Release/net10.0/Linux.Iommu.Bench.dll
+guest_out=$out
+[ -z "$dry" ] || guest_out=$(mktemp -d)
+# In the guest: the C# suite first (it moves the controller to vfio-pci and gives it back to the nvme driver at the
+# end), then the anchor on the kernel's block device.
+step_run "NVMe suite and kernel anchor in the guest" "$log" "" -- tests/vm/run-in-vm --nvme "$disk" --timeout 1800 \
+  --env DOTNET_TC_CallCountingDelayMs=0 --out "$guest_out" -- sh -c '
+    dotnet exec "$1" nvme --out "$VM_OUT" $3 &&
+    "$2" "$(ls /dev/nvme*n1 | head -n 1)" "$VM_NVME_BYTES" $3 | tee "$VM_OUT/c-nvme.tsv"' sh "$app" "$PWD/$bin/nvme-kernel" "$dry"
+[ -n "$dry" ] || dotnet exec "$app" nvme-report "$out"
