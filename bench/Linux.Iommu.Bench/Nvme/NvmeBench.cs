@@ -43,6 +43,7 @@ public static class NvmeBench
                 {
                     foreach (var depth in new[] { 1, Depth })
                     {
+                        if (!dry) RunRound(nvme, space, buffers, depth, write, span, perBlock, seconds / 4); // warm-up: JIT, cache, tables
                         var rounds = new List<(double Iops, double Share)>();
                         for (var round = 0; round < (dry ? 1 : Rounds); round++) rounds.Add(RunRound(nvme, space, buffers, depth, write, span, perBlock, seconds));
                         rounds.Sort();
