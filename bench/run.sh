@@ -75,9 +75,10 @@ if [ "$arch" = aarch64 ]; then
   command -v "$gcc" >/dev/null && [ -e /usr/aarch64-linux-gnu/include/stdio.h ] ||
     { echo "bench: $gcc and the arm64 libc headers are missing: apt-get install gcc-aarch64-linux-gnu libc6-dev-arm64-cross (tests/setup-host.sh)" >&2; exit 1; }
 fi
-cc=("$gcc" -O2 -Wall -Wextra -Werror -I"$inc" -I"$inc/$arch-linux-gnu")
-baselines=(stub iommufd type1)
-[ "$arch" = x86_64 ] || baselines=(iommufd type1) # stub.c is the host suite's twin
+test_inc=$(bash headers/extract-set.sh --set iommufd-test-7.3 | tail -1) # iommufd_test.h, for invalidate.c (the selftest mock)
+cc=("$gcc" -O2 -Wall -Wextra -Werror -I"$inc" -I"$inc/$arch-linux-gnu" -I"$test_inc")
+baselines=(stub iommufd type1 invalidate)
+[ "$arch" = x86_64 ] || baselines=(iommufd type1) # stub.c is the host suite's twin; the mock (invalidate.c) is x86-only
 build_baselines() {
   local c
   for c in "${baselines[@]}"; do "${cc[@]}" -o "$bin/$c" "bench/c/$c.c"; done

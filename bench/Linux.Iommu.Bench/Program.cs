@@ -3,7 +3,7 @@ using Linux.Iommu.Bench.GuestRam;
 using Linux.Iommu.Bench.Harness;
 using Linux.Iommu.Bench.Report;
 
-// Linux.Iommu.Bench host|vm [--dry] [--out DIR]   run a suite set (vm: inside the guest), write DIR/csharp-SET.tsv
+// Linux.Iommu.Bench host|vm|nested [--dry] [--out DIR]   run a suite set (vm, nested: inside the guest), write DIR/csharp-SET.tsv
 //                                                and DIR/probes-SET.tsv; --dry: one invocation per case, no timing
 // Linux.Iommu.Bench report DIR                    merge DIR's C and C# files into summary.md, CSV and the plot
 // Linux.Iommu.Bench guestram [--max BYTES] [--half BYTES] [--dry] [--out DIR]   the guest-RAM curve (in the guest): DIR/ram-curve.tsv
@@ -17,7 +17,7 @@ var output = Path.GetFullPath(outIndex >= 0 && outIndex + 1 < args.Length ? args
 
 switch (args[0])
 {
-    case "host" or "vm":
+    case "host" or "vm" or "nested":
         var suites = SuiteSets.Named(args[0]);
         var probes = () => suites.Where(t => typeof(IProbed).IsAssignableFrom(t)).SelectMany(t => ((IProbed)Activator.CreateInstance(t)!).Probe()).ToList();
         if (dry)
@@ -27,7 +27,7 @@ switch (args[0])
             return 0;
         }
         Directory.CreateDirectory(output);
-        var summary = BenchmarkRunner.Run(suites, BenchConfig.Create(Path.Combine(output, "artifacts-" + args[0]), guest: args[0] == "vm")).Single();
+        var summary = BenchmarkRunner.Run(suites, BenchConfig.Create(Path.Combine(output, "artifacts-" + args[0]), guest: args[0] != "host")).Single();
         ResultFiles.WriteTimings(Path.Combine(output, $"csharp-{args[0]}.tsv"), summary);
         // After the timed runs: exact counts, and each case's allocations on its own thread (3 calls after a warm-up).
         ResultFiles.WriteProbes(Path.Combine(output, $"probes-{args[0]}.tsv"),
@@ -80,6 +80,6 @@ switch (args[0])
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: Linux.Iommu.Bench host|vm [--dry] [--out DIR] | report DIR | guestram [--max BYTES] [--half BYTES] [--dry] [--out DIR] | guestram-report DIR | nvme [--dry] [--out DIR] | nvme-report DIR");
+    Console.Error.WriteLine("usage: Linux.Iommu.Bench host|vm|nested [--dry] [--out DIR] | report DIR | guestram [--max BYTES] [--half BYTES] [--dry] [--out DIR] | guestram-report DIR | nvme [--dry] [--out DIR] | nvme-report DIR");
     return 2;
 }

@@ -31,8 +31,9 @@ static inline int by_value(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* Runs op(ctx) in calibrated rounds and prints "key<TAB>ns/op". op returns 0 or exits the program. */
-static inline void measure(const char *key, void (*op)(void *), void *ctx)
+/* Runs op(ctx) in calibrated rounds and prints "key<TAB>ns" per one of the per_op units each op does (an op that
+ * sends a batch of 64 entries: per_op 64, ns per entry). op returns 0 or exits the program. */
+static inline void measure_per(const char *key, void (*op)(void *), void *ctx, double per_op)
 {
 	double start = now_ns();
 	op(ctx); /* warm-up and calibration */
@@ -43,9 +44,15 @@ static inline void measure(const char *key, void (*op)(void *), void *ctx)
 	for (int round = 0; round < ROUNDS; round++) {
 		start = now_ns();
 		for (long i = 0; i < iterations; i++) op(ctx);
-		rounds[round] = (now_ns() - start) / iterations;
+		rounds[round] = (now_ns() - start) / iterations / per_op;
 	}
 	qsort(rounds, ROUNDS, sizeof rounds[0], by_value);
 	printf("%s\t%.3f\n", key, rounds[ROUNDS / 2]);
 	fflush(stdout);
+}
+
+/* Runs op(ctx) in calibrated rounds and prints "key<TAB>ns/op". */
+static inline void measure(const char *key, void (*op)(void *), void *ctx)
+{
+	measure_per(key, op, ctx, 1);
 }

@@ -30,6 +30,14 @@ internal static unsafe class CBaselines
         return n => ((delegate* unmanaged<int, nint, ulong, long, long>)loop)(fd, va, length, n);
     }
 
+    /// <summary>bench_invalidate_loop (bench/c/invalidate.c): n entries to the nested HWPT in ioctls of up to <paramref name="batch"/>.</summary>
+    public static Action<long> InvalidateLoop(IommuFd iommu, uint nestedHwptId, uint batch)
+    {
+        var loop = Export("libinvalidate.so", "bench_invalidate_loop");
+        var fd = (int)iommu.Handle.DangerousGetHandle();
+        return n => ((delegate* unmanaged<int, uint, uint, long, long>)loop)(fd, nestedHwptId, batch, n);
+    }
+
     public static nint Export(string library, string name) => NativeLibrary.GetExport(NativeLibrary.Load(Path.Combine(Dir!, library)), name);
 
     /// <summary>Runs a benchmark method <paramref name="n"/> times.</summary>

@@ -8,14 +8,14 @@ namespace Vm.Tests.Bench;
 [Trait("Boot", "main")] // bench/run.sh runs these suites in the x86 VT-d guest only
 public sealed class GuestBenchDryRunTests
 {
-    public static TheoryData<string> Suites() => [.. SuiteSets.Guest.Select(t => t.Name)];
+    public static TheoryData<string> Suites() => [.. SuiteSets.Guest.Concat(SuiteSets.Nested).Select(t => t.Name)];
 
     [Theory]
     [MemberData(nameof(Suites))]
     [Trait("Category", "Vm")]
     public void Guest_suite_runs_every_case_once_in_dry_mode(string name)
     {
-        var suite = SuiteSets.Guest.Single(t => t.Name == name);
+        var suite = SuiteSets.Guest.Concat(SuiteSets.Nested).Single(t => t.Name == name);
         var ran = DryRunner.Run(suite);
         var expected = BenchmarkConverter.TypeToBenchmarks(suite).BenchmarksCases.Select(c => CaseKey.Of(c).Text).Order();
         Assert.Equal(expected, ran.Order());

@@ -18,7 +18,7 @@ public sealed class FailNthTests
     private static readonly ulong Length = (ulong)(Pages * SmallPages.PageSize);
     private static readonly ulong Iova = MockIoas.ApertureStart;
 
-    private static void Report(string operation, FailNthSweep.Result result)
+    internal static void Report(string operation, FailNthSweep.Result result)
     {
         TestContext.Current.TestOutputHelper?.WriteLine($"{operation}: {result}");
         Console.WriteLine($"fail-nth {operation}: {result}");

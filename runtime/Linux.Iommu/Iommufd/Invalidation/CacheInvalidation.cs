@@ -21,7 +21,10 @@ internal static class CacheInvalidation
             using var fd = iommu.Lease();
             result = Ioctls.TryIOMMU_HWPT_INVALIDATE(fd.Fd, ref invalidate);
         }
-        handled = invalidate.entry_num;
+        // A failure before the kernel looked at the entries (e.g. ENOMEM copying the command in) leaves entry_num as sent:
+        // none was handled then. (All handled and still failing would take a failed copy back out: resubmitting an
+        // invalidation is harmless.)
+        handled = result < 0 && count > 0 && invalidate.entry_num >= count ? 0 : invalidate.entry_num;
         return result;
     }
 
