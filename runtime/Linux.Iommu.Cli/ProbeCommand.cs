@@ -9,7 +9,7 @@ internal static class ProbeCommand
 {
     public static int Run(string[]? named, FileInfo? save)
     {
-        IommufdRequired.Check();
+        if (!IommufdSupport.Available) return LegacyVfioProbe.Run(save);
         using var iommu = IommuFd.Open();
         Console.Write(iommu.Features.Describe());
         var host = Record(iommu, HostDevices.Resolve(named));

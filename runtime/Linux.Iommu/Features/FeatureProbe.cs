@@ -86,20 +86,22 @@ internal static class FeatureProbe
     /// <summary>IOMMU_HW_CAP_PCI_ATS_NOT_SUPPORTED is a negative bit: a kernel that knows it sets it for a device without
     /// usable ATS, so there its absence means ATS may be enabled; a kernel that predates it never sets it, and there its
     /// absence means nothing. No call tells the two apart: the bit appears only in a device's result, and struct
-    /// iommu_hw_info has the same 40 bytes in 6.12 and 7.3, so no size probe can either. So this decides by the
-    /// kernel's iommufd as a whole: the bit counts as reported only when the kernel has every iommufd ioctl of this
-    /// library's bindings (linux-7.3, the first pinned uAPI with the bit; linux-6.12 lacks the bit and IOMMU_VIOMMU_ALLOC,
-    /// IOMMU_VEVENTQ_ALLOC, IOMMU_HW_QUEUE_ALLOC, IOMMU_IOAS_NOIOMMU_GET_PA alike). A kernel lacking any of them is
-    /// answered "not reported": for a negative bit the safe side, since nothing is then concluded from its absence.
-    /// The limit: a kernel with all those ioctls but older than the bit would be misread; the pinned sets show none
-    /// (the bit and the newest ioctls are absent from linux-6.12 and present in linux-7.3 together).</summary>
+    /// iommu_hw_info has the same 40 bytes in 6.12 and 7.3, so no size probe can either. So this decides by siblings:
+    /// the bit counts as reported only when the kernel has every iommufd ioctl of the first pinned set that has the bit
+    /// (<see cref="KernelAvailability"/>: linux-7.3; linux-6.12 lacks the bit and IOMMU_VIOMMU_ALLOC, IOMMU_VEVENTQ_ALLOC,
+    /// IOMMU_HW_QUEUE_ALLOC, IOMMU_IOAS_NOIOMMU_GET_PA alike). A kernel lacking any of them is answered "not reported":
+    /// for a negative bit the safe side, since nothing is then concluded from its absence. The limit: a kernel with all
+    /// those ioctls but older than the bit would be misread; the pinned sets show none (the bit and the newest ioctls
+    /// are absent from linux-6.12 and present in linux-7.3 together).</summary>
     private static KernelFeatureState ReportsAtsNotSupported(List<KernelFeatureState> states)
     {
-        var missing = states.Where(s => s.Kind == KernelFeatureKind.Ioctl && !s.Supported).Select(s => s.Name).ToList();
-        return new(nameof(iommufd_hw_capabilities.IOMMU_HW_CAP_PCI_ATS_NOT_SUPPORTED), KernelFeatureKind.ReportedBit, missing.Count == 0,
+        const string Bit = nameof(iommufd_hw_capabilities.IOMMU_HW_CAP_PCI_ATS_NOT_SUPPORTED);
+        var first = KernelAvailability.KernelSets.First(set => KernelAvailability.IsIn(Bit, set));
+        var missing = states.Where(s => s.Kind == KernelFeatureKind.Ioctl && !s.Supported && KernelAvailability.IsIn(s.Name, first)).Select(s => s.Name).ToList();
+        return new(Bit, KernelFeatureKind.ReportedBit, missing.Count == 0,
             missing.Count == 0
-                ? "inferred: the kernel has every iommufd ioctl of linux-7.3, the first pinned uAPI with the bit"
-                : $"inferred: the kernel lacks {string.Join(", ", missing)} of linux-7.3, the first pinned uAPI with the bit, so it may predate the bit");
+                ? $"inferred: the kernel has every iommufd ioctl of {first}, the first pinned uAPI with the bit"
+                : $"inferred: the kernel lacks {string.Join(", ", missing)} of {first}, the first pinned uAPI with the bit, so it may predate the bit");
     }
 
     private static string Answer(int result) => result < 0 ? Errno.Name(-result) : $"success ({result})";

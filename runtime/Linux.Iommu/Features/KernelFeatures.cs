@@ -1,4 +1,5 @@
 using System.Text;
+using Linux.Iommu.Native;
 
 namespace Linux.Iommu;
 
@@ -40,7 +41,12 @@ public sealed class KernelFeatures
     {
         var text = new StringBuilder($"kernel features of {KernelRelease} (probed):\n");
         var width = All.Max(s => s.Name.Length);
-        foreach (var state in All) text.Append($"  {state.Name.PadRight(width)}  {(state.Supported ? "yes" : "no ")}  {state.Kind.ToString().ToLowerInvariant()}: {state.Probe}\n");
+        foreach (var state in All)
+        {
+            text.Append($"  {state.Name.PadRight(width)}  {(state.Supported ? "yes" : "no ")}  {state.Kind.ToString().ToLowerInvariant()}: {state.Probe}");
+            if (!state.Supported && KernelAvailability.Evidence(state.Name) is { } evidence) text.Append($" [{evidence}]");
+            text.Append('\n');
+        }
         return text.ToString();
     }
 }

@@ -59,6 +59,26 @@ public sealed class VfioContainer : IDmaMapper, ILeasedDmaMapper, IDisposable
         Ioctls.VFIO_SET_IOMMU(fd.Fd, (nuint)type);
     }
 
+    /// <summary>VFIO_IOMMU_GET_INFO (after <see cref="SetIommu"/>): page sizes, usable IOVA ranges, mappings left.
+    /// Two calls: the first learns the length of the capability chain from argsz.</summary>
+    public Type1Info GetInfo()
+    {
+        var length = vfio_iommu_type1_info.NativeSize;
+        while (true)
+        {
+            var buffer = new byte[length];
+            ref var info = ref System.Runtime.InteropServices.MemoryMarshal.AsRef<vfio_iommu_type1_info>(buffer.AsSpan());
+            info.argsz = (uint)length;
+            using (var fd = Lease()) Ioctls.VFIO_IOMMU_GET_INFO(fd.Fd, ref info);
+            if (info.argsz > length)
+            {
+                length = (int)info.argsz; // the capabilities did not fit: ask again with room for them
+                continue;
+            }
+            return Type1Info.Decode(buffer);
+        }
+    }
+
     private static vfio_iommu_type1_dma_map MapArgument(ulong iova, nint userAddress, ulong length, DmaAccess access)
     {
         var map = vfio_iommu_type1_dma_map.Create();

@@ -48,6 +48,7 @@ public class FeatureProbeTests
         Assert.False(ats.Supported);
         Assert.Equal(KernelFeatureKind.ReportedBit, ats.Kind);
         Assert.Contains("lacks IOMMU_IOAS_MAP_FILE", ats.Probe);
+        Assert.Contains("of linux-7.3, the first pinned uAPI with the bit", ats.Probe);
         Assert.Contains("EOPNOTSUPP", features.All.Single(s => s.Name == "IOMMU_HW_INFO_FLAG_INPUT_TYPE").Probe);
     }
 
@@ -104,6 +105,9 @@ public class FeatureProbeTests
         Assert.Equal(("IOMMU_IOAS_MAP_FILE", "6.12.117", Errno.ENOTTY), (e.Feature, e.KernelRelease, e.Errno));
         Assert.Same(failure, e.InnerException);
         Assert.StartsWith("IOMMU_IOAS_MAP_FILE failed: ENOTTY (25): ", e.Message);
-        Assert.Contains("kernel 6.12.117 lacks IOMMU_IOAS_MAP_FILE (probed: size 0 -> ENOTTY: no such iommufd ioctl in this kernel); flags 0x7, ioas_id 1, fd 5", e.Message);
+        Assert.Equal(KernelAvailability.Evidence("IOMMU_IOAS_MAP_FILE"), e.Evidence);
+        Assert.Contains("present in linux-7.3", e.Evidence);
+        Assert.Contains("linux-6.12", e.Evidence);
+        Assert.Contains($"kernel 6.12.117 lacks IOMMU_IOAS_MAP_FILE (probed: size 0 -> ENOTTY: no such iommufd ioctl in this kernel; {e.Evidence}); flags 0x7, ioas_id 1, fd 5", e.Message);
     }
 }

@@ -83,5 +83,6 @@ public class IommuToolTests
         Assert.StartsWith("iommu: no /dev/iommu: this host cannot serve iommufd (kernel ", error);
         Assert.Contains("iommufd needs Linux >= 6.2 with CONFIG_IOMMUFD", error);
         Assert.DoesNotContain("ENOENT", error);
+        if (!File.Exists("/dev/vfio/vfio")) Assert.Contains("no /dev/vfio/vfio either: the kernel offers no VFIO container", error);
     }
 }
