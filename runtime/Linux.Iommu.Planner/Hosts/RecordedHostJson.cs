@@ -16,7 +16,7 @@ public static class RecordedHostJson
 
     private static readonly string[] Known = ["format", "kernel", "architecture", "hostPageSize", "devices"];
     private static readonly string[] DeviceFields = ["name", "iommuGroup", "hwInfo", "iovaRanges", "iovaAlignment"];
-    private static readonly string[] HwInfoFields = ["type", "data", "capabilities", "maxPasidLog2"];
+    private static readonly string[] HwInfoFields = ["type", "data", "capabilities", "maxPasidLog2", "unreportedCapabilities"];
 
     /// <summary>Reads and validates a recorded host file.</summary>
     public static RecordedHost Load(string path) =>
@@ -73,7 +73,10 @@ public static class RecordedHostJson
         if (pasid is < 0 or > 255) throw hw.Error($"{hw.Path}.maxPasidLog2", $"{pasid} is outside 0..255");
         try
         {
-            return Linux.Iommu.HwInfo.Decode(type, data, hw.Required("capabilities").Size(), (byte)pasid);
+            // absent in records of kernels that report every bit the bindings know
+            var unreported = hw.Optional("unreportedCapabilities", n => n.Size(), 0UL);
+            if (unreported > uint.MaxValue) throw hw.Error($"{hw.Path}.unreportedCapabilities", "is not a 32-bit set of IOMMU_HW_CAP bits");
+            return Linux.Iommu.HwInfo.Decode(type, data, hw.Required("capabilities").Size(), (byte)pasid) with { UnreportedCapabilities = (iommufd_hw_capabilities)unreported };
         }
         catch (ArgumentException e)
         {
@@ -112,6 +115,7 @@ public static class RecordedHostJson
         json.WriteString("data", Convert.ToHexString(device.HwInfo.Data.Span).ToLowerInvariant());
         json.WriteString("capabilities", $"0x{device.HwInfo.CapabilityBits:x}");
         json.WriteNumber("maxPasidLog2", device.HwInfo.MaxPasidLog2);
+        if (device.HwInfo.UnreportedCapabilities != 0) json.WriteString("unreportedCapabilities", $"0x{(uint)device.HwInfo.UnreportedCapabilities:x}");
         json.WriteEndObject();
         json.WriteStartArray("iovaRanges");
         foreach (var range in device.IovaRanges)

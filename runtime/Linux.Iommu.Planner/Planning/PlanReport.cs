@@ -59,7 +59,8 @@ public sealed record PlanReport(GuestViommuSpec Spec, IReadOnlyList<DeviceAssess
         foreach (var requirement in TopologyRequirements.Concat(PlanRequirements)) text.Append($"  {requirement}\n");
         foreach (var device in Devices)
         {
-            text.Append($"Device {device.Device}: host IOMMU {(device.HostIommu is null ? "unknown" : NestedRequirements.TypeName(device.HostIommu.Type, Spec))}\n");
+            text.Append($"Device {device.Device}: host IOMMU {(device.HostIommu is null ? "unknown" : NestedRequirements.TypeName(device.HostIommu.Type, Spec))}" +
+                        (device.HostIommu is null ? "" : $"; ATS {device.HostIommu.AtsText}") + "\n");
             text.Append("  nested (host walks guest tables):\n");
             foreach (var requirement in device.Nested) text.Append($"    {requirement}\n");
             text.Append("  shadow (kernel-managed IOAS):\n");

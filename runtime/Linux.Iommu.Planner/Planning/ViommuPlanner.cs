@@ -52,7 +52,8 @@ public sealed class ViommuPlanner(params IReadOnlyList<ViommuModelExtension> ext
         var facts = devices.Select(d => (d.Name, iommu.GetHwInfo(d.DeviceId))).ToList();
         var ioasFacts = Facts(ioas);
         var topology = Topology(spec, devices.Select(d => (d.Name, d.IommuGroup)));
-        var report = Decide(spec, facts, ioasFacts, topology: topology);
+        var kernel = KernelRequirements.For(spec, iommu.Features);
+        var report = Decide(spec, facts, ioasFacts, kernel, topology);
         if (report.Decision != PlanDecision.Nested)
         {
             return new RunningPlan(report, iommu, ioas, devices, []);
@@ -82,7 +83,7 @@ public sealed class ViommuPlanner(params IReadOnlyList<ViommuModelExtension> ext
             // The registers promised nesting but the kernel refused: say so, and take the next stage.
             foreach (var device in devices) device.Attach(ioas.Id);
             foreach (var setup in setups.Distinct()) setup.Dispose();
-            return new RunningPlan(Decide(spec, facts, ioasFacts, [KernelRefusedNesting(e)], topology), iommu, ioas, devices, []);
+            return new RunningPlan(Decide(spec, facts, ioasFacts, [.. kernel, KernelRefusedNesting(e)], topology), iommu, ioas, devices, []);
         }
     }
 

@@ -34,6 +34,27 @@ public sealed record HwInfo
     /// wide, the field 64: a bit above 31 (none is defined in 7.3) is only in <see cref="CapabilityBits"/>.</summary>
     public iommufd_hw_capabilities Capabilities => (iommufd_hw_capabilities)(uint)CapabilityBits;
 
+    /// <summary>Capability bits the kernel that answered cannot set, because it predates them
+    /// (<see cref="IommuFd.GetHwInfo"/> fills this from <see cref="IommuFd.Features"/>): for these bits a 0 means "not
+    /// reported", not "no". Matters for negative bits such as IOMMU_HW_CAP_PCI_ATS_NOT_SUPPORTED. Not part of equality
+    /// (it describes the kernel, not the IOMMU).</summary>
+    public iommufd_hw_capabilities UnreportedCapabilities { get; init; }
+
+    /// <summary>Whether ATS is unusable for the device: true when the kernel set IOMMU_HW_CAP_PCI_ATS_NOT_SUPPORTED, false
+    /// when a kernel that knows the bit left it clear (ATS may be enabled), null when the kernel predates the bit
+    /// (not reported: its absence says nothing).</summary>
+    public bool? AtsNotSupported =>
+        Capabilities.HasFlag(iommufd_hw_capabilities.IOMMU_HW_CAP_PCI_ATS_NOT_SUPPORTED) ? true
+        : UnreportedCapabilities.HasFlag(iommufd_hw_capabilities.IOMMU_HW_CAP_PCI_ATS_NOT_SUPPORTED) ? null : false;
+
+    /// <summary>How <see cref="AtsNotSupported"/> reads: "not supported", "may be enabled" or "not reported by this kernel".</summary>
+    public string AtsText => AtsNotSupported switch
+    {
+        true => "not supported (IOMMU_HW_CAP_PCI_ATS_NOT_SUPPORTED)",
+        false => "may be enabled (IOMMU_HW_CAP_PCI_ATS_NOT_SUPPORTED clear)",
+        null => "not reported by this kernel (it predates IOMMU_HW_CAP_PCI_ATS_NOT_SUPPORTED)",
+    };
+
     /// <summary><c>out_max_pasid_log2</c>: the device's PASID width; 0 means no PASID.</summary>
     public byte MaxPasidLog2 { get; }
 
@@ -82,7 +103,8 @@ public sealed record HwInfo
     {
         var text = new StringBuilder()
             .Line("", $"IOMMU hardware info: {TypeName(Type)}, {Data.Length} data bytes")
-            .Line("", $"  generic capabilities: {(Capabilities == 0 ? "none" : Capabilities)}{(CapabilityBits >> 32 == 0 ? "" : $", unknown bits 0x{CapabilityBits & ~0xffff_ffffUL:x}")}; max PASID width: {(MaxPasidLog2 == 0 ? "no PASID" : $"{MaxPasidLog2} bits")}");
+            .Line("", $"  generic capabilities: {(Capabilities == 0 ? "none" : Capabilities)}{(CapabilityBits >> 32 == 0 ? "" : $", unknown bits 0x{CapabilityBits & ~0xffff_ffffUL:x}")}; max PASID width: {(MaxPasidLog2 == 0 ? "no PASID" : $"{MaxPasidLog2} bits")}")
+            .Line("", $"  ATS: {AtsText}");
         if (Vtd is not null) Vtd.Describe(text, "  ");
         else if (SmmuV3 is not null) SmmuV3.Describe(text, "  ");
         else if (Amd is not null) Amd.Describe(text, "  ");

@@ -100,7 +100,13 @@ public sealed class IommuFd : IDisposable
     private static int HwInfoCapacity => Math.Max(Math.Max(iommu_hw_info_vtd.NativeSize, iommu_hw_info_arm_smmuv3.NativeSize),
         Math.Max(iommu_hw_info_amd.NativeSize, iommu_hw_info_tegra241_cmdqv.NativeSize));
 
-    /// <summary>IOMMU_GET_HW_INFO for a bound device: the IOMMU behind it, decoded (VT-d, SMMUv3, AMD; raw otherwise).</summary>
+    /// <summary>The capability bits this kernel cannot report (it predates them), from the probe: only negative bits are
+    /// listed, since for a positive bit "not reported" and "no" lead to the same decision.</summary>
+    private iommufd_hw_capabilities UnreportedCapabilities() =>
+        Features.Supports(nameof(iommufd_hw_capabilities.IOMMU_HW_CAP_PCI_ATS_NOT_SUPPORTED)) ? 0 : iommufd_hw_capabilities.IOMMU_HW_CAP_PCI_ATS_NOT_SUPPORTED;
+
+    /// <summary>IOMMU_GET_HW_INFO for a bound device: the IOMMU behind it, decoded (VT-d, SMMUv3, AMD; raw otherwise), with
+    /// the capability bits this kernel predates in <see cref="HwInfo.UnreportedCapabilities"/>.</summary>
     public unsafe HwInfo GetHwInfo(uint deviceId)
     {
         var data = stackalloc byte[HwInfoCapacity];
@@ -119,7 +125,7 @@ public sealed class IommuFd : IDisposable
             throw missing;
         }
         return HwInfo.Decode((iommu_hw_info_type)info.out_data_type, new ReadOnlySpan<byte>(data, (int)Math.Min(info.data_len, (uint)HwInfoCapacity)),
-            info.out_capabilities, info.out_max_pasid_log2);
+            info.out_capabilities, info.out_max_pasid_log2) with { UnreportedCapabilities = UnreportedCapabilities() };
     }
 
     /// <summary>Closes the descriptor (if owned); every kernel object of this context goes with it.</summary>

@@ -4,6 +4,7 @@ namespace Vm.Tests.Runtime;
 
 /// <summary><see cref="IommuFd.Features"/> against the real kernel: on 7.3 every iommufd ioctl of the model is there
 /// and the ATS bit is reported; on 6.12 exactly the ioctls and the flag DESIGN §6 lists as newer are absent.</summary>
+[Collection(EduCollection.Name)]
 [Trait("Boot", "main")]
 [Trait("Boot", "aarch64")]
 public sealed class KernelFeaturesTests
@@ -50,6 +51,21 @@ public sealed class KernelFeaturesTests
         }
         Assert.Same(features, iommu.Features); // probed once per iommufd
         Assert.Equal(File.ReadAllText("/proc/sys/kernel/osrelease").Trim(), features.KernelRelease);
+    }
+
+    [Fact]
+    [Trait("Category", "Vm")]
+    public void Edus_ATS_is_not_supported_where_the_kernel_knows_the_bit_and_not_reported_where_it_predates_it()
+    {
+        using var attached = EduIoas.Open();
+
+        var info = attached.Iommu.GetHwInfo(attached.DeviceId);
+
+        // QEMU's edu has no ATS capability: a kernel that knows the negative bit sets it; 6.12 cannot say
+        var expected = attached.Iommu.Features.Supports("IOMMU_HW_CAP_PCI_ATS_NOT_SUPPORTED") ? true : (bool?)null;
+        Assert.Equal(expected, info.AtsNotSupported);
+        Assert.Equal(Series() == "7.3", expected == true);
+        Assert.Contains($"ATS: {info.AtsText}", info.Describe());
     }
 
     [Fact]
