@@ -12,6 +12,10 @@ namespace Linux.Iommu.Planner;
 /// <param name="Devices">Each device, in the order the live plan takes them.</param>
 public sealed record RecordedHost(string Kernel, string Architecture, ulong HostPageSize, IReadOnlyList<RecordedDevice> Devices)
 {
+    /// <summary>The probed kernel features (<see cref="KernelFeatures"/> names) the recorded kernel lacks; empty for a
+    /// kernel that has all this library binds (and in records made before kernels were probed).</summary>
+    public IReadOnlyList<string> KernelLacks { get; init; } = [];
+
     /// <summary>The IOAS with every device attached, as the live plan reads it: each attached device removes its reserved
     /// regions and narrows the aperture, so the usable ranges are the intersection of each device's own, and the IOVA
     /// alignment is the largest any device needs.</summary>
@@ -23,7 +27,10 @@ public sealed record RecordedHost(string Kernel, string Architecture, ulong Host
     /// <summary>Records what the planner asks about each device, bound to <paramref name="iommu"/> and attached nowhere:
     /// each is attached alone to a new IOAS for its IOVA ranges, then detached again.</summary>
     public static RecordedHost Record(IommuFd iommu, IReadOnlyList<PlannedDevice> devices) =>
-        new(KernelRelease(), ThisArchitecture(), (ulong)DmaBuffer.SystemPageSize, devices.Select(d => RecordOne(iommu, d)).ToList());
+        new(KernelRelease(), ThisArchitecture(), (ulong)DmaBuffer.SystemPageSize, devices.Select(d => RecordOne(iommu, d)).ToList())
+        {
+            KernelLacks = iommu.Features.All.Where(s => !s.Supported).Select(s => s.Name).ToList(),
+        };
 
     private static RecordedDevice RecordOne(IommuFd iommu, PlannedDevice device)
     {

@@ -14,7 +14,7 @@ public static class RecordedHostJson
     /// <summary>The <c>format</c> value this version writes and reads.</summary>
     public const string Format = "linux-iommu-host/1";
 
-    private static readonly string[] Known = ["format", "kernel", "architecture", "hostPageSize", "devices"];
+    private static readonly string[] Known = ["format", "kernel", "architecture", "hostPageSize", "devices", "kernelLacks"];
     private static readonly string[] DeviceFields = ["name", "iommuGroup", "hwInfo", "iovaRanges", "iovaAlignment"];
     private static readonly string[] HwInfoFields = ["type", "data", "capabilities", "maxPasidLog2", "unreportedCapabilities"];
 
@@ -35,7 +35,8 @@ public static class RecordedHostJson
         if (devices.Count == 0) throw root.Error("devices", "must list at least one device");
         var duplicate = devices.GroupBy(d => d.Name).FirstOrDefault(g => g.Count() > 1);
         if (duplicate is not null) throw root.Error("devices", $"the name '{duplicate.Key}' is given twice");
-        return new RecordedHost(root.Required("kernel").String(), root.Required("architecture").String(), pageSize, devices);
+        var lacks = root.Optional("kernelLacks", n => n.List(name => name.String() is { Length: > 0 } text ? text : throw name.Error(name.Path, "must name a kernel feature")), []);
+        return new RecordedHost(root.Required("kernel").String(), root.Required("architecture").String(), pageSize, devices) { KernelLacks = lacks };
     }
 
     private static RecordedDevice Device(JsonNode device)
@@ -95,6 +96,12 @@ public static class RecordedHostJson
             json.WriteString("kernel", host.Kernel);
             json.WriteString("architecture", host.Architecture);
             json.WriteNumber("hostPageSize", host.HostPageSize);
+            if (host.KernelLacks.Count > 0)
+            {
+                json.WriteStartArray("kernelLacks");
+                foreach (var name in host.KernelLacks) json.WriteStringValue(name);
+                json.WriteEndArray();
+            }
             json.WriteStartArray("devices");
             foreach (var device in host.Devices) Write(json, device);
             json.WriteEndArray();

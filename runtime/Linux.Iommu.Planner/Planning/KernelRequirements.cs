@@ -8,19 +8,24 @@ namespace Linux.Iommu.Planner;
 /// one (6.12 has no IOMMU_VIOMMU_ALLOC) fails the Nested branch by its requirement id before anything is allocated.</summary>
 internal static class KernelRequirements
 {
-    public static List<Requirement> For(GuestViommuSpec spec, KernelFeatures kernel)
+    /// <summary>On the live host: from the probe.</summary>
+    public static List<Requirement> For(GuestViommuSpec spec, KernelFeatures kernel) => For(spec, kernel.Supports, kernel.KernelRelease);
+
+    /// <summary>Against a recorded host: from the features its kernel was probed to lack.</summary>
+    public static List<Requirement> For(GuestViommuSpec spec, RecordedHost host) => For(spec, name => !host.KernelLacks.Contains(name), host.Kernel);
+
+    private static List<Requirement> For(GuestViommuSpec spec, Func<string, bool> supports, string kernel)
     {
         var result = new List<Requirement>();
         // SMMUv3 nesting hangs the nested HWPT off a vIOMMU object (NestedAllocators.ArmSmmuV3); VT-d and AMD do not.
-        if (spec.Model == GuestIommuModel.ArmSmmuV3) result.Add(Ioctl(Id.KernelViommuAlloc, nameof(Requests.IOMMU_VIOMMU_ALLOC), kernel));
+        if (spec.Model == GuestIommuModel.ArmSmmuV3) result.Add(Ioctl(Id.KernelViommuAlloc, nameof(Requests.IOMMU_VIOMMU_ALLOC), supports(nameof(Requests.IOMMU_VIOMMU_ALLOC)), kernel));
         return result;
     }
 
-    private static Requirement Ioctl(string id, string ioctl, KernelFeatures kernel)
+    private static Requirement Ioctl(string id, string ioctl, bool present, string kernel)
     {
-        var present = kernel.Supports(ioctl);
         var evidence = KernelAvailability.Evidence(ioctl);
         return Requirement.Check(id, $"kernel has {ioctl}", present, ioctl,
-            present ? "present" : $"missing from kernel {kernel.KernelRelease} (probed{(evidence is null ? "" : $"; {evidence}")})");
+            present ? "present" : $"missing from kernel {kernel} (probed{(evidence is null ? "" : $"; {evidence}")})");
     }
 }

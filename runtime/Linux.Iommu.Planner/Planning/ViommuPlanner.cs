@@ -93,8 +93,8 @@ public sealed class ViommuPlanner(params IReadOnlyList<ViommuModelExtension> ext
     public PlanReport Plan(GuestViommuSpec spec, RecordedHost host)
     {
         RequireRegistered(spec);
-        var report = Decide(spec, host.Devices.Select(d => (d.Name, d.HwInfo)).ToList(), host.Ioas,
-            topology: Topology(spec, host.Devices.Select(d => (d.Name, d.IommuGroup))));
+        var report = Decide(spec, host.Devices.Select(d => (d.Name, d.HwInfo)).ToList(), host.Ioas, KernelRequirements.For(spec, host),
+            Topology(spec, host.Devices.Select(d => (d.Name, d.IommuGroup))));
         return report.Decision == PlanDecision.Nested
             ? report with { NotChecked = [$"kernel allocation not tried: recorded host ({host.Kernel}, {host.Architecture}); on the host itself a kernel that refuses IOMMU_HWPT_ALLOC / IOMMU_VIOMMU_ALLOC makes the plan fall back to Shadow"] }
             : report;

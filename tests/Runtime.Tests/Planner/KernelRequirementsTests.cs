@@ -32,4 +32,21 @@ public class KernelRequirementsTests
     {
         Assert.Empty(KernelRequirements.For(Vtd(), Linux612));
     }
+
+    [Fact]
+    public void A_host_recorded_on_a_kernel_without_IOMMU_VIOMMU_ALLOC_plans_as_that_kernel_did()
+    {
+        var host = new RecordedHost("6.12.117", "aarch64", 4096, [new RecordedDevice("edu", 1, QemuSmmuV3, X86Ioas.IovaRanges, 4096)])
+        {
+            KernelLacks = Linux612.All.Where(s => !s.Supported).Select(s => s.Name).ToList(),
+        };
+
+        var back = RecordedHostJson.Parse(RecordedHostJson.Write(host));
+        var report = new ViommuPlanner().Plan(SmmuV3(QemuVirtGuest), back);
+
+        Assert.Equal(host.KernelLacks, back.KernelLacks);
+        Assert.Contains("IOMMU_VIOMMU_ALLOC", back.KernelLacks);
+        Assert.Equal([Id.KernelViommuAlloc], report.Failures(PlanDecision.Nested).Select(f => f.Requirement.Id));
+        Assert.Empty(RecordedHostJson.Parse(RecordedHostJson.Write(host with { KernelLacks = [] })).KernelLacks);
+    }
 }
