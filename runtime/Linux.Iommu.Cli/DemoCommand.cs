@@ -11,8 +11,10 @@ internal static class DemoCommand
     public static int Run(DirectoryInfo specs)
     {
         ProbeCommand.Run(null, null);
+        var files = specs.GetFiles("*.json").OrderBy(f => f.Name, StringComparer.Ordinal).ToList();
+        if (!IommufdSupport.Available) return LegacyDemo.Run(files);
         var failures = 0;
-        foreach (var file in specs.GetFiles("*.json").OrderBy(f => f.Name, StringComparer.Ordinal))
+        foreach (var file in files)
         {
             var spec = PlanCommand.Planner.LoadSpec(file.FullName);
             Console.WriteLine();
@@ -26,7 +28,7 @@ internal static class DemoCommand
             Console.Write(session.Plan.Report.Describe());
             if (session.Plan.Decision == PlanDecision.Shadow && IsEdu(session))
             {
-                failures += ShadowDma(session) ? 0 : 1;
+                failures += ShadowDma(session.Ioas, session.Devices[0], session.Plan.Report.Spec) ? 0 : 1;
             }
         }
         return failures == 0 ? 0 : 1;
@@ -58,7 +60,7 @@ internal static class DemoCommand
         }
     }
 
-    private static string Description(FileInfo file) =>
+    internal static string Description(FileInfo file) =>
         System.Text.Json.JsonDocument.Parse(File.ReadAllText(file.FullName)).RootElement.TryGetProperty("description", out var d) ? d.GetString() ?? "" : "";
 
     private static bool IsEdu(PlanSession session)
@@ -73,21 +75,20 @@ internal static class DemoCommand
         }
     }
 
-    /// <summary>A guest maps one page at a guest IOVA; the edu device writes through it; the guest unmaps; the write faults.</summary>
-    private static bool ShadowDma(PlanSession session)
+    /// <summary>A guest maps one page at a guest IOVA; the edu device writes through it (the shadow engine mapping into
+    /// <paramref name="mapper"/>: an IOAS, or a type1 container on a kernel without iommufd); the guest unmaps; the write faults.</summary>
+    internal static bool ShadowDma(IDmaMapper mapper, VfioDevice device, GuestViommuSpec spec)
     {
         const ulong RamGpa = 0x8000_0000, SourceIova = 0x0100_0000, TargetIova = 0x0123_4000;
         const int Length = QemuEduDevice.MaxTransfer;
-        var device = session.Devices[0];
         device.EnablePciBusMastering();
         using var bar0 = device.MapRegion(0);
         var edu = new QemuEduDevice(bar0);
         using var ram = DmaBuffer.Allocate(4 << 20);
         var memory = new GuestMemory().Add(RamGpa, ram);
-        var spec = session.Plan.Report.Spec;
         var format = GuestPageTableFormat.For(spec, out var tables) ?? throw new InvalidOperationException($"a Shadow plan, but no walker for {tables}");
         var guest = new GuestPageTableBuilder(memory, RamGpa + (2 << 20), 1 << 20, format, spec.InputAddressWidth);
-        var shadow = new ShadowEngine(session.Ioas, memory, guest.Table);
+        var shadow = new ShadowEngine(mapper, memory, guest.Table);
         var source = ram.Span.Slice(0x10_0000, Length);
         var target = ram.Span.Slice(0x3000, Length);
         Random.Shared.NextBytes(source);

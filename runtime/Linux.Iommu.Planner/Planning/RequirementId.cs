@@ -67,6 +67,8 @@ public static class RequirementId
     public const string OneHostIommu = "plan.one-host-iommu";
     /// <summary>Nested: the kernel allocated the nest-parent and nested HWPTs (and vIOMMU) the registers promised.</summary>
     public const string KernelAllocatesNested = "kernel.nested-alloc";
+    /// <summary>Nested: the kernel serves iommufd at all (a kernel before 6.2 offers only the legacy type1 container).</summary>
+    public const string KernelIommufd = "kernel.iommufd";
     /// <summary>Nested, SMMUv3: the running kernel has IOMMU_VIOMMU_ALLOC (probed; 6.12 lacks it).</summary>
     public const string KernelViommuAlloc = "kernel.viommu-alloc";
     /// <summary>Devices sharing an IOMMU group (one requester ID) are placed as the spec allows (one per group).</summary>

@@ -100,6 +100,15 @@ public sealed class ViommuPlanner(params IReadOnlyList<ViommuModelExtension> ext
             : report;
     }
 
+    /// <summary>Plans on a kernel without iommufd, for devices whose groups joined <paramref name="container"/> (type1 set):
+    /// Shadow into the container when it maps every guest IOVA range with small enough pages, else Refused; never
+    /// Nested (requirement <see cref="RequirementId.KernelIommufd"/>).</summary>
+    public PlanReport PlanLegacy(GuestViommuSpec spec, VfioContainer container, IReadOnlyList<(string Name, int Group)> devices)
+    {
+        RequireRegistered(spec);
+        return LegacyPlanning.Decide(spec, container.GetInfo(), devices);
+    }
+
     private void RequireRegistered(GuestViommuSpec spec)
     {
         if (spec.Extension is { } extension && !Extensions.Contains(extension))

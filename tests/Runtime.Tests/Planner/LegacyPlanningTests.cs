@@ -1,0 +1,41 @@
+using Linux.Iommu.Planner;
+using static Linux.Iommu.Tests.Planner.RecordedHosts;
+using Id = Linux.Iommu.Planner.RequirementId;
+
+namespace Linux.Iommu.Tests.Planner;
+
+/// <summary>Planning on a kernel without iommufd: from the type1 container's VFIO_IOMMU_GET_INFO (values as the 6.1
+/// guest's container reports them for edu's group), never Nested.</summary>
+public class LegacyPlanningTests
+{
+    private static readonly Type1Info QemuVtdContainer = new(0x4020_1000, [new IovaRange(0, 0xfedfffff), new IovaRange(0xfef00000, 0xffff_ffff_ffff)], 65535);
+
+    [Fact]
+    public void A_VTd_guest_is_shadowed_into_the_container_and_nesting_names_iommufd()
+    {
+        var report = LegacyPlanning.Decide(Vtd(width: 39), QemuVtdContainer, [("0000:00:01.0", 1)]);
+
+        Assert.Equal(PlanDecision.Shadow, report.Decision);
+        var nested = Assert.Single(report.Failures(PlanDecision.Nested)).Requirement;
+        Assert.Equal((Id.KernelIommufd, "/dev/iommu: Linux >= 6.2 with CONFIG_IOMMUFD"), (nested.Id, nested.Required));
+        Assert.Contains("Device 0000:00:01.0: host IOMMU unknown", report.Describe());
+    }
+
+    [Fact]
+    public void A_guest_range_beyond_the_containers_is_refused_with_the_range()
+    {
+        var report = LegacyPlanning.Decide(Vtd(width: 57, ranges: [new IovaRange(0, (1UL << 56) - 1)]), QemuVtdContainer, [("0000:00:01.0", 1)]);
+
+        Assert.Equal(PlanDecision.Refused, report.Decision);
+        Assert.Contains(report.Failures(PlanDecision.Shadow), f => f.Requirement.Id == Id.ShadowIovaRange);
+    }
+
+    [Fact]
+    public void A_container_that_reports_no_ranges_refuses_rather_than_guessing()
+    {
+        var report = LegacyPlanning.Decide(Vtd(width: 39), QemuVtdContainer with { IovaRanges = null }, [("0000:00:01.0", 1)]);
+
+        Assert.Equal(PlanDecision.Refused, report.Decision);
+        Assert.Contains(report.Failures(PlanDecision.Shadow), f => f.Requirement.Offered == "no IOVA range");
+    }
+}
