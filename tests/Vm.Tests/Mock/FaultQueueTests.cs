@@ -78,8 +78,15 @@ public sealed class FaultQueueTests
             Assert.Equal(1, group.Count); // the mock raises single-fault groups (LAST_PAGE on each)
             var fault = group.Faults[0];
             seen.Add((fault.addr, fault.grpid, fault.flags, group.Cookie));
-            setup.Faults.Respond(group, iommufd_page_response_code.IOMMUFD_PAGE_RESP_INVALID);
-            if (seen.Count == 5) break;
+            await setup.Faults.RespondAsync(group, iommufd_page_response_code.IOMMUFD_PAGE_RESP_INVALID);
+            if (seen.Count == 5)
+            {
+                // answered already: the write is refused and the task carries the error
+                var again = await Assert.ThrowsAsync<IommuException>(
+                    async () => await setup.Faults.RespondAsync(group, iommufd_page_response_code.IOMMUFD_PAGE_RESP_INVALID));
+                Assert.Equal(Errno.EINVAL, again.Errno);
+                break;
+            }
         }
 
         Assert.Equal([0x100000UL, 0x101000, 0x102000, 0x103000, 0x104000], seen.Select(s => s.Address));

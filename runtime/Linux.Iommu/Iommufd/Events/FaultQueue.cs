@@ -72,8 +72,22 @@ public sealed class FaultQueue : EventQueue<PageFaultGroup>
     public void Respond(in PageFaultGroup group, iommufd_page_response_code code)
     {
         var result = TryRespond(group, code);
-        if (result < 0) IommuException.Throw("write", -result, $"{this}: response {code} to fault group cookie {group.Cookie} (device {group.DeviceId})");
+        if (result < 0) IommuException.Throw("write", -result, ResponseContext(group, code));
     }
+
+    /// <summary><see cref="Respond"/> for a reader loop written with await: the kernel's write never waits, so the
+    /// returned task is already complete (faulted with the <see cref="IommuException"/> when the write is refused); no
+    /// allocation on success.</summary>
+    public ValueTask RespondAsync(in PageFaultGroup group, iommufd_page_response_code code)
+    {
+        var result = TryRespond(group, code);
+        return result < 0
+            ? ValueTask.FromException(new IommuException("write", -result, ResponseContext(group, code)))
+            : default;
+    }
+
+    private string ResponseContext(in PageFaultGroup group, iommufd_page_response_code code) =>
+        $"{this}: response {code} to fault group cookie {group.Cookie} (device {group.DeviceId})";
 
     /// <summary>The non-throwing <see cref="Respond"/>: 0 or -errno.</summary>
     public int TryRespond(in PageFaultGroup group, iommufd_page_response_code code)
