@@ -41,6 +41,8 @@ public sealed class IommuContextTests
     [Trait("Category", "Vm")]
     public void Change_process_needs_every_mapping_to_come_from_a_file()
     {
+        if (!KernelFeatureGate.Require("IOMMU_IOAS_MAP_FILE")) return;
+        if (!KernelFeatureGate.Require("IOMMU_IOAS_CHANGE_PROCESS")) return;
         using var attached = EduIoas.Open();
         using var buffer = DmaBuffer.Allocate(4096);
         attached.Ioas.Map(attached.Base, buffer, DmaAccess.ReadWrite);
