@@ -5,9 +5,18 @@
 # it boots the bundled test VM (our own 7.3 kernel in QEMU with an emulated VT-d and an edu device;
 # the first run builds and caches the kernel, 6–12 min with its progress shown; later runs take about half
 # a minute).
+#   ./demo.sh [--kernel 7.3|6.12|6.1]   boots the test VM with that guest kernel (Debian 13's 6.12, Debian 12's 6.1:
+#                                       no iommufd there, the legacy VFIO container) even on a host with iommufd
 set -euo pipefail
 root=$(cd "$(dirname "$0")" && pwd)
 cd "$root"
+guest_kernel=""
+case "${1:-}" in
+  --kernel) [ $# -eq 2 ] && [[ $2 =~ ^(7\.3|6\.12|6\.1)$ ]] || { echo "demo: --kernel wants one of 7.3, 6.12, 6.1" >&2; exit 2; }
+            guest_kernel=$2 ;;
+  "") ;;
+  *) echo "demo: unknown argument $1 (usage: demo.sh [--kernel 7.3|6.12|6.1])" >&2; exit 2 ;;
+esac
 progress_prefix=demo
 source tests/vm/progress.sh
 log=$(mktemp "${TMPDIR:-/tmp}/demo.XXXXXX.log")
@@ -25,9 +34,10 @@ diff -r "$out" headers/models >/dev/null && echo "all models and diff reports re
   || { echo "demo: the committed models differ from a fresh scan: run headers/scan.sh and review" >&2; exit 1; }
 rm -f "$log"
 
-if [ -e /dev/iommu ] && compgen -G "/dev/vfio/devices/vfio*" >/dev/null; then
+if [ -z "$guest_kernel" ] && [ -e /dev/iommu ] && compgen -G "/dev/vfio/devices/vfio*" >/dev/null; then
   echo "== this host has iommufd: running the demo here"
   exec dotnet "$tool" demo
 fi
-echo "== no /dev/iommu here: booting the test VM"
-exec tests/vm/run-in-vm --timeout 600 -- dotnet "$tool" demo
+if [ -n "$guest_kernel" ]; then echo "== booting the test VM with guest kernel $guest_kernel"
+else echo "== no /dev/iommu here: booting the test VM"; fi
+exec tests/vm/run-in-vm --timeout 600 --kernel "${guest_kernel:-7.3}" -- dotnet "$tool" demo

@@ -18,6 +18,9 @@ trait, or an unknown one, fails the tier (it would otherwise run nowhere, or in 
   aarch64   the aarch64 guest (SMMUv3); Vm.Tests published self-contained for linux-arm64
   nvme      x86_64 with QEMU's NVMe controller over a 64 MiB image (run-in-vm --nvme 64M): the driver kit's
             NVMe sample and the guest kernel's own nvme driver
+  main-6.12 the main boot's tests (trait Boot=main) in the 6.12 guest (run-in-vm --kernel 6.12)
+  main-6.1  the same in the 6.1 guest: no iommufd, the legacy VFIO container only
+The summary gives the counts per guest kernel (7.3, 6.12, 6.1) before the total line.
 
 XUNIT-ARGS (e.g. -class NAME, -method NAME) go to the in-process xunit runner of every chosen
 boot. Without arguments: every boot and the selftest. With XUNIT-ARGS or --boot: only the chosen
@@ -28,7 +31,9 @@ IOMMU_INTEROP_SKIP_VM=1 skips the tier loudly; it is refused when CI=true.
 EOF
 }
 
-all_boots=(main vtd-mode bridge aarch64 nvme)
+all_boots=(main vtd-mode bridge aarch64 nvme main-6.12 main-6.1)
+# The boots of another guest kernel run the classes of the boot before the dash: no trait of their own.
+trait_boots=(main vtd-mode bridge aarch64 nvme)
 boots=() xunit_args=()
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -63,27 +68,37 @@ fail() { problems+=("$1"); failed=$((failed + ${2:-1})); }
 
 # Classes outside every boot list: listed on the host (discovery only, no test runs).
 in_no_boot=()
-for boot in "${all_boots[@]}"; do in_no_boot+=(-trait- "Boot=$boot"); done
+for boot in "${trait_boots[@]}"; do in_no_boot+=(-trait- "Boot=$boot"); done
 if ! listing=$(dotnet exec "$dll" -noColor -list classes "${in_no_boot[@]}"); then
   fail "listing the test classes of $dll failed: $listing"
 elif unassigned=$(grep '^Vm\.Tests\.' <<<"$listing"); then
-  fail "test classes in no boot list (give each [Trait(\"Boot\", \"$(IFS='|'; echo "${all_boots[*]}")\")]): $(tr '\n' ' ' <<<"$unassigned")" \
+  fail "test classes in no boot list (give each [Trait(\"Boot\", \"$(IFS='|'; echo "${trait_boots[*]}")\")]): $(tr '\n' ' ' <<<"$unassigned")" \
     "$(wc -l <<<"$unassigned")"
 fi
+
+# Counts per guest kernel (the selftest's go to 7.3, the kernel it boots).
+declare -A kernel_passed=() kernel_failed=()
+tally() { kernel_passed[$1]=$((${kernel_passed[$1]:-0} + $2)); kernel_failed[$1]=$((${kernel_failed[$1]:-0} + $3)); }
 
 # count BOOT NAME FILE: add one boot's xunit XML result file to the totals. A skipped or not-run
 # test counts as failed: the tier never skips.
 count() {
-  local boot=$1 name=$2 file=$3 assembly
-  assembly=$(grep -o '<assembly [^>]*>' "$file" 2>/dev/null) || { fail "$name: no xunit result file $file"; return; }
+  local boot=$1 name=$2 file=$3 assembly kernel
+  kernel=$(boot_kernel "$boot")
+  assembly=$(grep -o '<assembly [^>]*>' "$file" 2>/dev/null) || { fail "$name: no xunit result file $file"; tally "$kernel" 0 1; return; }
   attr() { sed -n "s/.* $1=\"\([0-9]*\)\".*/\1/p" <<<"$assembly"; }
   passed=$((passed + $(attr passed)))
   failed=$((failed + $(attr failed) + $(attr errors)))
+  tally "$kernel" "$(attr passed)" $(($(attr failed) + $(attr errors) + $(attr skipped) + $(attr not-run)))
   [ "$(attr skipped)" = 0 ] && [ "$(attr not-run)" = 0 ] ||
     fail "$name: $(attr skipped) skipped, $(attr not-run) not run" $(($(attr skipped) + $(attr not-run)))
-  [ "$(attr total)" -gt 0 ] ||
+  [ "$(attr total)" -gt 0 ] || {
     fail "$name: ran no test${xunit_args[*]:+ (no test of boot $boot matches ${xunit_args[*]}: choose the boot with --boot)}"
+    tally "$kernel" 0 1; }
 }
+
+# boot_kernel BOOT: the guest kernel a boot runs (main-6.12 -> 6.12; the boots without a dash: 7.3).
+boot_kernel() { [[ $1 == *-[0-9]* ]] && echo "${1##*-}" || echo 7.3; }
 
 # run_boot BOOT ID NAME RUN-IN-VM-ARGS... -- RUNNER...: one guest boot of Vm.Tests; the runner writes
 # its XML result file to the guest's $VM_OUT, which run-in-vm copies to $results/ID.
@@ -91,7 +106,7 @@ run_boot() {
   local boot=$1 id=$2 name=$3 opts=() start=$SECONDS rc=0; shift 3
   while [ "$1" != -- ]; do opts+=("$1"); shift; done
   shift
-  tests/vm/run-in-vm --timeout 900 --edu 2 "${opts[@]}" --out "$results/$id" -- \
+  tests/vm/run-in-vm --timeout 900 --edu 2 --kernel "$(boot_kernel "$boot")" "${opts[@]}" --out "$results/$id" -- \
     sh -c 'exec "$@" -xml "$VM_OUT/vm-tests.xml"' sh "$@" "${xunit_args[@]}" || rc=$?
   echo "VM tier: Vm.Tests $name: boot to poweroff in $((SECONDS - start)) s, exit $rc"
   [ "$rc" = 0 ] || problems+=("$name (exit $rc)")
@@ -99,7 +114,7 @@ run_boot() {
 }
 
 for boot in "${boots[@]}"; do
-  x86=(dotnet exec "$dll" -noColor -trait "Boot=$boot")
+  x86=(dotnet exec "$dll" -noColor -trait "Boot=${boot%-[0-9]*}")
   case "$boot" in
     main) run_boot main main "VT-d legacy, 48 bits" --vtd legacy --aw-bits 48 -- "${x86[@]}" ;;
     vtd-mode)
@@ -117,6 +132,8 @@ for boot in "${boots[@]}"; do
       else
         fail "dotnet publish of Vm.Tests for linux-arm64"
       fi ;;
+    main-6.12|main-6.1)
+      run_boot "$boot" "$boot" "VT-d legacy, 48 bits, guest kernel $(boot_kernel "$boot")" --vtd legacy --aw-bits 48 -- "${x86[@]}" ;;
   esac
 done
 
@@ -124,6 +141,7 @@ if [ "$narrowed" = 0 ]; then
   bash tests/vm/selftest.sh "$results/selftest.counts" || problems+=("run-in-vm selftest")
   if [ -f "$results/selftest.counts" ] && read -r spassed sfailed <"$results/selftest.counts"; then
     passed=$((passed + spassed)) failed=$((failed + sfailed))
+    tally 7.3 "$spassed" "$sfailed"
   else
     fail "run-in-vm selftest wrote no counts"
   fi
@@ -131,5 +149,8 @@ fi
 
 [ ${#problems[@]} -eq 0 ] || printf 'VM tier FAILED: %s\n' "${problems[@]}" >&2
 [ "$failed" -eq 0 ] || echo "VM tier: xunit result files in $results/" >&2
+for kernel in 7.3 6.12 6.1; do
+  [ -z "${kernel_passed[$kernel]+x}" ] || echo "vm-tier kernel $kernel: ${kernel_passed[$kernel]} passed, ${kernel_failed[$kernel]} failed"
+done
 echo "vm-tier: $passed passed, $failed failed"
 [ ${#problems[@]} -eq 0 ] && [ "$failed" -eq 0 ]
