@@ -30,14 +30,14 @@ internal static class GuestKernel
     }
 
     /// <summary>True when the kernel gives VFIO devices a cdev (/dev/vfio/devices/vfioN: Linux 6.6 with
-    /// CONFIG_VFIO_DEVICE_CDEV). When not, asserts that the runtime's diagnosis names the reason (the release older
-    /// than 6.6, or the option unset): only the group path (/dev/vfio/N) is there.</summary>
+    /// CONFIG_VFIO_DEVICE_CDEV; 6.1 has /sys/class/vfio-dev but no cdevs). When not, asserts that the runtime's diagnosis
+    /// names the reason (the release older than 6.2 or 6.6, or the option unset): only the group path (/dev/vfio/N) is there.</summary>
     public static bool HasVfioCdev()
     {
-        if (Directory.Exists("/sys/class/vfio-dev")) return true;
+        if (Directory.Exists("/dev/vfio/devices")) return true;
         var diagnosis = IommufdSupport.Diagnose();
         Assert.True(new[] { "is older than 6.2", "is older than 6.6", "CONFIG_VFIO_DEVICE_CDEV is not set" }.Any(diagnosis.Contains),
-            $"this kernel has no VFIO device cdevs (/sys/class/vfio-dev), but the diagnosis does not say why: {diagnosis}");
+            $"this kernel has no VFIO device cdevs (/dev/vfio/devices), but the diagnosis does not say why: {diagnosis}");
         Report($"no VFIO device cdevs in kernel {Release}: {diagnosis}");
         return false;
     }
