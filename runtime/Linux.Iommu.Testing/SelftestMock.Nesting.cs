@@ -20,7 +20,7 @@ public static partial class SelftestMock
         cmd.trigger_iopf.grpid = groupId;
         cmd.trigger_iopf.perm = permissions;
         cmd.trigger_iopf.addr = address;
-        Issue(iommu, ref cmd, $"TRIGGER_IOPF of device {deviceId} at 0x{address:x} (pasid {pasid})");
+        Issue(iommu, ref cmd, nameof(IOMMU_TEST_OP_TRIGGER_IOPF), $"TRIGGER_IOPF of device {deviceId} at 0x{address:x} (pasid {pasid})");
     }
 
     /// <summary>IOMMU_TEST_OP_TRIGGER_VEVENT: the mock device <paramref name="deviceId"/> reports one vEVENT of
@@ -31,7 +31,7 @@ public static partial class SelftestMock
     {
         var cmd = Command(IOMMU_TEST_OP_TRIGGER_VEVENT, 0);
         cmd.trigger_vevent.dev_id = deviceId;
-        Issue(iommu, ref cmd, $"TRIGGER_VEVENT of device {deviceId}");
+        Issue(iommu, ref cmd, nameof(IOMMU_TEST_OP_TRIGGER_VEVENT), $"TRIGGER_VEVENT of device {deviceId}");
     }
 
     /// <summary>IOMMU_TEST_OP_DEV_CHECK_CACHE: entry <paramref name="cacheId"/> (0..MOCK_DEV_CACHE_ID_MAX) of the cache of
@@ -42,7 +42,7 @@ public static partial class SelftestMock
         var cmd = Command(IOMMU_TEST_OP_DEV_CHECK_CACHE, deviceId);
         cmd.check_dev_cache.id = cacheId;
         cmd.check_dev_cache.cache = expected;
-        Issue(iommu, ref cmd, $"DEV_CHECK_CACHE: entry {cacheId} of device {deviceId} is not 0x{expected:x}");
+        Issue(iommu, ref cmd, nameof(IOMMU_TEST_OP_DEV_CHECK_CACHE), $"DEV_CHECK_CACHE: entry {cacheId} of device {deviceId} is not 0x{expected:x}");
     }
 
     /// <summary>IOMMU_TEST_OP_DMABUF_GET: a dma-buf of <paramref name="length"/> bytes (rounded up to pages, at most 512
@@ -56,7 +56,7 @@ public static partial class SelftestMock
         var cmd = Command(IOMMU_TEST_OP_DMABUF_GET, 0);
         cmd.dmabuf_get.length = length;
         cmd.dmabuf_get.open_flags = 0x80000; // O_CLOEXEC, as the selftest asks
-        var result = Issue(iommu, ref cmd, $"DMABUF_GET of {length} bytes");
+        var result = Issue(iommu, ref cmd, nameof(IOMMU_TEST_OP_DMABUF_GET), $"DMABUF_GET of {length} bytes");
         if (result > 0) return new SafeFileHandle(result, ownsHandle: true);
         var added = DmaBufDescriptors().Except(before).ToList();
         if (added.Count != 1)
@@ -81,7 +81,7 @@ public static partial class SelftestMock
             var cmd = Command(IOMMU_TEST_OP_DMABUF_REVOKE, 0);
             cmd.dmabuf_revoke.dmabuf_fd = (int)dmaBuf.DangerousGetHandle();
             cmd.dmabuf_revoke.revoked = revoked ? 1u : 0u;
-            Issue(iommu, ref cmd, $"DMABUF_REVOKE {(revoked ? "revoke" : "restore")} of dma-buf {cmd.dmabuf_revoke.dmabuf_fd}");
+            Issue(iommu, ref cmd, nameof(IOMMU_TEST_OP_DMABUF_REVOKE), $"DMABUF_REVOKE {(revoked ? "revoke" : "restore")} of dma-buf {cmd.dmabuf_revoke.dmabuf_fd}");
         }
         finally
         {

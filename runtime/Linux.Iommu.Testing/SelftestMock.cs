@@ -1,4 +1,5 @@
 using Linux.Iommu.Testing.Native;
+using Errno = Linux.Iommu.Native.Errno;
 using IommuException = Linux.Iommu.Native.IommuException;
 using static Linux.Iommu.Testing.Native.SelftestConstants;
 
@@ -18,7 +19,7 @@ public static partial class SelftestMock
     public static MockDevice MockDomain(IommuFd iommu, uint ptId)
     {
         var cmd = Command(IOMMU_TEST_OP_MOCK_DOMAIN, ptId);
-        Issue(iommu, ref cmd, $"MOCK_DOMAIN on object {ptId}");
+        Issue(iommu, ref cmd, nameof(IOMMU_TEST_OP_MOCK_DOMAIN), $"MOCK_DOMAIN on object {ptId}");
         return new MockDevice(iommu, cmd.mock_domain.out_stdev_id, cmd.mock_domain.out_hwpt_id, cmd.mock_domain.out_idev_id);
     }
 
@@ -28,7 +29,7 @@ public static partial class SelftestMock
     {
         var cmd = Command(IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS, ptId);
         cmd.mock_domain_flags.dev_flags = deviceFlags;
-        Issue(iommu, ref cmd, $"MOCK_DOMAIN_FLAGS 0x{deviceFlags:x} on object {ptId}");
+        Issue(iommu, ref cmd, nameof(IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS), $"MOCK_DOMAIN_FLAGS 0x{deviceFlags:x} on object {ptId}", FlagNames(deviceFlags));
         return new MockDevice(iommu, cmd.mock_domain_flags.out_stdev_id, cmd.mock_domain_flags.out_hwpt_id, cmd.mock_domain_flags.out_idev_id);
     }
 
@@ -38,7 +39,7 @@ public static partial class SelftestMock
     {
         var cmd = Command(IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE, device.StdevId);
         cmd.mock_domain_replace.pt_id = ptId;
-        Issue(iommu, ref cmd, $"MOCK_DOMAIN_REPLACE of {device} to object {ptId}");
+        Issue(iommu, ref cmd, nameof(IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE), $"MOCK_DOMAIN_REPLACE of {device} to object {ptId}");
         return cmd.mock_domain_replace.pt_id;
     }
 
@@ -52,7 +53,7 @@ public static partial class SelftestMock
         cmd.check_refs.uptr = (ulong)userAddress;
         cmd.check_refs.length = length;
         cmd.check_refs.refs = refs;
-        Issue(iommu, ref cmd, $"MD_CHECK_REFS: not every page of [0x{userAddress:x}, +0x{length:x}) is pinned exactly {refs} time(s)");
+        Issue(iommu, ref cmd, nameof(IOMMU_TEST_OP_MD_CHECK_REFS), $"MD_CHECK_REFS: not every page of [0x{userAddress:x}, +0x{length:x}) is pinned exactly {refs} time(s)");
     }
 
     /// <summary>IOMMU_TEST_OP_MD_CHECK_MAP: the mock paging HWPT <paramref name="hwptId"/> translates
@@ -64,7 +65,7 @@ public static partial class SelftestMock
         cmd.check_map.iova = iova;
         cmd.check_map.length = length;
         cmd.check_map.uptr = (ulong)userAddress;
-        Issue(iommu, ref cmd, $"MD_CHECK_MAP: HWPT {hwptId} does not map [0x{iova:x}, +0x{length:x}) to user 0x{userAddress:x}");
+        Issue(iommu, ref cmd, nameof(IOMMU_TEST_OP_MD_CHECK_MAP), $"MD_CHECK_MAP: HWPT {hwptId} does not map [0x{iova:x}, +0x{length:x}) to user 0x{userAddress:x}");
     }
 
     /// <summary>IOMMU_TEST_OP_DIRTY: marks dirty, in the mock domain of the dirty-tracking HWPT <paramref name="hwptId"/>,
@@ -80,7 +81,7 @@ public static partial class SelftestMock
         fixed (ulong* bits = bitmap)
         {
             cmd.dirty.uptr = (ulong)bits;
-            Issue(iommu, ref cmd, $"DIRTY of HWPT {hwptId} [0x{iova:x}, +0x{length:x}) (dirty tracking must be enabled)");
+            Issue(iommu, ref cmd, nameof(IOMMU_TEST_OP_DIRTY), $"DIRTY of HWPT {hwptId} [0x{iova:x}, +0x{length:x}) (dirty tracking must be enabled)");
         }
         return cmd.dirty.out_nr_dirty;
     }
@@ -92,7 +93,7 @@ public static partial class SelftestMock
         var cmd = Command(IOMMU_TEST_OP_MD_CHECK_IOTLB, nestedHwptId);
         cmd.check_iotlb.id = iotlbId;
         cmd.check_iotlb.iotlb = expected;
-        Issue(iommu, ref cmd, $"MD_CHECK_IOTLB: entry {iotlbId} of nested HWPT {nestedHwptId} is not 0x{expected:x}");
+        Issue(iommu, ref cmd, nameof(IOMMU_TEST_OP_MD_CHECK_IOTLB), $"MD_CHECK_IOTLB: entry {iotlbId} of nested HWPT {nestedHwptId} is not 0x{expected:x}");
     }
 
     private static iommu_test_cmd Command(uint op, uint id)
@@ -103,17 +104,48 @@ public static partial class SelftestMock
         return cmd;
     }
 
-    /// <summary>IOMMU_TEST_CMD; returns the kernel's non-negative result (a descriptor, for DMABUF_GET).</summary>
-    private static int Issue(IommuFd iommu, ref iommu_test_cmd cmd, string what)
+    /// <summary>The MOCK_FLAGS_DEVICE_* names of the bits set in <paramref name="deviceFlags"/> (the ones the bindings know).</summary>
+    private static string[] FlagNames(uint deviceFlags) =>
+        new[] { (MOCK_FLAGS_DEVICE_NO_DIRTY, nameof(MOCK_FLAGS_DEVICE_NO_DIRTY)), (MOCK_FLAGS_DEVICE_PASID, nameof(MOCK_FLAGS_DEVICE_PASID)) }
+            .Where(flag => (deviceFlags & flag.Item1) != 0).Select(flag => flag.Item2).ToArray();
+
+    /// <summary>Issues <paramref name="cmd"/>; a failure names what was asked and, where the running kernel's mock
+    /// (<see cref="SelftestKernel"/>) lacks the op or a flag, says so with the models' evidence.</summary>
+    /// <returns>The kernel's non-negative result (a descriptor, for DMABUF_GET).</returns>
+    private static int Issue(IommuFd iommu, ref iommu_test_cmd cmd, string op, string what, params string[] flags)
+    {
+        var result = Issue(iommu, ref cmd);
+        if (result >= 0) return result;
+        var lacking = new[] { op }.Concat(flags).Select(name => SelftestKernel.Lacks(iommu, name)).Where(reason => reason is not null);
+        var hint = -result == Errno.EINVAL && op is nameof(IOMMU_TEST_OP_MOCK_DOMAIN) or nameof(IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS) &&
+                   SelftestKernel.KernelSet(iommu) == "iommufd-test-6.12"
+            ? [Iommufd612Hint]
+            : Array.Empty<string>();
+        SelftestIoctls.ThrowIOMMU_TEST_CMD(-result, in cmd, string.Join("; ", new[] { what }.Concat(lacking).Concat(hint)));
+        return result;
+    }
+
+    // 6.12 probes a device without a firmware node with the first IOMMU registered without one: with VT-d on, the mock
+    // device goes to intel-iommu, which refuses it, and binding it fails (7.x gives the mock its own software node).
+    private const string Iommufd612Hint =
+        "a 6.12 kernel's mock device gets no IOMMU while another IOMMU driver is active (VT-d: boot with intel_iommu=off)";
+
+    /// <summary>IOMMU_TEST_CMD <paramref name="op"/> on id 0 with zero arguments: 0, or the errno (for <see cref="SelftestKernel"/>).</summary>
+    internal static int TryIssue(IommuFd iommu, uint op)
+    {
+        var cmd = Command(op, 0);
+        var result = Issue(iommu, ref cmd);
+        return result < 0 ? -result : 0;
+    }
+
+    private static int Issue(IommuFd iommu, ref iommu_test_cmd cmd)
     {
         var handle = iommu.Handle;
         var added = false;
         try
         {
             handle.DangerousAddRef(ref added); // a concurrent Dispose must not close the number mid-ioctl
-            var result = SelftestIoctls.TryIOMMU_TEST_CMD((int)handle.DangerousGetHandle(), ref cmd);
-            if (result < 0) SelftestIoctls.ThrowIOMMU_TEST_CMD(-result, in cmd, what);
-            return result;
+            return SelftestIoctls.TryIOMMU_TEST_CMD((int)handle.DangerousGetHandle(), ref cmd);
         }
         finally
         {
