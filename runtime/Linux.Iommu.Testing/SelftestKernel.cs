@@ -48,6 +48,17 @@ public static class SelftestKernel
             $"this kernel's selftest mock knows none of the modelled mocks' newest ops ({string.Join(", ", NewestOps.Select(m => $"{m.Op} of {m.KernelSet}"))}): it predates them all");
     }
 
+    /// <summary>The C size of <paramref name="record"/> in the running kernel's mock: what HWPT and vIOMMU data must be sent
+    /// as, since the kernel copies them whole and refuses a longer one (iommu_copy_struct_from_user: EINVAL), unlike ioctl
+    /// arguments, whose zero tail it accepts.</summary>
+    /// <exception cref="NotSupportedException">The running kernel's mock lacks the record.</exception>
+    public static int SizeOf(IommuFd iommu, string record)
+    {
+        var set = KernelSet(iommu);
+        return SelftestKernelAvailability.SizeIn(record, set)
+               ?? throw new NotSupportedException($"{record} is not in {set}, this kernel's mock ({SelftestKernelAvailability.Evidence(record)})");
+    }
+
     /// <summary>Why the running kernel's mock may have refused <paramref name="name"/> (an op or a flag): null when its
     /// model has it, else "IOMMU_TEST_OP_X is not in iommufd-test-6.12, this kernel's mock (absent from …, present in …)".</summary>
     internal static string? Lacks(IommuFd iommu, string name)

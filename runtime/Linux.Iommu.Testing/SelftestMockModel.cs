@@ -39,7 +39,7 @@ public sealed class SelftestMockModel : ViommuModelExtension
         {
             var data = new iommu_hwpt_selftest { iotlb = (uint)SelftestConstants.IOMMU_TEST_IOTLB_DEFAULT };
             var nested = HwPagetable.Allocate(iommu, deviceId, parent.Id, 0, (iommu_hwpt_data_type)SelftestConstants.IOMMU_HWPT_DATA_SELFTEST,
-                MemoryMarshal.AsBytes(new ReadOnlySpan<iommu_hwpt_selftest>(in data)));
+                MemoryMarshal.AsBytes(new ReadOnlySpan<iommu_hwpt_selftest>(in data))[..SelftestKernel.SizeOf(iommu, nameof(iommu_hwpt_selftest))]);
             return new NestedSetup(parent, null, nested);
         }
         catch

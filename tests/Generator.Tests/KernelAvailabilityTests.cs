@@ -79,6 +79,20 @@ public class KernelAvailabilityTests
     }
 
     [Fact]
+    public void SizeIn_gives_a_structs_size_per_kernel_set()
+    {
+        int? SizeIn(string name, string set) => (int?)Call("SizeIn", name, set);
+        Assert.Null(SizeIn("iommu_hw_info", "linux-6.1"));
+        Assert.Equal(40, SizeIn("iommu_hw_info", "linux-6.12"));
+        Assert.Equal(40, SizeIn("iommu_hw_info", "linux-7.3"));
+        Assert.Equal(20, SizeIn("vfio_device_info", "linux-6.1"));
+        Assert.Equal(24, SizeIn("vfio_device_info", "linux-6.12"));
+        Assert.Equal(40, SizeIn("iommu_viommu_alloc", "linux-7.3"));
+        Assert.Null(SizeIn("iommu_viommu_alloc", "linux-6.12"));
+        Assert.Contains("'IOMMU_IOAS_MAP' is not a struct or union", Assert.Throws<ArgumentException>(() => SizeIn("IOMMU_IOAS_MAP", "linux-7.3")).Message);
+    }
+
+    [Fact]
     public void An_unknown_name_or_kernel_set_is_an_argument_error_naming_it()
     {
         var name = Assert.Throws<ArgumentException>(() => Evidence("IOMMU_NO_SUCH_IOCTL"));

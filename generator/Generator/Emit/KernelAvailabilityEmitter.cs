@@ -50,6 +50,24 @@ internal static class KernelAvailabilityEmitter
             writer.Line("/// <exception cref=\"global::System.ArgumentException\">An unknown name or kernel set.</exception>");
             writer.Line("public static bool IsIn(string name, string kernelSet) => (Sets(name) & (1UL << SetIndex(kernelSet))) != 0;");
             writer.Line();
+            writer.Line("/// <summary>The C size of the struct or union <paramref name=\"name\"/> in the kernel set <paramref name=\"kernelSet\"/>, or null");
+            writer.Line("/// where that set lacks it: what an argument the kernel copies whole (HWPT and vIOMMU data) must be sent as.</summary>");
+            writer.Line("/// <exception cref=\"global::System.ArgumentException\">An unknown kernel set, or a name that is no generated struct or union.</exception>");
+            writer.Line("public static int? SizeIn(string name, string kernelSet)");
+            writer.Line("{");
+            writer.Line("    var size = Sizes(name)[SetIndex(kernelSet)];");
+            writer.Line("    return size < 0 ? null : size;");
+            writer.Line("}");
+            writer.Line();
+            writer.Line("private static global::System.ReadOnlySpan<int> Sizes(string name) => name switch");
+            writer.Line("{");
+            foreach (var row in table.Rows)
+            {
+                if (row.Sizes.Count > 0) writer.Line($"    {Literal(row.Name)} => [{string.Join(", ", row.Sizes.Select(size => size.ToString(CultureInfo.InvariantCulture)))}],");
+            }
+            writer.Line($"    _ => throw new global::System.ArgumentException(\"'\" + name + \"' is not a struct or union these bindings were generated for\", nameof(name)),");
+            writer.Line("};");
+            writer.Line();
             writer.Line("private static int SetIndex(string kernelSet) => kernelSet switch");
             writer.Line("{");
             for (var i = 0; i < table.Sets.Count; i++) writer.Line($"    {Literal(table.Sets[i])} => {i.ToString(CultureInfo.InvariantCulture)},");

@@ -75,5 +75,7 @@ public class SelftestKernelModelTests
         Assert.Equal("absent from iommufd-test-6.12, present in iommufd-test-7.3", SelftestKernelAvailability.Evidence("MOCK_FLAGS_DEVICE_PASID"));
         Assert.True(SelftestKernelAvailability.IsIn("IOMMU_TEST_OP_MOCK_DOMAIN", "iommufd-test-6.12"));
         Assert.Equal("present in iommufd-test-6.12 (4 bytes) and iommufd-test-7.3 (8 bytes)", SelftestKernelAvailability.Evidence("iommu_hwpt_selftest"));
+        // the HWPT data a 6.12 mock takes: the kernel refuses data longer than its own struct
+        Assert.Equal(4, SelftestKernelAvailability.SizeIn("iommu_hwpt_selftest", "iommufd-test-6.12"));
     }
 }

@@ -23,7 +23,8 @@ public sealed class MockNestingTests
     {
         var data = new iommu_hwpt_selftest { iotlb = (uint)SelftestConstants.IOMMU_TEST_IOTLB_DEFAULT };
         return HwPagetable.Allocate(mock.Iommu, mock.Device.IdevId, parent.Id, 0,
-            (iommu_hwpt_data_type)SelftestConstants.IOMMU_HWPT_DATA_SELFTEST, MemoryMarshal.AsBytes(new ReadOnlySpan<iommu_hwpt_selftest>(in data)));
+            (iommu_hwpt_data_type)SelftestConstants.IOMMU_HWPT_DATA_SELFTEST,
+            MemoryMarshal.AsBytes(new ReadOnlySpan<iommu_hwpt_selftest>(in data))[..SelftestKernel.SizeOf(mock.Iommu, nameof(iommu_hwpt_selftest))]);
     }
 
     /// <summary>A mock device on an IOAS, a nest parent on it and a nested HWPT on that, destroyed in reverse.</summary>
