@@ -55,6 +55,6 @@ public class ConsumerBuildTests
 
         Assert.NotEqual(0, result.ExitCode);
         Assert.Contains("error IOMMUGEN012: IommuInteropKernel '7.3' names no kernel whose models this package has; " +
-                        "set it to one of: iommufd-test-7.3, linux-6.1, linux-6.12, linux-7.3 - did you mean 'linux-7.3'?", result.Output);
+                        "set it to one of: iommufd-test-6.12, iommufd-test-7.3, linux-6.1, linux-6.12, linux-7.3 - did you mean 'linux-7.3'?", result.Output);
     }
 }
