@@ -34,6 +34,28 @@ public sealed class KernelFeaturesTests
         Assert.Equal(modelled, probed);
     }
 
+    /// <summary>Writes the probe to the tier's result folder: tests/vm/feature-table.sh builds README's feature × kernel
+    /// table from the main boots of every guest kernel, so the table is the probes' answer, not typed by hand.</summary>
+    [Fact]
+    [Trait("Category", "Vm")]
+    public void The_probe_is_recorded_for_the_feature_by_kernel_table()
+    {
+        var output = Environment.GetEnvironmentVariable("VM_OUT");
+        Assert.False(string.IsNullOrEmpty(output), "VM_OUT (run-in-vm's result folder in the guest) is not set");
+        var lines = new List<string> { $"# {Series()} {GuestKernel.Release}" };
+        if (GuestKernel.HasIommufd())
+        {
+            using var iommu = IommuFd.Open();
+            lines.AddRange(iommu.Features.All.Select(s => $"{s.Name}\t{s.Kind}\t{(s.Supported ? "yes" : "no")}"));
+            Assert.Equal(iommu.Features.All.Count, lines.Skip(1).Distinct().Count());
+        }
+        else
+        {
+            lines.Add("no-iommufd");
+        }
+        File.WriteAllLines(Path.Combine(output!, "kernel-features.tsv"), lines);
+    }
+
     [Fact]
     [Trait("Category", "Vm")]
     public void The_probe_finds_what_this_kernel_has_and_lacks()
