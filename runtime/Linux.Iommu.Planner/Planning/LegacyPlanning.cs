@@ -18,6 +18,6 @@ internal static class LegacyPlanning
         };
         var assessments = devices.Select(d => new DeviceAssessment(d.Name, null, nested, shadow)).ToList();
         var topology = ViommuPlanner.Topology(spec, devices.Select(d => (d.Name, (int?)d.Group)));
-        return new PlanReport(spec, assessments, [], topology);
+        return new PlanReport(spec, assessments, [], topology) { ShadowTarget = "the legacy VFIO type1 container" };
     }
 }

@@ -23,6 +23,10 @@ public sealed record PlanReport(GuestViommuSpec Spec, IReadOnlyList<DeviceAssess
     /// tables, when planned against a recorded host). Empty for a plan made on the host itself.</summary>
     public IReadOnlyList<string> NotChecked { get; init; } = [];
 
+    /// <summary>Where a Shadow plan maps the guest's translations: a kernel-managed IOAS, or on a kernel without iommufd
+    /// the legacy VFIO type1 container.</summary>
+    public string ShadowTarget { get; init; } = "a kernel-managed IOAS";
+
     /// <summary>The first branch whose requirements all hold; Refused when none does.</summary>
     public PlanDecision Decision => Branches.Where(Holds).DefaultIfEmpty(PlanDecision.Refused).First();
 
@@ -48,7 +52,7 @@ public sealed record PlanReport(GuestViommuSpec Spec, IReadOnlyList<DeviceAssess
         text.Append(Decision switch
         {
             PlanDecision.Nested => " - the host IOMMU walks the guest's page tables",
-            PlanDecision.Shadow => " - the guest's IO page tables are shadowed into a kernel-managed IOAS",
+            PlanDecision.Shadow => $" - the guest's IO page tables are shadowed into {ShadowTarget}",
             _ => " - the host cannot provide this vIOMMU: do not start",
         });
         text.Append('\n');
@@ -63,7 +67,7 @@ public sealed record PlanReport(GuestViommuSpec Spec, IReadOnlyList<DeviceAssess
                         (device.HostIommu is null ? "" : $"; ATS {device.HostIommu.AtsText}") + "\n");
             text.Append("  nested (host walks guest tables):\n");
             foreach (var requirement in device.Nested) text.Append($"    {requirement}\n");
-            text.Append("  shadow (kernel-managed IOAS):\n");
+            text.Append($"  shadow ({ShadowTarget}):\n");
             foreach (var requirement in device.Shadow) text.Append($"    {requirement}\n");
         }
         return text.ToString();
