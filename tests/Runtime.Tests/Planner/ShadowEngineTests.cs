@@ -142,24 +142,6 @@ public abstract class ShadowEngineTests : IDisposable
         Assert.Equal([new ShadowEngine.Area(Iova + 4 * _page, _ram.Address + (nint)(8 * _page), 2 * _page, DmaAccess.ReadWrite)], _engine.Areas);
     }
 
-    /// <summary>Accepts every call and allocates nothing, so that the engine's own allocations are what is counted.</summary>
-    private sealed class AcceptingMapper : IDmaMapper
-    {
-        public string MapOperation => "map";
-        public string UnmapOperation => "unmap";
-        public int TryMap(ulong iova, nint userAddress, ulong length, DmaAccess access) => 0;
-
-        public int TryUnmap(ulong iova, ulong length, out ulong unmapped)
-        {
-            unmapped = length;
-            return 0;
-        }
-
-        public void Map(ulong iova, nint userAddress, ulong length, DmaAccess access) { }
-
-        public ulong Unmap(ulong iova, ulong length) => length;
-    }
-
     [Fact]
     public void A_warmed_up_invalidation_allocates_nothing()
     {

@@ -1,0 +1,20 @@
+namespace Linux.Iommu.Tests;
+
+/// <summary>A stand-in mapper, named as such (the host has no /dev/iommu): accepts every map and unmap and allocates
+/// nothing, so that what a test counts is the allocation of the code above it.</summary>
+internal sealed class AcceptingMapper : IDmaMapper
+{
+    public string MapOperation => "map";
+    public string UnmapOperation => "unmap";
+    public int TryMap(ulong iova, nint userAddress, ulong length, DmaAccess access) => 0;
+
+    public int TryUnmap(ulong iova, ulong length, out ulong unmapped)
+    {
+        unmapped = length;
+        return 0;
+    }
+
+    public void Map(ulong iova, nint userAddress, ulong length, DmaAccess access) { }
+
+    public ulong Unmap(ulong iova, ulong length) => length;
+}
