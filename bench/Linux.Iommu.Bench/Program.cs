@@ -3,8 +3,9 @@ using Linux.Iommu.Bench.GuestRam;
 using Linux.Iommu.Bench.Harness;
 using Linux.Iommu.Bench.Report;
 
-// Linux.Iommu.Bench host|vm|nested [--dry] [--out DIR]   run a suite set (vm, nested: inside the guest), write DIR/csharp-SET.tsv
-//                                                and DIR/probes-SET.tsv; --dry: one invocation per case, no timing
+// Linux.Iommu.Bench host|vm|nested [--dry] [--suite NAME] [--out DIR]   run a suite set (vm, nested: inside the guest), write
+//                                                DIR/csharp-SET.tsv and DIR/probes-SET.tsv; --dry: one invocation per case,
+//                                                no timing; --suite: only the set's suite NAME (e.g. ShadowWalkBench)
 // Linux.Iommu.Bench report DIR                    merge DIR's C and C# files into summary.md, CSV and the plot
 // Linux.Iommu.Bench guestram [--max BYTES] [--half BYTES] [--dry] [--out DIR]   the guest-RAM curve (in the guest): DIR/ram-curve.tsv
 // Linux.Iommu.Bench guestram-report DIR           ram-curve.tsv into ram-curve.md and a plot per backing
@@ -19,6 +20,16 @@ switch (args[0])
 {
     case "host" or "vm" or "nested":
         var suites = SuiteSets.Named(args[0]);
+        if (Array.IndexOf(args, "--suite") is var only and >= 0)
+        {
+            var name = only + 1 < args.Length ? args[only + 1] : "";
+            suites = [.. suites.Where(t => t.Name == name)];
+            if (suites.Length == 0)
+            {
+                Console.Error.WriteLine($"--suite: '{name}' is no suite of the {args[0]} set ({string.Join(", ", SuiteSets.Named(args[0]).Select(t => t.Name))})");
+                return 2;
+            }
+        }
         var probes = () => suites.Where(t => typeof(IProbed).IsAssignableFrom(t)).SelectMany(t => ((IProbed)Activator.CreateInstance(t)!).Probe()).ToList();
         if (dry)
         {
@@ -80,6 +91,6 @@ switch (args[0])
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: Linux.Iommu.Bench host|vm|nested [--dry] [--out DIR] | report DIR | guestram [--max BYTES] [--half BYTES] [--dry] [--out DIR] | guestram-report DIR | nvme [--dry] [--out DIR] | nvme-report DIR");
+    Console.Error.WriteLine("usage: Linux.Iommu.Bench host|vm|nested [--dry] [--suite NAME] [--out DIR] | report DIR | guestram [--max BYTES] [--half BYTES] [--dry] [--out DIR] | guestram-report DIR | nvme [--dry] [--out DIR] | nvme-report DIR");
     return 2;
 }

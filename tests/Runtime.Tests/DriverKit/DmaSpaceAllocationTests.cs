@@ -1,3 +1,4 @@
+using Iommu.Tests.Shared;
 using Linux.Iommu.DriverKit;
 
 namespace Linux.Iommu.Tests.DriverKit;

@@ -1,3 +1,4 @@
+using Iommu.Tests.Shared;
 using Linux.Iommu.Native;
 using Linux.Iommu.Planner;
 

@@ -1,7 +1,10 @@
-namespace Linux.Iommu.Tests;
+using Linux.Iommu;
+
+namespace Iommu.Tests.Shared;
 
 /// <summary>A stand-in mapper, named as such (the host has no /dev/iommu): accepts every map and unmap and allocates
-/// nothing, so that what a test counts is the allocation of the code above it.</summary>
+/// nothing, so that what a test or a host benchmark measures is the code above it. Linked into Runtime.Tests and the
+/// benchmarks.</summary>
 internal sealed class AcceptingMapper : IDmaMapper
 {
     public string MapOperation => "map";
