@@ -22,36 +22,64 @@ public readonly record struct GuestPageTable(GuestPageTableFormat Format, ulong 
 
     /// <summary>As <see cref="Walk(GuestMemory, ulong, ulong)"/>, into <paramref name="result"/> (cleared first): a list
     /// reused from walk to walk makes a walk allocate nothing.</summary>
-    public void Walk(GuestMemory memory, ulong start, ulong length, List<GuestMapping> result)
+    public void Walk(GuestMemory memory, ulong start, ulong length, List<GuestMapping> result) => Walk(memory, start, length, result, merge: false);
+
+    /// <summary>As <see cref="Walk(GuestMemory, ulong, ulong, List{GuestMapping})"/>, but neighbouring translations
+    /// contiguous in IOVA and guest-physical address with the same access come back as one (its Size their sum): what
+    /// the shadow engine maps as one run, found without a mapping per page.</summary>
+    internal void WalkRuns(GuestMemory memory, ulong start, ulong length, List<GuestMapping> result) => Walk(memory, start, length, result, merge: true);
+
+    private void Walk(GuestMemory memory, ulong start, ulong length, List<GuestMapping> result, bool merge)
     {
         result.Clear();
         var end = length == 0 ? LastIova : Math.Min(LastIova, start + (length - 1)); // inclusive, so a range up to 2^64 - 1 fits
-        if (start <= end) Walk(memory, RootGpa, Levels, 0, DmaAccess.ReadWrite, start, end, result);
+        if (start <= end) Walk(memory, RootGpa, Levels, 0, DmaAccess.ReadWrite, start, end, result, merge);
     }
 
-    private unsafe void Walk(GuestMemory memory, ulong tableGpa, int level, ulong baseIova, DmaAccess limit, ulong start, ulong end, List<GuestMapping> result)
+    private unsafe void Walk(GuestMemory memory, ulong tableGpa, int level, ulong baseIova, DmaAccess limit, ulong start, ulong end, List<GuestMapping> result, bool merge)
     {
-        var span = Format.EntrySpan(level);
+        var format = Format;
+        var span = format.EntrySpan(level);
         var first = start > baseIova ? (int)((start - baseIova) / span) : 0;
         // stopping at end also keeps the walk inside a top table smaller than a granule (ARM)
-        var last = (int)Math.Min((ulong)Format.EntriesPerTable - 1, (end - baseIova) / span);
+        var last = (int)Math.Min((ulong)format.EntriesPerTable - 1, (end - baseIova) / span);
         if (first > last) return;
         // One lookup of the entries' host address, not one per entry; entries across two RAM regions (or outside RAM,
         // which fails naming the address) are read one by one.
         var entries = (ulong*)memory.HostAddress(tableGpa + (ulong)first * 8, (ulong)(last - first + 1) * 8);
+        var extendable = 0UL; // when merging: the entry before, if it is the leaf that ends result
         for (var index = first; index <= last; index++)
         {
-            var iova = baseIova + (ulong)index * span;
             var entry = entries != null ? Volatile.Read(ref entries[index - first]) : memory.ReadUInt64(tableGpa + (ulong)index * 8);
-            if (!Format.IsValid(entry, level)) continue;
-            var access = Format.Access(entry, level) & limit;
-            if (!Format.IsLeaf(entry, level))
+            if (entry == 0)
             {
-                Walk(memory, Format.Address(entry, level), level - 1, iova, access, start, end, result);
+                extendable = 0; // an empty slot (invalid in every format)
+                continue;
+            }
+            // The page after the previous leaf, with the same flags: the same kind of entry (the formats decode only
+            // bits outside the address) at the next guest-physical page, so it extends the run without being decoded.
+            if (extendable != 0 && entry - extendable == span && ((entry ^ extendable) & ~format.AddressMask) == 0)
+            {
+                result[^1] = result[^1] with { Size = result[^1].Size + span };
+                extendable = entry;
+                continue;
+            }
+            extendable = 0;
+            if (!format.IsValid(entry, level)) continue;
+            var iova = baseIova + (ulong)index * span;
+            var access = format.Access(entry, level) & limit;
+            if (!format.IsLeaf(entry, level))
+            {
+                Walk(memory, format.Address(entry), level - 1, iova, access, start, end, result, merge);
             }
             else if (access != 0)
             {
-                result.Add(new GuestMapping(iova, Format.Address(entry, level) & ~(span - 1), span, access));
+                var gpa = format.Address(entry) & ~(span - 1);
+                if (merge && result.Count > 0 && result[^1] is var before && before.Iova + before.Size == iova && before.Gpa + before.Size == gpa && before.Access == access)
+                    result[^1] = before with { Size = before.Size + span };
+                else
+                    result.Add(new GuestMapping(iova, gpa, span, access));
+                if (merge) extendable = entry;
             }
         }
     }

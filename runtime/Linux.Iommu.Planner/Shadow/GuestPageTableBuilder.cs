@@ -33,14 +33,16 @@ public sealed class GuestPageTableBuilder
         var page = Format.EntrySpan(level);
         if (((iova | gpa | size) & (page - 1)) != 0)
             throw new ArgumentException($"IOVA 0x{iova:x}, GPA 0x{gpa:x} and size 0x{size:x} must be multiples of the 0x{page:x}-byte page");
-        for (ulong offset = 0; offset < size; offset += page) SetEntry(iova + offset, level, Format.LeafEntry(gpa + offset, access, level));
+        _ = Format.LeafEntry(gpa, access, level); // an access the format cannot state fails before anything is written
+        SetEntries(iova, size / page, level, gpa, access);
     }
 
     /// <summary>Clears the entries of [iova, iova + size) mapped with pages of <paramref name="pageSize"/> (the guest must then invalidate).</summary>
     public void Unmap(ulong iova, ulong size, ulong pageSize = 0)
     {
         var level = LevelOf(pageSize == 0 ? Format.Granule : pageSize);
-        for (ulong offset = 0; offset < size; offset += Format.EntrySpan(level)) SetEntry(iova + offset, level, 0);
+        var page = Format.EntrySpan(level);
+        SetEntries(iova, size / page + (size % page != 0 ? 1UL : 0), level, 0, 0);
     }
 
     private int LevelOf(ulong pageSize)
@@ -50,9 +52,38 @@ public sealed class GuestPageTableBuilder
         throw new ArgumentException($"{Format.Name} have no 0x{pageSize:x}-byte pages", nameof(pageSize));
     }
 
-    private void SetEntry(ulong iova, int leafLevel, ulong entry)
+    /// <summary>Writes the <paramref name="leafLevel"/> entries of <paramref name="pages"/> pages from
+    /// <paramref name="iova"/>: leaves onto consecutive pages from <paramref name="gpa"/>, or (access 0) zeros. A table
+    /// at a time: its slots are consecutive, so they are found once, not page by page from the root.</summary>
+    private unsafe void SetEntries(ulong iova, ulong pages, int leafLevel, ulong gpa, DmaAccess access)
     {
-        var table = Table.RootGpa;
+        var page = Format.EntrySpan(leafLevel);
+        var perTable = (ulong)Format.EntriesPerTable;
+        for (ulong done = 0; done < pages;)
+        {
+            var at = iova + done * page;
+            var index = at / page % perTable;
+            var count = Math.Min(perTable - index, pages - done);
+            if (TryLeafTable(at, leafLevel, create: access != 0, out var table))
+            {
+                var firstSlot = table + index * 8;
+                var slots = (ulong*)_memory.HostAddress(firstSlot, count * 8); // a table across two RAM regions: word by word
+                for (ulong k = 0; k < count; k++)
+                {
+                    var entry = access == 0 ? 0 : Format.LeafEntry(gpa + (done + k) * page, access, leafLevel);
+                    if (slots != null) Volatile.Write(ref slots[k], entry);
+                    else _memory.WriteUInt64(firstSlot + k * 8, entry);
+                }
+            }
+            done += count;
+        }
+    }
+
+    /// <summary>The table of <paramref name="leafLevel"/> that holds the entry of <paramref name="iova"/>; tables missing
+    /// on the way are made when <paramref name="create"/>, else there is none (nothing is mapped below).</summary>
+    private bool TryLeafTable(ulong iova, int leafLevel, bool create, out ulong table)
+    {
+        table = Table.RootGpa;
         for (var level = Table.Levels; level > leafLevel; level--)
         {
             var slot = Format.SlotOf(table, iova, level);
@@ -61,13 +92,13 @@ public sealed class GuestPageTableBuilder
                 throw new InvalidOperationException($"IOVA 0x{iova:x} lies in a 0x{Format.EntrySpan(level):x}-byte page: unmap that page whole first");
             if (!Format.IsValid(next, level))
             {
-                if (entry == 0) return; // nothing mapped below
+                if (!create) return false;
                 next = Format.TableEntry(NewTable());
                 _memory.WriteUInt64(slot, next);
             }
-            table = Format.Address(next, level);
+            table = Format.Address(next);
         }
-        _memory.WriteUInt64(Format.SlotOf(table, iova, leafLevel), entry);
+        return true;
     }
 
     private ulong NewTable()

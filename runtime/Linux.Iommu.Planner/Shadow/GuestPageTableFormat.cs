@@ -6,13 +6,16 @@ public readonly record struct GuestMapping(ulong Iova, ulong Gpa, ulong Size, Dm
 /// <summary>A page-table format a guest's vIOMMU driver writes and the shadow engine walks: a radix tree of 64-bit
 /// entries, one granule per table, each level resolving <c>granule bits − 3</c> IOVA bits. Levels are counted from the
 /// leaf tables up (level 1 maps granules, level 2 the next size...), the way VT-d numbers them; ARM numbers the same
-/// tables top-down (its level 3 is our level 1).</summary>
+/// tables top-down (its level 3 is our level 1). Whether an entry is valid, a leaf, and what it allows depends only on
+/// its bits outside the address field (and the level), and an all-zero entry is invalid: the walk relies on both to skip
+/// empty slots and to take an entry that is its neighbour plus one page as the same kind of leaf, without decoding it.</summary>
 public abstract class GuestPageTableFormat
 {
-    private protected GuestPageTableFormat(string name, int granuleShift)
+    private protected GuestPageTableFormat(string name, int granuleShift, ulong addressMask)
     {
         Name = name;
         GranuleShift = granuleShift;
+        AddressMask = addressMask & ~((1UL << granuleShift) - 1);
     }
 
     /// <summary>The format's name, as plans and errors show it.</summary>
@@ -53,8 +56,12 @@ public abstract class GuestPageTableFormat
     /// <summary>Whether a valid entry maps a page (rather than pointing at the next table).</summary>
     internal abstract bool IsLeaf(ulong entry, int level);
 
+    /// <summary>The bits of an entry that hold the guest-physical address it names (next table, or the page); none
+    /// below the granule.</summary>
+    internal ulong AddressMask { get; }
+
     /// <summary>The guest-physical address a valid entry names (next table, or the page); bits below the granule are 0.</summary>
-    internal abstract ulong Address(ulong entry, int level);
+    internal ulong Address(ulong entry) => entry & AddressMask;
 
     /// <summary>What a valid entry allows. For a table entry, the limit it puts on everything below it.</summary>
     internal abstract DmaAccess Access(ulong entry, int level);

@@ -16,6 +16,7 @@ public sealed class ShadowEngine
     // invalidation so that a warmed-up one allocates nothing.
     private readonly List<Area> _areas = [];
     private readonly List<Area> _wanted = [];
+    private readonly List<GuestMapping> _runs = [];
     private readonly List<GuestMapping> _leaves = [];
 
     /// <summary>One mapping made in the IOAS: a run of guest translations contiguous in IOVA and host memory.</summary>
@@ -152,29 +153,47 @@ public sealed class ShadowEngine
     }
 
     /// <summary>The guest's translations over [start, end] as maximal runs contiguous in IOVA and host memory, into
-    /// <see cref="_wanted"/>.</summary>
+    /// <see cref="_wanted"/>: the walk's runs (contiguous in IOVA and guest-physical address), each looked up once; a
+    /// run not inside one RAM region is taken leaf by leaf, so a page outside RAM is skipped (counted as unbacked)
+    /// and the rest mapped.</summary>
     private void CollectRuns(ulong start, ulong end)
     {
         _wanted.Clear();
-        Table.Walk(_memory, start, end - start + 1, _leaves);
-        foreach (var leaf in _leaves)
+        Table.WalkRuns(_memory, start, end - start + 1, _runs);
+        foreach (var run in _runs)
         {
-            // clip a large page that straddles the range
-            var from = Math.Max(leaf.Iova, start);
-            var to = Math.Min(leaf.Iova + (leaf.Size - 1), end);
-            var size = to - from + 1;
-            var host = _memory.HostAddress(leaf.Gpa + (from - leaf.Iova), size);
-            if (host == 0)
+            var (from, size) = Clip(run, start, end);
+            var host = _memory.HostAddress(run.Gpa + (from - run.Iova), size);
+            if (host != 0)
             {
-                _unbacked += (long)(size / Table.Format.Granule); // not guest RAM (MMIO, a hole): the device faults there, as on hardware
+                Want(from, host, size, run.Access);
                 continue;
             }
-            if (_wanted.Count > 0 && _wanted[^1] is var previous && previous.Last + 1 == from && previous.HostAddress + (nint)previous.Length == host && previous.Access == leaf.Access)
+            Table.Walk(_memory, from, size, _leaves);
+            foreach (var leaf in _leaves)
             {
-                _wanted[^1] = previous with { Length = previous.Length + size };
-                continue;
+                var (leafFrom, leafSize) = Clip(leaf, from, from + (size - 1));
+                var leafHost = _memory.HostAddress(leaf.Gpa + (leafFrom - leaf.Iova), leafSize);
+                if (leafHost != 0) Want(leafFrom, leafHost, leafSize, leaf.Access);
+                else _unbacked += (long)(leafSize / Table.Format.Granule); // not guest RAM (MMIO, a hole): the device faults there, as on hardware
             }
-            _wanted.Add(new Area(from, host, size, leaf.Access));
         }
+    }
+
+    /// <summary>The part of <paramref name="mapping"/> inside [start, end] (a large page may straddle it).</summary>
+    private static (ulong From, ulong Size) Clip(GuestMapping mapping, ulong start, ulong end)
+    {
+        var from = Math.Max(mapping.Iova, start);
+        return (from, Math.Min(mapping.Iova + (mapping.Size - 1), end) - from + 1);
+    }
+
+    /// <summary>Adds a backed translation to <see cref="_wanted"/>, extending the last area when it continues it in IOVA
+    /// and host memory with the same access.</summary>
+    private void Want(ulong iova, nint host, ulong size, DmaAccess access)
+    {
+        if (_wanted.Count > 0 && _wanted[^1] is var previous && previous.Last + 1 == iova && previous.HostAddress + (nint)previous.Length == host && previous.Access == access)
+            _wanted[^1] = previous with { Length = previous.Length + size };
+        else
+            _wanted.Add(new Area(iova, host, size, access));
     }
 }

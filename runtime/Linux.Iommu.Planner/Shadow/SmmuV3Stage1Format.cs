@@ -10,12 +10,14 @@ internal sealed class SmmuV3Stage1Format : GuestPageTableFormat
 {
     private const ulong Valid = 1UL << 0, TableOrPage = 1UL << 1, Unprivileged = 1UL << 6, ReadOnly = 1UL << 7,
         InnerShareable = 3UL << 8, AccessFlag = 1UL << 10, TableReadOnly = 1UL << 62;
-    private readonly ulong _addressMask;
+    private const ulong OutputAddress = 0x0000_FFFF_FFFF_F000UL;
 
     public static readonly SmmuV3Stage1Format Granule4K = new(12), Granule16K = new(14), Granule64K = new(16);
 
-    private SmmuV3Stage1Format(int granuleShift) : base($"SMMUv3 stage-1 VMSAv8-64 tables, {1 << (granuleShift - 10)} KiB granule", granuleShift) =>
-        _addressMask = 0x0000_FFFF_FFFF_F000UL & ~(Granule - 1);
+    private SmmuV3Stage1Format(int granuleShift)
+        : base($"SMMUv3 stage-1 VMSAv8-64 tables, {1 << (granuleShift - 10)} KiB granule", granuleShift, OutputAddress)
+    {
+    }
 
     public override int MaxInputAddressWidth => 48;
 
@@ -27,8 +29,6 @@ internal sealed class SmmuV3Stage1Format : GuestPageTableFormat
 
     internal override bool IsLeaf(ulong entry, int level) => level == 1 || (entry & TableOrPage) == 0;
 
-    internal override ulong Address(ulong entry, int level) => entry & _addressMask;
-
     internal override DmaAccess Access(ulong entry, int level)
     {
         if (!IsLeaf(entry, level)) return (entry & TableReadOnly) != 0 ? DmaAccess.Read : DmaAccess.ReadWrite;
@@ -36,7 +36,7 @@ internal sealed class SmmuV3Stage1Format : GuestPageTableFormat
         return (entry & ReadOnly) != 0 ? DmaAccess.Read : DmaAccess.ReadWrite;
     }
 
-    public override ulong TableEntry(ulong tableGpa) => (tableGpa & _addressMask) | Valid | TableOrPage;
+    public override ulong TableEntry(ulong tableGpa) => (tableGpa & AddressMask) | Valid | TableOrPage;
 
     /// <remarks>Like Linux's io-pgtable-arm for stage 1: AF set, inner shareable, AP[1] set (unprivileged access).</remarks>
     public override ulong LeafEntry(ulong gpa, DmaAccess access, int level)
@@ -45,7 +45,7 @@ internal sealed class SmmuV3Stage1Format : GuestPageTableFormat
             throw new ArgumentException($"{Name} cannot grant {(access == 0 ? "no access" : "writes without reads")} (a valid entry always allows reads)", nameof(access));
         if (level != 1 && !BlockAllowed(level))
             throw new ArgumentOutOfRangeException(nameof(level), $"{Name} have no block at level {level} (ARM level {4 - level})");
-        return (gpa & _addressMask & ~(EntrySpan(level) - 1)) | Valid | (level == 1 ? TableOrPage : 0)
+        return (gpa & AddressMask & ~(EntrySpan(level) - 1)) | Valid | (level == 1 ? TableOrPage : 0)
             | AccessFlag | InnerShareable | Unprivileged | ((access & DmaAccess.Write) == 0 ? ReadOnly : 0);
     }
 }

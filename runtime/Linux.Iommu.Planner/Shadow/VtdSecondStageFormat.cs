@@ -3,18 +3,16 @@ namespace Linux.Iommu.Planner;
 /// <summary>The Intel VT-d second-stage page-table format (VT-d spec rev 4.x §9.8, "Second-Stage Paging Entries"):
 /// 512 entries a 4 KiB table; bit 0 R, bit 1 W (an entry with neither is not present; on a table entry they limit
 /// everything below), bit 7 PS (a 2 MiB or 1 GiB page at levels 2 and 3), address bits 51:12.</summary>
-internal sealed class VtdSecondStageFormat() : GuestPageTableFormat("VT-d second-stage tables", 12)
+internal sealed class VtdSecondStageFormat() : GuestPageTableFormat("VT-d second-stage tables", 12, OutputAddress)
 {
     internal const ulong Read = 1UL << 0, Write = 1UL << 1, PageSize = 1UL << 7;
-    private const ulong AddressMask = 0x000F_FFFF_FFFF_F000UL;
+    private const ulong OutputAddress = 0x000F_FFFF_FFFF_F000UL;
 
     public override int MaxInputAddressWidth => 57;
 
     internal override bool IsValid(ulong entry, int level) => (entry & (Read | Write)) != 0;
 
     internal override bool IsLeaf(ulong entry, int level) => level == 1 || (level <= 3 && (entry & PageSize) != 0);
-
-    internal override ulong Address(ulong entry, int level) => entry & AddressMask;
 
     internal override DmaAccess Access(ulong entry, int level) =>
         ((entry & Read) != 0 ? DmaAccess.Read : 0) | ((entry & Write) != 0 ? DmaAccess.Write : 0);

@@ -102,6 +102,45 @@ public abstract class ShadowEngineTests : IDisposable
     }
 
     [Fact]
+    public void A_run_that_leaves_guest_RAM_is_mapped_up_to_its_end_and_the_rest_counted_unbacked()
+    {
+        var ramEnd = RamGpa + (ulong)_ram.Length;
+        _guest.Map(Iova, ramEnd - 2 * _page, 5 * _page, DmaAccess.ReadWrite); // one run in guest-physical terms
+        _engine.InvalidateAll();
+
+        Assert.Equal([$"map 0x{Iova:x}+0x{2 * _page:x} ReadWrite"], _ioas.Calls);
+        Assert.Equal(_ram.Address + (_ram.Length - (nint)(2 * _page)), _ioas.Areas[Iova].Host);
+        Assert.Equal(3, _engine.Stats.UnbackedPages);
+    }
+
+    [Fact]
+    public void A_run_across_two_RAM_regions_is_one_area_per_region()
+    {
+        using var more = DmaBuffer.Allocate(1 << 20);
+        var ramEnd = RamGpa + (ulong)_ram.Length;
+        _memory.Add(ramEnd, more);
+        _guest.Map(Iova, ramEnd - 2 * _page, 4 * _page, DmaAccess.ReadWrite);
+        _engine.InvalidateAll();
+
+        Assert.Equal(_ram.Address + (_ram.Length - (nint)(2 * _page)), _ioas.Areas[Iova].Host);
+        Assert.Equal(more.Address, _ioas.Areas[Iova + 2 * _page].Host);
+        Assert.Equal(2, _engine.Stats.MapIoctls);
+        Assert.Equal(0, _engine.Stats.UnbackedPages);
+    }
+
+    [Fact]
+    public void A_permission_change_in_the_middle_of_a_run_splits_it()
+    {
+        _guest.Map(Iova, RamGpa, 8 * _page, DmaAccess.ReadWrite);
+        _guest.Map(Iova + 3 * _page, RamGpa + 3 * _page, _page, DmaAccess.Read);
+        _engine.InvalidateAll();
+
+        Assert.Equal(
+            [$"map 0x{Iova:x}+0x{3 * _page:x} ReadWrite", $"map 0x{Iova + 3 * _page:x}+0x{_page:x} Read", $"map 0x{Iova + 4 * _page:x}+0x{4 * _page:x} ReadWrite"],
+            _ioas.Calls);
+    }
+
+    [Fact]
     public void A_large_page_is_clipped_to_a_partial_invalidation()
     {
         var large = _guest.Table.Format.EntrySpan(2); // 2 MiB with 4 KiB granules, 512 MiB with 64 KiB
