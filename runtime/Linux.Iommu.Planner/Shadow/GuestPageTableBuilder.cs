@@ -27,12 +27,17 @@ public sealed class GuestPageTableBuilder
 
     /// <summary>Maps [iova, iova + size) to guest-physical <paramref name="gpa"/> with pages of
     /// <paramref name="pageSize"/> (default: the granule; larger ones must be a level's span, e.g. 2 MiB).</summary>
+    /// <exception cref="ArgumentException">The addresses are not page multiples, the format has no such pages or cannot
+    /// state the access, or the guest-physical range goes past the format's highest address.</exception>
     public void Map(ulong iova, ulong gpa, ulong size, DmaAccess access, ulong pageSize = 0)
     {
         var level = LevelOf(pageSize == 0 ? Format.Granule : pageSize);
         var page = Format.EntrySpan(level);
         if (((iova | gpa | size) & (page - 1)) != 0)
             throw new ArgumentException($"IOVA 0x{iova:x}, GPA 0x{gpa:x} and size 0x{size:x} must be multiples of the 0x{page:x}-byte page");
+        var highest = Format.AddressMask | (Format.Granule - 1);
+        if (size != 0 && (gpa > highest || size - 1 > highest - gpa))
+            throw new ArgumentOutOfRangeException(nameof(gpa), $"GPA 0x{gpa:x} + size 0x{size:x} goes past 0x{highest:x}, the highest address {Format.Name} state");
         _ = Format.LeafEntry(gpa, access, level); // an access the format cannot state fails before anything is written
         SetEntries(iova, size / page, level, gpa, access);
     }
@@ -68,9 +73,13 @@ public sealed class GuestPageTableBuilder
             {
                 var firstSlot = table + index * 8;
                 var slots = (ulong*)_memory.HostAddress(firstSlot, count * 8); // a table across two RAM regions: word by word
+                // A leaf is its page's address bits plus flags that do not depend on the page, and Map checked that every
+                // page fits the address bits: each entry is the first plus its page offset.
+                var first = access == 0 ? 0 : Format.LeafEntry(gpa + done * page, access, leafLevel);
+                var step = access == 0 ? 0 : page;
                 for (ulong k = 0; k < count; k++)
                 {
-                    var entry = access == 0 ? 0 : Format.LeafEntry(gpa + (done + k) * page, access, leafLevel);
+                    var entry = first + k * step;
                     if (slots != null) Volatile.Write(ref slots[k], entry);
                     else _memory.WriteUInt64(firstSlot + k * 8, entry);
                 }

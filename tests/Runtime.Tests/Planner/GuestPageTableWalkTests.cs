@@ -3,7 +3,8 @@ using Linux.Iommu.Planner;
 namespace Linux.Iommu.Tests.Planner;
 
 /// <summary>The walk the shadow engine maps from (<see cref="GuestPageTable.WalkRuns"/>): translations contiguous in
-/// IOVA and guest-physical address with the same access come back as one run, and nothing else is merged. Tables are
+/// IOVA and guest-physical address with the same access come back as one run, and nothing else is merged; and the
+/// simulated guest's refusal of pages its format cannot address. Tables are
 /// real memory written by the simulated guest; every test runs once per table format.</summary>
 public abstract class GuestPageTableWalkTests : IDisposable
 {
@@ -77,6 +78,18 @@ public abstract class GuestPageTableWalkTests : IDisposable
         _memory.WriteUInt64(slot + 8, highest + _page);
 
         Assert.Equal([new GuestMapping(0, top, _page, DmaAccess.ReadWrite), new GuestMapping(_page, 0, _page, DmaAccess.ReadWrite)], Runs());
+    }
+
+    [Fact]
+    public void The_simulated_guest_refuses_pages_past_the_highest_address_its_format_states()
+    {
+        var lastPage = _guest.Table.Format.AddressMask;
+        var refused = Assert.Throws<ArgumentOutOfRangeException>(() => _guest.Map(0, lastPage, 2 * _page, DmaAccess.ReadWrite));
+
+        Assert.Contains($"0x{lastPage + _page - 1:x}", refused.Message);
+        Assert.Empty(Runs()); // nothing written
+        _guest.Map(0, lastPage, _page, DmaAccess.ReadWrite);
+        Assert.Equal([new GuestMapping(0, lastPage, _page, DmaAccess.ReadWrite)], Runs());
     }
 
     /// <summary>Where the leaf entry of <paramref name="iova"/> sits.</summary>
