@@ -20,6 +20,7 @@ public class GuestRamReportTests
                 // 4 KiB anonymous: 110 ms/GiB at both sizes (flat), populate 5.3 s/GiB
                 Line("Anonymous", M64, "cs-map-ns", 6.875e6), Line("Anonymous", G1, "cs-map-ns", 110e6),
                 Line("Anonymous", G1, "populate-ns", 5.3e9), Line("Anonymous", G1, "map-ratio", 1.01),
+                Line("Anonymous", G1, "contiguous-2MiB-share", 0.25), Line("Anonymous", G1, "contiguous-1GiB-share", 0),
                 // hugetlb memfd by file: 4.1 ms/GiB at 1 GiB but 8.2 at 64 MiB (not flat), populate 1.5 s/GiB
                 Line("MemfdHugeTlb2M", M64, "cs-map-ns", 0.5125e6), Line("MemfdHugeTlb2M", G1, "cs-map-ns", 4.1e6),
                 Line("MemfdHugeTlb2M", G1, "populate-ns", 1.5e9), Line("MemfdHugeTlb2M", G1, "map-ratio", 1.04),
@@ -36,7 +37,9 @@ public class GuestRamReportTests
             Assert.Contains(md, l => l.StartsWith("| populate + map", StringComparison.Ordinal) && l.Contains("| MemfdHugeTlb2M: 3.60× | met |", StringComparison.Ordinal)); // 5.41 / 1.5041 s
             Assert.Contains(md, l => l.StartsWith("| C# ≤ 1.05× C", StringComparison.Ordinal) && l.Contains("| worst 1.08× over 3 cases | **MISSED** |", StringComparison.Ordinal));
             Assert.Contains(md, l => l.StartsWith("| Anonymous: map cost per GiB flat", StringComparison.Ordinal) && l.Contains("| met |", StringComparison.Ordinal));
-            Assert.Contains(md, l => l.StartsWith("| MemfdHugeTlb2M: map cost per GiB flat", StringComparison.Ordinal) && l.Contains("max/min 2.00× over 2 sizes | **MISSED** |", StringComparison.Ordinal));
+            Assert.Contains(md, l => l.StartsWith("| MemfdHugeTlb2M: map cost per GiB flat", StringComparison.Ordinal) && l.Contains("max/min 2.00× over 2 sizes (huge pages off: n/a) | **MISSED** |", StringComparison.Ordinal));
+            Assert.Contains(md, l => l.StartsWith("| 1 GiB | 5300 | 25 % / 0 % | n/a | 110 |", StringComparison.Ordinal));
+            Assert.Contains(md, l => l.StartsWith("| 64 MiB | n/a | – / – |", StringComparison.Ordinal));
             Assert.Contains(md, l => l.StartsWith("| 1 | 256 MiB |", StringComparison.Ordinal) && l.Contains("| 1.50 |", StringComparison.Ordinal));
             Assert.True(new FileInfo(Path.Combine(dir, "ram-curve-MemfdHugeTlb2M.png")).Length > 0);
         }

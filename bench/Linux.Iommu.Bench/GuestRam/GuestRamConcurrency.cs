@@ -8,7 +8,7 @@ namespace Linux.Iommu.Bench.GuestRam;
 /// attached, one thread after the other and by two threads at once, into one IOAS (disjoint IOVA ranges) and into two
 /// IOASes (each with its own edu device). Figure: time of the two maps one after the other / time of the two at once
 /// (2 = perfect scaling, 1 = serialised). The guest has 2 vCPUs, emulated by TCG on a shared 2-core host.</summary>
-internal static class GuestRamConcurrency
+public static class GuestRamConcurrency
 {
     private const int Rounds = 3;
 

@@ -11,7 +11,7 @@ namespace Linux.Iommu.Bench.GuestRam;
 /// (bench/c/guestram.c) and the runtime (<see cref="DmaMapperExtensions.Map(IDmaMapper, ulong, DmaBuffer, DmaAccess)"/>,
 /// the fastest path for the backing) on the same buffer and target. Map and unmap are timed apart. Writes
 /// "key TAB value" lines: GuestRam/Backing=B/Backend=X/HugePages=H/Size=N/measure.</summary>
-internal static unsafe class GuestRamCurve
+public static unsafe class GuestRamCurve
 {
     /// <summary>The hugetlb backings last: their pool stays reserved once grown, so the guest needs the largest size only
     /// once more than its own memory.</summary>
@@ -19,6 +19,13 @@ internal static unsafe class GuestRamCurve
         [MemoryBacking.Anonymous, MemoryBacking.TransparentHugePages, MemoryBacking.Memfd, MemoryBacking.HugeTlb2M, MemoryBacking.MemfdHugeTlb2M];
 
     public static readonly (Backend Backend, bool HugePages)[] Targets = [(Backend.Ioas, true), (Backend.Ioas, false), (Backend.Type1, true)];
+
+    /// <summary>The IOMMU superpage sizes whose physically contiguous share of each buffer is recorded (VT-d: 2 MiB, and
+    /// 1 GiB where the vIOMMU offers it).</summary>
+    public static readonly long[] ContiguityChunks = [2L << 20, 1L << 30];
+
+    /// <summary>The measure of the share of a buffer in physically contiguous <paramref name="chunk"/>s.</summary>
+    public static string ContiguityMeasure(long chunk) => $"contiguous-{Readable.Bytes((ulong)chunk).Replace(" ", "", StringComparison.Ordinal)}-share";
 
     public const ulong Iova = 1UL << 32; // inside the guest VT-d's usable range, past edu's DMA window: nothing else there
 
@@ -49,11 +56,14 @@ internal static unsafe class GuestRamCurve
                 var start = Stopwatch.GetTimestamp();
                 buffer.Populate(1);
                 var populate = Stopwatch.GetElapsedTime(start).TotalNanoseconds;
+                var contiguous = ContiguityChunks.Select(chunk => (Measure: ContiguityMeasure(chunk), Share: PhysicalContiguity.Share(buffer.Address, size, chunk)))
+                    .Where(c => !double.IsNaN(c.Share)).ToArray();
                 foreach (var (backend, hugePages) in Targets)
                 {
                     using var target = GuestRamTarget.Open(backend, hugePages, cdev, group);
                     void Emit(string measure, double value) => output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{Key(backing, backend, hugePages, size, measure)}\t{value:G9}"));
                     Emit("populate-ns", populate);
+                    foreach (var (measure, share) in contiguous) Emit(measure, share);
                     foreach (var (measure, value) in Interleave(target, buffer, twin, Rounds(size, dry))) Emit(measure, value);
                     output.Flush();
                 }

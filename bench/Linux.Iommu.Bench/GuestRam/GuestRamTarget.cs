@@ -3,7 +3,7 @@ using Linux.Iommu.Testing;
 namespace Linux.Iommu.Bench.GuestRam;
 
 /// <summary>Where guest RAM is mapped: an iommufd IOAS or a legacy type1 container.</summary>
-internal enum Backend { Ioas, Type1 }
+public enum Backend { Ioas, Type1 }
 
 /// <summary>The edu device attached to a fresh IOAS (with IOMMU_OPTION_HUGE_PAGES as asked, set while it is empty) or its
 /// group in a fresh type1 container: the kernel pins and writes IOMMU page tables at map time only with a device.</summary>

@@ -1,0 +1,50 @@
+using System.Globalization;
+using Linux.Iommu;
+using Linux.Iommu.Bench.GuestRam;
+using Linux.Iommu.Testing;
+using Vm.Tests.Runtime;
+
+namespace Vm.Tests.Bench;
+
+/// <summary>The guest-RAM curve (bench/guest-ram.sh) runs every backing × target × size once against the real kernel at
+/// small sizes, so it cannot rot between the long runs: each backing allocated and populated, mapped with edu attached
+/// into an IOAS with huge pages on and off and into a type1 container, unmapped; then the concurrency figure. The C twin
+/// is not loaded here (no BENCH_C_DIR): the C# side alone is timed.</summary>
+[Collection(EduCollection.Name)]
+[Trait("Category", "Vm")]
+[Trait("Boot", "main")]
+public sealed class GuestRamDryRunTests
+{
+    private const long Max = 4 << 20, Half = 1 << 20;
+
+    [Fact]
+    public void The_guest_RAM_curve_runs_every_backing_target_and_size_once_in_dry_mode()
+    {
+        // memfds go into an IOAS by file: a kernel without IOMMU_IOAS_MAP_FILE (6.12) cannot run the curve
+        if (!KernelFeatureGate.Require("IOMMU_IOAS_MAP_FILE")) return;
+        var output = new StringWriter(CultureInfo.InvariantCulture);
+
+        GuestRamCurve.Run(output, Max, dry: true);
+        GuestRamConcurrency.Run(output, Half, dry: true);
+
+        var values = output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => line.Split('\t'))
+            .ToDictionary(fields => fields[0], fields => double.Parse(fields[1], CultureInfo.InvariantCulture));
+        Assert.All(values, pair => Assert.True(pair.Key.EndsWith("-share", StringComparison.Ordinal) ? pair.Value is >= 0 and <= 1 : pair.Value > 0,
+            $"{pair.Key}: {pair.Value} is not a positive time or a share"));
+        // a 2 MiB hugetlb page is one physically contiguous, aligned 2 MiB frame: the pagemap reading must say so
+        Assert.Equal(1.0, values[GuestRamCurve.Key(MemoryBacking.HugeTlb2M, Backend.Ioas, true, Max, GuestRamCurve.ContiguityMeasure(2 << 20))]);
+        var expected = (
+            from backing in GuestRamCurve.Backings
+            from size in GuestRamCurve.Sizes(Max).Where(size => size >= MemoryBackings.PageSize(backing))
+            from target in GuestRamCurve.Targets
+            from measure in new[] { "populate-ns", "cs-map-ns", "cs-unmap-ns" }
+                .Concat(GuestRamCurve.ContiguityChunks.Where(chunk => chunk <= size).Select(GuestRamCurve.ContiguityMeasure))
+            select GuestRamCurve.Key(backing, target.Backend, target.HugePages, size, measure)).ToList();
+        var ioasCounts = QemuEduDevice.SysfsPaths.Count >= 2 ? new[] { 1, 2 } : [1];
+        expected.AddRange(
+            from ioases in ioasCounts
+            from measure in new[] { "one-thread-ns", "two-threads-ns", "scaling" }
+            select $"GuestRamConcurrency/Ioases={ioases}/Size={Half}/{measure}");
+        Assert.Equal(expected.Order(StringComparer.Ordinal), values.Keys.Order(StringComparer.Ordinal));
+    }
+}
