@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace Linux.Iommu.Planner;
 
 /// <summary>The guest's RAM as the VMM holds it: guest-physical ranges backed by <see cref="DmaBuffer"/>s. The shadow
@@ -21,10 +23,11 @@ public sealed class GuestMemory
     /// <summary>The host address of [gpa, gpa + length) when it lies in one region; 0 otherwise (MMIO, a hole).</summary>
     public nint HostAddress(ulong gpa, ulong length)
     {
-        foreach (var (start, buffer) in _regions)
+        foreach (ref readonly var region in CollectionsMarshal.AsSpan(_regions))
         {
-            if (gpa >= start && gpa - start <= (ulong)buffer.Length && length <= (ulong)buffer.Length - (gpa - start))
-                return buffer.Address + (nint)(gpa - start);
+            var offset = gpa - region.Gpa;
+            var size = (ulong)region.Buffer.Length;
+            if (gpa >= region.Gpa && offset <= size && length <= size - offset) return region.Buffer.Address + (nint)offset;
         }
         return 0;
     }

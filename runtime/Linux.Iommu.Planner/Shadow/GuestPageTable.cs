@@ -39,33 +39,31 @@ public readonly record struct GuestPageTable(GuestPageTableFormat Format, ulong 
     private unsafe void Walk(GuestMemory memory, ulong tableGpa, int level, ulong baseIova, DmaAccess limit, ulong start, ulong end, List<GuestMapping> result, bool merge)
     {
         var format = Format;
-        var span = format.EntrySpan(level);
-        var first = start > baseIova ? (int)((start - baseIova) / span) : 0;
+        var shift = format.EntryShift(level);
+        var span = 1UL << shift;
+        var first = start > baseIova ? (int)((start - baseIova) >> shift) : 0;
         // stopping at end also keeps the walk inside a top table smaller than a granule (ARM)
-        var last = (int)Math.Min((ulong)format.EntriesPerTable - 1, (end - baseIova) / span);
+        var last = (int)Math.Min((ulong)format.EntriesPerTable - 1, (end - baseIova) >> shift);
         if (first > last) return;
         // One lookup of the entries' host address, not one per entry; entries across two RAM regions (or outside RAM,
         // which fails naming the address) are read one by one.
         var entries = (ulong*)memory.HostAddress(tableGpa + (ulong)first * 8, (ulong)(last - first + 1) * 8);
         var extendable = 0UL; // when merging: the entry before, if it is the leaf that ends result
+        var extended = 0UL;   // bytes result's last mapping grows by when the run breaks: one list write per run, not per page
         for (var index = first; index <= last; index++)
         {
             var entry = entries != null ? Volatile.Read(ref entries[index - first]) : memory.ReadUInt64(tableGpa + (ulong)index * 8);
-            if (entry == 0)
-            {
-                extendable = 0; // an empty slot (invalid in every format)
-                continue;
-            }
             // The page after the previous leaf, with the same flags: the same kind of entry (the formats decode only
             // bits outside the address) at the next guest-physical page, so it extends the run without being decoded.
             if (extendable != 0 && entry - extendable == span && ((entry ^ extendable) & ~format.AddressMask) == 0)
             {
-                result[^1] = result[^1] with { Size = result[^1].Size + span };
+                extended += span;
                 extendable = entry;
                 continue;
             }
-            extendable = 0;
-            if (!format.IsValid(entry, level)) continue;
+            if (extended != 0) Grow(result, extended);
+            extendable = extended = 0;
+            if (entry == 0 || !format.IsValid(entry, level)) continue; // 0: an empty slot, invalid in every format
             var iova = baseIova + (ulong)index * span;
             var access = format.Access(entry, level) & limit;
             if (!format.IsLeaf(entry, level))
@@ -76,11 +74,14 @@ public readonly record struct GuestPageTable(GuestPageTableFormat Format, ulong 
             {
                 var gpa = format.Address(entry) & ~(span - 1);
                 if (merge && result.Count > 0 && result[^1] is var before && before.Iova + before.Size == iova && before.Gpa + before.Size == gpa && before.Access == access)
-                    result[^1] = before with { Size = before.Size + span };
+                    Grow(result, span);
                 else
                     result.Add(new GuestMapping(iova, gpa, span, access));
                 if (merge) extendable = entry;
             }
         }
+        if (extended != 0) Grow(result, extended);
     }
+
+    private static void Grow(List<GuestMapping> result, ulong bytes) => result[^1] = result[^1] with { Size = result[^1].Size + bytes };
 }

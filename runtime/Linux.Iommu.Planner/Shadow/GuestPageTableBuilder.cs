@@ -8,6 +8,7 @@ public sealed class GuestPageTableBuilder
     private readonly GuestMemory _memory;
     private ulong _nextTable;
     private readonly ulong _poolEnd;
+    private readonly int _levels; // the table's, computed once: each page written walks down them
 
     /// <summary>Builds tables of <paramref name="format"/> for <paramref name="inputAddressWidth"/>-bit IOVAs in
     /// [poolGpa, poolGpa + poolSize) of guest RAM.</summary>
@@ -17,6 +18,7 @@ public sealed class GuestPageTableBuilder
         _nextTable = (poolGpa + format.Granule - 1) & ~(format.Granule - 1); // tables are granule-aligned
         _poolEnd = poolGpa + poolSize;
         Table = new GuestPageTable(format, 0, inputAddressWidth);
+        _levels = Table.Levels;
         Table = Table with { RootGpa = NewTable() };
     }
 
@@ -52,7 +54,7 @@ public sealed class GuestPageTableBuilder
 
     private int LevelOf(ulong pageSize)
     {
-        for (var level = 1; level <= Table.Levels; level++)
+        for (var level = 1; level <= _levels; level++)
             if (Format.EntrySpan(level) == pageSize) return level;
         throw new ArgumentException($"{Format.Name} have no 0x{pageSize:x}-byte pages", nameof(pageSize));
     }
@@ -62,12 +64,13 @@ public sealed class GuestPageTableBuilder
     /// at a time: its slots are consecutive, so they are found once, not page by page from the root.</summary>
     private unsafe void SetEntries(ulong iova, ulong pages, int leafLevel, ulong gpa, DmaAccess access)
     {
-        var page = Format.EntrySpan(leafLevel);
+        var shift = Format.EntryShift(leafLevel);
+        var page = 1UL << shift;
         var perTable = (ulong)Format.EntriesPerTable;
         for (ulong done = 0; done < pages;)
         {
             var at = iova + done * page;
-            var index = at / page % perTable;
+            var index = (at >> shift) & (perTable - 1);
             var count = Math.Min(perTable - index, pages - done);
             if (TryLeafTable(at, leafLevel, create: access != 0, out var table))
             {
@@ -93,13 +96,14 @@ public sealed class GuestPageTableBuilder
     private bool TryLeafTable(ulong iova, int leafLevel, bool create, out ulong table)
     {
         table = Table.RootGpa;
-        for (var level = Table.Levels; level > leafLevel; level--)
+        for (var level = _levels; level > leafLevel; level--)
         {
             var slot = Format.SlotOf(table, iova, level);
             var next = _memory.ReadUInt64(slot);
-            if (Format.IsValid(next, level) && Format.IsLeaf(next, level))
+            var valid = Format.IsValid(next, level);
+            if (valid && Format.IsLeaf(next, level))
                 throw new InvalidOperationException($"IOVA 0x{iova:x} lies in a 0x{Format.EntrySpan(level):x}-byte page: unmap that page whole first");
-            if (!Format.IsValid(next, level))
+            if (!valid)
             {
                 if (!create) return false;
                 next = Format.TableEntry(NewTable());

@@ -33,10 +33,13 @@ public abstract class GuestPageTableFormat
     internal int EntriesPerTable => 1 << BitsPerLevel;
 
     /// <summary>Where the entry for <paramref name="iova"/> sits in the table at <paramref name="tableGpa"/> of <paramref name="level"/>.</summary>
-    internal ulong SlotOf(ulong tableGpa, ulong iova, int level) => tableGpa + (iova / EntrySpan(level) % (ulong)EntriesPerTable) * 8;
+    internal ulong SlotOf(ulong tableGpa, ulong iova, int level) => tableGpa + ((iova >> EntryShift(level)) & (ulong)(EntriesPerTable - 1)) * 8;
+
+    /// <summary>log2 of <see cref="EntrySpan"/>: shifts, not divisions, on the walks' paths.</summary>
+    internal int EntryShift(int level) => GranuleShift + BitsPerLevel * (level - 1);
 
     /// <summary>Bytes one entry of <paramref name="level"/> covers (level 1: one granule).</summary>
-    public ulong EntrySpan(int level) => 1UL << (GranuleShift + BitsPerLevel * (level - 1));
+    public ulong EntrySpan(int level) => 1UL << EntryShift(level);
 
     /// <summary>Table levels for an input (IOVA) width: 39 bits → 3 and 48 → 4 with 4 KiB granules.</summary>
     /// <exception cref="ArgumentOutOfRangeException">The width is outside what the format can translate.</exception>
