@@ -28,6 +28,9 @@ public class GuestRamReportTests
                 "GuestRamConcurrency/Ioases=1/Size=268435456/one-thread-ns\t60000000",
                 "GuestRamConcurrency/Ioases=1/Size=268435456/two-threads-ns\t40000000",
                 "GuestRamConcurrency/Ioases=1/Size=268435456/scaling\t1.5",
+                "GuestRamConcurrency/Control=user-space-writes/Size=268435456/one-thread-ns\t20000000",
+                "GuestRamConcurrency/Control=user-space-writes/Size=268435456/two-threads-ns\t10500000",
+                "GuestRamConcurrency/Control=user-space-writes/Size=268435456/scaling\t1.905",
             ]);
 
             Assert.Equal(0, GuestRamReport.Write(dir));
@@ -40,7 +43,8 @@ public class GuestRamReportTests
             Assert.Contains(md, l => l.StartsWith("| MemfdHugeTlb2M: map cost per GiB flat", StringComparison.Ordinal) && l.Contains("max/min 2.00× over 2 sizes (huge pages off: n/a) | **MISSED** |", StringComparison.Ordinal));
             Assert.Contains(md, l => l.StartsWith("| 1 GiB | 5300 | 25 % / 0 % | n/a | 110 |", StringComparison.Ordinal));
             Assert.Contains(md, l => l.StartsWith("| 64 MiB | n/a | – / – |", StringComparison.Ordinal));
-            Assert.Contains(md, l => l.StartsWith("| 1 | 256 MiB |", StringComparison.Ordinal) && l.Contains("| 1.50 |", StringComparison.Ordinal));
+            Assert.Contains(md, l => l.StartsWith("| maps its half into one shared IOAS | 256 MiB |", StringComparison.Ordinal) && l.Contains("| 1.50 |", StringComparison.Ordinal));
+            Assert.Contains(md, l => l.StartsWith("| control: user space writes (no system call) | 256 MiB |", StringComparison.Ordinal) && l.Contains("| 1.91 |", StringComparison.Ordinal));
             Assert.True(new FileInfo(Path.Combine(dir, "ram-curve-MemfdHugeTlb2M.png")).Length > 0);
         }
         finally

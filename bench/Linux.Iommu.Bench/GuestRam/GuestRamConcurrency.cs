@@ -12,11 +12,55 @@ public static class GuestRamConcurrency
 {
     private const int Rounds = 3;
 
+    /// <summary>Medians of <paramref name="work"/> one thread after the other and two at once (after a warm-up).</summary>
+    private static void Emit(TextWriter output, string key, Func<bool, double> work, bool dry)
+    {
+        work(true); // warm-up
+        var rounds = dry ? 1 : Rounds;
+        var one = Enumerable.Range(0, rounds).Select(_ => work(false)).Order().ElementAt(rounds / 2);
+        var two = Enumerable.Range(0, rounds).Select(_ => work(true)).Order().ElementAt(rounds / 2);
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{key}/one-thread-ns\t{one:F1}"));
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{key}/two-threads-ns\t{two:F1}"));
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{key}/scaling\t{one / two:F3}"));
+    }
+
+    /// <summary>Nanoseconds to run <paramref name="work"/>(0) and (1): one after the other, or on two threads that exist
+    /// and wait before the clock starts (thread creation is not the kernel's to answer for).</summary>
+    private static double TimeBoth(Action<int> work, bool parallel)
+    {
+        if (!parallel)
+        {
+            var start = Stopwatch.GetTimestamp();
+            work(0);
+            work(1);
+            return Stopwatch.GetElapsedTime(start).TotalNanoseconds;
+        }
+        using var ready = new Barrier(3);
+        var workers = Enumerable.Range(0, 2).Select(i => new Thread(() =>
+        {
+            ready.SignalAndWait();
+            work(i);
+        })).ToArray();
+        foreach (var worker in workers) worker.Start();
+        ready.SignalAndWait();
+        var begin = Stopwatch.GetTimestamp();
+        foreach (var worker in workers) worker.Join();
+        return Stopwatch.GetElapsedTime(begin).TotalNanoseconds;
+    }
+
     public static void Run(TextWriter output, long half, bool dry)
     {
         var devices = QemuEduDevice.SysfsPaths.Select(QemuEduDevice.CdevOf).ToArray();
         using var ram = DmaBuffer.Allocate(2 * half, MemoryBacking.Anonymous, populateThreads: 2);
         var halves = new[] { ram.Address, ram.Address + (nint)half };
+        // The control: the same two threads writing their halves in user space, no system call — whether this guest on
+        // this host runs two threads at once at all, so that a scaling of 1 below can be laid at the kernel's door.
+        var value = (byte)0;
+        Emit(output, $"GuestRamConcurrency/Control=user-space-writes/Size={half}", parallel =>
+        {
+            value++;
+            return TimeBoth(i => ram.Span.Slice((int)(i * half), (int)half).Fill(value), parallel);
+        }, dry);
         foreach (var ioasCount in devices.Length >= 2 ? new[] { 1, 2 } : [1])
         {
             using var iommu = IommuFd.Open();
@@ -33,41 +77,11 @@ public static class GuestRamConcurrency
                 var targets = new[] { ioases[0], ioases[^1] };
                 double MapBoth(bool parallel)
                 {
-                    void MapHalf(int i) => targets[i].Map(GuestRamCurve.Iova + (ulong)(i * half), halves[i], (ulong)half, DmaAccess.ReadWrite);
-                    double ns;
-                    if (parallel)
-                    {
-                        // both threads exist and wait before the clock starts: thread creation is not the kernel's to answer for
-                        using var ready = new Barrier(3);
-                        var workers = Enumerable.Range(0, 2).Select(i => new Thread(() =>
-                        {
-                            ready.SignalAndWait();
-                            MapHalf(i);
-                        })).ToArray();
-                        foreach (var worker in workers) worker.Start();
-                        ready.SignalAndWait();
-                        var start = Stopwatch.GetTimestamp();
-                        foreach (var worker in workers) worker.Join();
-                        ns = Stopwatch.GetElapsedTime(start).TotalNanoseconds;
-                    }
-                    else
-                    {
-                        var start = Stopwatch.GetTimestamp();
-                        MapHalf(0);
-                        MapHalf(1);
-                        ns = Stopwatch.GetElapsedTime(start).TotalNanoseconds;
-                    }
+                    var ns = TimeBoth(i => targets[i].Map(GuestRamCurve.Iova + (ulong)(i * half), halves[i], (ulong)half, DmaAccess.ReadWrite), parallel);
                     for (var i = 0; i < 2; i++) targets[i].Unmap(GuestRamCurve.Iova + (ulong)(i * half), (ulong)half);
                     return ns;
                 }
-                MapBoth(parallel: true); // warm-up
-                var rounds = dry ? 1 : Rounds;
-                var one = Enumerable.Range(0, rounds).Select(_ => MapBoth(parallel: false)).Order().ElementAt(rounds / 2);
-                var two = Enumerable.Range(0, rounds).Select(_ => MapBoth(parallel: true)).Order().ElementAt(rounds / 2);
-                var key = $"GuestRamConcurrency/Ioases={ioasCount}/Size={half}";
-                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{key}/one-thread-ns\t{one:F1}"));
-                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{key}/two-threads-ns\t{two:F1}"));
-                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{key}/scaling\t{one / two:F3}"));
+                Emit(output, $"GuestRamConcurrency/Ioases={ioasCount}/Size={half}", MapBoth, dry);
             }
             finally
             {

@@ -27,6 +27,9 @@ public static unsafe class GuestRamCurve
     /// <summary>The measure of the share of a buffer in physically contiguous <paramref name="chunk"/>s.</summary>
     public static string ContiguityMeasure(long chunk) => $"contiguous-{Readable.Bytes((ulong)chunk).Replace(" ", "", StringComparison.Ordinal)}-share";
 
+    /// <summary>The measure of the mean physically contiguous run of a buffer, in bytes.</summary>
+    public const string MeanRunMeasure = "contiguous-run-mean-bytes";
+
     public const ulong Iova = 1UL << 32; // inside the guest VT-d's usable range, past edu's DMA window: nothing else there
 
     /// <summary>4 KiB, 16 KiB, … up to <paramref name="max"/>.</summary>
@@ -56,8 +59,8 @@ public static unsafe class GuestRamCurve
                 var start = Stopwatch.GetTimestamp();
                 buffer.Populate(1);
                 var populate = Stopwatch.GetElapsedTime(start).TotalNanoseconds;
-                var contiguous = ContiguityChunks.Select(chunk => (Measure: ContiguityMeasure(chunk), Share: PhysicalContiguity.Share(buffer.Address, size, chunk)))
-                    .Where(c => !double.IsNaN(c.Share)).ToArray();
+                var contiguous = ContiguityChunks.Select(chunk => (Measure: ContiguityMeasure(chunk), Value: PhysicalContiguity.Share(buffer.Address, size, chunk)))
+                    .Where(c => !double.IsNaN(c.Value)).Append((MeanRunMeasure, PhysicalContiguity.MeanRunBytes(buffer.Address, size))).ToArray();
                 foreach (var (backend, hugePages) in Targets)
                 {
                     using var target = GuestRamTarget.Open(backend, hugePages, cdev, group);

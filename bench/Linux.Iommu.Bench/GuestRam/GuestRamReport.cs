@@ -29,10 +29,10 @@ public static class GuestRamReport
         if (File.Exists(environment)) md.Append(File.ReadAllText(environment)).AppendLine();
         string PerGiB(double ns, long size) => double.IsNaN(ns) ? "n/a" : (ns / 1e6 / (size / GiB)).ToString(ns / 1e6 / (size / GiB) >= 100 ? "F0" : "F1", CultureInfo.InvariantCulture);
 
-        foreach (var backing in GuestRamCurve.Backings)
+        foreach (var backing in GuestRamCurve.Backings.Where(b => sizes.Any(s => !double.IsNaN(V(b, Backend.Ioas, true, s, "cs-map-ns")))))
         {
             md.AppendLine($"### {backing} (ms per GiB; map and unmap with edu attached; C#/C interleaved)").AppendLine()
-              .AppendLine("| size | populate | physically contiguous 2 MiB / 1 GiB chunks | IOAS map C | IOAS map C# | C#/C | IOAS map, huge pages off (C#) | IOAS unmap C# | type1 map C | type1 map C# | C#/C | type1 unmap C# |")
+              .AppendLine("| size | populate | physically contiguous: 2 MiB / 1 GiB chunks, mean run | IOAS map C | IOAS map C# | C#/C | IOAS map, huge pages off (C#) | IOAS unmap C# | type1 map C | type1 map C# | C#/C | type1 unmap C# |")
               .AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|");
             foreach (var size in sizes.Where(s => !double.IsNaN(V(backing, Backend.Ioas, true, s, "cs-map-ns"))))
             {
@@ -45,7 +45,7 @@ public static class GuestRamReport
             md.AppendLine().AppendLine($"Slope of log(map time) over log(size), IOAS C#, from 4 MiB: {Figures.Number(Slope(backing, sizes, V), "F2")} (1 = linear).").AppendLine();
             Plot(dir, backing, sizes, V);
         }
-        Targets(md, sizes, V);
+        if (sizes.Length > 0) Targets(md, sizes, V); // a run of the concurrency figure alone (--max 0) has no curve
         Concurrency(md, values);
         File.WriteAllText(Path.Combine(dir, "ram-curve.md"), md.ToString());
         Console.Write(md);
@@ -55,11 +55,12 @@ public static class GuestRamReport
     /// <summary>"93 % / 0 %": the shares of the buffer in physically contiguous 2 MiB and 1 GiB chunks (what lets the IOMMU
     /// use large IOPTEs), "–" for a chunk larger than the buffer.</summary>
     private static string Contiguity(MemoryBacking backing, long size, Lookup v) => string.Join(" / ", GuestRamCurve.ContiguityChunks.Select(chunk =>
-        v(backing, Backend.Ioas, true, size, GuestRamCurve.ContiguityMeasure(chunk)) is var share && double.IsNaN(share) ? "–" : (share * 100).ToString("F0", CultureInfo.InvariantCulture) + " %"));
+        v(backing, Backend.Ioas, true, size, GuestRamCurve.ContiguityMeasure(chunk)) is var share && double.IsNaN(share) ? "–" : (share * 100).ToString("F0", CultureInfo.InvariantCulture) + " %"))
+        + (v(backing, Backend.Ioas, true, size, GuestRamCurve.MeanRunMeasure) is var run && double.IsNaN(run) ? "" : ", " + Readable.Bytes((ulong)run));
 
     private delegate double Lookup(MemoryBacking backing, Backend backend, bool hugePages, long size, string measure);
 
-    /// <summary>Least-squares slope of log(map ns) against log(size) over the sizes from 4 MiB.</summary>
+    /// <summary>Least-squares slope of log(map ns) against log(size), IOAS C#, over the sizes from 4 MiB (1 = linear).</summary>
     private static double Slope(MemoryBacking backing, long[] sizes, Lookup v)
     {
         var points = sizes.Where(s => s >= 4L << 20).Select(s => (X: Math.Log(s), Y: Math.Log(v(backing, Backend.Ioas, true, s, "cs-map-ns")))).Where(p => !double.IsNaN(p.Y)).ToArray();
@@ -103,13 +104,16 @@ public static class GuestRamReport
     {
         var keys = values.Keys.Where(k => k.StartsWith("GuestRamConcurrency/", StringComparison.Ordinal) && k.EndsWith("/scaling", StringComparison.Ordinal)).Order().ToArray();
         if (keys.Length == 0) return;
-        md.AppendLine("### Concurrency: two halves of 4 KiB guest RAM mapped one after the other vs by two threads at once (edu attached)").AppendLine()
-          .AppendLine("| IOASes | bytes per thread | one thread | two threads | scaling (2 = none serialised) |").AppendLine("|---|---|---|---|---|");
+        md.AppendLine("### Concurrency: two halves of 4 KiB guest RAM, one thread after the other vs two threads at once (maps with edu attached)").AppendLine()
+          .AppendLine("| what each thread does | bytes per thread | one thread | two threads | scaling (2 = none serialised) |").AppendLine("|---|---|---|---|---|");
         foreach (var key in keys)
         {
             var prefix = key[..^"/scaling".Length];
             var parts = prefix.Split('/');
-            md.AppendLine($"| {parts[1]["Ioases=".Length..]} | {Readable.Bytes(ulong.Parse(parts[2]["Size=".Length..], CultureInfo.InvariantCulture))} | {Figures.Time(values[prefix + "/one-thread-ns"])} | {Figures.Time(values[prefix + "/two-threads-ns"])} | {Figures.Number(values[key], "F2")} |");
+            var what = parts[1].StartsWith("Ioases=", StringComparison.Ordinal)
+                ? $"maps its half into {(parts[1] == "Ioases=1" ? "one shared IOAS" : "its own IOAS")}"
+                : $"control: {parts[1]["Control=".Length..].Replace('-', ' ')} (no system call)";
+            md.AppendLine($"| {what} | {Readable.Bytes(ulong.Parse(parts[2]["Size=".Length..], CultureInfo.InvariantCulture))} | {Figures.Time(values[prefix + "/one-thread-ns"])} | {Figures.Time(values[prefix + "/two-threads-ns"])} | {Figures.Number(values[key], "F2")} |");
         }
         md.AppendLine();
     }
