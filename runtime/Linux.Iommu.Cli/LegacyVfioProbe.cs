@@ -7,7 +7,7 @@ namespace Linux.Iommu.Cli;
 /// of a container holding it) instead of failing.</summary>
 internal static class LegacyVfioProbe
 {
-    private const string ContainerPath = "/dev/vfio/vfio";
+    private const string ContainerPath = LegacyPlan.ContainerPath;
 
     private static readonly (string Name, int Value)[] Extensions =
     [

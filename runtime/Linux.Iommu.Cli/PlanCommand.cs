@@ -6,7 +6,8 @@ namespace Linux.Iommu.Cli;
 /// <summary><c>iommu plan</c>: decides how a host backs the guest's vIOMMU and prints the decision with every reason —
 /// on this host (the VM's devices attached to a kernel-managed IOAS), or against a host recorded by
 /// <c>iommu probe --save</c> on any machine. The spec is read and validated before any device or file of the host is
-/// looked at. Exit 0 for Nested or Shadow, 3 for Refused (the VM must not start).</summary>
+/// looked at. On a kernel without iommufd (6.1) but with the legacy VFIO container, the VM's groups are planned in that
+/// container (<see cref="LegacyPlan"/>). Exit 0 for Nested or Shadow, 3 for Refused (the VM must not start).</summary>
 internal static class PlanCommand
 {
     /// <summary>The planner the tool uses: the built-in models, plus the kernel selftest's mock (selftest-mock) that the
@@ -28,6 +29,7 @@ internal static class PlanCommand
             return report.Decision == PlanDecision.Refused ? ExitCodes.Refused : ExitCodes.Ok;
         }
 
+        if (LegacyPlan.Applies) return LegacyPlan.Run(spec, title, named);
         IommufdRequired.Check();
         var paths = HostDevices.Resolve(named);
         using var session = PlanSession.Open(Planner, spec ?? Derive(paths[0]), paths);

@@ -24,7 +24,7 @@ root.Subcommands.Add(probe);
 
 var spec = new Option<FileInfo>("--spec") { Description = "the guest vIOMMU spec (JSON; examples/specs/)" };
 var passthrough = new Option<bool>("--host-passthrough") { Description = "derive the guest vIOMMU from the host's IOMMU (like -cpu host): NOT migratable" };
-var planDevices = new Option<string[]>("--device") { Description = "VFIO device cdevs of the VM (default: every /dev/vfio/devices/vfio*)", AllowMultipleArgumentsPerToken = true };
+var planDevices = new Option<string[]>("--device") { Description = "the VM's VFIO device cdevs (default: every /dev/vfio/devices/vfio*); on a kernel without iommufd their PCI addresses, e.g. 0000:00:03.0 (default: every device bound to vfio-pci)", AllowMultipleArgumentsPerToken = true };
 var recorded = new Option<FileInfo>("--host") { Description = "plan against a host recorded by `iommu probe --save` instead of this one (no /dev/iommu needed; the kernel's allocation of nested page tables is not tried)" };
 var plan = new Command("plan", "decide how the host backs a guest vIOMMU: Nested, Shadow or Refused, with every reason. " + ExitCodes.Help) { spec, passthrough, planDevices, recorded };
 plan.Validators.Add(result =>

@@ -1,0 +1,71 @@
+using Iommu.Tests.Shared;
+using Linux.Iommu;
+using Linux.Iommu.Testing;
+using Vm.Tests.Runtime;
+
+namespace Vm.Tests.Planner;
+
+/// <summary><c>iommu plan --spec FILE</c> run as a process on every guest kernel: with iommufd (7.3, 6.12) the VM's
+/// cdevs in an IOAS; without it (6.1) the groups of the devices bound to vfio-pci in the legacy type1 container, the
+/// report titled so. Shadow exits 0, Refused 3, a bad --device 1 naming it.</summary>
+[Collection(EduCollection.Name)]
+[Trait("Boot", "main")]
+public sealed class PlanCliTests
+{
+    private const string LegacyTitle = "in the legacy VFIO container /dev/vfio/vfio";
+
+    private static ProcessResult Plan(params string[] args) => Processes.Run("dotnet",
+        ["exec", RepositoryRoot.Combine("runtime", "Linux.Iommu.Cli", "bin", "Debug", "net10.0", "iommu.dll"), "plan", .. args]);
+
+    [Fact]
+    [Trait("Category", "Vm")]
+    public void A_4K_VTd_spec_plans_Shadow_and_exits_0()
+    {
+        var result = Plan("--spec", PlannerVmTests.Spec("vtd-shadow-4k.json"));
+        Console.WriteLine(result.Output);
+
+        Assert.True(result.ExitCode == 0, result.Output);
+        Assert.Contains("Decision: SHADOW", result.Stdout);
+        if (IommufdSupport.Available)
+        {
+            Assert.DoesNotContain(LegacyTitle, result.Stdout);
+            return;
+        }
+        Assert.Contains($"== plan vtd-shadow-4k.json {LegacyTitle} (groups {QemuEduDevice.Group}", result.Stdout);
+        Assert.Contains("this kernel has no iommufd", result.Stdout);
+        Assert.Contains($"no /dev/iommu: this host cannot serve iommufd (kernel {File.ReadAllText("/proc/sys/kernel/osrelease").Trim()})", result.Stdout);
+        Assert.Contains("shadowed into the legacy VFIO type1 container", result.Stdout);
+        Assert.Contains(QemuEduDevice.PciAddress, result.Stdout);
+    }
+
+    [Fact]
+    [Trait("Category", "Vm")]
+    public void A_57_bit_spec_is_Refused_and_exits_3()
+    {
+        var result = Plan("--spec", PlannerVmTests.Spec("vtd-refused-57bit.json"));
+
+        Assert.True(result.ExitCode == 3, result.Output);
+        Assert.Contains("Decision: REFUSED", result.Stdout);
+        Assert.Equal(!IommufdSupport.Available, result.Stdout.Contains(LegacyTitle, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    [Trait("Category", "Vm")]
+    public void A_bad_device_is_an_error_naming_it()
+    {
+        var spec = PlannerVmTests.Spec("vtd-shadow-4k.json");
+        const string Absent = "0000:00:1f.7";
+        var absent = Plan("--spec", spec, "--device", IommufdSupport.Available ? "/dev/vfio/devices/vfio99" : Absent);
+        Assert.True(absent.ExitCode == 1, absent.Output);
+        Assert.Contains(IommufdSupport.Available ? "/dev/vfio/devices/vfio99" : $"--device {Absent}: no such PCI device", absent.Stderr);
+        if (IommufdSupport.Available) return;
+
+        var cdev = Plan("--spec", spec, "--device", "/dev/vfio/devices/vfio0");
+        Assert.True(cdev.ExitCode == 1, cdev.Output);
+        Assert.Contains("--device /dev/vfio/devices/vfio0: a VFIO device cdev, which this kernel (no iommufd) does not have", cdev.Stderr);
+
+        var passthrough = Plan("--host-passthrough");
+        Assert.True(passthrough.ExitCode == 1, passthrough.Output);
+        Assert.Contains("--host-passthrough derives the spec from IOMMU_GET_HW_INFO, which only iommufd reports", passthrough.Stderr);
+    }
+}
