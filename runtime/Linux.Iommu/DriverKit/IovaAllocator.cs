@@ -4,7 +4,10 @@ namespace Linux.Iommu.DriverKit;
 /// IOVA-range capability reports: the devices' reserved regions are already cut out of them), aligned to the kernel's
 /// IOVA alignment. Best fit: the smallest free hole that holds the aligned length, so freed space is reused before
 /// large holes are split. Free holes are kept sorted and merged on free; after warm-up no call allocates managed
-/// memory. Not thread-safe: <see cref="DmaSpace"/> calls it under its lock.</summary>
+/// memory. IOVA 0 is never handed out: the first <see cref="Alignment"/> bytes are cut from the usable ranges, because
+/// devices and their drivers read DMA address 0 as "none" (an NVMe PRP entry, a descriptor's buffer pointer) and a device
+/// writing through such a null address must fault, not land in a buffer. Not thread-safe: <see cref="DmaSpace"/> calls it
+/// under its lock.</summary>
 public sealed class IovaAllocator
 {
     private IovaRange[] _holes = new IovaRange[8]; // sorted by Start, disjoint, never adjacent (merged on free)
@@ -19,7 +22,7 @@ public sealed class IovaAllocator
     /// <summary>The alignment of every IOVA and length handed out.</summary>
     public ulong Alignment { get; private set; }
 
-    /// <summary>The usable ranges, sorted.</summary>
+    /// <summary>The usable ranges, sorted, less the first <see cref="Alignment"/> bytes of the IOVA space.</summary>
     public IReadOnlyList<IovaRange> UsableRanges => _usable;
 
     /// <summary>The free holes now, sorted (a copy).</summary>
@@ -44,6 +47,7 @@ public sealed class IovaAllocator
             if (sorted[i].Last < sorted[i].Start) throw new ArgumentException($"IOVA range {sorted[i]} ends before it starts", nameof(usable));
             if (i > 0 && sorted[i].Start <= sorted[i - 1].Last) throw new ArgumentException($"IOVA ranges {sorted[i - 1]} and {sorted[i]} overlap", nameof(usable));
         }
+        sorted = WithoutPageZero(sorted, alignment);
         var live = Allocations;
         foreach (var (iova, length) in live)
         {
@@ -73,6 +77,15 @@ public sealed class IovaAllocator
         _holes = new IovaRange[Math.Max(8, holes.Count * 2)];
         holes.CopyTo(_holes);
         _holeCount = holes.Count;
+    }
+
+    /// <summary>The sorted ranges less [0, alignment): the first range loses its start, or goes if that is all it had.</summary>
+    private static IovaRange[] WithoutPageZero(IovaRange[] sorted, ulong alignment)
+    {
+        if (sorted.Length == 0 || sorted[0].Start >= alignment) return sorted;
+        if (sorted[0].Last < alignment) return sorted[1..];
+        sorted[0] = new IovaRange(alignment, sorted[0].Last);
+        return sorted;
     }
 
     private ulong RoundLength(ulong length)

@@ -70,6 +70,23 @@ public sealed class IovaAllocatorPropertyTests
     }
 
     [Fact]
+    public void IOVA_0_is_never_handed_out_or_reserved_even_where_the_kernel_reports_it_usable()
+    {
+        // type1 on VT-d reports [0, 0xfedfffff] usable (Type1InfoTests); a device writing through a null DMA address must fault
+        var allocator = new IovaAllocator([new IovaRange(0, 0x2fff), new IovaRange(0x10000, 0x10fff)], Page);
+
+        Assert.Equal([new IovaRange(Page, 0x2fff), new IovaRange(0x10000, 0x10fff)], allocator.UsableRanges);
+        Assert.False(allocator.TryReserve(0, Page));
+        Assert.Equal(0x10000UL, allocator.Allocate(Page)); // best fit: the 1-page range first
+        Assert.Equal(Page, allocator.Allocate(2 * Page));
+        Assert.False(allocator.TryAllocate(Page, out _));
+
+        // a first range that is only page 0 is gone; with a 2 MiB alignment the whole first 2 MiB is cut
+        Assert.Equal([new IovaRange(0x10000, 0x10fff)], new IovaAllocator([new IovaRange(0, 0xfff), new IovaRange(0x10000, 0x10fff)], Page).UsableRanges);
+        Assert.Equal(0x200000UL, new IovaAllocator([new IovaRange(0, 0xffffff)], 0x200000).Allocate(1));
+    }
+
+    [Fact]
     public void Freed_space_is_reused_before_a_larger_hole_is_split()
     {
         var allocator = new IovaAllocator([new IovaRange(0x10000, 0xfffffff)], Page);
