@@ -59,8 +59,9 @@ public static unsafe class GuestRamCurve
                 var start = Stopwatch.GetTimestamp();
                 buffer.Populate(1);
                 var populate = Stopwatch.GetElapsedTime(start).TotalNanoseconds;
-                var contiguous = ContiguityChunks.Select(chunk => (Measure: ContiguityMeasure(chunk), Value: PhysicalContiguity.Share(buffer.Address, size, chunk)))
-                    .Where(c => !double.IsNaN(c.Value)).Append((MeanRunMeasure, PhysicalContiguity.MeanRunBytes(buffer.Address, size))).ToArray();
+                var (shares, meanRun) = PhysicalContiguity.Read(buffer.Address, size, ContiguityChunks);
+                var contiguous = ContiguityChunks.Select((chunk, c) => (Measure: ContiguityMeasure(chunk), Value: shares[c]))
+                    .Where(c => !double.IsNaN(c.Value)).Append((MeanRunMeasure, meanRun)).ToArray();
                 foreach (var (backend, hugePages) in Targets)
                 {
                     using var target = GuestRamTarget.Open(backend, hugePages, cdev, group);
