@@ -21,16 +21,14 @@ internal static class LegacyDemo
                 Console.WriteLine("the selftest mock is an iommufd driver (CONFIG_IOMMUFD_TEST): not on this kernel");
                 continue;
             }
-            using var container = VfioContainer.Open();
-            using var group = VfioGroup.Open(QemuEduDevice.Group);
-            group.SetContainer(container);
-            container.SetIommu();
-            var report = PlanCommand.Planner.PlanLegacy(spec, container, [(QemuEduDevice.PciAddress, QemuEduDevice.Group)]);
+            (string, int)[] edu = [(QemuEduDevice.PciAddress, QemuEduDevice.Group)];
+            using var legacy = LegacyContainer.Open(edu);
+            var report = PlanCommand.Planner.PlanLegacy(spec, legacy.Container, edu);
             Console.Write(report.Describe());
             if (report.Decision == PlanDecision.Shadow)
             {
-                using var device = group.OpenDevice(QemuEduDevice.PciAddress);
-                failures += DemoCommand.ShadowDma(container, device, spec) ? 0 : 1;
+                using var device = legacy.Groups[0].OpenDevice(QemuEduDevice.PciAddress);
+                failures += DemoCommand.ShadowDma(legacy.Container, device, spec) ? 0 : 1;
             }
         }
         return failures == 0 ? ExitCodes.Ok : ExitCodes.Error;

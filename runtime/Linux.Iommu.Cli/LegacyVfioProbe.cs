@@ -7,7 +7,7 @@ namespace Linux.Iommu.Cli;
 /// of a container holding it) instead of failing.</summary>
 internal static class LegacyVfioProbe
 {
-    private const string ContainerPath = LegacyPlan.ContainerPath;
+    private const string ContainerPath = LegacyContainer.Path;
 
     private static readonly (string Name, int Value)[] Extensions =
     [
