@@ -114,7 +114,8 @@ run_boot() {
 }
 
 for boot in "${boots[@]}"; do
-  x86=(dotnet exec "$dll" -noColor -trait "Boot=${boot%-[0-9]*}")
+  # -longRunning: a test still running after 120 s is named on the console, so a boot killed at its timeout says which
+  x86=(dotnet exec "$dll" -noColor -longRunning 120 -trait "Boot=${boot%-[0-9]*}")
   case "$boot" in
     main) run_boot main main "VT-d legacy, 48 bits" --vtd legacy --aw-bits 48 -- "${x86[@]}" ;;
     vtd-mode)
@@ -128,7 +129,7 @@ for boot in "${boots[@]}"; do
     aarch64)
       if dotnet publish tests/Vm.Tests/Vm.Tests.csproj -r linux-arm64 --self-contained -p:InvariantGlobalization=true \
            -o "$arm64_out" --nologo -v quiet; then
-        run_boot aarch64 aarch64 "aarch64 SMMUv3" --arch aarch64 -- "$arm64_out/Vm.Tests" -noColor -trait Boot=aarch64
+        run_boot aarch64 aarch64 "aarch64 SMMUv3" --arch aarch64 -- "$arm64_out/Vm.Tests" -noColor -longRunning 120 -trait Boot=aarch64
       else
         fail "dotnet publish of Vm.Tests for linux-arm64"
       fi ;;
