@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# README's "feature × kernel" table, built from the probes the tier's main boots record
+# docs/kernels.md's "feature × kernel" table, built from the probes the tier's main boots record
 # (Vm.Tests KernelFeaturesTests writes kernel-features.tsv per guest kernel): never typed by hand.
 #
 #   tests/vm/feature-table.sh RESULTS            print the table (RESULTS: TestResults/vm-tier)

@@ -139,9 +139,9 @@ for boot in "${boots[@]}"; do
 done
 
 if [ "$narrowed" = 0 ]; then
-  # README's feature × kernel table must be what the main boots of the three kernels probed just now.
-  bash tests/vm/feature-table.sh "$results" --check README.md ||
-    problems+=("README's feature × kernel table (tests/vm/feature-table.sh)")
+  # docs/kernels.md's feature × kernel table must be what the main boots of the three kernels probed just now.
+  bash tests/vm/feature-table.sh "$results" --check docs/kernels.md ||
+    problems+=("docs/kernels.md's feature × kernel table (tests/vm/feature-table.sh)")
   bash tests/vm/selftest.sh "$results/selftest.counts" || problems+=("run-in-vm selftest")
   if [ -f "$results/selftest.counts" ] && read -r spassed sfailed <"$results/selftest.counts"; then
     passed=$((passed + spassed)) failed=$((failed + sfailed))

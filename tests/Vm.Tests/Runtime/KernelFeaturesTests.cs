@@ -3,7 +3,7 @@ using Linux.Iommu;
 namespace Vm.Tests.Runtime;
 
 /// <summary><see cref="IommuFd.Features"/> against the real kernel: on 7.3 every iommufd ioctl of the model is there
-/// and the ATS bit is reported; on 6.12 exactly the ioctls and the flag DESIGN §6 lists as newer are absent.</summary>
+/// and the ATS bit is reported; on 6.12 exactly the ioctls and the flag new in the models' diff (headers/models/diffs/linux-6.12..linux-7.3.x86_64.md) are absent.</summary>
 [Collection(EduCollection.Name)]
 [Trait("Boot", "main")]
 [Trait("Boot", "aarch64")]
@@ -34,7 +34,7 @@ public sealed class KernelFeaturesTests
         Assert.Equal(modelled, probed);
     }
 
-    /// <summary>Writes the probe to the tier's result folder: tests/vm/feature-table.sh builds README's feature × kernel
+    /// <summary>Writes the probe to the tier's result folder: tests/vm/feature-table.sh builds docs/kernels.md's feature × kernel
     /// table from the main boots of every guest kernel, so the table is the probes' answer, not typed by hand.</summary>
     [Fact]
     [Trait("Category", "Vm")]
