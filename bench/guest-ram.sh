@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The guest-RAM cost curve (issue 17) in one boot of the x86 test VM: every backing, sizes 4 KiB ... --max (powers of 4),
+# The guest-RAM cost curve in one boot of the x86 test VM: every backing, sizes 4 KiB ... --max (powers of 4),
 # populate timed apart, map + unmap with edu attached into an IOAS (huge pages on and off) and a type1 container, C twin
 # (bench/c/guestram.c) and C# in alternating rounds; then the concurrency figure. Writes bench/results/guestram/:
 # ram-curve.tsv (raw), ram-curve.md (tables, targets with verdicts), ram-curve-BACKING.png (log-log plots), run.log.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The nested-vIOMMU runtime's benchmark alone (bench/README.md, "Nested vIOMMU runtime"): invalidations through the
+# The nested-vIOMMU runtime's benchmark alone (docs/benchmarks.md, "Nested vIOMMU runtime"): invalidations through the
 # selftest mock one entry per ioctl vs batches of 8/64/256 (C twin bench/c/invalidate.c, interleaved C/C# rounds) and
 # vEVENTs read per second, in one boot of the x86 test VM (the mock is CONFIG_IOMMUFD_TEST: x86 guest only).
 #   bench/nested-bench.sh [--dry]      results: bench/results/nested/ (c-vm.tsv, csharp-nested.tsv, probes-nested.tsv)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The NVMe benchmark (issue 19): the sample driver's three DMA strategies against the guest kernel's own nvme driver on
+# The NVMe benchmark: the sample driver's three DMA strategies against the guest kernel's own nvme driver on
 # the same QEMU NVMe controller, in one boot of the test VM (tests/vm/run-in-vm --nvme). Writes bench/results/nvme/:
 # csharp-nvme.tsv, c-nvme.tsv, nvme.md (IOPS, ratios to the kernel driver, map/unmap share, the targets' verdicts), run.log.
 #   bench/nvme.sh [--dry]     --dry: each case once for a moment (what a quick check needs); writes no results

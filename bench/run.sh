@@ -118,7 +118,7 @@ if [ "$host_only" = 0 ]; then
   tests/vm/run-in-vm --arch "$arch" --prepare
   vm_start=$SECONDS
   # Tiering counts calls at once instead of after 100 ms without new tier-0 JIT work: under TCG the
-  # short job would otherwise measure slow cases on tier-0 code (bench/README.md, "aarch64 guest").
+  # short job would otherwise measure slow cases on tier-0 code (docs/benchmarks.md, "Tier-0 code in the short job").
   vm=(tests/vm/run-in-vm --arch "$arch" --memory 3072 --env DOTNET_TC_CallCountingDelayMs=0 --out "$out")
   if [ "$arch" = x86_64 ]; then
     step_run "guest suites ($arch, QEMU TCG, one boot)" "$log" bench_status -- \

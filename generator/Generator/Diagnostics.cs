@@ -4,7 +4,7 @@ using Microsoft.CodeAnalysis;
 
 namespace Linux.Iommu.Interop.Generator;
 
-/// <summary>Every diagnostic the generator reports. IDs are stable (AnalyzerReleases.*.md) and documented in README.</summary>
+/// <summary>Every diagnostic the generator reports. IDs are stable (AnalyzerReleases.*.md) and documented in docs/generator.md.</summary>
 internal static class Diagnostics
 {
     private const string Category = "IommuInterop";

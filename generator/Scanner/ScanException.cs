@@ -1,7 +1,7 @@
 namespace Iommu.Scanner;
 
 /// <summary>A scan that cannot produce a complete model. <see cref="Id"/> is stable (SCANnnn, listed in
-/// README); <see cref="Location"/> is the header line that was not understood, when there is one.</summary>
+/// docs/generator.md); <see cref="Location"/> is the header line that was not understood, when there is one.</summary>
 public sealed class ScanException : Exception
 {
     internal ScanException(string id, string message, SourceLocation? location = null) : base(message)

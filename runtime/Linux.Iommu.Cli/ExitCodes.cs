@@ -1,6 +1,6 @@
 namespace Linux.Iommu.Cli;
 
-/// <summary>What <c>iommu</c> returns (README "The vIOMMU planner", and every command's --help).</summary>
+/// <summary>What <c>iommu</c> returns (docs/planner.md, "The iommu tool", and every command's --help).</summary>
 internal static class ExitCodes
 {
     /// <summary>Done; for <c>plan</c>: the VM can start (Nested or Shadow).</summary>

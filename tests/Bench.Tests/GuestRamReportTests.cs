@@ -2,7 +2,7 @@ using Linux.Iommu.Bench.GuestRam;
 
 namespace Linux.Iommu.Bench.Tests;
 
-/// <summary>The guest-RAM report judges issue 17's targets from ram-curve.tsv alone and draws a plot per backing.</summary>
+/// <summary>The guest-RAM report judges the guest-RAM targets from ram-curve.tsv alone and draws a plot per backing.</summary>
 public class GuestRamReportTests
 {
     private static string Line(string backing, long size, string measure, double value, string backend = "Ioas") =>

@@ -24,7 +24,7 @@ public class ConsumerTests(LocalFeed feed)
         Assert.Contains("IOMMU_IOAS_ALLOC = 0x3b81, struct iommu_ioas_alloc is 12 bytes, VFIO_API_VERSION = 0", run.Stdout);
         Assert.Contains("TryIOMMU_IOAS_ALLOC(-1) = -9", run.Stdout);
         Assert.Contains("IOMMU_IOAS_ALLOC failed: EBADF (9)", run.Stdout);
-        // README says the package turns this on in the consumer's project (the generated structs are unsafe)
+        // docs/generator.md says the package turns this on in the consumer's project (the generated structs are unsafe)
         Assert.Equal("true", Succeeds(feed.Dotnet(app, "msbuild", "-getProperty:AllowUnsafeBlocks")).Stdout.Trim());
 
         Succeeds(feed.Dotnet(app, "build", "-c", "Release", "-r", "linux-arm64", "--no-self-contained", "-p:UseAppHost=false",
@@ -60,7 +60,7 @@ public class ConsumerTests(LocalFeed feed)
         var help = Succeeds(feed.Run(feed.InstalledTool, "--help"));
         foreach (var command in new[] { "probe", "plan", "scan", "diff" }) Assert.Contains(command, help.Stdout);
 
-        // 6.12 -> 7.3 only adds (README: 72 compatible changes, 1 source break); backwards, items vanish: exit 3
+        // 6.12 -> 7.3 only adds (headers/models/diffs/linux-6.12..linux-7.3.x86_64.md: no ABI break); backwards, items vanish: exit 3
         var older = RepositoryRoot.Combine("headers", "models", "linux-6.12", "x86_64.json");
         var newer = RepositoryRoot.Combine("headers", "models", "linux-7.3", "x86_64.json");
         Assert.Contains("- ABI-BREAK: 0", Succeeds(feed.Run(feed.InstalledTool, "diff", older, newer)).Stdout);

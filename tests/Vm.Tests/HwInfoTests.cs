@@ -53,7 +53,7 @@ public sealed class HwInfoTests
         Assert.True(vtd.Errata772415Spr17);
 
         // The cap register follows aw-bits (run-in-vm --aw-bits 39|48; QEMU's default was 39 up to 8.x, 48 from 9.0):
-        // SAGAW and MGAW are what differ. 0xd2008c22260206 was measured with 39 bits, 0xd2008c222f0606 with 48 (DESIGN.md §4).
+        // SAGAW and MGAW are what differ. 0xd2008c22260206 was measured with 39 bits, 0xd2008c222f0606 with 48, in our guest.
         Assert.True(QemuLegacyCapByAwBits.ContainsValue(vtd.CapReg), $"cap 0x{vtd.CapReg:x} is neither known QEMU legacy-mode value");
         var awBits = QemuLegacyCapByAwBits.Single(known => known.Value == vtd.CapReg).Key;
         int[] widths = awBits == 39 ? [39] : [39, 48];

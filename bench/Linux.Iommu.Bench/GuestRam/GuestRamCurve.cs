@@ -5,7 +5,7 @@ using Linux.Iommu.Bench.Harness;
 
 namespace Linux.Iommu.Bench.GuestRam;
 
-/// <summary>The cost curve of bringing up guest RAM (issue 17): for each backing and size (4 KiB … the largest asked,
+/// <summary>The cost curve of bringing up guest RAM: for each backing and size (4 KiB … the largest asked,
 /// powers of 4), populate once (timed, apart), then map + unmap the whole buffer with edu attached — into an IOAS with
 /// IOMMU_OPTION_HUGE_PAGES on and off, and into a type1 container — in rounds alternating the C twin
 /// (bench/c/guestram.c) and the runtime (<see cref="DmaMapperExtensions.Map(IDmaMapper, ulong, DmaBuffer, DmaAccess)"/>,

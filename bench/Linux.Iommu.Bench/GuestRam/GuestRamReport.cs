@@ -5,7 +5,7 @@ using ScottPlot;
 
 namespace Linux.Iommu.Bench.GuestRam;
 
-/// <summary>ram-curve.tsv → ram-curve.md (per-backing tables, the targets of issue 17 with verdicts, the concurrency
+/// <summary>ram-curve.tsv → ram-curve.md (per-backing tables, the guest-RAM targets with verdicts, the concurrency
 /// figure) and a log–log plot per backing (ram-curve-BACKING.png). Numbers come only from the file.</summary>
 public static class GuestRamReport
 {
@@ -81,7 +81,7 @@ public static class GuestRamReport
         var ratios = GuestRamCurve.Backings.SelectMany(b => sizes.Where(s => s >= 2L << 20).SelectMany(s => new[] { v(b, Backend.Ioas, true, s, "map-ratio"), v(b, Backend.Type1, true, s, "map-ratio") }))
             .Where(r => !double.IsNaN(r)).ToArray();
         var worst = ratios.Length > 0 ? ratios.Max() : double.NaN;
-        md.AppendLine($"### Targets (issue 17; largest size measured: {(largest > 0 ? Readable.Bytes((ulong)largest) : "none")})").AppendLine()
+        md.AppendLine($"### Targets (largest size measured: {(largest > 0 ? Readable.Bytes((ulong)largest) : "none")})").AppendLine()
           .AppendLine("| target | measured | verdict |").AppendLine("|---|---|---|")
           .AppendLine($"| map of ≥ 1 GiB through the best backing ≥ 20× faster than 4 KiB anonymous (IOAS, C#) | {best}: {Figures.Ratio(mapSpeedup)} | {(largest >= 1L << 30 ? Figures.Verdict(mapSpeedup, r => r >= 20) : "n/a (no 1 GiB size measured)")} |")
           .AppendLine($"| populate + map through the best path ≥ 3× faster than 4 KiB | {bestBringUp}: {Figures.Ratio(bringUpSpeedup)} | {Figures.Verdict(bringUpSpeedup, r => r >= 3)} |")

@@ -5,7 +5,7 @@ using Linux.Iommu.Bench.Suites;
 namespace Linux.Iommu.Bench.Report;
 
 /// <summary>Turns a results folder into summary.md: every figure as a ratio to C measured in the same session, next
-/// to its target (DESIGN.md §5) with met/MISSED, plus map-throughput.csv/.png. Numbers come only from the files.</summary>
+/// to its target with met/MISSED, plus map-throughput.csv/.png. Numbers come only from the files.</summary>
 public static class ResultsReport
 {
     private static readonly long[] MapSizes = [4096, 2L << 20, 1L << 30];

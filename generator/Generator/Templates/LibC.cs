@@ -6,7 +6,7 @@ namespace Linux.Iommu.Interop;
 /// <summary>The one libc import every generated ioctl stub calls: blittable arguments, so a direct call with no
 /// marshalling and no allocation. Not SetLastError: a stub reads errno itself (Marshal.GetLastSystemError) right
 /// after a call that returned -1, where SetLastError's own stub would read it, so the success path stays one native
-/// call (SetLastError clears errno before every call and stores it after: bench/README.md measures the difference).</summary>
+/// call (SetLastError clears errno before every call and stores it after: the stub benchmark measures the difference, docs/benchmarks.md).</summary>
 internal static unsafe partial class LibC
 {
     // The system's libc only: on Linux the one search flag .NET honours is AssemblyDirectory, and it is off,

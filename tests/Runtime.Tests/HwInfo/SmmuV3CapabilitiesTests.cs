@@ -2,7 +2,7 @@ using Linux.Iommu.Native;
 
 namespace Linux.Iommu.Tests;
 
-/// <summary>SMMUv3 ID registers measured in our 7.3 aarch64 guest on QEMU 10.0.2 virt (DESIGN.md §4b),
+/// <summary>SMMUv3 ID registers measured in our 7.3 aarch64 guest on QEMU 10.0.2 virt,
 /// decoded by hand from ARM IHI 0070 §6.3.1 (IDR0), §6.3.2 (IDR1), §6.3.4 (IDR3), §6.3.6 (IDR5).
 /// IDR2, IDR4, IIDR and AIDR were not recorded and are 0 here.</summary>
 public sealed class SmmuV3CapabilitiesTests

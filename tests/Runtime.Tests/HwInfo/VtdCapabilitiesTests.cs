@@ -2,7 +2,7 @@ using Linux.Iommu.Native;
 
 namespace Linux.Iommu.Tests;
 
-/// <summary>VT-d registers measured in our 7.3 guest under QEMU 10.0.2 (DESIGN.md §4) and QEMU 7.2, decoded by hand from
+/// <summary>VT-d registers measured in our 7.3 guest under QEMU 10.0.2 and QEMU 7.2, decoded by hand from
 /// the VT-d spec rev 4.x §11.4.2 (CAP) and §11.4.3 (ECAP): each row says where its bits are.</summary>
 public sealed class VtdCapabilitiesTests
 {

@@ -11,7 +11,7 @@ internal static class RecordedHosts
     /// <summary>QEMU 7.2 intel-iommu,intremap=on, measured in our 7.3 guest: cap 0xd2008c22260206 (39-bit), ecap 0xf00f4a (legacy mode: no SMTS/FSTS/NEST).</summary>
     public static HwInfo QemuVtdLegacy => HwInfo.Decode(iommu_hw_info_type.IOMMU_HW_INFO_TYPE_INTEL_VTD, HwInfoData.Vtd(0x00d2008c22260206, 0xf00f4a), 0, 0);
 
-    /// <summary>QEMU 10.0.2 x-scalable-mode=on,x-flts=on (DESIGN.md §4): cap 0x1d2008c222f0606 (FS1GP, 48-bit), ecap 0x880000f00f4a (SMTS, FSTS; no NEST).</summary>
+    /// <summary>QEMU 10.0.2 x-scalable-mode=on,x-flts=on, measured in our 7.3 guest: cap 0x1d2008c222f0606 (FS1GP, 48-bit), ecap 0x880000f00f4a (SMTS, FSTS; no NEST).</summary>
     public static HwInfo QemuVtdScalableFlts => HwInfo.Decode(iommu_hw_info_type.IOMMU_HW_INFO_TYPE_INTEL_VTD, HwInfoData.Vtd(0x1d2008c222f0606, 0x880000f00f4a), 0, 0);
 
     /// <summary>The QEMU flts registers plus ECAP.NEST (bit 26) and SSADS (bit 45): a host that can nest, as a
@@ -19,7 +19,7 @@ internal static class RecordedHosts
     public static HwInfo VtdWithNesting(iommufd_hw_capabilities caps = NoCaps) =>
         HwInfo.Decode(iommu_hw_info_type.IOMMU_HW_INFO_TYPE_INTEL_VTD, HwInfoData.Vtd(0x1d2008c222f0606, 0x880000f00f4a | 1UL << 26 | 1UL << 45), (ulong)caps, 20);
 
-    /// <summary>QEMU 10.0.2 virt,iommu=smmuv3 measured in our aarch64 guest (DESIGN.md §4b): IDR0 0x0d44101b, IDR1 0x02730010, IDR3 0x1414, IDR5 0x74.</summary>
+    /// <summary>QEMU 10.0.2 virt,iommu=smmuv3 measured in our aarch64 guest: IDR0 0x0d44101b, IDR1 0x02730010, IDR3 0x1414, IDR5 0x74.</summary>
     public static HwInfo QemuSmmuV3 => HwInfo.Decode(iommu_hw_info_type.IOMMU_HW_INFO_TYPE_ARM_SMMUV3, HwInfoData.SmmuV3([0x0d44101b, 0x02730010, 0, 0x1414, 0, 0x74]), 0, 0);
 
     /// <summary>An AMD IOMMU with guest translation (EFR.GTSup bit 4), 4-level guest tables (GATS 0) and PASmax 15 (16 bits), from AMD 48882 §3.4.</summary>

@@ -28,7 +28,7 @@ public sealed class MockHwInfoTests
         }
 
         Assert.Equal(SelftestConstants.IOMMU_HW_INFO_TYPE_SELFTEST, info.out_data_type);
-        Assert.Equal(0xfeedbeefu, info.out_data_type); // the number DESIGN.md and the selftest state
+        Assert.Equal(0xfeedbeefu, info.out_data_type); // the number the selftest's iommufd_test.h defines
         Assert.Equal((uint)iommu_test_hw_info.NativeSize, info.data_len);
         var registers = MemoryMarshal.Read<iommu_test_hw_info>(data);
         Assert.Equal(SelftestConstants.IOMMU_HW_INFO_SELFTEST_REGVAL, registers.test_reg);

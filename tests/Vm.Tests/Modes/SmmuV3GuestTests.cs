@@ -9,7 +9,7 @@ namespace Vm.Tests.Modes;
 
 /// <summary>The aarch64 guest (tests/vm/run-in-vm --arch aarch64: QEMU virt with iommu=smmuv3): edu sits behind a real
 /// SMMUv3 driver. QEMU's SMMUv3 offers both stages with AArch64 tables but neither IORT CANWBS nor S2FWB, so the
-/// kernel refuses IOMMU_VIOMMU_ALLOC (DESIGN.md §4b) and an SMMUv3 guest plans Shadow with that finding.</summary>
+/// kernel refuses IOMMU_VIOMMU_ALLOC (drivers/iommu/arm/arm-smmu-v3/arm-smmu-v3-iommufd.c wants one of them) and an SMMUv3 guest plans Shadow with that finding.</summary>
 [Collection(EduCollection.Name)]
 [Trait("Category", "Vm")]
 [Trait("Boot", "aarch64")] // the SMMUv3 guest only

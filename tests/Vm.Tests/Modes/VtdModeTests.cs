@@ -11,7 +11,7 @@ namespace Vm.Tests.Modes;
 /// <c>--vtd legacy|scalable|scalable-flts --aw-bits 39|48 --fs1gp on|off</c>; tier.sh boots each mode once and runs this class).
 /// Every expectation follows from the mode the guest was booted in (<see cref="VtdBootMode"/>): QEMU's
 /// intel-iommu sets SMTS in scalable mode, SSTS without x-flts, FSTS and FS1GP (unless fs1gp=off) with it, MGAW/SAGAW from aw-bits,
-/// and never NEST (DESIGN.md §4 has the registers measured per mode).</summary>
+/// and never NEST (QEMU's hw/i386/intel_iommu.c, where the capability registers are set).</summary>
 [Collection(EduCollection.Name)]
 [Trait("Category", "Vm")]
 [Trait("Boot", "main")]

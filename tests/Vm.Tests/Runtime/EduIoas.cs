@@ -4,7 +4,7 @@ using Linux.Iommu.Testing;
 namespace Vm.Tests.Runtime;
 
 /// <summary>An iommufd with one IOAS and the edu device bound and attached to it. With a device attached the kernel
-/// enforces the IOMMU's page alignment and reserved ranges and pins at map time (DESIGN.md §4: with none it accepts
+/// enforces the IOMMU's page alignment and reserved ranges and pins at map time (measured: with none it accepts
 /// misaligned IOVAs and bad user memory until later), so bad input fails where it is given.</summary>
 internal sealed class EduIoas : IDisposable
 {

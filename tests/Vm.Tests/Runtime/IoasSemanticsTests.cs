@@ -160,7 +160,7 @@ public sealed class IoasSemanticsTests
     public void With_no_device_attached_a_map_pins_nothing_and_takes_a_misaligned_iova_and_unmapped_memory()
     {
         if (!GuestKernel.HasIommufd()) return;
-        // DESIGN.md §4, measured: no device means IOVA alignment 1 and lazy pinning, so bad input is accepted here
+        // Measured: no device means IOVA alignment 1 and lazy pinning, so bad input is accepted here
         // and only fails when a device attaches (selftest: iommufd_ioas fixture without mock domains, iova_ranges
         // "out_iova_alignment == 1"). The bad-input tests therefore attach the edu device.
         using var iommu = IommuFd.Open();

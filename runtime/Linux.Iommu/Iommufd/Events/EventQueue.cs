@@ -7,7 +7,7 @@ namespace Linux.Iommu;
 
 /// <summary>A kernel object that delivers records through a file: a <see cref="FaultQueue"/> or a <see cref="VeventQueue"/>.
 /// One reader: <see cref="TryRead"/> takes what is buffered or readable now, without waiting; <see cref="WaitToReadAsync"/>
-/// waits for records (a process-wide poll thread watches the file, see README); <see cref="ReadAsync"/> and
+/// waits for records (a process-wide poll thread watches the file, see docs/runtime.md); <see cref="ReadAsync"/> and
 /// <see cref="ReadAllAsync"/> combine the two. Records come from buffers the queue reuses: a record is valid until the
 /// next read, and reading allocates nothing once the buffers have grown to the largest read. Disposing (from any thread)
 /// completes a pending wait with false, ends <see cref="ReadAllAsync"/>, closes the file and destroys the object.</summary>
