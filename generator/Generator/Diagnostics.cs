@@ -63,10 +63,14 @@ internal static class Diagnostics
         "IOMMUGEN014", "Invalid class prefix",
         "IommuInteropClassPrefix '{0}' does not start a C# identifier ('{0}Ioctls'); use letters, digits and '_'", Category, DiagnosticSeverity.Error, true);
 
+    public static readonly DiagnosticDescriptor InvalidErrorTypes = new(
+        "IOMMUGEN015", "Invalid error types option",
+        "IommuInteropErrorTypes '{0}' is none of public, internal or none", Category, DiagnosticSeverity.Error, true);
+
     private static readonly Dictionary<string, DiagnosticDescriptor> All = new[]
     {
         MalformedModel, UnknownName, NoModelForArch, Inexpressible, EmptyList, MissingArgument, MissingType, WrongSize, NoList, DuplicateModel, UnknownArch,
-        UnknownKernel, ThirtyTwoBitTarget, InvalidClassPrefix,
+        UnknownKernel, ThirtyTwoBitTarget, InvalidClassPrefix, InvalidErrorTypes,
     }.ToDictionary(d => d.Id);
 
     public static DiagnosticDescriptor ById(string id) => All[id];

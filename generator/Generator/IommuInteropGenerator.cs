@@ -121,12 +121,23 @@ public sealed class IommuInteropGenerator : IIncrementalGenerator
         var (arch, archProblem) = TargetArchitecture.Resolve(Get("IommuInteropArch"), Get("RuntimeIdentifier"), Get("PlatformTarget"));
         var prefix = Get("IommuInteropClassPrefix") ?? "";
         var prefixProblem = SyntaxFacts.IsValidIdentifier(prefix + "Ioctls") ? null : DiagnosticInfo.Create(Diagnostics.InvalidClassPrefix, null, prefix);
-        var problems = new[] { PackageKernels.Check(Get("IommuInteropKernel"), Get("IommuInteropKernels")), archProblem, prefixProblem }
-            .Where(p => p is not null).Select(p => p!).ToEquatableArray();
         var ns = Get("IommuInteropNamespace") ?? GeneratorOptions.DefaultNamespace;
         var options = new GeneratorOptions(arch, ns, string.Equals(Get("IommuInteropPublic"), "true", StringComparison.OrdinalIgnoreCase),
-            Get("IommuInteropErrorNamespace") ?? ns);
-        return new BuildSettings(options with { ClassPrefix = prefix }, Get("ProjectDir"), problems);
+            Get("IommuInteropErrorNamespace") ?? ns) { ClassPrefix = prefix };
+        var errorTypesText = Get("IommuInteropErrorTypes");
+        ErrorTypes? errorTypes = errorTypesText?.ToLowerInvariant() switch
+        {
+            null => options.ErrorTypes,
+            "public" => ErrorTypes.Public,
+            "internal" => ErrorTypes.Internal,
+            "none" => ErrorTypes.None,
+            _ => null,
+        };
+        var errorTypesProblem = errorTypes is null ? DiagnosticInfo.Create(Diagnostics.InvalidErrorTypes, null, errorTypesText!) : null;
+        options = options with { ErrorTypes = errorTypes ?? options.ErrorTypes };
+        var problems = new[] { PackageKernels.Check(Get("IommuInteropKernel"), Get("IommuInteropKernels")), archProblem, prefixProblem, errorTypesProblem }
+            .Where(p => p is not null).Select(p => p!).ToEquatableArray();
+        return new BuildSettings(options, Get("ProjectDir"), problems);
     }
 
     /// <summary>An emitter bug must not take the build down with an opaque AD0001: report it as a diagnostic on the item.</summary>

@@ -65,7 +65,7 @@ try
 {
     return parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
 }
-catch (Exception e) when (e is Linux.Iommu.Native.IommuException or NotSupportedException or Linux.Iommu.Planner.SpecException or Linux.Iommu.Planner.RecordedHostException
+catch (Exception e) when (e is Linux.Iommu.IommuException or NotSupportedException or Linux.Iommu.Planner.SpecException or Linux.Iommu.Planner.RecordedHostException
                               or Iommu.Scanner.ScanException or InvalidOperationException
                               or Linux.Iommu.Nvme.NvmeException or ArgumentOutOfRangeException or TimeoutException)
 {

@@ -1,6 +1,4 @@
 using Linux.Iommu.Testing.Native;
-using Errno = Linux.Iommu.Native.Errno;
-using IommuException = Linux.Iommu.Native.IommuException;
 using static Linux.Iommu.Testing.Native.SelftestConstants;
 
 namespace Linux.Iommu.Testing;

@@ -239,6 +239,16 @@ public class DiagnosticTests
     }
 
     [Fact]
+    public void An_error_types_option_that_is_none_of_public_internal_none_is_refused()
+    {
+        var result = new GeneratorHarness().Model(ModelPath, Build(records: Alloc)).List("tiny_alloc").Property("IommuInteropErrorTypes", "shared").Run();
+        var d = Single(result, "IOMMUGEN015");
+
+        Assert.Equal(Location.None, d.Location);
+        Assert.Equal("IommuInteropErrorTypes 'shared' is none of public, internal or none", d.GetMessage());
+    }
+
+    [Fact]
     public void Every_diagnostic_id_is_tracked_in_the_release_files()
     {
         var unshipped = File.ReadAllText(Path.Combine(Repo.Root, "generator", "Generator", "AnalyzerReleases.Unshipped.md"));
@@ -246,7 +256,7 @@ public class DiagnosticTests
             .GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)
             .Select(f => ((DiagnosticDescriptor)f.GetValue(null)!).Id).ToList();
 
-        Assert.Equal(14, ids.Count);
+        Assert.Equal(15, ids.Count);
         Assert.All(ids, id => Assert.Contains($"{id} | IommuInterop", unshipped));
     }
 }

@@ -119,6 +119,52 @@ public class ErrorTypesTests
     }
 
     [Fact]
+    public void Internal_bindings_can_throw_public_error_types_generated_in_another_namespace()
+    {
+        // a runtime's shape: its bindings internal, the exception its callers catch public in its own namespace
+        var result = Generate(new GeneratorHarness().Model(ModelPath, Alloc).List("TINY_ALLOC")
+            .Property("IommuInteropNamespace", "My.Vmm.Native")
+            .Property("IommuInteropErrorNamespace", "My.Vmm")
+            .Property("IommuInteropErrorTypes", "public"));
+        var assembly = result.Load();
+
+        Assert.False(assembly.GetType("My.Vmm.Native.Ioctls")!.IsPublic);
+        Assert.True(assembly.GetType("My.Vmm.IommuException")!.IsPublic);
+        Assert.True(assembly.GetType("My.Vmm.Errno")!.IsPublic);
+        Assert.Null(assembly.GetType("My.Vmm.Native.IommuException"));
+        Assert.Contains("throw new global::My.Vmm.IommuException(\"TINY_ALLOC\"", result.Source("Ioctl.TINY_ALLOC.g.cs"));
+    }
+
+    [Fact]
+    public void IommuInteropErrorTypes_none_reuses_the_error_types_of_the_bindings_own_namespace()
+    {
+        var result = Generate(new GeneratorHarness().Model(ModelPath, Alloc).List("TINY_ALLOC")
+            .Property("IommuInteropErrorTypes", "none")
+            .Source("""
+                namespace Linux.Iommu
+                {
+                    internal sealed class IommuException(string operation, int errno, string? context = null) : System.IO.IOException($"{operation} {errno} {context}");
+                }
+                """));
+
+        Assert.DoesNotContain("IommuInterop.IommuException.g.cs", result.HintNames);
+        Assert.DoesNotContain("IommuInterop.Errno.g.cs", result.HintNames);
+    }
+
+    [Fact]
+    public void A_derived_failure_words_its_own_message_and_keeps_operation_and_errno()
+    {
+        var result = Generate(new GeneratorHarness().Model(ModelPath, Alloc).List("TINY_ALLOC").Property("IommuInteropPublic", "true").Source("""
+            public sealed class NotSetUp() : Linux.Iommu.IommuException("open 0000:00:03.0", 0, null, "0000:00:03.0 is not bound to vfio-pci", null);
+            """));
+        dynamic failure = System.Activator.CreateInstance(result.Load().GetType("NotSetUp")!)!;
+
+        Assert.Equal("0000:00:03.0 is not bound to vfio-pci", (string)failure.Message);
+        Assert.Equal("open 0000:00:03.0", (string)failure.Operation);
+        Assert.Equal(0, (int)failure.Errno);
+    }
+
+    [Fact]
     public void Every_errno_name_and_number_matches_the_C_headers()
     {
         Assert.Equal(ErrnoTable.Entries.Length, ErrnoTable.Entries.Select(e => e.Value).Distinct().Count()); // one name per number

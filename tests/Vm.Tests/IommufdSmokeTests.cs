@@ -20,7 +20,7 @@ public sealed class IommufdSmokeTests
         var model = KernelModel.Linux73;
         using var iommu = OpenIommu();
         var destroy = IoctlArg.Sized(model.Record("iommu_destroy")).SetU32("id", 0);
-        Assert.Equal(-Linux.Iommu.Native.Errno.ENOENT, RawIoctl.Call(iommu, model.Request("IOMMU_DESTROY"), destroy.Bytes));
+        Assert.Equal(-Linux.Iommu.Errno.ENOENT, RawIoctl.Call(iommu, model.Request("IOMMU_DESTROY"), destroy.Bytes));
     }
 
     [Fact]
@@ -44,6 +44,6 @@ public sealed class IommufdSmokeTests
         var destroyIt = IoctlArg.Sized(destroy).SetU32("id", id);
         Assert.Equal(0, RawIoctl.Call(iommu, model.Request("IOMMU_DESTROY"), destroyIt.Bytes));
         // Gone for real: a second destroy of the same id finds nothing.
-        Assert.Equal(-Linux.Iommu.Native.Errno.ENOENT, RawIoctl.Call(iommu, model.Request("IOMMU_DESTROY"), destroyIt.Bytes));
+        Assert.Equal(-Linux.Iommu.Errno.ENOENT, RawIoctl.Call(iommu, model.Request("IOMMU_DESTROY"), destroyIt.Bytes));
     }
 }

@@ -115,7 +115,7 @@ public static unsafe class GuestRamCurve
         double map, unmap;
         var rc = ((delegate* unmanaged<int, uint, int, int, nint, ulong, ulong, double*, double*, int>)twin)(
             iommufd, ioas, container, memfd, buffer.Address, (ulong)buffer.Length, Iova, &map, &unmap);
-        if (rc < 0) throw new Native.IommuException("C twin map + unmap", -rc, $"{buffer.Backing}, {Readable.Bytes((ulong)buffer.Length)}");
+        if (rc < 0) throw new IommuException("C twin map + unmap", -rc, $"{buffer.Backing}, {Readable.Bytes((ulong)buffer.Length)}");
         return (map, unmap);
     }
 

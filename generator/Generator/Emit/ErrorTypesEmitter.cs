@@ -4,9 +4,9 @@ using Linux.Iommu.Interop.Generator.Selection;
 
 namespace Linux.Iommu.Interop.Generator.Emit;
 
-/// <summary>The error types every stub uses, in the generated namespace and visibility: <c>IommuException</c> (the
-/// IommuException.cs template) and <c>Errno</c> (written from <see cref="ErrnoTable"/>). Nothing when the options
-/// reuse another binding set's error types.</summary>
+/// <summary>The error types every stub uses, in the error namespace with the visibility the options give them:
+/// <c>IommuException</c> (the IommuException.cs template) and <c>Errno</c> (written from <see cref="ErrnoTable"/>).
+/// Nothing when the options reuse another binding set's error types.</summary>
 internal static class ErrorTypesEmitter
 {
     public const string ExceptionClass = "IommuException";
@@ -21,11 +21,11 @@ internal static class ErrorTypesEmitter
     public static IEnumerable<(string HintName, string Source)> Emit(GeneratorOptions options, string exceptionTemplate)
     {
         if (!options.OwnsErrorTypes) yield break;
-        var visibility = options.Public ? "public" : "internal";
+        var visibility = options.ErrorTypes == ErrorTypes.Public ? "public" : "internal";
         yield return ($"IommuInterop.{ExceptionClass}.g.cs", exceptionTemplate
-            .Replace(TemplateNamespace, options.Namespace)
+            .Replace(TemplateNamespace, options.ErrorNamespace)
             .Replace($"\ninternal class {ExceptionClass}", $"\n{visibility} class {ExceptionClass}"));
-        yield return ($"IommuInterop.{ErrnoClass}.g.cs", Errno(options.Namespace, visibility));
+        yield return ($"IommuInterop.{ErrnoClass}.g.cs", Errno(options.ErrorNamespace, visibility));
     }
 
     private static string Errno(string @namespace, string visibility)

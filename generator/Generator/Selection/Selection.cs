@@ -2,12 +2,17 @@ using Linux.Iommu.Interop.Generator.Model;
 
 namespace Linux.Iommu.Interop.Generator.Selection;
 
-/// <summary>MSBuild-level choices: target architecture, namespace, visibility of generated types, and the namespace of
-/// the IommuException and Errno the stubs use (this one, where they are generated, unless another binding set's are reused).</summary>
+/// <summary>MSBuild-level choices: target architecture, namespace, visibility of generated types, the namespace of
+/// the IommuException and Errno the stubs use, and whether they are generated there (with which visibility) or
+/// reused from another binding set.</summary>
 internal sealed record GeneratorOptions(string Arch, string Namespace, bool Public, string ErrorNamespace)
 {
+    /// <summary>IommuInteropErrorTypes: generated public or internal in <see cref="ErrorNamespace"/>, or none (reused).
+    /// Unset: generated with the bindings' visibility when the error namespace is the bindings' own, else reused.</summary>
+    public ErrorTypes ErrorTypes { get; init; } = Namespace == ErrorNamespace ? (Public ? ErrorTypes.Public : ErrorTypes.Internal) : ErrorTypes.None;
+
     /// <summary>The error types are generated here rather than reused from another assembly.</summary>
-    public bool OwnsErrorTypes => ErrorNamespace == Namespace;
+    public bool OwnsErrorTypes => ErrorTypes != ErrorTypes.None;
 
     public const string DefaultNamespace = "Linux.Iommu";
 
@@ -25,6 +30,9 @@ internal sealed record GeneratorOptions(string Arch, string Namespace, bool Publ
 /// <summary>What the build told the generator: the options, the project directory (for messages), and what is
 /// wrong with the build's choices (an unknown kernel or architecture), which stops generation.</summary>
 internal sealed record BuildSettings(GeneratorOptions Options, string? ProjectDirectory, EquatableArray<DiagnosticInfo> Problems);
+
+/// <summary>What the generator does about IommuException and Errno (IommuInteropErrorTypes).</summary>
+internal enum ErrorTypes { None, Internal, Public }
 
 internal enum ItemKind { Record, Enum, Constants, Ioctl }
 

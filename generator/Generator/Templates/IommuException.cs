@@ -12,7 +12,14 @@ internal class IommuException : global::System.IO.IOException
 {
     /// <summary>A failure of <paramref name="operation"/> with the positive <paramref name="errno"/>; <paramref name="context"/> says on what.</summary>
     public IommuException(string operation, int errno, string? context = null, global::System.Exception? innerException = null)
-        : base(Format(operation, errno, context), innerException)
+        : this(operation, errno, context, Format(operation, errno, context), innerException)
+    {
+    }
+
+    /// <summary>For a derived failure that words its own <paramref name="message"/> (a missing kernel feature, a machine
+    /// not set up for the call); <paramref name="errno"/> is 0 when no kernel call failed.</summary>
+    protected IommuException(string operation, int errno, string? context, string message, global::System.Exception? innerException)
+        : base(message, innerException)
     {
         Operation = operation;
         Errno = errno;
@@ -20,10 +27,10 @@ internal class IommuException : global::System.IO.IOException
         HResult = errno;
     }
 
-    /// <summary>The ioctl or syscall, by its kernel name.</summary>
+    /// <summary>The ioctl or syscall by its kernel name, or what a derived failure was doing.</summary>
     public string Operation { get; }
 
-    /// <summary>The positive errno value.</summary>
+    /// <summary>The positive errno value (0 for a derived failure no kernel call reported).</summary>
     public int Errno { get; }
 
     /// <summary>The errno's symbolic name (EEXIST...).</summary>

@@ -3,7 +3,7 @@ namespace Linux.Iommu;
 /// <summary>DMA mapping of user memory into an I/O address space, the same on an iommufd IOAS and on a legacy
 /// VFIO type1 container, so user code runs on either kernel setup unchanged. The Try forms return 0 or -errno (as the
 /// generated Try stubs and the kernel do) and never allocate or throw for the kernel (the hot path); the others throw
-/// <see cref="Native.IommuException"/> naming the ioctl, errno, IOVA, length and flags. Every form throws
+/// <see cref="IommuException"/> naming the ioctl, errno, IOVA, length and flags. Every form throws
 /// <see cref="ArgumentOutOfRangeException"/> for a <see cref="DmaAccess"/> with unknown bits.</summary>
 public interface IDmaMapper
 {
@@ -37,7 +37,7 @@ public static class DmaMapperExtensions
     /// into an <see cref="Ioas"/> by file (IOMMU_IOAS_MAP_FILE: the kernel pins the file's folios, no walk of the user
     /// mapping), anything else by address (IOMMU_IOAS_MAP, VFIO_IOMMU_MAP_DMA on type1) — as one mapping: it is made whole
     /// or not at all. The buffer cannot be freed until it is unmapped.</summary>
-    /// <exception cref="Native.IommuException">The kernel refused: ENOMEM names the pinned-memory limit and its fixes; a
+    /// <exception cref="IommuException">The kernel refused: ENOMEM names the pinned-memory limit and its fixes; a
     /// kernel without IOMMU_IOAS_MAP_FILE (before 6.13) gives its <see cref="KernelFeatureMissingException"/>.</exception>
     public static void Map(this IDmaMapper mapper, ulong iova, DmaBuffer buffer, DmaAccess access)
     {

@@ -89,10 +89,10 @@ internal static class FailNthSweep
             if (error is not null)
             {
                 failures++;
-                var key = error is Linux.Iommu.Native.IommuException io ? io.ErrnoName : error.GetType().Name;
+                var key = error is Linux.Iommu.IommuException io ? io.ErrnoName : error.GetType().Name;
                 errors[key] = errors.GetValueOrDefault(key) + 1;
             }
-            outcomes.Add(error switch { null => "ok", Linux.Iommu.Native.IommuException io => io.ErrnoName, _ => error.GetType().Name });
+            outcomes.Add(error switch { null => "ok", Linux.Iommu.IommuException io => io.ErrnoName, _ => error.GetType().Name });
             check(fixture, error);
         }
     }

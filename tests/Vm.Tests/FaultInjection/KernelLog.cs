@@ -1,3 +1,4 @@
+using Linux.Iommu;
 using Linux.Iommu.Native;
 using System.Runtime.InteropServices;
 using System.Text;

@@ -100,7 +100,7 @@ public sealed class VeventQueueTests
         using var viommu = new MockViommu();
         using var events = VeventQueue.Allocate(viommu.Viommu, SelftestConstants.IOMMU_VEVENTQ_TYPE_SELFTEST, 2, iommu_viommu_event_selftest.NativeSize);
 
-        KernelAssert.Fails("IOMMU_TEST_CMD", Linux.Iommu.Native.Errno.ENOENT, () => SelftestMock.TriggerVevent(viommu.Iommu, viommu.Mock.Device.IdevId));
+        KernelAssert.Fails("IOMMU_TEST_CMD", Linux.Iommu.Errno.ENOENT, () => SelftestMock.TriggerVevent(viommu.Iommu, viommu.Mock.Device.IdevId));
         Assert.False(events.TryRead(out _));
     }
 

@@ -1,4 +1,4 @@
-using Linux.Iommu.Native;
+using Linux.Iommu;
 
 namespace Vm.Tests.Runtime;
 
@@ -20,5 +20,5 @@ internal static class KernelAssert
     public static void Errno(int errno, int result) =>
         Assert.Equal(Name(errno), result > 0 ? $"a positive result {result}, not a Try method's 0 or -errno" : Name(-result));
 
-    private static string Name(int errno) => errno == 0 ? "success (0)" : $"{Linux.Iommu.Native.Errno.Name(errno)} ({errno})";
+    private static string Name(int errno) => errno == 0 ? "success (0)" : $"{Linux.Iommu.Errno.Name(errno)} ({errno})";
 }
