@@ -19,7 +19,7 @@ internal static class DemoCommand
             var spec = PlanCommand.Planner.LoadSpec(file.FullName);
             Console.WriteLine();
             Console.WriteLine($"== plan {file.Name}: {Description(file)}");
-            if (spec.Extension == SelftestMockModel.Instance)
+            if (spec.Model is SelftestMockModel)
             {
                 failures += MockNested(spec) ? 0 : 1;
                 continue;

@@ -16,7 +16,7 @@ internal static class LegacyDemo
             var spec = PlanCommand.Planner.LoadSpec(file.FullName);
             Console.WriteLine();
             Console.WriteLine($"== plan {file.Name} (legacy VFIO container: this kernel has no iommufd): {DemoCommand.Description(file)}");
-            if (spec.Extension == SelftestMockModel.Instance)
+            if (spec.Model is SelftestMockModel)
             {
                 Console.WriteLine("the selftest mock is an iommufd driver (CONFIG_IOMMUFD_TEST): not on this kernel");
                 continue;

@@ -56,7 +56,7 @@ public sealed record PlanReport(GuestViommuSpec Spec, IReadOnlyList<DeviceAssess
             _ => " - the host cannot provide this vIOMMU: do not start",
         });
         text.Append('\n');
-        text.Append($"Guest vIOMMU: {Spec.ModelName}, {Spec.InputAddressWidth}-bit IOVA, pages {string.Join("/", Spec.PageSizes.Select(Bytes))}, " +
+        text.Append($"Guest vIOMMU: {Spec.Model.Name}, {Spec.InputAddressWidth}-bit IOVA, pages {string.Join("/", Spec.PageSizes.Select(Bytes))}, " +
                     $"PASID {Spec.PasidBits} bits, PRI {YesNo(Spec.Pri)}, dirty tracking {YesNo(Spec.DirtyTracking)}" +
                     (Migratable ? "" : " [host-passthrough: NOT migratable]") + "\n");
         foreach (var item in NotChecked) text.Append($"  not checked: {item}\n");

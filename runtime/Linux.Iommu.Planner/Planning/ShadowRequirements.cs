@@ -5,8 +5,8 @@ using Id = Linux.Iommu.Planner.RequirementId;
 namespace Linux.Iommu.Planner;
 
 /// <summary>Can software emulation back the guest's vIOMMU: does the kernel-managed IOAS map every guest IOVA range,
-/// with a page size no larger than the guest's smallest, and can the shadow engine read the guest's page tables (the
-/// seed's step 2)?</summary>
+/// with a page size no larger than the guest's smallest, and does the guest's model allow shadowing (the shadow engine
+/// reads its page tables: <see cref="ViommuModel.ShadowRequirements"/>)? The seed's step 2.</summary>
 internal static class ShadowRequirements
 {
     public static List<Requirement> For(GuestViommuSpec spec, ShadowFacts ioas)
@@ -18,23 +18,10 @@ internal static class ShadowRequirements
             var covered = ioas.IovaRanges.Any(r => r.Contains(range.Start, range.Last - range.Start + 1));
             result.Add(Check(Id.ShadowIovaRange, "guest IOVA range mappable in the IOAS", covered, range.ToString(), offered.Length > 0 ? offered : "no IOVA range"));
         }
-        result.Add(GuestTables(spec));
+        result.AddRange(spec.Model.ShadowRequirements(spec));
         var hostPage = Math.Max(ioas.IovaAlignment, ioas.HostPageSize);
         result.Add(Check(Id.ShadowPageSize, "page size", hostPage <= spec.SmallestPageSize, $"≤ {Bytes(spec.SmallestPageSize)} (the guest's smallest page)",
             $"{Bytes(hostPage)} (IOVA alignment {Bytes(ioas.IovaAlignment)}, host page {Bytes(ioas.HostPageSize)})"));
         return result;
-    }
-
-    /// <summary>The shadow engine must be able to read the guest's page tables (an extension model says itself).</summary>
-    private static Requirement GuestTables(GuestViommuSpec spec)
-    {
-        const string Name = "guest page-table format", Required = "a shadow engine that walks the guest's tables";
-        if (spec.Model == GuestIommuModel.Extension)
-        {
-            var (walkable, offered) = NestedRequirements.ExtensionOf(spec).ShadowTables(spec);
-            return Check(Id.ShadowGuestTables, Name, walkable, Required, offered);
-        }
-        var format = GuestPageTableFormat.For(spec, out var tables);
-        return Check(Id.ShadowGuestTables, Name, format is not null, Required, $"{(format is null ? "no walker" : "a walker")} for {tables}");
     }
 }

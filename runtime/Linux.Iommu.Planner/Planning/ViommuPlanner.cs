@@ -5,18 +5,24 @@ namespace Linux.Iommu.Planner;
 
 /// <summary>The seed's two-stage fallback, after the devices are attached: (1) the exact vIOMMU in hardware (nested),
 /// (2) else a kernel-managed IOAS that maps every guest IOVA range with pages no larger than the guest's (shadow),
-/// (3) else refuse. No negotiation: the spec is never changed. Models beyond VT-d, SMMUv3 and AMD-Vi come from the
-/// <see cref="ViommuModelExtension"/>s it is made with.</summary>
-public sealed class ViommuPlanner(params IReadOnlyList<ViommuModelExtension> extensions)
+/// (3) else refuse. No negotiation: the spec is never changed. Everything model-specific comes from the spec's
+/// <see cref="ViommuModel"/>: the <see cref="BuiltInModels"/>, and the plug-in models it is made with.</summary>
+/// <param name="plugIns">Models beyond the built-in ones (e.g. the selftest mock of Linux.Iommu.Testing).</param>
+/// <exception cref="ArgumentException">Two models have one name.</exception>
+public sealed class ViommuPlanner(params IReadOnlyList<ViommuModel> plugIns)
 {
-    /// <summary>The extension models this planner accepts in specs.</summary>
-    public IReadOnlyList<ViommuModelExtension> Extensions { get; } = extensions;
+    /// <summary>The models every planner knows: Intel VT-d, ARM SMMUv3 and AMD-Vi, with their default fields.</summary>
+    public static IReadOnlyList<ViommuModel> BuiltInModels => ModelRegistry.BuiltIn;
 
-    /// <summary>Loads and validates a spec file, knowing this planner's extension models.</summary>
-    public GuestViommuSpec LoadSpec(string path) => SpecLoader.Load(path, Extensions);
+    /// <summary>The models this planner accepts in specs: the built-in ones, then its plug-ins.</summary>
+    public IReadOnlyList<ViommuModel> Models { get; } = ModelRegistry.With(plugIns);
+
+    /// <summary>Loads and validates a spec file, knowing this planner's models.</summary>
+    /// <exception cref="SpecException">The file is missing or the spec is invalid (the field is named).</exception>
+    public GuestViommuSpec LoadSpec(string path) => SpecLoader.Load(path, Models);
 
     /// <summary>The host-passthrough spec for <paramref name="host"/> (see <see cref="HostPassthrough"/>).</summary>
-    public GuestViommuSpec PassThrough(HwInfo host, ShadowFacts ioas) => HostPassthrough.Derive(host, ioas, Extensions);
+    public GuestViommuSpec PassThrough(HwInfo host, ShadowFacts ioas) => HostPassthrough.Derive(host, ioas, Models);
 
     /// <summary>Decides from facts alone (the decision tests use recorded hw_info): no kernel call.</summary>
     public static PlanReport Decide(GuestViommuSpec spec, IReadOnlyList<(string Name, HwInfo HostIommu)> devices, ShadowFacts ioas,
@@ -111,8 +117,8 @@ public sealed class ViommuPlanner(params IReadOnlyList<ViommuModelExtension> ext
 
     private void RequireRegistered(GuestViommuSpec spec)
     {
-        if (spec.Extension is { } extension && !Extensions.Contains(extension))
-            throw new ArgumentException($"the spec's model {extension.Name} is not one of this planner's extensions", nameof(spec));
+        if (!Models.Any(m => m.GetType() == spec.Model.GetType()))
+            throw new ArgumentException($"the spec's model {spec.Model.Name} is not one of this planner's models ({string.Join(", ", Models.Select(m => m.Name))})", nameof(spec));
     }
 
     /// <summary>The finding when the registers promised nesting but the kernel refused an allocation.</summary>
@@ -120,13 +126,8 @@ public sealed class ViommuPlanner(params IReadOnlyList<ViommuModelExtension> ext
         Requirement.Check(Id.KernelAllocatesNested, "kernel allocates the nested page tables", false, "IOMMU_HWPT_ALLOC / IOMMU_VIOMMU_ALLOC succeed", $"{e.Operation} failed with {e.ErrnoName}");
 
     /// <summary>The nested objects for one device, by the spec's model.</summary>
-    internal static NestedSetup AllocateNested(GuestViommuSpec spec, IommuFd iommu, Ioas ioas, PlannedDevice device) => spec.Model switch
-    {
-        GuestIommuModel.IntelVtd => NestedAllocators.IntelVtd(iommu, ioas, device.DeviceId, spec),
-        GuestIommuModel.ArmSmmuV3 => NestedAllocators.ArmSmmuV3(iommu, ioas, device.DeviceId, spec),
-        GuestIommuModel.AmdVi => NestedAllocators.AmdVi(iommu, ioas, device.DeviceId, spec),
-        _ => NestedRequirements.ExtensionOf(spec).AllocateNested(iommu, ioas, device.DeviceId, spec),
-    };
+    internal static NestedSetup AllocateNested(GuestViommuSpec spec, IommuFd iommu, Ioas ioas, PlannedDevice device) =>
+        spec.Model.AllocateNested(iommu, ioas, device.DeviceId, spec);
 
     internal static ShadowFacts Facts(Ioas ioas)
     {

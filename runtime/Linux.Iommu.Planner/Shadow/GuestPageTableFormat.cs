@@ -89,23 +89,9 @@ public abstract class GuestPageTableFormat
     };
 
     /// <summary>The format a guest of <paramref name="spec"/> writes for DMA remapping, or null when the shadow engine
-    /// does not walk it; <paramref name="tables"/> names the guest's tables either way. An SMMUv3 guest picks its
-    /// granule (CD.TG0) among those the spec offers: the spec's smallest page is taken as that granule.</summary>
-    public static GuestPageTableFormat? For(GuestViommuSpec spec, out string tables)
-    {
-        var (format, notWalked) = spec.Model switch
-        {
-            GuestIommuModel.IntelVtd => (VtdSecondStage, null),
-            GuestIommuModel.ArmSmmuV3 when spec.SmmuV3 is { Aarch64Tables: false } => (null, "SMMUv3 AArch32 (LPAE) stage-1 tables"),
-            GuestIommuModel.ArmSmmuV3 when spec.SmallestPageSize is not (4096 or 16384 or 65536) =>
-                (null, $"SMMUv3 tables with {spec.SmallestPageSize}-byte pages, which is no VMSAv8-64 granule"),
-            GuestIommuModel.ArmSmmuV3 => (SmmuV3Stage1(spec.SmallestPageSize), null),
-            GuestIommuModel.AmdVi => ((GuestPageTableFormat?)null, "AMD-Vi v1 page tables"),
-            _ => (null, $"no guest page tables ({spec.Model})"),
-        };
-        tables = format?.Name ?? notWalked!;
-        return format;
-    }
+    /// does not walk it; <paramref name="tables"/> names the guest's tables either way. The guest's model decides
+    /// (<see cref="ViommuModel.ShadowFormat"/>).</summary>
+    public static GuestPageTableFormat? For(GuestViommuSpec spec, out string tables) => spec.Model.ShadowFormat(spec, out tables);
 
     /// <inheritdoc/>
     public override string ToString() => Name;

@@ -4,35 +4,30 @@ namespace Linux.Iommu.Planner;
 
 /// <summary>Reads a <see cref="GuestViommuSpec"/> from JSON (schema: runtime/Linux.Iommu.Planner/README.md, examples in
 /// examples/specs/) and validates it: every problem is a <see cref="SpecException"/> naming the field, before any
-/// device is touched. A <c>model</c> beyond intel-vtd, arm-smmuv3 and amd-vi is accepted only when one of the given
-/// <see cref="ViommuModelExtension"/>s has that name.</summary>
+/// device is touched. The fields every model has are read here; the model named by <c>model</c> reads its own block
+/// (<see cref="ViommuModel.FieldsName"/>) and validates the whole spec (<see cref="ViommuModel.Validate"/>). A <c>model</c>
+/// beyond intel-vtd, arm-smmuv3 and amd-vi is accepted only when one of the given plug-in <see cref="ViommuModel"/>s
+/// has that name.</summary>
 public static class SpecLoader
 {
-    private static readonly Dictionary<string, GuestIommuModel> BuiltIn = new()
-    {
-        ["intel-vtd"] = GuestIommuModel.IntelVtd,
-        ["arm-smmuv3"] = GuestIommuModel.ArmSmmuV3,
-        ["amd-vi"] = GuestIommuModel.AmdVi,
-    };
-
-    private static readonly HashSet<string> Known =
-        ["model", "inputAddressWidth", "pageSizes", "iovaRanges", "pasidBits", "pri", "dirtyTracking", "vtd", "smmuv3", "hostPassthrough", "bridgedDevices", "description"];
+    private static readonly string[] Common =
+        ["model", "inputAddressWidth", "pageSizes", "iovaRanges", "pasidBits", "pri", "dirtyTracking", "hostPassthrough", "bridgedDevices", "description"];
 
     /// <summary>Loads and validates a spec file.</summary>
-    public static GuestViommuSpec Load(string path, IEnumerable<ViommuModelExtension>? extensions = null) =>
-        File.Exists(path) ? Parse(File.ReadAllText(path), extensions) : throw new SpecException("(file)", $"{path} does not exist");
+    public static GuestViommuSpec Load(string path, IEnumerable<ViommuModel>? plugIns = null) =>
+        File.Exists(path) ? Parse(File.ReadAllText(path), plugIns) : throw new SpecException("(file)", $"{path} does not exist");
 
     /// <summary>Parses and validates spec JSON.</summary>
-    public static GuestViommuSpec Parse(string json, IEnumerable<ViommuModelExtension>? extensions = null)
+    public static GuestViommuSpec Parse(string json, IEnumerable<ViommuModel>? plugIns = null)
     {
+        var models = ModelRegistry.With(plugIns);
+        var blocks = models.Select(m => m.FieldsName).OfType<string>().ToList();
         var root = JsonNode.Root(json, (field, problem) => new SpecException(field, problem));
-        root.OnlyKnown(Known);
+        root.OnlyKnown([.. Common, .. blocks]);
 
         var modelText = root.Required("model").String();
-        var extension = extensions?.FirstOrDefault(e => e.Name == modelText);
-        if (!BuiltIn.TryGetValue(modelText, out var model) && extension is null)
-            throw new SpecException("model", $"unknown model '{modelText}' (known: {string.Join(", ", BuiltIn.Keys.Concat(extensions?.Select(e => e.Name) ?? []))})");
-        if (extension is not null) model = GuestIommuModel.Extension;
+        var model = models.FirstOrDefault(m => m.Name == modelText)
+            ?? throw new SpecException("model", $"unknown model '{modelText}' (known: {string.Join(", ", models.Select(m => m.Name))})");
         var width = root.Required("inputAddressWidth").Int();
         if (width is < 32 or > 64) throw new SpecException("inputAddressWidth", $"{width} bits is outside 32..64");
         var pageSizes = root.Required("pageSizes").List(e => e.Size());
@@ -43,21 +38,19 @@ public static class SpecLoader
         }
         var ranges = root.Required("iovaRanges").List(e => e.Range());
         ValidateRanges(ranges, width);
+        var pasidBits = root.Optional("pasidBits", e => e.Int(), 0);
+        if (pasidBits is < 0 or > 20) throw new SpecException("pasidBits", $"{pasidBits} is outside 0..20");
+        var foreign = blocks.FirstOrDefault(b => b != model.FieldsName && root.Has(b));
+        if (foreign is not null) throw new SpecException(foreign, $"given for a {modelText} model");
+        if (model.FieldsName is { } own) model = model.ReadFields(root.Has(own) ? root.Required(own).Element : null);
 
-        var spec = new GuestViommuSpec(model, width, pageSizes, ranges,
-            PasidBits: root.Optional("pasidBits", e => e.Int(), 0),
+        var spec = new GuestViommuSpec(model, width, pageSizes, ranges, pasidBits,
             Pri: root.Optional("pri", e => e.Bool(), false),
             DirtyTracking: root.Optional("dirtyTracking", e => e.Bool(), false),
-            Vtd: root.Optional("vtd", e => Vtd(e.Object()), null),
-            SmmuV3: root.Optional("smmuv3", e => Smmu(e.Object()), null),
             HostPassthrough: root.Optional("hostPassthrough", e => e.Bool(), false),
-            BridgedDevices: root.Optional("bridgedDevices", Bridged, BridgedDevices.SharePageTable),
-            Extension: extension);
-        if (spec.PasidBits is < 0 or > 20) throw new SpecException("pasidBits", $"{spec.PasidBits} is outside 0..20");
-        if (spec.Vtd is not null && model != GuestIommuModel.IntelVtd) throw new SpecException("vtd", $"given for a {modelText} model");
-        if (spec.SmmuV3 is not null && model != GuestIommuModel.ArmSmmuV3) throw new SpecException("smmuv3", $"given for a {modelText} model");
-        if (model == GuestIommuModel.ArmSmmuV3 && spec.SmmuV3 is null) throw new SpecException("smmuv3", "required for an arm-smmuv3 model");
-        return model == GuestIommuModel.IntelVtd && spec.Vtd is null ? spec with { Vtd = new VtdGuestSpec() } : spec;
+            BridgedDevices: root.Optional("bridgedDevices", Bridged, BridgedDevices.SharePageTable));
+        model.Validate(spec);
+        return spec;
     }
 
     private static BridgedDevices Bridged(JsonNode value) => value.String() switch
@@ -79,28 +72,5 @@ public static class SpecLoader
                     throw new SpecException($"iovaRanges[{i}]", $"{ranges[i]} overlaps iovaRanges[{j}] {ranges[j]}");
             }
         }
-    }
-
-    private static VtdGuestSpec Vtd(JsonNode e)
-    {
-        e.OnlyKnown(["firstStage1GiBPages", "scalableMode"]);
-        return new(e.Optional("firstStage1GiBPages", v => v.Bool(), false), e.Optional("scalableMode", v => v.Bool(), true));
-    }
-
-    private static SmmuV3GuestSpec Smmu(JsonNode e)
-    {
-        e.OnlyKnown(["twoLevelStreamTable", "aarch64Tables", "streamIdBits", "rangeInvalidation", "outputAddressBits", "granule4K", "granule16K", "granule64K"]);
-        var spec = new SmmuV3GuestSpec(
-            e.Optional("twoLevelStreamTable", v => v.Bool(), false),
-            e.Optional("aarch64Tables", v => v.Bool(), true),
-            e.Optional("streamIdBits", v => v.Int(), 16),
-            e.Optional("rangeInvalidation", v => v.Bool(), false),
-            e.Optional("outputAddressBits", v => v.Int(), 44),
-            e.Optional("granule4K", v => v.Bool(), true),
-            e.Optional("granule16K", v => v.Bool(), false),
-            e.Optional("granule64K", v => v.Bool(), false));
-        if (spec.OutputAddressBits is not (32 or 36 or 40 or 42 or 44 or 48 or 52)) throw new SpecException("smmuv3.outputAddressBits", $"{spec.OutputAddressBits} is not an SMMUv3 OAS (32, 36, 40, 42, 44, 48, 52)");
-        if (spec.StreamIdBits is < 0 or > 32) throw new SpecException("smmuv3.streamIdBits", $"{spec.StreamIdBits} is outside 0..32");
-        return spec;
     }
 }

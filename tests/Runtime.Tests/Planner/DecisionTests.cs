@@ -82,7 +82,7 @@ public class DecisionTests
     public void An_SMMUv3_guest_matching_QEMU_virt_meets_every_register_check()
     {
         // QEMU virt: 2-level stream table, AArch64 tables, 16-bit SIDs, no SSIDs, RIL, 44-bit OAS, 4K+16K+64K granules
-        var guest = new SmmuV3GuestSpec(TwoLevelStreamTable: true, StreamIdBits: 16, RangeInvalidation: true, OutputAddressBits: 44, Granule16K: true, Granule64K: true);
+        var guest = new ArmSmmuV3Model(TwoLevelStreamTable: true, StreamIdBits: 16, RangeInvalidation: true, OutputAddressBits: 44, Granule16K: true, Granule64K: true);
 
         Assert.Equal(PlanDecision.Nested, Decide(SmmuV3(guest), QemuSmmuV3).Decision);
     }
@@ -90,7 +90,7 @@ public class DecisionTests
     [Fact]
     public void An_SMMUv3_guest_is_refused_nesting_for_each_register_it_exceeds()
     {
-        var guest = new SmmuV3GuestSpec(TwoLevelStreamTable: false, StreamIdBits: 20, RangeInvalidation: true, OutputAddressBits: 48, Granule16K: false, Granule64K: false);
+        var guest = new ArmSmmuV3Model(TwoLevelStreamTable: false, StreamIdBits: 20, RangeInvalidation: true, OutputAddressBits: 48, Granule16K: false, Granule64K: false);
 
         Assert.Equal(
             [Id.HostPasidWidth, Id.SmmuV3StreamTableLevels, Id.SmmuV3StreamIdBits, Id.SmmuV3SubstreamIdBits, Id.SmmuV3OutputAddressSize, Id.SmmuV3Granules],
@@ -100,7 +100,7 @@ public class DecisionTests
     [Fact]
     public void An_AMD_guest_nests_on_guest_translation_and_is_refused_without_it()
     {
-        var spec = new GuestViommuSpec(GuestIommuModel.AmdVi, 48, [4096], [new IovaRange(0, 0xfedfffff)], PasidBits: 16);
+        var spec = new GuestViommuSpec(new AmdViModel(), 48, [4096], [new IovaRange(0, 0xfedfffff)], PasidBits: 16);
         var noGt = HwInfo.Decode(iommu_hw_info_type.IOMMU_HW_INFO_TYPE_AMD, HwInfoData.Amd(15UL << 32, 0), 0, 16);
 
         Assert.Equal(PlanDecision.Nested, Decide(spec, AmdWithGuestTranslation).Decision);
@@ -110,7 +110,7 @@ public class DecisionTests
     [Fact]
     public void An_AMD_guest_that_cannot_nest_is_Refused_because_the_shadow_engine_does_not_walk_its_tables()
     {
-        var spec = new GuestViommuSpec(GuestIommuModel.AmdVi, 48, [4096], [new IovaRange(0, 0xfedfffff)]);
+        var spec = new GuestViommuSpec(new AmdViModel(), 48, [4096], [new IovaRange(0, 0xfedfffff)]);
         var noGt = HwInfo.Decode(iommu_hw_info_type.IOMMU_HW_INFO_TYPE_AMD, HwInfoData.Amd(15UL << 32, 0), 0, 16);
         var report = Decide(spec, noGt);
 
@@ -122,7 +122,7 @@ public class DecisionTests
     [Fact]
     public void An_SMMUv3_guest_shadows_with_the_stage1_format_of_its_smallest_granule()
     {
-        var spec = SmmuV3(new SmmuV3GuestSpec(Granule4K: false, Granule64K: true)) with { PageSizes = [65536] };
+        var spec = SmmuV3(new ArmSmmuV3Model(Granule4K: false, Granule64K: true)) with { PageSizes = [65536] };
         var report = Decide(spec, QemuVtdLegacy); // another family: no nesting, only the shadow engine can serve it
 
         Assert.Equal(PlanDecision.Shadow, report.Decision);
@@ -188,7 +188,7 @@ public class HostPassthroughTests
     {
         var spec = HostPassthrough.Derive(VtdWithNesting(), X86Ioas);
 
-        Assert.Equal((GuestIommuModel.IntelVtd, 48, true, false), (spec.Model, spec.InputAddressWidth, spec.Vtd!.FirstStage1GiBPages, spec.Migratable));
+        Assert.Equal((new IntelVtdModel(FirstStage1GiBPages: true), 48, false), (spec.Model, spec.InputAddressWidth, spec.Migratable));
         Assert.Equal([4096UL, 2UL << 20, 1UL << 30], spec.PageSizes);
         Assert.Equal(PlanDecision.Nested, ViommuPlanner.Decide(spec, [("dev0", VtdWithNesting())], X86Ioas).Decision);
     }
@@ -210,7 +210,7 @@ public class HostPassthroughTests
     {
         var spec = HostPassthrough.Derive(QemuSmmuV3, X86Ioas);
 
-        Assert.Equal(new SmmuV3GuestSpec(true, true, 16, true, 44, true, true, true), spec.SmmuV3);
+        Assert.Equal(new ArmSmmuV3Model(true, true, 16, true, 44, true, true, true), spec.Model);
         Assert.Equal(0, spec.PasidBits);
         Assert.All(ViommuPlanner.Decide(spec, [("dev0", QemuSmmuV3)], X86Ioas).Devices[0].Nested, r => Assert.True(r.Met, r.ToString()));
     }

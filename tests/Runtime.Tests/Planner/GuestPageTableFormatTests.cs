@@ -115,10 +115,10 @@ public sealed class GuestPageTableFormatTests : IDisposable
     [Fact]
     public void A_spec_maps_to_the_format_its_guest_writes_or_to_null_naming_the_tables_not_walked()
     {
-        var vtd = new GuestViommuSpec(GuestIommuModel.IntelVtd, 48, [4096], []);
-        var smmu64K = new GuestViommuSpec(GuestIommuModel.ArmSmmuV3, 48, [65536], [], SmmuV3: new SmmuV3GuestSpec(Granule64K: true));
-        var aarch32 = smmu64K with { SmmuV3 = new SmmuV3GuestSpec(Aarch64Tables: false) };
-        var amd = new GuestViommuSpec(GuestIommuModel.AmdVi, 48, [4096], []);
+        var vtd = new GuestViommuSpec(new IntelVtdModel(), 48, [4096], []);
+        var smmu64K = new GuestViommuSpec(new ArmSmmuV3Model(Granule64K: true), 48, [65536], []);
+        var aarch32 = smmu64K with { Model = new ArmSmmuV3Model(Aarch64Tables: false) };
+        var amd = new GuestViommuSpec(new AmdViModel(), 48, [4096], []);
 
         Assert.Same(GuestPageTableFormat.VtdSecondStage, GuestPageTableFormat.For(vtd, out _));
         Assert.Same(GuestPageTableFormat.SmmuV3Stage1(65536), GuestPageTableFormat.For(smmu64K, out _));

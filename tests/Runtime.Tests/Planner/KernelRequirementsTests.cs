@@ -12,7 +12,7 @@ public class KernelRequirementsTests
     private static readonly KernelFeatures Linux612 = new("6.12.117", FeatureProbe.Run(FakeIommufdDispatch.Linux612().Issue));
     private static readonly KernelFeatures Linux73 = new("7.3.4", FeatureProbe.Run(new FakeIommufdDispatch([], []).Issue));
 
-    private static SmmuV3GuestSpec QemuVirtGuest => new(TwoLevelStreamTable: true, StreamIdBits: 16, RangeInvalidation: true, OutputAddressBits: 44, Granule16K: true, Granule64K: true);
+    private static ArmSmmuV3Model QemuVirtGuest => new(TwoLevelStreamTable: true, StreamIdBits: 16, RangeInvalidation: true, OutputAddressBits: 44, Granule16K: true, Granule64K: true);
 
     [Fact]
     public void An_SMMUv3_guest_whose_host_could_nest_is_not_nested_on_a_kernel_without_IOMMU_VIOMMU_ALLOC()

@@ -29,8 +29,8 @@ internal static class RecordedHosts
     public static ShadowFacts X86Ioas => new([new IovaRange(0, 0xfedfffff), new IovaRange(0xfef00000, (1UL << 48) - 1)], 4096, 4096);
 
     public static GuestViommuSpec Vtd(int width = 48, ulong[]? pages = null, IovaRange[]? ranges = null, bool oneGiB = false, bool dirty = false) =>
-        new(GuestIommuModel.IntelVtd, width, pages ?? [4096, 2UL << 20], ranges ?? [new IovaRange(0, 0xfedfffff)], DirtyTracking: dirty, Vtd: new VtdGuestSpec(oneGiB));
+        new(new IntelVtdModel(oneGiB), width, pages ?? [4096, 2UL << 20], ranges ?? [new IovaRange(0, 0xfedfffff)], DirtyTracking: dirty);
 
-    public static GuestViommuSpec SmmuV3(SmmuV3GuestSpec guest, int pasid = 0) =>
-        new(GuestIommuModel.ArmSmmuV3, 48, [4096], [new IovaRange(0, 0x7ffffff)], PasidBits: pasid, SmmuV3: guest);
+    public static GuestViommuSpec SmmuV3(ArmSmmuV3Model guest, int pasid = 0) =>
+        new(guest, 48, [4096], [new IovaRange(0, 0x7ffffff)], PasidBits: pasid);
 }

@@ -18,7 +18,7 @@ public class SpecLoaderTests
     {
         var spec = SpecLoader.Parse(Valid);
 
-        Assert.Equal((GuestIommuModel.IntelVtd, 48, 4096UL), (spec.Model, spec.InputAddressWidth, spec.SmallestPageSize));
+        Assert.Equal((new IntelVtdModel(), 48, 4096UL), (spec.Model, spec.InputAddressWidth, spec.SmallestPageSize));
         Assert.Equal([4096UL, 2UL << 20], spec.PageSizes);
         Assert.Equal(new IovaRange(0, 0xfedfffff), Assert.Single(spec.IovaRanges));
         Assert.True(spec.Migratable);
@@ -61,8 +61,8 @@ public class SpecLoaderTests
 
         Assert.Equal("model", Refused(mock).Field);
         var spec = SpecLoader.Parse(mock, [SelftestMockModel.Instance]);
-        Assert.Equal((GuestIommuModel.Extension, "selftest-mock"), (spec.Model, spec.ModelName));
-        Assert.Same(SelftestMockModel.Instance, spec.Extension);
+        Assert.Same(SelftestMockModel.Instance, spec.Model);
+        Assert.Equal("selftest-mock", spec.Model.Name);
     }
 
     [Fact]

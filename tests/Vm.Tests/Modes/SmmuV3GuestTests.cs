@@ -47,7 +47,7 @@ public sealed class SmmuV3GuestTests
     public void An_SMMUv3_guest_asking_for_more_than_the_host_registers_is_refused_nesting_naming_the_IDR_fields()
     {
         var spec = SpecLoader.Load(PlannerVmTests.Spec("smmuv3-qemu-virt.json")) is var virt
-            ? virt with { SmmuV3 = virt.SmmuV3! with { OutputAddressBits = 48, Granule16K = false } }
+            ? virt with { Model = (ArmSmmuV3Model)virt.Model with { OutputAddressBits = 48, Granule16K = false } }
             : throw new InvalidOperationException();
         var report = PlannerVmTests.PlanWithEdu(spec);
 

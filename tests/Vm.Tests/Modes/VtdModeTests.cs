@@ -94,7 +94,7 @@ public sealed class VtdModeTests
         if (!GuestKernel.HasIommufd()) return;
         var mode = VtdBootMode.Current;
         var spec = SpecLoader.Load(PlannerVmTests.Spec("vtd-shadow-4k.json")) is var s
-            ? s with { Vtd = s.Vtd! with { FirstStage1GiBPages = true } }
+            ? s with { Model = (IntelVtdModel)s.Model with { FirstStage1GiBPages = true } }
             : throw new InvalidOperationException();
         var report = PlannerVmTests.PlanWithEdu(spec);
         TestContext.Current.TestOutputHelper?.WriteLine($"{mode}:\n{report.Describe()}");
