@@ -81,4 +81,43 @@ public class CliTests
         Assert.Contains("unknown command 'frobnicate'", result.Stderr);
         Assert.Contains("usage:", result.Stderr);
     }
+
+    [Theory]
+    [InlineData("diff")]
+    [InlineData("diff --json")]
+    [InlineData("probe a.json b.json")]
+    [InlineData("scan --include")]
+    [InlineData("scan --include . --bogus x")]
+    public void A_wrong_command_line_prints_that_commands_usage_and_exits_2(string command)
+    {
+        var result = Run.Scanner(command.Split(' '));
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.StartsWith("iommu-scan: ", result.Stderr);
+        Assert.Contains($"usage:\n  iommu-scan {command.Split(' ')[0]} ", result.Stderr.ReplaceLineEndings("\n"));
+        Assert.DoesNotContain("   at ", result.Stderr);
+    }
+
+    [Theory]
+    [InlineData("diff", "{0}", "{1}")]
+    [InlineData("diff", "{1}", "{0}")]
+    [InlineData("probe", "{0}")]
+    public void A_missing_model_file_is_named_and_exits_2(string command, params string[] files)
+    {
+        var missing = Path.Combine(Path.GetTempPath(), $"no-such-model-{Environment.ProcessId}.json");
+        var result = Run.Scanner([command, .. files.Select(f => string.Format(f, missing, Repo.ModelPath("linux-7.3", "x86_64")))]);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Equal($"iommu-scan: {missing}: no such file", result.Stderr.Trim());
+    }
+
+    [Fact]
+    public void An_output_that_cannot_be_written_is_named_and_exits_2()
+    {
+        var folder = Directory.CreateTempSubdirectory().FullName;
+        var result = Run.Scanner(["probe", Repo.ModelPath("linux-7.3", "x86_64"), "--out", folder]);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Equal($"iommu-scan: {folder}: cannot write: a directory, not a file", result.Stderr.Trim());
+    }
 }

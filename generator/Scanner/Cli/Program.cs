@@ -13,6 +13,11 @@ catch (ScanException e)
 catch (UsageException e)
 {
     Console.Error.WriteLine($"iommu-scan: {e.Message}");
-    Console.Error.WriteLine(Commands.Usage);
+    Console.Error.WriteLine(Commands.Usage(e.Command));
+    return 2;
+}
+catch (FileArgumentException e)
+{
+    Console.Error.WriteLine($"iommu-scan: {e.Message}");
     return 2;
 }
