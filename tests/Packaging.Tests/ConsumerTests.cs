@@ -24,7 +24,7 @@ public class ConsumerTests(LocalFeed feed)
         Assert.Contains("IOMMU_IOAS_ALLOC = 0x3b81, struct iommu_ioas_alloc is 12 bytes, VFIO_API_VERSION = 0", run.Stdout);
         Assert.Contains("TryIOMMU_IOAS_ALLOC(-1) = -9", run.Stdout);
         Assert.Contains("IOMMU_IOAS_ALLOC failed: EBADF (9)", run.Stdout);
-        // docs/generator.md says the package turns this on in the consumer's project (the generated structs are unsafe)
+        // README says the package turns this on in the consumer's project (the generated structs are unsafe)
         Assert.Equal("true", Succeeds(feed.Dotnet(app, "msbuild", "-getProperty:AllowUnsafeBlocks")).Stdout.Trim());
 
         Succeeds(feed.Dotnet(app, "build", "-c", "Release", "-r", "linux-arm64", "--no-self-contained", "-p:UseAppHost=false",
@@ -55,39 +55,63 @@ public class ConsumerTests(LocalFeed feed)
     }
 
     [Fact]
-    public void The_tool_installs_into_a_tool_path_and_answers_help_diff_and_a_missing_spec()
+    public void The_tool_installs_into_a_tool_path_and_answers_help_and_a_missing_spec()
     {
         var help = Succeeds(feed.Run(feed.InstalledTool, "--help"));
-        foreach (var command in new[] { "probe", "plan", "scan", "diff" }) Assert.Contains(command, help.Stdout);
-
-        // 6.12 -> 7.3 only adds (headers/models/diffs/linux-6.12..linux-7.3.x86_64.md: no ABI break); backwards, items vanish: exit 3
-        var older = RepositoryRoot.Combine("headers", "models", "linux-6.12", "x86_64.json");
-        var newer = RepositoryRoot.Combine("headers", "models", "linux-7.3", "x86_64.json");
-        Assert.Contains("- ABI-BREAK: 0", Succeeds(feed.Run(feed.InstalledTool, "diff", older, newer)).Stdout);
-        var backwards = feed.Run(feed.InstalledTool, "diff", newer, older);
-        Assert.True(backwards.ExitCode == 3, backwards.Output);
+        foreach (var command in new[] { "probe", "plan", "examples", "nvme" }) Assert.Contains(command, help.Stdout);
 
         var missing = feed.Run(feed.InstalledTool, "plan", "--spec", "/nonexistent/spec.json", "--host", RecordedVtdHost);
-        Assert.True(missing.ExitCode == 1, missing.Output);
-        Assert.Contains("/nonexistent/spec.json does not exist", missing.Stderr);
+        Assert.True(missing.ExitCode == 2, missing.Output);
+        Assert.StartsWith("iommu: --spec /nonexistent/spec.json: no such file", missing.Stderr);
     }
 
-    /// <summary>The hosts recorded in the test VMs (tests/data/hosts), planned by the installed tool: the decisions the
-    /// VM tier's RecordedHostTests get live and from the same records (SMMUv3 and the mock plan Nested from a record,
-    /// which does not try the kernel's nested allocation).</summary>
+    /// <summary>The tool's package page (its README): the install line, with the feed's folder put in and --global swapped
+    /// for a tool path, and then its commands that plan the examples shipped inside the package: no clone needed.</summary>
+    [Fact]
+    public void The_tool_README_installs_from_the_local_feed_and_plans_the_examples_it_ships()
+    {
+        var readme = File.ReadAllLines(RepositoryRoot.Combine("runtime", "Linux.Iommu.Cli", "README.md"));
+        var tools = Path.Combine(feed.Workspace, "readme-tools");
+        var install = Assert.Single(readme, line => line.StartsWith("dotnet tool install", StringComparison.Ordinal))
+            .Replace("/path/to/iommu-interop/artifacts/packages", feed.FeedDirectory).Replace("--global", $"--tool-path {tools}");
+        Succeeds(feed.Dotnet(feed.Workspace, ["tool", .. install.Split(' ').Skip(2)]));
+
+        var plans = readme.Where(line => line.StartsWith("iommu plan --spec \"$(iommu examples", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(plans);
+        foreach (var plan in plans)
+        {
+            var run = feed.Run("bash", "-c", $"PATH={tools}:$PATH; {plan}");
+            Assert.True(run.ExitCode == 0, run.Output);
+            Assert.Contains("Decision: SHADOW ", run.Stdout);
+        }
+    }
+
+    /// <summary>Every example spec and recorded host the tool ships (<c>iommu examples --dir</c>), planned by the installed
+    /// tool: the decisions the VM tier's RecordedHostTests get live and from the same records (SMMUv3 and the mock plan
+    /// Nested from a record, which does not try the kernel's nested allocation).</summary>
     [Theory]
     [InlineData("vtd-shadow-4k.json", "qemu-vtd-legacy.json", 0, "SHADOW")]
     [InlineData("vtd-refused-57bit.json", "qemu-vtd-legacy.json", 3, "REFUSED")]
     [InlineData("vtd-shadow-4k.json", "qemu-vtd-scalable-flts.json", 0, "SHADOW")]
     [InlineData("smmuv3-qemu-virt.json", "qemu-smmuv3.json", 0, "NESTED")]
     [InlineData("mock-nested.json", "selftest-mock.json", 0, "NESTED")]
-    public void The_installed_tool_plans_each_recorded_host(string spec, string host, int exitCode, string decision)
+    public void The_installed_tool_plans_each_recorded_host_it_ships(string spec, string host, int exitCode, string decision)
     {
-        var plan = feed.Run(feed.InstalledTool, "plan", "--spec", RepositoryRoot.Combine("examples", "specs", spec),
-            "--host", RepositoryRoot.Combine("tests", "data", "hosts", host));
+        var examples = Succeeds(feed.Run(feed.InstalledTool, "examples", "--dir")).Stdout.Trim();
+        var plan = feed.Run(feed.InstalledTool, "plan", "--spec", Path.Combine(examples, "specs", spec), "--host", Path.Combine(examples, "hosts", host));
 
         Assert.True(plan.ExitCode == exitCode, plan.Output);
         Assert.Contains($"Decision: {decision} ", plan.Stdout);
+    }
+
+    [Fact]
+    public void The_tool_ships_every_example_spec_and_recorded_host()
+    {
+        var examples = Succeeds(feed.Run(feed.InstalledTool, "examples", "--dir")).Stdout.Trim();
+        foreach (var (repository, shipped) in new[] { (RepositoryRoot.Combine("examples", "specs"), "specs"), (RepositoryRoot.Combine("tests", "data", "hosts"), "hosts") })
+        {
+            Assert.Equal(Directory.GetFiles(repository, "*.json").Select(Path.GetFileName).Order(), Directory.GetFiles(Path.Combine(examples, shipped), "*.json").Select(Path.GetFileName).Order());
+        }
     }
 
     /// <summary><c>dotnet new console</c>, then <c>dotnet add package</c> of each package at the packed version, then the
