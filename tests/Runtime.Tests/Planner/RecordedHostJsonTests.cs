@@ -81,5 +81,6 @@ public class RecordedHostJsonTests
     {
         var e = Assert.Throws<RecordedHostException>(() => RecordedHostJson.Load("/nonexistent/host.json"));
         Assert.Equal("recorded host /nonexistent/host.json: (file): does not exist", e.Message);
+        Assert.Equal(("/nonexistent/host.json", "(file)", "does not exist"), (e.Origin, e.Field, e.Problem));
     }
 }

@@ -28,7 +28,8 @@ public class SpecLoaderTests
     public void A_page_size_that_is_not_a_power_of_two_is_named()
     {
         var e = Refused(Valid.Replace("\"2M\"", "3000"));
-        Assert.Equal(("pageSizes[1]", "vIOMMU spec: pageSizes[1]: 3000 is not a power of two of at least 4096"), (e.Field, e.Message));
+        Assert.Equal(("pageSizes[1]", "3000 is not a power of two of at least 4096"), (e.Field, e.Problem));
+        Assert.Equal("vIOMMU spec: pageSizes[1]: 3000 is not a power of two of at least 4096", e.Message);
     }
 
     [Fact]
@@ -89,6 +90,16 @@ public class SpecLoaderTests
     {
         Assert.Equal("vtd", Refused(Valid.Replace("intel-vtd", "amd-vi")).Field);
         Assert.Equal("smmuv3", Refused(Valid.Replace("intel-vtd", "arm-smmuv3").Replace(", \"vtd\": { \"firstStage1GiBPages\": false }", "")).Field);
+    }
+
+    [Fact]
+    public void A_model_refuses_a_guest_no_such_IOMMU_can_be()
+    {
+        var smmu = Valid.Replace("intel-vtd", "arm-smmuv3").Replace("\"vtd\": { \"firstStage1GiBPages\": false }", "\"smmuv3\": { \"outputAddressBits\": 46 }");
+
+        var e = Refused(smmu);
+        Assert.Equal(("smmuv3.outputAddressBits", "46 is not an SMMUv3 OAS (32, 36, 40, 42, 44, 48, 52)"), (e.Field, e.Problem));
+        Assert.Equal(new ArmSmmuV3Model(OutputAddressBits: 48), SpecLoader.Parse(smmu.Replace("46", "48")).Model);
     }
 
     [Fact]
