@@ -19,6 +19,7 @@ case "${1:-}" in
 esac
 progress_prefix=demo
 source tests/vm/progress.sh
+source tests/build-output.sh
 log=$(mktemp "${TMPDIR:-/tmp}/demo.XXXXXX.log")
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
@@ -26,7 +27,7 @@ trap 'rm -rf "$out"' EXIT
 bash tests/setup-host.sh
 echo "== building the iommu tool"
 step_run "dotnet build runtime/Linux.Iommu.Cli" "$log" "" -- dotnet build runtime/Linux.Iommu.Cli -c Release -nologo -v quiet
-tool="$root/runtime/Linux.Iommu.Cli/bin/Release/net10.0/iommu.dll"
+tool=$(build_output runtime/Linux.Iommu.Cli Release)
 
 echo "== the ABI models reproduce from the pinned headers"
 step_run "headers/scan.sh (fetches the pinned packages when not cached)" "$log" last_line -- bash headers/scan.sh "$out"

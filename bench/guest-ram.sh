@@ -8,6 +8,7 @@
 # before the hugetlb cases): --max 16G needs ~19 GiB of the host's.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source tests/build-output.sh
 max=$((1 << 30)) half=$((256 << 20)) dry="" out=$PWD/bench/results/guestram
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -21,10 +22,10 @@ done
 bin=$PWD/bench/results/guestram/bin
 mkdir -p "$out" "$bin"
 start=$SECONDS
-inc=$(bash headers/extract-set.sh linux-libc-dev 7.3.4-1~bpo13+1 | tail -1)
+inc=$(bash headers/extract-set.sh --set linux-7.3 | tail -1)
 gcc -O2 -Wall -Wextra -Werror -I"$inc" -I"$inc/x86_64-linux-gnu" -shared -fPIC -o "$bin/libguestram.so" bench/c/guestram.c
 dotnet build bench/Linux.Iommu.Bench -c Release --nologo -v quiet
-app=$PWD/bench/Linux.Iommu.Bench/bin/Release/net10.0/Linux.Iommu.Bench.dll
+app=$(build_output bench/Linux.Iommu.Bench Release)
 memory=$(( (max >> 20) + 2560 ))
 [ "$memory" -ge 3072 ] || memory=3072
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)

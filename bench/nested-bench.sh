@@ -5,17 +5,18 @@
 #   bench/nested-bench.sh [--dry]      results: bench/results/nested/ (c-vm.tsv, csharp-nested.tsv, probes-nested.tsv)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source tests/build-output.sh
 dry=${1:-}
 out=bench/results/nested
 bin=$out/bin
 mkdir -p "$bin"
-inc=$(bash headers/extract-set.sh linux-libc-dev 7.3.4-1~bpo13+1 | tail -1)
+inc=$(bash headers/extract-set.sh --set linux-7.3 | tail -1)
 test_inc=$(bash headers/extract-set.sh --set iommufd-test-7.3 | tail -1)
 cc=(gcc -O2 -Wall -Wextra -Werror -I"$inc" -I"$inc/x86_64-linux-gnu" -I"$test_inc")
 "${cc[@]}" -o "$bin/invalidate" bench/c/invalidate.c
 "${cc[@]}" -shared -fPIC -o "$bin/libinvalidate.so" bench/c/invalidate.c
 dotnet build bench/Linux.Iommu.Bench -c Release --nologo -v quiet
-app=$PWD/bench/Linux.Iommu.Bench/bin/Release/net10.0/Linux.Iommu.Bench.dll
+app=$(build_output bench/Linux.Iommu.Bench Release)
 start=$SECONDS
 tests/vm/run-in-vm --memory 3072 --env DOTNET_TC_CallCountingDelayMs=0 --timeout 3600 --out "$out" -- sh -c '
   set -e

@@ -6,17 +6,18 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source tests/vm/progress.sh
+source tests/build-output.sh
 dry=""
 case "${1:-}" in --dry) dry=--dry ;; "") ;; *) echo "usage: bench/nvme.sh [--dry]" >&2; exit 2 ;; esac
 out=bench/results/nvme bin=bench/results/nvme/bin disk=64M
 mkdir -p "$out" "$bin"
 log=$out/run.log
 : >"$log"
-inc=$(bash headers/extract-set.sh linux-libc-dev 7.3.4-1~bpo13+1 | tail -1)
+inc=$(bash headers/extract-set.sh --set linux-7.3 | tail -1)
 step_run "building the kernel-driver anchor (bench/c/nvme-kernel.c)" "$log" "" -- \
   gcc -O2 -Wall -Wextra -Werror -I"$inc" -I"$inc/x86_64-linux-gnu" -o "$bin/nvme-kernel" bench/c/nvme-kernel.c
 step_run "building Linux.Iommu.Bench" "$log" "" -- dotnet build bench/Linux.Iommu.Bench -c Release --nologo -v quiet
-app=$PWD/bench/Linux.Iommu.Bench/bin/Release/net10.0/Linux.Iommu.Bench.dll
+app=$(build_output bench/Linux.Iommu.Bench Release)
 guest_out=$out
 [ -z "$dry" ] || guest_out=$(mktemp -d)
 # In the guest: the C# suite first (it moves the controller to vfio-pci and gives it back to the nvme driver at the

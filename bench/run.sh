@@ -2,6 +2,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source headers/cache.sh
+source tests/build-output.sh
 progress_prefix=bench
 source tests/vm/progress.sh
 
@@ -68,7 +69,7 @@ bench_status() {
   fi
 }
 
-inc=$(bash headers/extract-set.sh linux-libc-dev 7.3.4-1~bpo13+1 | tail -1)
+inc=$(bash headers/extract-set.sh --set linux-7.3 | tail -1)
 gcc=gcc
 if [ "$arch" = aarch64 ]; then
   gcc=aarch64-linux-gnu-gcc
@@ -87,7 +88,7 @@ build_baselines() {
 }
 step_run "building the C baselines ($gcc, linux-libc-dev 7.3 headers)" "$log" "" -- build_baselines
 step_run "building Linux.Iommu.Bench" "$log" "" -- dotnet build bench/Linux.Iommu.Bench -c Release --nologo -v quiet
-app=$PWD/bench/Linux.Iommu.Bench/bin/Release/net10.0/Linux.Iommu.Bench.dll # host suites and the report
+app=$(build_output bench/Linux.Iommu.Bench Release) # host suites and the report
 guest_app=$app
 if [ "$arch" = aarch64 ]; then
   # The guest's root is arm64 debs without dotnet: a self-contained publish (no ICU there: invariant globalization).
@@ -131,6 +132,7 @@ if [ "$host_only" = 0 ]; then
 fi
 [ -z "$dry" ] || { echo "bench: dry run passed in $(duration $((SECONDS - start))) (log: $log)"; exit 0; }
 
+benchmarkdotnet=$(python3 tests/xml-attributes.py Directory.Packages.props PackageVersion@Include=BenchmarkDotNet Version)
 {
   echo "| | |"
   echo "|---|---|"
@@ -140,13 +142,13 @@ fi
   if [ "$arch" = x86_64 ]; then
     echo "| guest kernel | $(cat "$out/guest-kernel" 2>/dev/null || echo 'not run') (our tinyconfig + iommufd build), QEMU TCG, intel-iommu, edu |"
     echo "| QEMU | $(qemu-system-x86_64 --version | head -1) |"
-    echo "| .NET | SDK $(dotnet --version), runtime $(dotnet --list-runtimes | awk '/NETCore.App/ {v=$2} END {print v}'), BenchmarkDotNet 0.15.8 |"
+    echo "| .NET | SDK $(dotnet --version), runtime $(dotnet --list-runtimes | awk '/NETCore.App/ {v=$2} END {print v}'), BenchmarkDotNet $benchmarkdotnet |"
     echo "| gcc | $(gcc -dumpfullversion) -O2 |"
   else
     echo "| guest | aarch64, QEMU virt (gic-version=3, -cpu max, 2 vCPUs, 3 GiB), TCG on the x86_64 host, SMMUv3 (iommu=smmuv3), edu bound to vfio-pci |"
     echo "| guest kernel | $(cat "$out/guest-kernel" 2>/dev/null || echo 'not run') (our arm64 tinyconfig + iommufd-arm64.config build, arm-smmu-v3) |"
     echo "| QEMU | $(qemu-system-aarch64 --version | head -1) |"
-    echo "| .NET | SDK $(dotnet --version), Linux.Iommu.Bench published self-contained for linux-arm64 (runtime $(grep -o 'runtimepack.Microsoft.NETCore.App.Runtime.linux-arm64/[^"]*' "$guest_app.deps.json" | head -1 | cut -d/ -f2)), BenchmarkDotNet 0.15.8 |"
+    echo "| .NET | SDK $(dotnet --version), Linux.Iommu.Bench published self-contained for linux-arm64 (runtime $(grep -o 'runtimepack.Microsoft.NETCore.App.Runtime.linux-arm64/[^"]*' "$guest_app.deps.json" | head -1 | cut -d/ -f2)), BenchmarkDotNet $benchmarkdotnet |"
     echo "| gcc | $gcc $($gcc -dumpfullversion) -O2 |"
     echo "| host suites | not run: the host is x86_64 (stub and generator figures: the x86 results) |"
   fi

@@ -7,8 +7,9 @@ root=$(dirname "$here")
 out=${1:-$here/models}
 archs=(x86_64 aarch64)
 
+source "$root/tests/build-output.sh"
 dotnet build "$root/generator/Scanner" -c Release -v quiet -nologo >&2
-scanner="$root/generator/Scanner/bin/Release/net10.0/iommu-scan.dll"
+scanner=$(build_output "$root/generator/Scanner" Release)
 
 default_headers=linux/iommufd.h,linux/vfio.h
 sets=() families=()

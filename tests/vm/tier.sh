@@ -56,10 +56,11 @@ if [ "${IOMMU_INTEROP_SKIP_VM:-0}" = 1 ]; then
   echo "VM tier: SKIPPED on request (IOMMU_INTEROP_SKIP_VM=1): no real-kernel test ran" >&2; exit 0
 fi
 
-dll=tests/Vm.Tests/bin/Debug/net10.0/Vm.Tests.dll
+source tests/build-output.sh
 arm64_out=tests/Vm.Tests/bin/linux-arm64
 results=$PWD/TestResults/vm-tier
 dotnet build tests/Vm.Tests/Vm.Tests.csproj --nologo -v quiet
+dll=$(build_output tests/Vm.Tests/Vm.Tests.csproj Debug)
 rm -rf "$results"; mkdir -p "$results"
 
 # Every part runs even when one fails, so one failure never hides another.
@@ -83,16 +84,16 @@ tally() { kernel_passed[$1]=$((${kernel_passed[$1]:-0} + $2)); kernel_failed[$1]
 # count BOOT NAME FILE: add one boot's xunit XML result file to the totals. A skipped or not-run
 # test counts as failed: the tier never skips.
 count() {
-  local boot=$1 name=$2 file=$3 assembly kernel
+  local boot=$1 name=$2 file=$3 kernel counts n_passed n_failed n_errors n_skipped n_not_run n_total
   kernel=$(boot_kernel "$boot")
-  assembly=$(grep -o '<assembly [^>]*>' "$file" 2>/dev/null) || { fail "$name: no xunit result file $file"; tally "$kernel" 0 1; return; }
-  attr() { sed -n "s/.* $1=\"\([0-9]*\)\".*/\1/p" <<<"$assembly"; }
-  passed=$((passed + $(attr passed)))
-  failed=$((failed + $(attr failed) + $(attr errors)))
-  tally "$kernel" "$(attr passed)" $(($(attr failed) + $(attr errors) + $(attr skipped) + $(attr not-run)))
-  [ "$(attr skipped)" = 0 ] && [ "$(attr not-run)" = 0 ] ||
-    fail "$name: $(attr skipped) skipped, $(attr not-run) not run" $(($(attr skipped) + $(attr not-run)))
-  [ "$(attr total)" -gt 0 ] || {
+  counts=$(python3 tests/xml-attributes.py "$file" assembly passed failed errors skipped not-run total) ||
+    { fail "$name: no readable xunit result file $file"; tally "$kernel" 0 1; return; }
+  read -r n_passed n_failed n_errors n_skipped n_not_run n_total <<<"$counts"
+  passed=$((passed + n_passed))
+  failed=$((failed + n_failed + n_errors))
+  tally "$kernel" "$n_passed" $((n_failed + n_errors + n_skipped + n_not_run))
+  [ "$n_skipped" = 0 ] && [ "$n_not_run" = 0 ] || fail "$name: $n_skipped skipped, $n_not_run not run" $((n_skipped + n_not_run))
+  [ "$n_total" -gt 0 ] || {
     fail "$name: ran no test${xunit_args[*]:+ (no test of boot $boot matches ${xunit_args[*]}: choose the boot with --boot)}"
     tally "$kernel" 0 1; }
 }
