@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The project's whole test run (README's test command; .ci/run calls exactly this).
+# The project's whole test run (README's test command; .ci/run calls exactly this, after the README's main job).
 #   1. host tier: scanner, layout conformance against gcc, generator, runtime unit tests, the NuGet packages
 #      consumed from a local feed by fresh projects (tests/Packaging.Tests, which runs pack.sh)
 #   2. VM tier:   our own iommufd kernel in QEMU, the VM test assembly run inside it
