@@ -9,18 +9,43 @@ namespace Linux.Iommu;
 public sealed class VfioContainer : IDmaMapper, ILeasedDmaMapper, IDisposable
 {
     private readonly SafeFileHandle _handle;
+    private int _groups;
+    private bool _iommuSet;
 
     private VfioContainer(SafeFileHandle handle) => _handle = handle;
 
+    /// <summary>The container's device node.</summary>
+    public const string DefaultPath = "/dev/vfio/vfio";
+
     /// <summary>Opens a container and checks the API version.</summary>
     /// <exception cref="NotSupportedException">The kernel speaks another VFIO API version than this library.</exception>
-    public static VfioContainer Open(string path = "/dev/vfio/vfio")
+    /// <exception cref="IommuException">open failed (ENOENT names the kernel options the container needs), or
+    /// <paramref name="path"/> is not a VFIO container (ENOTTY).</exception>
+    public static VfioContainer Open(string path = DefaultPath)
     {
-        var container = new VfioContainer(Descriptors.Open(path));
+        VfioContainer container;
+        try
+        {
+            container = new VfioContainer(Descriptors.Open(path));
+        }
+        catch (IommuException e) when (e.Errno == Errno.ENOENT && path == DefaultPath)
+        {
+            throw new IommuException(e.Operation, e.Errno, $"{path}: no legacy VFIO container: the kernel needs CONFIG_VFIO_CONTAINER " +
+                "(or CONFIG_IOMMUFD_VFIO_CONTAINER) and the vfio module loaded (modprobe vfio-pci)", e);
+        }
         try
         {
             int version;
-            using (var fd = container.Lease()) version = Ioctls.VFIO_GET_API_VERSION(fd.Fd);
+            using (var fd = container.Lease())
+            {
+                version = Ioctls.TryVFIO_GET_API_VERSION(fd.Fd);
+                if (version < 0)
+                {
+                    Ioctls.ThrowVFIO_GET_API_VERSION(-version, 0, -version == Errno.ENOTTY
+                        ? $"{path} is not the VFIO container (a VFIO group or device node, or another file?): open {DefaultPath}"
+                        : path);
+                }
+            }
             if (version != Constants.VFIO_API_VERSION)
             {
                 throw new NotSupportedException($"{path}: the kernel's VFIO API version is {version}; this library speaks version {Constants.VFIO_API_VERSION}");
@@ -53,11 +78,25 @@ public sealed class VfioContainer : IDmaMapper, ILeasedDmaMapper, IDisposable
     }
 
     /// <summary>VFIO_SET_IOMMU: chooses the IOMMU model once a group has joined (VFIO_TYPE1v2_IOMMU by default).</summary>
+    /// <exception cref="IommuException">EINVAL says which of its causes this container is in: no group joined yet, an
+    /// IOMMU already set, or the type not offered.</exception>
     public void SetIommu(int type = Constants.VFIO_TYPE1v2_IOMMU)
     {
-        using var fd = Lease();
-        Ioctls.VFIO_SET_IOMMU(fd.Fd, (nuint)type);
+        int result;
+        using (var fd = Lease()) result = Ioctls.TryVFIO_SET_IOMMU(fd.Fd, (nuint)type);
+        if (result < 0)
+        {
+            var errno = -result;
+            Ioctls.ThrowVFIO_SET_IOMMU(errno, (nuint)type, errno != Errno.EINVAL ? $"type {type}"
+                : _iommuSet ? $"type {type}: this container's IOMMU is already set (once per container)"
+                : Volatile.Read(ref _groups) == 0 ? $"type {type}: no group has joined this container yet (VfioGroup.SetContainer first)"
+                : $"type {type}: the kernel does not offer this IOMMU type for the container's groups (CheckExtension)");
+        }
+        _iommuSet = true;
     }
+
+    /// <summary>A group joined (VfioGroup.SetContainer), so the kernel accepts VFIO_SET_IOMMU.</summary>
+    internal void GroupJoined() => Interlocked.Increment(ref _groups);
 
     /// <summary>VFIO_IOMMU_GET_INFO (after <see cref="SetIommu"/>): page sizes, usable IOVA ranges, mappings left.
     /// Two calls: the first learns the length of the capability chain from argsz.</summary>

@@ -24,20 +24,49 @@ public readonly record struct VfioRegionInfo(uint Index, uint Flags, ulong Size,
 /// attached to an IOAS or HW page table; from a legacy group it works through the group's container.</summary>
 public sealed class VfioDevice : IDisposable
 {
+    private const string CdevDirectory = "/dev/vfio/devices";
     private readonly SafeFileHandle _handle;
+    private readonly bool _fromGroup;
 
-    private VfioDevice(SafeFileHandle handle) => _handle = handle;
+    private VfioDevice(SafeFileHandle handle, bool fromGroup = false)
+    {
+        _handle = handle;
+        _fromGroup = fromGroup;
+    }
 
     /// <summary>Opens a device cdev, e.g. <c>/dev/vfio/devices/vfio0</c>.</summary>
-    public static VfioDevice Open(string path) => new(Descriptors.Open(path));
+    /// <exception cref="IommuException">open failed; ENOENT on a kernel without VFIO device cdevs says what they need and
+    /// offers the group.</exception>
+    public static VfioDevice Open(string path)
+    {
+        try
+        {
+            return new(Descriptors.Open(path));
+        }
+        catch (IommuException e) when (e.Errno == Errno.ENOENT && path.StartsWith(CdevDirectory + "/", StringComparison.Ordinal))
+        {
+            throw new IommuException(e.Operation, e.Errno, Directory.Exists(CdevDirectory)
+                ? $"{path}: no such VFIO device cdev (the devices bound to vfio-pci are in {CdevDirectory})"
+                : $"{path}: this kernel has no VFIO device cdevs ({CdevDirectory} is missing). {DeviceErrors.CdevsNeed}", e);
+        }
+    }
 
-    /// <summary>The IOMMU group of the device behind a cdev (/sys/class/vfio-dev/vfioN/device/iommu_group), or null when
-    /// sysfs does not say. Devices of one group (e.g. behind one PCIe-to-PCI bridge) cannot be isolated from each other.</summary>
+    /// <summary>The IOMMU group of the device behind a cdev, or null when sysfs does not say (see <see cref="PciDevice.IommuGroup"/>).</summary>
     public static int? IommuGroupOf(string cdevPath)
     {
-        var link = new DirectoryInfo($"/sys/class/vfio-dev/{Path.GetFileName(cdevPath)}/device/iommu_group");
-        return link.Exists && int.TryParse(Path.GetFileName(link.LinkTarget), out var group) ? group : null;
+        try
+        {
+            return PciDevice.FromCdev(cdevPath).IommuGroup;
+        }
+        catch (IommuException)
+        {
+            return null;
+        }
     }
+
+    /// <summary>A device descriptor from VFIO_GROUP_GET_DEVICE_FD: it works through its group's container, not iommufd.</summary>
+    internal static VfioDevice FromGroup(int fd) =>
+        new(Descriptors.Adopt(fd, owns: true, "VfioGroup.OpenDevice", "a VFIO_GROUP_GET_DEVICE_FD result"), fromGroup: true);
 
     /// <summary>Uses a device descriptor the process was given or got from VFIO_GROUP_GET_DEVICE_FD.</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="fd"/> is negative.</exception>
@@ -53,32 +82,47 @@ public sealed class VfioDevice : IDisposable
     internal FdLease Lease() => new(_handle, nameof(VfioDevice));
 
     /// <summary>VFIO_DEVICE_BIND_IOMMUFD: makes the device part of <paramref name="iommu"/>; returns its device id.</summary>
+    /// <exception cref="IommuException">EINVAL says when this device is bound already or came from a group (both known here).</exception>
     public uint BindIommufd(IommuFd iommu)
     {
         using var iommuFd = iommu.Lease();
         var bind = vfio_device_bind_iommufd.Create();
         bind.iommufd = iommuFd.Fd;
-        using (var fd = Lease()) Ioctls.VFIO_DEVICE_BIND_IOMMUFD(fd.Fd, ref bind);
+        int result;
+        using (var fd = Lease()) result = Ioctls.TryVFIO_DEVICE_BIND_IOMMUFD(fd.Fd, ref bind);
+        if (result < 0) Ioctls.ThrowVFIO_DEVICE_BIND_IOMMUFD(-result, in bind, -result != Errno.EINVAL ? null : StateProblem(binding: true));
         DeviceId = bind.out_devid;
         return bind.out_devid;
     }
 
+    /// <summary>Why the kernel answers EINVAL to a bind, attach or detach, when this wrapper's state explains it; null otherwise.</summary>
+    private string? StateProblem(bool binding) =>
+        _fromGroup ? "this device was opened through its group (VFIO_GROUP_GET_DEVICE_FD), which works through the group's container: only a cdev (/dev/vfio/devices/vfioN) binds to an iommufd"
+        : binding && DeviceId is { } id ? $"this device is bound already (iommufd device id {id}): a device binds once"
+        : !binding && DeviceId is null ? "this device is not bound to an iommufd yet: BindIommufd first"
+        : null;
+
     /// <summary>VFIO_DEVICE_ATTACH_IOMMUFD_PT to an IOAS or HWPT id; returns the HWPT the device now uses
     /// (attaching to an IOAS makes the kernel pick or create one).</summary>
+    /// <exception cref="IommuException">EINVAL says when the device is not bound yet or came from a group.</exception>
     public uint Attach(uint pageTableId)
     {
         var attach = vfio_device_attach_iommufd_pt.Create();
         attach.pt_id = pageTableId;
-        using (var fd = Lease()) Ioctls.VFIO_DEVICE_ATTACH_IOMMUFD_PT(fd.Fd, ref attach);
+        int result;
+        using (var fd = Lease()) result = Ioctls.TryVFIO_DEVICE_ATTACH_IOMMUFD_PT(fd.Fd, ref attach);
+        if (result < 0) Ioctls.ThrowVFIO_DEVICE_ATTACH_IOMMUFD_PT(-result, in attach, -result != Errno.EINVAL ? null : StateProblem(binding: false));
         return attach.pt_id;
     }
 
     /// <summary>VFIO_DEVICE_DETACH_IOMMUFD_PT: the device blocks DMA until attached again.</summary>
+    /// <exception cref="IommuException">EINVAL says when the device is not bound yet or came from a group.</exception>
     public void Detach()
     {
         var detach = vfio_device_detach_iommufd_pt.Create();
-        using var fd = Lease();
-        Ioctls.VFIO_DEVICE_DETACH_IOMMUFD_PT(fd.Fd, ref detach);
+        int result;
+        using (var fd = Lease()) result = Ioctls.TryVFIO_DEVICE_DETACH_IOMMUFD_PT(fd.Fd, ref detach);
+        if (result < 0) Ioctls.ThrowVFIO_DEVICE_DETACH_IOMMUFD_PT(-result, in detach, -result != Errno.EINVAL ? null : StateProblem(binding: false));
     }
 
     /// <summary>VFIO_DEVICE_GET_INFO.</summary>

@@ -17,7 +17,23 @@ public sealed class VfioGroup : IDisposable
     }
 
     /// <summary>Opens group <paramref name="number"/> (the device's /sys/bus/pci/devices/…/iommu_group).</summary>
-    public static VfioGroup Open(int number) => new(Descriptors.Open($"/dev/vfio/{number}"), number);
+    /// <exception cref="IommuException">open failed: ENOENT says what makes a group node appear, EBUSY that another
+    /// process (or descriptor) has the group open.</exception>
+    public static VfioGroup Open(int number)
+    {
+        var path = $"/dev/vfio/{number}";
+        try
+        {
+            return new(Descriptors.Open(path), number);
+        }
+        catch (IommuException e) when (e.Errno is Errno.ENOENT or Errno.EBUSY)
+        {
+            throw new IommuException(e.Operation, e.Errno, e.Errno == Errno.ENOENT
+                ? $"{path}: no VFIO group {number}: bind the group's devices to vfio-pci (PciDevice.BindToVfioPci), and the kernel needs " +
+                  "CONFIG_VFIO_GROUP (group nodes) with an IOMMU on; a kernel with VFIO device cdevs can use them instead (VfioDevice.Open, IommuBackend.Iommufd)"
+                : $"{path}: the group is open already (a group is opened once: another process, e.g. QEMU, or another VfioGroup has it)", e);
+        }
+    }
 
     /// <summary>The group number.</summary>
     public int Number { get; }
@@ -40,8 +56,8 @@ public sealed class VfioGroup : IDisposable
     {
         using var containerFd = container.Lease();
         var descriptor = containerFd.Fd;
-        using var fd = Lease();
-        Ioctls.VFIO_GROUP_SET_CONTAINER(fd.Fd, ref descriptor);
+        using (var fd = Lease()) Ioctls.VFIO_GROUP_SET_CONTAINER(fd.Fd, ref descriptor);
+        container.GroupJoined();
     }
 
     /// <summary>VFIO_GROUP_GET_DEVICE_FD for a device of the group by name (its PCI address, e.g. "0000:00:03.0").</summary>
@@ -54,7 +70,7 @@ public sealed class VfioGroup : IDisposable
             using var fd = Lease();
             result = Ioctls.VFIO_GROUP_GET_DEVICE_FD(fd.Fd, text);
         }
-        return VfioDevice.FromDescriptor(result, ownsDescriptor: true);
+        return VfioDevice.FromGroup(result);
     }
 
     /// <summary>Closes the group (it leaves its container).</summary>
