@@ -86,30 +86,27 @@ internal sealed unsafe class NvmeQueuePair : IDisposable
     /// <summary>The largest transfer one PRP list page allows: PRP1's page plus 512 list entries.</summary>
     public const int MaxTransferPages = 1 + PageSize / 8;
 
-    /// <summary>Sets PRP1/PRP2 (and the command's PRP list) for [address, address + length), page by page from the kit's
-    /// translation (NVMe 1.4 §4.3 "Physical Region Page Entry and List").</summary>
-    private void SetDataPointer(ref NvmeCommand command, int cid, nint address, int length)
+    /// <summary>Sets PRP1/PRP2 (and the command's PRP list) for <paramref name="length"/> bytes at <paramref name="iova"/>
+    /// (NVMe 1.4 §4.3 "Physical Region Page Entry and List"). A lease lies inside one mapping, which is contiguous in IOVA
+    /// space, so every page's entry is the next page of IOVA: no translation per page.</summary>
+    private void SetDataPointer(ref NvmeCommand command, int cid, ulong iova, int length)
     {
-        if (!_space.TryTranslate(address, (ulong)length, out var first)) throw new InvalidOperationException($"0x{address:x} (+{length}) is not mapped in the DmaSpace");
-        if ((first & 3) != 0) throw new ArgumentException($"data at IOVA 0x{first:x} is not dword aligned, as PRP entries must be");
-        command.Prp1 = first;
-        var inFirstPage = PageSize - (int)(first % PageSize);
+        if ((iova & 3) != 0) throw new ArgumentException($"data at IOVA 0x{iova:x} is not dword aligned, as PRP entries must be");
+        command.Prp1 = iova;
+        var inFirstPage = PageSize - (int)(iova % PageSize);
         if (length <= inFirstPage) return;
         var pages = (length - inFirstPage + PageSize - 1) / PageSize; // after the first
         if (pages > MaxTransferPages - 1) throw new ArgumentOutOfRangeException(nameof(length), $"{length} bytes need {pages + 1} PRP pages; at most {MaxTransferPages}");
-        var next = address + inFirstPage;
+        var next = iova + (ulong)inFirstPage;
         if (pages == 1)
         {
-            command.Prp2 = Translate(next);
+            command.Prp2 = next;
             return;
         }
         var list = (ulong*)(_prpLists.Address + cid * PageSize);
-        for (var i = 0; i < pages; i++) list[i] = Translate(next + i * PageSize);
+        for (var i = 0; i < pages; i++) list[i] = next + (ulong)i * PageSize;
         command.Prp2 = _prpListsIova + (ulong)(cid * PageSize);
     }
-
-    private ulong Translate(nint page) =>
-        _space.TryTranslate(page, PageSize, out var iova) ? iova : throw new InvalidOperationException($"page 0x{page:x} is not mapped in the DmaSpace");
 
     /// <summary>Queues a command with no data (or data already in the command) and rings the doorbell; returns its cid.</summary>
     public int Submit(ref NvmeCommand command, ulong lba = 0, int blocks = 0) => Submit(ref command, null, 0, 0, DmaAccess.Read, lba, blocks);
@@ -126,7 +123,7 @@ internal sealed unsafe class NvmeQueuePair : IDisposable
             lease = _space.Acquire(buffer, offset, length, access);
             try
             {
-                SetDataPointer(ref command, cid, lease.Address, length);
+                SetDataPointer(ref command, cid, lease.Iova, length);
             }
             catch
             {

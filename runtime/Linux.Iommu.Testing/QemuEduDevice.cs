@@ -19,26 +19,36 @@ public sealed class QemuEduDevice
     /// <summary>Drives the device through its mapped BAR0 (<see cref="VfioDevice.MapRegion"/>(0)).</summary>
     public QemuEduDevice(DeviceRegion bar0) => _bar0 = bar0;
 
+    /// <summary>QEMU's vendor id and edu's device id.</summary>
+    public const ushort VendorId = 0x1234, DeviceId = 0x11e8;
+
+    /// <summary>Every edu device of this machine, in PCI address order.</summary>
+    public static IReadOnlyList<PciDevice> Devices => PciDevice.FindById(VendorId, DeviceId);
+
+    /// <summary>The first edu device.</summary>
+    public static PciDevice First => Devices.FirstOrDefault() ?? throw new InvalidOperationException($"no QEMU edu device (PCI {VendorId:x4}:{DeviceId:x4}) on this machine");
+
     /// <summary>The sysfs directories of every edu device of this machine, in PCI address order.</summary>
-    public static IReadOnlyList<string> SysfsPaths => Directory.EnumerateDirectories("/sys/bus/pci/devices")
-        .Where(d => File.ReadAllText(Path.Combine(d, "vendor")).Trim() == "0x1234" && File.ReadAllText(Path.Combine(d, "device")).Trim() == "0x11e8")
-        .Order(StringComparer.Ordinal).ToList();
+    public static IReadOnlyList<string> SysfsPaths => Devices.Select(d => d.SysfsPath).ToList();
 
     /// <summary>The sysfs directory of the first edu device.</summary>
-    public static string SysfsPath => SysfsPaths.FirstOrDefault() ?? throw new InvalidOperationException("no QEMU edu device (PCI 1234:11e8) on this machine");
+    public static string SysfsPath => First.SysfsPath;
 
     /// <summary>/dev/vfio/devices/vfioN of the first edu device.</summary>
     public static string CdevPath => CdevOf(SysfsPath);
 
     /// <summary>/dev/vfio/devices/vfioN of the device at <paramref name="sysfsPath"/> (bound to vfio-pci).</summary>
-    public static string CdevOf(string sysfsPath) =>
-        Path.Combine("/dev/vfio/devices", Path.GetFileName(Directory.GetDirectories(Path.Combine(sysfsPath, "vfio-dev")).Single()));
+    public static string CdevOf(string sysfsPath)
+    {
+        var device = PciDevice.FromAddress(Path.GetFileName(sysfsPath));
+        return device.CdevPath ?? throw new InvalidOperationException($"edu {device.Address} has no VFIO device cdev (driver: {device.Driver ?? "none"})");
+    }
 
     /// <summary>Its PCI address, the name VFIO_GROUP_GET_DEVICE_FD takes.</summary>
-    public static string PciAddress => Path.GetFileName(SysfsPath);
+    public static string PciAddress => First.Address;
 
     /// <summary>Its IOMMU group number.</summary>
-    public static int Group => int.Parse(Path.GetFileName(new DirectoryInfo(Path.Combine(SysfsPath, "iommu_group")).LinkTarget!));
+    public static int Group => First.RequireIommuGroup();
 
     /// <summary>RAM at <paramref name="iova"/> → the device's buffer.</summary>
     public void CopyToDevice(ulong iova, int length) => Transfer(iova, DeviceBuffer, length, Start);

@@ -23,29 +23,27 @@ public static class NvmeBench
         var seconds = dry ? 0.02 : 1.0;
         var results = new List<Result>();
         var pci = NvmePciDevice.Find(null);
-        var cdev = pci.BindToVfio();
+        pci.Pci.BindToVfioPci();
         foreach (var strategy in Enum.GetValues<Strategy>())
         {
-            using var iommu = IommuFd.Open();
-            using var ioas = iommu.AllocIoas();
-            using var device = VfioDevice.Open(cdev);
-            device.BindIommufd(iommu);
-            device.Attach(ioas.Id);
-            using var space = DmaSpace.Create(ioas, cacheCapacity: strategy == Strategy.EphemeralCached ? Depth : 0);
+            using var devices = VfioDeviceSet.Open([pci.Pci]);
+            var (ranges, alignment) = devices.GetIovaRanges();
+            var mapper = new TimedMapper(devices.Mapper);
+            using var space = new DmaSpace(mapper, ranges, alignment, cacheCapacity: strategy == Strategy.EphemeralCached ? Depth : 0);
             var buffers = Enumerable.Range(0, Depth).Select(_ => DmaBuffer.Allocate(Block)).ToArray();
             try
             {
                 if (strategy == Strategy.Pool) foreach (var buffer in buffers) space.Map(buffer, DmaAccess.ReadWrite);
-                using var nvme = NvmeController.Open(device, space, ioEntries: Depth + 1);
+                using var nvme = NvmeController.Open(devices.Devices[0].Device, space, ioEntries: Depth + 1);
                 var span = nvme.Namespace.SizeInBytes / Block;
                 var perBlock = Block / nvme.Namespace.BlockSize;
                 foreach (var write in new[] { false, true })
                 {
                     foreach (var depth in new[] { 1, Depth })
                     {
-                        if (!dry) RunRound(nvme, space, buffers, depth, write, span, perBlock, seconds / 4); // warm-up: JIT, cache, tables
+                        if (!dry) RunRound(nvme, mapper, buffers, depth, write, span, perBlock, seconds / 4); // warm-up: JIT, cache, tables
                         var rounds = new List<(double Iops, double Share)>();
-                        for (var round = 0; round < (dry ? 1 : Rounds); round++) rounds.Add(RunRound(nvme, space, buffers, depth, write, span, perBlock, seconds));
+                        for (var round = 0; round < (dry ? 1 : Rounds); round++) rounds.Add(RunRound(nvme, mapper, buffers, depth, write, span, perBlock, seconds));
                         rounds.Sort();
                         var median = rounds[rounds.Count / 2];
                         var key = $"nvme/{Name(strategy)}/{(write ? "write" : "read")}/qd{depth}";
@@ -71,11 +69,11 @@ public static class NvmeBench
         _ => "ephemeral-cached",
     };
 
-    private static (double Iops, double Share) RunRound(NvmeController nvme, DmaSpace space, DmaBuffer[] buffers, int depth, bool write, ulong span, int perBlock, double seconds)
+    private static (double Iops, double Share) RunRound(NvmeController nvme, TimedMapper mapper, DmaBuffer[] buffers, int depth, bool write, ulong span, int perBlock, double seconds)
     {
         var random = new Random(1234);
         var cids = new int[depth];
-        var ticksBefore = space.Statistics.MapUnmapTicks;
+        var ticksBefore = mapper.Ticks;
         var start = Stopwatch.GetTimestamp();
         var end = start + (long)(seconds * Stopwatch.Frequency);
         int Submit(int slot)
@@ -102,7 +100,7 @@ public static class NvmeBench
             }
         }
         var elapsed = Stopwatch.GetTimestamp() - start;
-        return (done / ((double)elapsed / Stopwatch.Frequency), (double)(space.Statistics.MapUnmapTicks - ticksBefore) / elapsed);
+        return (done / ((double)elapsed / Stopwatch.Frequency), (double)(mapper.Ticks - ticksBefore) / elapsed);
     }
 
     /// <summary>Writes the suite's TSV (key, IOPS, map/unmap share).</summary>

@@ -29,8 +29,10 @@ internal static class DeviceErrors
             $"echo {PciDevice.VfioPci} > {device.SysfsPath}/driver_override; {unbind}echo {device.Address} > {pci}/drivers_probe (or PciDevice.BindToVfioPci)");
     }
 
-    public static IommuException NoCdevForIommufd(PciDevice device) =>
-        new(Lookup, Errno.ENOENT, $"{device.Address} has no VFIO device cdev ({device.SysfsPath}/vfio-dev), which the iommufd backend opens. {CdevsNeed}");
+    public static IommuException NoCdev(PciDevice device) =>
+        new(Lookup, Errno.ENOENT, device.Driver != PciDevice.VfioPci
+            ? $"{device.Address} has no VFIO device cdev: it is not bound to {PciDevice.VfioPci} (driver: {device.Driver ?? "none"})"
+            : $"{device.Address} has no VFIO device cdev ({device.SysfsPath}/vfio-dev), which the iommufd backend opens. {CdevsNeed}");
 
     /// <summary>A group with a device that no VFIO driver holds: the kernel refuses it to user space.</summary>
     public static IommuException GroupNotViable(int group, IEnumerable<PciDevice> members) =>

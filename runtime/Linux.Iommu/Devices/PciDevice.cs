@@ -135,6 +135,11 @@ public sealed partial class PciDevice
         }
     }
 
+    /// <summary>The VFIO device cdev.</summary>
+    /// <exception cref="IommuException">The device has none: not bound to vfio-pci, or a kernel without cdevs (the
+    /// message says what they need and offers the group).</exception>
+    public string RequireCdevPath() => CdevPath ?? throw DeviceErrors.NoCdev(this);
+
     /// <summary>The legacy VFIO group node (/dev/vfio/N) of the device's IOMMU group, or null when it has no group.</summary>
     public string? GroupPath => IommuGroup is { } group ? Path.Combine(_root, "dev", "vfio", $"{group}") : null;
 

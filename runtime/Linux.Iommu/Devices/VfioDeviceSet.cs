@@ -86,19 +86,16 @@ public sealed class VfioDeviceSet : IDisposable
 
     private static VfioDeviceSet OpenIommufd(List<PciDevice> pci)
     {
-        foreach (var device in pci)
-        {
-            if (device.CdevPath is null) throw DeviceErrors.NoCdevForIommufd(device);
-        }
+        var cdevs = pci.Select(d => d.RequireCdevPath()).ToList();
         var iommu = IommuFd.Open();
         Ioas? ioas = null;
         var devices = new List<AttachedDevice>();
         try
         {
             ioas = iommu.AllocIoas();
-            foreach (var device in pci)
+            foreach (var (device, cdev) in pci.Zip(cdevs))
             {
-                var vfio = VfioDevice.Open(device.CdevPath!);
+                var vfio = VfioDevice.Open(cdev);
                 devices.Add(new AttachedDevice(device, vfio, device.RequireIommuGroup(), iommu, group: null));
                 vfio.BindIommufd(iommu);
                 vfio.Attach(ioas.Id);

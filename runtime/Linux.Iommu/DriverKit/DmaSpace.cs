@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Linux.Iommu.Native;
 
 namespace Linux.Iommu.DriverKit;
@@ -17,9 +16,9 @@ public enum IovaMode
 /// mapping it lies in cannot be unmapped until the lease is released.</summary>
 public readonly record struct DmaLease(nint Address, ulong Length, ulong Iova);
 
-/// <summary>What a <see cref="DmaSpace"/> has done: kernel maps and unmaps, acquires served by an existing (persistent or
-/// cached) mapping, and the time spent in the map and unmap calls (<see cref="Stopwatch"/> ticks).</summary>
-public readonly record struct DmaSpaceStatistics(long Maps, long Unmaps, long Acquires, long Hits, long MapUnmapTicks);
+/// <summary>What a <see cref="DmaSpace"/> has done: kernel maps and unmaps, and acquires, of which hits were served by an
+/// existing (persistent or cached) mapping. Time is not measured here: a caller that wants it wraps the mapper.</summary>
+public readonly record struct DmaSpaceStatistics(long Maps, long Unmaps, long Acquires, long Hits);
 
 /// <summary>The driver kit over one I/O address space (an iommufd <see cref="Ioas"/> or a type1
 /// <see cref="VfioContainer"/>, through <see cref="IDmaMapper"/>): IOVAs from an <see cref="IovaAllocator"/> (or identity),
@@ -52,7 +51,7 @@ public sealed class DmaSpace : IDisposable
     private Mapping[] _slots = new Mapping[16];
     private int[] _freeSlots = new int[16];
     private int _freeCount, _slotCount, _cached;
-    private long _tick, _maps, _unmaps, _acquires, _hits, _mapUnmapTicks;
+    private long _tick, _maps, _unmaps, _acquires, _hits;
     private bool _disposed;
 
     /// <param name="mapper">The address space (IOAS or type1 container).</param>
@@ -112,7 +111,7 @@ public sealed class DmaSpace : IDisposable
     /// <summary>Counters since creation.</summary>
     public DmaSpaceStatistics Statistics
     {
-        get { lock (_lock) return new(_maps, _unmaps, _acquires, _hits, _mapUnmapTicks); }
+        get { lock (_lock) return new(_maps, _unmaps, _acquires, _hits); }
     }
 
     /// <summary>Re-reads the usable ranges from the kernel, as needed after a device is attached (its reserved regions
@@ -313,9 +312,7 @@ public sealed class DmaSpace : IDisposable
         else iova = _allocator.Allocate(length);
 
         buffer?.AddMapping();
-        var start = Stopwatch.GetTimestamp();
         var result = _mapper.TryMap(iova, (nint)va, length, access);
-        _mapUnmapTicks += Stopwatch.GetTimestamp() - start;
         if (result < 0)
         {
             _allocator.Free(iova);
@@ -332,9 +329,7 @@ public sealed class DmaSpace : IDisposable
     private void UnmapLocked(int slot, bool throwOnError)
     {
         ref var mapping = ref _slots[slot];
-        var start = Stopwatch.GetTimestamp();
         var result = _mapper.TryUnmap(mapping.Iova, mapping.Length, out _);
-        _mapUnmapTicks += Stopwatch.GetTimestamp() - start;
         // ENOENT: already gone from the kernel (unmapped behind our back); the bookkeeping is dropped either way, since
         // the kernel holds no pages for it
         if (result < 0 && result != -Errno.ENOENT && throwOnError)

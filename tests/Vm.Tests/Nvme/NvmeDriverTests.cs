@@ -107,15 +107,8 @@ public sealed class NvmeDriverTests
     [Trait("Category", "Vm")]
     public void The_driver_runs_on_a_legacy_type1_container_too()
     {
-        var pci = NvmePciDevice.Find(null);
-        pci.BindToVfio();
-        var group = int.Parse(Path.GetFileName(new DirectoryInfo(Path.Combine(pci.SysfsPath, "iommu_group")).LinkTarget!), System.Globalization.CultureInfo.InvariantCulture);
-        using var container = VfioContainer.Open();
-        using var vfioGroup = VfioGroup.Open(group);
-        vfioGroup.SetContainer(container);
-        container.SetIommu();
-        using var device = vfioGroup.OpenDevice(pci.Address);
-        using var space = DmaSpace.Create(container, cacheCapacity: 4);
+        using var session = NvmeSession.Open(cacheCapacity: 4, backend: IommuBackend.Type1);
+        var (device, space, container) = (session.Device, session.Space, session.Devices.Container!);
         Assert.DoesNotContain(space.UsableRanges, r => r.Contains(0xfee00000, 1)); // VT-d's MSI window is reserved
         using (var nvme = NvmeController.Open(device, space))
         {

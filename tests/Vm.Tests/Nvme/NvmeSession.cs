@@ -4,23 +4,23 @@ using Linux.Iommu.Nvme;
 
 namespace Vm.Tests.Nvme;
 
-/// <summary>The nvme boot's NVMe controller (run-in-vm --nvme) bound to vfio-pci, in an iommufd IOAS with a DmaSpace over
-/// it. Dispose gives everything back (the controller stays bound to vfio-pci for the next test).</summary>
+/// <summary>The nvme boot's NVMe controller (run-in-vm --nvme) bound to vfio-pci and opened in a <see cref="VfioDeviceSet"/>
+/// (iommufd where the kernel has it, or the backend asked for), with a DmaSpace over it. Dispose gives everything back
+/// (the controller stays bound to vfio-pci for the next test).</summary>
 internal sealed class NvmeSession : IDisposable
 {
-    private NvmeSession(NvmePciDevice pci, IommuFd iommu, Ioas ioas, VfioDevice device, DmaSpace space)
+    private NvmeSession(NvmePciDevice pci, VfioDeviceSet devices, DmaSpace space)
     {
         Pci = pci;
-        Iommu = iommu;
-        Ioas = ioas;
-        Device = device;
+        Devices = devices;
         Space = space;
     }
 
     public NvmePciDevice Pci { get; }
-    public IommuFd Iommu { get; }
-    public Ioas Ioas { get; }
-    public VfioDevice Device { get; }
+    public VfioDeviceSet Devices { get; }
+    public IDmaMapper Mapper => Devices.Mapper;
+    public Ioas Ioas => Devices.Ioas ?? throw new InvalidOperationException($"this session runs on {Devices.Backend}, not iommufd");
+    public VfioDevice Device => Devices.Devices[0].Device;
     public DmaSpace Space { get; }
 
     /// <summary>What run-in-vm started QEMU's NVMe device with.</summary>
@@ -30,26 +30,18 @@ internal sealed class NvmeSession : IDisposable
     public static ulong ExpectedBytes => ulong.Parse(Environment.GetEnvironmentVariable("VM_NVME_BYTES")
         ?? throw new InvalidOperationException("VM_NVME_BYTES is not set: run the nvme boot (tests/vm/run-in-vm --nvme SIZE)"), System.Globalization.CultureInfo.InvariantCulture);
 
-    public static NvmeSession Open(IovaMode mode = IovaMode.Allocated, int cacheCapacity = 0)
+    public static NvmeSession Open(IovaMode mode = IovaMode.Allocated, int cacheCapacity = 0, IommuBackend? backend = null)
     {
         var pci = NvmePciDevice.Find(null);
-        var cdev = pci.BindToVfio();
-        var iommu = IommuFd.Open();
-        Ioas? ioas = null;
-        VfioDevice? device = null;
+        pci.Pci.BindToVfioPci();
+        var devices = VfioDeviceSet.Open([pci.Pci], backend);
         try
         {
-            ioas = iommu.AllocIoas();
-            device = VfioDevice.Open(cdev);
-            device.BindIommufd(iommu);
-            device.Attach(ioas.Id);
-            return new NvmeSession(pci, iommu, ioas, device, DmaSpace.Create(ioas, mode, cacheCapacity));
+            return new NvmeSession(pci, devices, devices.CreateDmaSpace(mode, cacheCapacity));
         }
         catch
         {
-            device?.Dispose();
-            ioas?.Dispose();
-            iommu.Dispose();
+            devices.Dispose();
             throw;
         }
     }
@@ -64,9 +56,7 @@ internal sealed class NvmeSession : IDisposable
     public void Dispose()
     {
         Space.Dispose();
-        Device.Dispose();
-        Ioas.Dispose();
-        Iommu.Dispose();
+        Devices.Dispose();
     }
 }
 

@@ -14,7 +14,7 @@ public sealed class DmaRoundTripTests
     private const ulong SourceIova = 0x100000, TargetIova = 0x200000; // inside edu's 28-bit DMA mask
     private const int Length = QemuEduDevice.MaxTransfer;
 
-    private static void RoundTrip(IDmaMapper mapper, DeviceRegion bar0)
+    internal static void RoundTrip(IDmaMapper mapper, DeviceRegion bar0)
     {
         var edu = new QemuEduDevice(bar0);
         using var source = DmaBuffer.Allocate(Length);
