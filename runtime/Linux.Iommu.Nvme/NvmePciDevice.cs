@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Linux.Iommu.Native;
 
 namespace Linux.Iommu.Nvme;
 
@@ -50,7 +49,7 @@ public sealed class NvmePciDevice
 
     /// <summary>Binds the controller to vfio-pci (from the nvme driver or none) and returns its VFIO cdev
     /// (/dev/vfio/devices/vfioN).</summary>
-    /// <exception cref="IommuException">The kernel has no VFIO device cdevs.</exception>
+    /// <exception cref="IommuEnvironmentException">The kernel has no VFIO device cdevs.</exception>
     public string BindToVfio()
     {
         Pci.BindToVfioPci();
@@ -59,7 +58,7 @@ public sealed class NvmePciDevice
 
     /// <summary>Gives the controller back to the kernel's nvme driver and returns its first namespace's block device
     /// (/dev/nvmeXn1) once the driver has found it.</summary>
-    /// <exception cref="IommuException">The kernel has no nvme driver (CONFIG_BLK_DEV_NVME).</exception>
+    /// <exception cref="IommuEnvironmentException">The kernel has no nvme driver (CONFIG_BLK_DEV_NVME).</exception>
     public string BindToKernel()
     {
         Pci.BindToDriver("nvme");

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Linux.Iommu.Native;
 using System.Text.RegularExpressions;
 
 namespace Linux.Iommu;
@@ -30,7 +29,7 @@ public sealed partial class PciDevice
 
     /// <summary>The device at <paramref name="address"/> (domain:bus:device.function, or bus:device.function in domain 0).</summary>
     /// <exception cref="ArgumentException"><paramref name="address"/> is not a PCI address.</exception>
-    /// <exception cref="IommuException">No such PCI device (ENODEV).</exception>
+    /// <exception cref="IommuEnvironmentException">No such PCI device (ENODEV).</exception>
     public static PciDevice FromAddress(string address) => FromAddress(address, "/");
 
     /// <summary><see cref="FromAddress(string)"/> in the tree under <paramref name="root"/> (which holds sys/ and dev/).</summary>
@@ -42,7 +41,7 @@ public sealed partial class PciDevice
     }
 
     /// <summary>The device behind a VFIO device cdev (/dev/vfio/devices/vfioN, through /sys/class/vfio-dev/vfioN/device).</summary>
-    /// <exception cref="IommuException">No such cdev in sysfs (ENOENT; the message says what cdevs need).</exception>
+    /// <exception cref="IommuEnvironmentException">No such cdev in sysfs (ENOENT; the message says what cdevs need).</exception>
     public static PciDevice FromCdev(string cdevPath) => FromCdev(cdevPath, "/");
 
     internal static PciDevice FromCdev(string cdevPath, string root)
@@ -136,7 +135,7 @@ public sealed partial class PciDevice
     }
 
     /// <summary>The VFIO device cdev.</summary>
-    /// <exception cref="IommuException">The device has none: not bound to vfio-pci, or a kernel without cdevs (the
+    /// <exception cref="IommuEnvironmentException">The device has none: not bound to vfio-pci, or a kernel without cdevs (the
     /// message says what they need and offers the group).</exception>
     public string RequireCdevPath() => CdevPath ?? throw DeviceErrors.NoCdev(this);
 
@@ -144,11 +143,11 @@ public sealed partial class PciDevice
     public string? GroupPath => IommuGroup is { } group ? Path.Combine(_root, "dev", "vfio", $"{group}") : null;
 
     /// <summary>The IOMMU group number.</summary>
-    /// <exception cref="IommuException">The device has no IOMMU group (the IOMMU is off or does not cover it).</exception>
+    /// <exception cref="IommuEnvironmentException">The device has no IOMMU group (the IOMMU is off or does not cover it).</exception>
     public int RequireIommuGroup() => IommuGroup ?? throw DeviceErrors.NoIommuGroup(Address, Path.Combine(SysfsPath, "iommu_group"));
 
     /// <summary>Checks that vfio-pci drives the device.</summary>
-    /// <exception cref="IommuException">It is not bound to vfio-pci (the message gives the commands that bind it).</exception>
+    /// <exception cref="IommuEnvironmentException">It is not bound to vfio-pci (the message gives the commands that bind it).</exception>
     public void RequireVfioPci()
     {
         if (Driver != VfioPci) throw DeviceErrors.NotBoundToVfio(this);
@@ -168,13 +167,13 @@ public sealed partial class PciDevice
 
     /// <summary>Gives the device back to a kernel driver (driver_override cleared, unbind, drivers_probe) and waits until
     /// <paramref name="driver"/> has it.</summary>
-    /// <exception cref="IommuException">The kernel has no PCI driver named <paramref name="driver"/>.</exception>
+    /// <exception cref="IommuEnvironmentException">The kernel has no PCI driver named <paramref name="driver"/>.</exception>
     /// <exception cref="TimeoutException">The kernel did not finish within <paramref name="timeout"/> (30 s by default).</exception>
     public void BindToDriver(string driver, TimeSpan? timeout = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(driver);
         var directory = Path.Combine(_root, "sys", "bus", "pci", "drivers", driver);
-        if (!Directory.Exists(directory)) throw DeviceErrors.NoSuchDriver(driver, directory);
+        if (!Directory.Exists(directory)) throw DeviceErrors.NoSuchDriver(Address, driver, directory);
         // a newline clears driver_override: any matching driver may bind, so the one named must be the kernel's match
         Rebind(driver, "\n", timeout ?? DefaultBindTimeout);
     }

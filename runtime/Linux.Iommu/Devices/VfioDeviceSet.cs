@@ -34,8 +34,9 @@ public sealed class VfioDeviceSet : IDisposable
     /// <param name="backend">The backend to use; null (the default) takes iommufd when the kernel has /dev/iommu and
     /// every device has a VFIO cdev, else type1.</param>
     /// <exception cref="ArgumentException">A name is neither a PCI address nor a cdev path, a device is named twice, or none is.</exception>
-    /// <exception cref="IommuException">A device is missing, not bound to vfio-pci, without an IOMMU group, in a group
-    /// that is not viable, or the kernel lacks the backend asked for (the message names the fix); or a kernel call failed.</exception>
+    /// <exception cref="IommuEnvironmentException">A device is missing, not bound to vfio-pci, without an IOMMU group, in a group
+    /// that is not viable, or the kernel lacks the backend asked for (<see cref="IommuEnvironmentException.Fix"/> says what to do).</exception>
+    /// <exception cref="IommuException">A kernel call failed.</exception>
     public static VfioDeviceSet Open(IEnumerable<string> devices, IommuBackend? backend = null) => Open(devices, backend, "/");
 
     /// <summary>Opens <paramref name="devices"/> (see <see cref="Open(IEnumerable{string}, IommuBackend?)"/>).</summary>
@@ -117,7 +118,8 @@ public sealed class VfioDeviceSet : IDisposable
         try
         {
             if (!container.CheckExtension(Constants.VFIO_TYPE1v2_IOMMU))
-                throw new IommuException("VFIO_CHECK_EXTENSION", Errno.ENODEV, $"{VfioContainer.DefaultPath} offers no VFIO_TYPE1v2_IOMMU: the kernel lacks CONFIG_VFIO_IOMMU_TYPE1 (or iommufd's compatibility container)");
+                throw new IommuEnvironmentException($"open the type1 container {VfioContainer.DefaultPath}", "it offers no VFIO_TYPE1v2_IOMMU",
+                    "the kernel needs CONFIG_VFIO_IOMMU_TYPE1 (or CONFIG_IOMMUFD_VFIO_CONTAINER)");
             foreach (var device in pci)
             {
                 var number = device.RequireIommuGroup();

@@ -19,8 +19,8 @@ public sealed class VfioContainer : IDmaMapper, ILeasedDmaMapper, IDisposable
 
     /// <summary>Opens a container and checks the API version.</summary>
     /// <exception cref="NotSupportedException">The kernel speaks another VFIO API version than this library.</exception>
-    /// <exception cref="IommuException">open failed (ENOENT names the kernel options the container needs), or
-    /// <paramref name="path"/> is not a VFIO container (ENOTTY).</exception>
+    /// <exception cref="IommuEnvironmentException">There is no container (ENOENT): names the kernel options it needs.</exception>
+    /// <exception cref="IommuException">open failed otherwise, or <paramref name="path"/> is not a VFIO container (ENOTTY).</exception>
     public static VfioContainer Open(string path = DefaultPath)
     {
         VfioContainer container;
@@ -30,8 +30,8 @@ public sealed class VfioContainer : IDmaMapper, ILeasedDmaMapper, IDisposable
         }
         catch (IommuException e) when (e.Errno == Errno.ENOENT && path == DefaultPath)
         {
-            throw new IommuException(e.Operation, e.Errno, $"{path}: no legacy VFIO container: the kernel needs CONFIG_VFIO_CONTAINER " +
-                "(or CONFIG_IOMMUFD_VFIO_CONTAINER) and the vfio module loaded (modprobe vfio-pci)", e);
+            throw new IommuEnvironmentException($"open {path}", "no legacy VFIO container",
+                "the kernel needs CONFIG_VFIO_CONTAINER (or CONFIG_IOMMUFD_VFIO_CONTAINER) and the vfio module loaded (modprobe vfio-pci)", e.Errno, e);
         }
         try
         {

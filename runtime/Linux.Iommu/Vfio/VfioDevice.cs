@@ -35,8 +35,9 @@ public sealed class VfioDevice : IDisposable
     }
 
     /// <summary>Opens a device cdev, e.g. <c>/dev/vfio/devices/vfio0</c>.</summary>
-    /// <exception cref="IommuException">open failed; ENOENT on a kernel without VFIO device cdevs says what they need and
-    /// offers the group.</exception>
+    /// <exception cref="IommuEnvironmentException">No such cdev (ENOENT); on a kernel without VFIO device cdevs it says
+    /// what they need and offers the group.</exception>
+    /// <exception cref="IommuException">open failed otherwise.</exception>
     public static VfioDevice Open(string path)
     {
         try
@@ -45,9 +46,9 @@ public sealed class VfioDevice : IDisposable
         }
         catch (IommuException e) when (e.Errno == Errno.ENOENT && path.StartsWith(CdevDirectory + "/", StringComparison.Ordinal))
         {
-            throw new IommuException(e.Operation, e.Errno, Directory.Exists(CdevDirectory)
-                ? $"{path}: no such VFIO device cdev (the devices bound to vfio-pci are in {CdevDirectory})"
-                : $"{path}: this kernel has no VFIO device cdevs ({CdevDirectory} is missing). {DeviceErrors.CdevsNeed}", e);
+            throw Directory.Exists(CdevDirectory)
+                ? new IommuEnvironmentException($"open {path}", "no such VFIO device cdev", $"the devices bound to vfio-pci are in {CdevDirectory}", e.Errno, e)
+                : new IommuEnvironmentException($"open {path}", $"this kernel has no VFIO device cdevs ({CdevDirectory} is missing)", DeviceErrors.CdevsNeed, e.Errno, e);
         }
     }
 

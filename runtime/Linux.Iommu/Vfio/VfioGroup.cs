@@ -17,8 +17,9 @@ public sealed class VfioGroup : IDisposable
     }
 
     /// <summary>Opens group <paramref name="number"/> (the device's /sys/bus/pci/devices/…/iommu_group).</summary>
-    /// <exception cref="IommuException">open failed: ENOENT says what makes a group node appear, EBUSY that another
-    /// process (or descriptor) has the group open.</exception>
+    /// <exception cref="IommuEnvironmentException">No such group node (ENOENT: says what makes it appear), or the group is
+    /// open already (EBUSY).</exception>
+    /// <exception cref="IommuException">open failed otherwise.</exception>
     public static VfioGroup Open(int number)
     {
         var path = $"/dev/vfio/{number}";
@@ -28,10 +29,12 @@ public sealed class VfioGroup : IDisposable
         }
         catch (IommuException e) when (e.Errno is Errno.ENOENT or Errno.EBUSY)
         {
-            throw new IommuException(e.Operation, e.Errno, e.Errno == Errno.ENOENT
-                ? $"{path}: no VFIO group {number}: bind the group's devices to vfio-pci (PciDevice.BindToVfioPci), and the kernel needs " +
-                  "CONFIG_VFIO_GROUP (group nodes) with an IOMMU on; a kernel with VFIO device cdevs can use them instead (VfioDevice.Open, IommuBackend.Iommufd)"
-                : $"{path}: the group is open already (a group is opened once: another process, e.g. QEMU, or another VfioGroup has it)", e);
+            throw e.Errno == Errno.ENOENT
+                ? new IommuEnvironmentException($"open VFIO group {number}", $"no {path}",
+                    "bind the group's devices to vfio-pci (PciDevice.BindToVfioPci); group nodes need CONFIG_VFIO_GROUP and an IOMMU that is on. " +
+                    "A kernel with VFIO device cdevs opens devices without their group (VfioDevice.Open, IommuBackend.Iommufd)", e.Errno, e)
+                : new IommuEnvironmentException($"open VFIO group {number}", $"{path} is open already (a group is opened once)",
+                    "close the other user: another process (QEMU?) or another VfioGroup or VfioDeviceSet of this one", e.Errno, e);
         }
     }
 

@@ -82,7 +82,7 @@ public sealed class PciDeviceTests : IDisposable
     [Fact]
     public void A_missing_cdev_says_what_cdevs_need_and_offers_the_group()
     {
-        var e = Assert.Throws<IommuException>(() => PciDevice.FromCdev("/dev/vfio/devices/vfio7", _sysfs.Root));
+        var e = Assert.Throws<IommuEnvironmentException>(() => PciDevice.FromCdev("/dev/vfio/devices/vfio7", _sysfs.Root));
 
         Assert.Equal(Errno.ENOENT, e.Errno);
         Assert.Contains("/dev/vfio/devices/vfio7: no such VFIO device cdev", e.Message);
@@ -93,7 +93,7 @@ public sealed class PciDeviceTests : IDisposable
     [Fact]
     public void A_missing_device_is_named_with_its_sysfs_path()
     {
-        var e = Assert.Throws<IommuException>(() => PciDevice.FromAddress("0000:00:1f.7", _sysfs.Root));
+        var e = Assert.Throws<IommuEnvironmentException>(() => PciDevice.FromAddress("0000:00:1f.7", _sysfs.Root));
 
         Assert.Equal(Errno.ENODEV, e.Errno);
         Assert.Contains($"0000:00:1f.7: no such PCI device ({_sysfs.Sys("bus", "pci", "devices", "0000:00:1f.7")})", e.Message);
@@ -105,10 +105,10 @@ public sealed class PciDeviceTests : IDisposable
         _sysfs.Device("0000:00:04.0", group: 3, driver: "nvme");
         var device = PciDevice.FromAddress("0000:00:04.0", _sysfs.Root);
 
-        var message = Assert.Throws<IommuException>(device.RequireVfioPci).Message;
+        var message = Assert.Throws<IommuEnvironmentException>(device.RequireVfioPci).Message;
 
         var pci = _sysfs.Sys("bus", "pci");
-        Assert.Contains("0000:00:04.0 is not bound to vfio-pci (driver: nvme)", message);
+        Assert.Contains("open PCI device 0000:00:04.0 for VFIO: it is not bound to vfio-pci (driver: nvme)", message);
         Assert.Contains($"echo vfio-pci > {pci}/devices/0000:00:04.0/driver_override; echo 0000:00:04.0 > {pci}/drivers/nvme/unbind; echo 0000:00:04.0 > {pci}/drivers_probe", message);
     }
 
@@ -117,9 +117,9 @@ public sealed class PciDeviceTests : IDisposable
     {
         _sysfs.Device("0000:00:04.0", driver: "vfio-pci");
 
-        var message = Assert.Throws<IommuException>(() => PciDevice.FromAddress("0000:00:04.0", _sysfs.Root).RequireIommuGroup()).Message;
+        var message = Assert.Throws<IommuEnvironmentException>(() => PciDevice.FromAddress("0000:00:04.0", _sysfs.Root).RequireIommuGroup()).Message;
 
-        Assert.Contains("0000:00:04.0: no IOMMU group", message);
+        Assert.Contains("find the IOMMU group of PCI device 0000:00:04.0: it has none", message);
         Assert.Contains("the IOMMU is off", message);
     }
 
@@ -166,7 +166,7 @@ public sealed class PciDeviceTests : IDisposable
     {
         _sysfs.Device("0000:00:04.0", group: 3, driver: "vfio-pci");
 
-        var message = Assert.Throws<IommuException>(() => PciDevice.FromAddress("0000:00:04.0", _sysfs.Root).BindToDriver("nvme")).Message;
+        var message = Assert.Throws<IommuEnvironmentException>(() => PciDevice.FromAddress("0000:00:04.0", _sysfs.Root).BindToDriver("nvme")).Message;
 
         Assert.Contains("the kernel has no PCI driver nvme", message);
     }

@@ -35,9 +35,9 @@ public sealed class VfioDeviceSetArgumentTests : IDisposable
         _sysfs.Device("0000:00:04.0", group: 6);
         _sysfs.Device("0000:00:05.0", driver: "vfio-pci");
 
-        Assert.Contains("0000:00:04.0 is not bound to vfio-pci (driver: none)", Refusal<IommuException>("0000:00:03.0", "0000:00:04.0"));
-        Assert.Contains("0000:00:05.0: no IOMMU group", Refusal<IommuException>("0000:00:05.0"));
-        Assert.Contains("0000:00:09.0: no such PCI device", Refusal<IommuException>("0000:00:09.0"));
+        Assert.Contains("open PCI device 0000:00:04.0 for VFIO: it is not bound to vfio-pci (driver: none)", Refusal<IommuEnvironmentException>("0000:00:03.0", "0000:00:04.0"));
+        Assert.Contains("find the IOMMU group of PCI device 0000:00:05.0: it has none", Refusal<IommuEnvironmentException>("0000:00:05.0"));
+        Assert.Contains("0000:00:09.0: no such PCI device", Refusal<IommuEnvironmentException>("0000:00:09.0"));
     }
 
     [Fact]
@@ -45,9 +45,9 @@ public sealed class VfioDeviceSetArgumentTests : IDisposable
     {
         _sysfs.Device("0000:00:03.0", group: 5, driver: "vfio-pci");
 
-        var e = Assert.Throws<IommuException>(() => VfioDeviceSet.Open(["0000:00:03.0"], IommuBackend.Iommufd, _sysfs.Root));
+        var e = Assert.Throws<IommuEnvironmentException>(() => VfioDeviceSet.Open(["0000:00:03.0"], IommuBackend.Iommufd, _sysfs.Root));
 
-        Assert.Contains("0000:00:03.0 has no VFIO device cdev", e.Message);
+        Assert.Contains("open PCI device 0000:00:03.0 through iommufd: it has no VFIO device cdev", e.Message);
         Assert.Contains("Linux >= 6.6 with CONFIG_VFIO_DEVICE_CDEV", e.Message);
         Assert.Equal(Errno.ENOENT, e.Errno);
     }

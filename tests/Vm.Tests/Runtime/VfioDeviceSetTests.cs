@@ -141,10 +141,10 @@ public sealed class VfioDeviceSetTests
         var before = ProcessState.OpenIommuDescriptors();
 
         // the group is open in the first set: the second set's container must be closed again
-        var e = Assert.Throws<IommuException>(() => VfioDeviceSet.Open([QemuEduDevice.PciAddress], IommuBackend.Type1));
+        var e = Assert.Throws<IommuEnvironmentException>(() => VfioDeviceSet.Open([QemuEduDevice.PciAddress], IommuBackend.Type1));
 
         Assert.Equal(Errno.EBUSY, e.Errno);
-        Assert.Contains($"/dev/vfio/{QemuEduDevice.Group}: the group is open already", e.Message);
+        Assert.Contains($"open VFIO group {QemuEduDevice.Group}: /dev/vfio/{QemuEduDevice.Group} is open already", e.Message);
         Assert.Equal(before, ProcessState.OpenIommuDescriptors());
     }
 
@@ -153,7 +153,7 @@ public sealed class VfioDeviceSetTests
     {
         var before = ProcessState.OpenIommuDescriptors();
 
-        var e = Assert.Throws<IommuException>(() => VfioDeviceSet.Open([QemuEduDevice.PciAddress, "0000:00:1f.6"]));
+        var e = Assert.Throws<IommuEnvironmentException>(() => VfioDeviceSet.Open([QemuEduDevice.PciAddress, "0000:00:1f.6"]));
 
         Assert.Contains("0000:00:1f.6: no such PCI device (/sys/bus/pci/devices/0000:00:1f.6)", e.Message);
         Assert.Equal(before, ProcessState.OpenIommuDescriptors());
