@@ -7,14 +7,19 @@ namespace Linux.Iommu.Planner;
 /// <see cref="IDmaMapper"/>) when its IOVA ranges and page sizes fit what VFIO_IOMMU_GET_INFO reports, else refused.</summary>
 internal static class LegacyPlanning
 {
-    public static PlanReport Decide(GuestViommuSpec spec, Type1Info container, IReadOnlyList<(string Name, int Group)> devices)
+    /// <summary>The report for <paramref name="devices"/> (name, IOMMU group) in a container that answered
+    /// <paramref name="container"/>; <paramref name="iommufdOnHost"/> when the kernel serves iommufd too (the container was
+    /// chosen, not the only way), which the nesting requirement then says.</summary>
+    public static PlanReport Decide(GuestViommuSpec spec, Type1Info container, IReadOnlyList<(string Name, int Group)> devices, bool iommufdOnHost = false)
     {
         var facts = new ShadowFacts(container.IovaRanges ?? [], container.SmallestPageSize, (ulong)DmaBuffer.SystemPageSize);
         var shadow = ShadowRequirements.For(spec, facts);
         var nested = new[]
         {
             Requirement.Check(Id.KernelIommufd, "iommufd (nested page tables are iommufd objects)", false,
-                $"{IommufdSupport.DevIommu}: Linux >= 6.2 with CONFIG_IOMMUFD", "none: the legacy VFIO type1 container only"),
+                $"{IommufdSupport.DevIommu}: Linux >= 6.2 with CONFIG_IOMMUFD", iommufdOnHost
+                ? "not used: the devices were opened in the type1 container (open them with IommuBackend.Iommufd to nest)"
+                : "none: the legacy VFIO type1 container only"),
         };
         var assessments = devices.Select(d => new DeviceAssessment(d.Name, null, nested, shadow)).ToList();
         var topology = ViommuPlanner.Topology(spec, devices.Select(d => (d.Name, (int?)d.Group)));

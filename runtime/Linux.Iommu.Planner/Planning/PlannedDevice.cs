@@ -25,6 +25,15 @@ public sealed class PlannedDevice
         IommuGroup = iommuGroup;
     }
 
+    /// <summary>A device of a <see cref="VfioDeviceSet"/> opened through iommufd, named by <see cref="NameOf"/>.</summary>
+    public PlannedDevice(AttachedDevice device)
+        : this(NameOf(device), device.Device, device.IommuGroup)
+    {
+    }
+
+    /// <summary>A set's device as reports name it: its cdev and PCI address, as recorded hosts have it, or the address alone.</summary>
+    public static string NameOf(AttachedDevice device) => device.Pci.CdevPath is { } cdev ? $"{cdev} ({device.Pci.Address})" : device.Pci.Address;
+
     /// <summary>The device's IOMMU group, when known: devices of one group share a page table.</summary>
     public int? IommuGroup { get; init; }
 

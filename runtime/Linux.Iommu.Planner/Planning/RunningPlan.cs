@@ -2,8 +2,11 @@ using Linux.Iommu.Native;
 
 namespace Linux.Iommu.Planner;
 
-/// <summary>A plan in force: its report, the IOAS, the devices and (for Nested) their nested objects. Hot-plug checks a
-/// new device against it and either admits it or refuses it with reasons, leaving the plan and its mappings as they were.</summary>
+/// <summary>A plan in force: its report, the address space it shadows into, the devices and (for Nested) their nested
+/// objects. Hot-plug checks a new device against it and either admits it or refuses it with reasons, leaving the plan and
+/// its mappings as they were. A plan made in a type1 container (<see cref="ViommuPlanner.Plan(GuestViommuSpec, VfioDeviceSet)"/>
+/// on <see cref="IommuBackend.Type1"/>) has no iommufd objects: <see cref="Iommu"/> and <see cref="Ioas"/> are null, it has
+/// no <see cref="Devices"/> to move and no hot-plug.</summary>
 public sealed class RunningPlan : IDisposable
 {
     private readonly List<PlannedDevice> _devices;
@@ -14,8 +17,18 @@ public sealed class RunningPlan : IDisposable
         Report = report;
         Iommu = iommu;
         Ioas = ioas;
+        ShadowTarget = ioas;
         _devices = devices.ToList();
         _nested = devices.Zip(setups).ToDictionary(p => p.First.Name, p => p.Second);
+    }
+
+    /// <summary>A plan in the type1 container: Shadow into it, or Refused.</summary>
+    internal RunningPlan(PlanReport report, VfioContainer container)
+    {
+        Report = report;
+        ShadowTarget = container;
+        _devices = [];
+        _nested = [];
     }
 
     /// <summary>Why the plan is what it is.</summary>
@@ -24,13 +37,17 @@ public sealed class RunningPlan : IDisposable
     /// <summary>The decision.</summary>
     public PlanDecision Decision => Report.Decision;
 
-    /// <summary>The iommufd.</summary>
-    public IommuFd Iommu { get; }
+    /// <summary>The iommufd, or null for a plan in the type1 container.</summary>
+    public IommuFd? Iommu { get; }
 
-    /// <summary>The kernel-managed IOAS: the shadow target, or the stage-2 space under the nest parents.</summary>
-    public Ioas Ioas { get; }
+    /// <summary>The kernel-managed IOAS: the shadow target, or the stage-2 space under the nest parents; null for a plan in
+    /// the type1 container.</summary>
+    public Ioas? Ioas { get; }
 
-    /// <summary>The devices in the plan.</summary>
+    /// <summary>Where a shadowed guest's mappings go: the <see cref="Ioas"/>, or the type1 container.</summary>
+    public IDmaMapper ShadowTarget { get; }
+
+    /// <summary>The devices in the plan (iommufd; empty in the type1 container, where devices do not move).</summary>
     public IReadOnlyList<PlannedDevice> Devices => _devices;
 
     /// <summary>The nested objects of a device, or null when it runs on the shadow IOAS.</summary>
@@ -42,6 +59,7 @@ public sealed class RunningPlan : IDisposable
     public PlanReport HotPlug(PlannedDevice device)
     {
         if (Decision == PlanDecision.Refused) throw new InvalidOperationException("the plan was refused; nothing runs to hot-plug into");
+        if (Iommu is null || Ioas is null) throw new InvalidOperationException("this plan runs in the type1 container: hot-plug checks a device's IOMMU through iommufd (open the devices with IommuBackend.Iommufd)");
         var hostIommu = Iommu.GetHwInfo(device.DeviceId);
         var topology = ViommuPlanner.Topology(Report.Spec, _devices.Append(device).Select(d => (d.Name, d.IommuGroup)));
         PlanReport Assess(IReadOnlyList<Requirement>? findings = null) =>
@@ -61,7 +79,7 @@ public sealed class RunningPlan : IDisposable
         var groupmate = device.IommuGroup is null ? null : _devices.FirstOrDefault(d => d.IommuGroup == device.IommuGroup && _nested.ContainsKey(d.Name));
         try
         {
-            var setup = groupmate is null ? ViommuPlanner.AllocateNested(Report.Spec, Iommu, Ioas, device) : _nested[groupmate.Name];
+            var setup = groupmate is null ? ViommuPlanner.AllocateNested(Report.Spec, Iommu!, Ioas!, device) : _nested[groupmate.Name];
             device.Attach(setup.Parent.Id);
             _nested[device.Name] = setup;
         }
@@ -78,7 +96,7 @@ public sealed class RunningPlan : IDisposable
         // Attaching may add reserved regions (or fail if they collide with live mappings); the IOAS is checked after it.
         try
         {
-            device.Attach(Ioas.Id);
+            device.Attach(Ioas!.Id); // iommufd: HotPlug checked it
         }
         catch (IommuException e)
         {
@@ -104,13 +122,13 @@ public sealed class RunningPlan : IDisposable
         var planned = _devices.Single(d => d.Name == device);
         if (!_nested.TryGetValue(device, out var setup))
         {
-            planned.Attach(Ioas.Id);
+            planned.Attach(Ioas!.Id); // a planned device exists only on iommufd
             return;
         }
         // the devices sharing these tables (one IOMMU group) cannot be told apart: they move together
         foreach (var member in _devices.Where(d => _nested.TryGetValue(d.Name, out var s) && ReferenceEquals(s, setup)))
         {
-            member.Attach(Ioas.Id);
+            member.Attach(Ioas!.Id);
             _nested.Remove(member.Name);
         }
         setup.Dispose();

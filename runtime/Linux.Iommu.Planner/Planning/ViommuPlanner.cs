@@ -106,13 +106,25 @@ public sealed class ViommuPlanner(params IReadOnlyList<ViommuModel> plugIns)
             : report;
     }
 
+    /// <summary>Plans for the devices of <paramref name="devices"/> on the backend they were opened through: on iommufd as
+    /// <see cref="Plan(GuestViommuSpec, IommuFd, Ioas, IReadOnlyList{PlannedDevice})"/> (Nested, Shadow or Refused; nested
+    /// objects allocated and kept by the plan), in the type1 container as <see cref="PlanLegacy"/> (Shadow into the
+    /// container, or Refused). Dispose the plan before the set.</summary>
+    public RunningPlan Plan(GuestViommuSpec spec, VfioDeviceSet devices)
+    {
+        ArgumentNullException.ThrowIfNull(devices);
+        if (devices.Backend == IommuBackend.Type1)
+            return new RunningPlan(PlanLegacy(spec, devices.Container!, [.. devices.Devices.Select(d => (PlannedDevice.NameOf(d), d.IommuGroup))]), devices.Container!);
+        return Plan(spec, devices.IommuFd!, devices.Ioas!, [.. devices.Devices.Select(d => new PlannedDevice(d))]);
+    }
+
     /// <summary>Plans on a kernel without iommufd, for devices whose groups joined <paramref name="container"/> (type1 set):
     /// Shadow into the container when it maps every guest IOVA range with small enough pages, else Refused; never
     /// Nested (requirement <see cref="RequirementId.KernelIommufd"/>).</summary>
     public PlanReport PlanLegacy(GuestViommuSpec spec, VfioContainer container, IReadOnlyList<(string Name, int Group)> devices)
     {
         RequireRegistered(spec);
-        return LegacyPlanning.Decide(spec, container.GetInfo(), devices);
+        return LegacyPlanning.Decide(spec, container.GetInfo(), devices, IommufdSupport.Available);
     }
 
     private void RequireRegistered(GuestViommuSpec spec)

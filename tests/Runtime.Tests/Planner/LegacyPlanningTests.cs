@@ -38,4 +38,15 @@ public class LegacyPlanningTests
         Assert.Equal(PlanDecision.Refused, report.Decision);
         Assert.Contains(report.Failures(PlanDecision.Shadow), f => f.Requirement.Offered == "no IOVA range");
     }
+
+    [Fact]
+    public void A_container_chosen_on_a_kernel_with_iommufd_says_nesting_needs_the_devices_opened_through_iommufd()
+    {
+        var alone = Assert.Single(LegacyPlanning.Decide(Vtd(width: 39), QemuVtdContainer, [("0000:00:01.0", 1)]).Failures(PlanDecision.Nested)).Requirement;
+        var chosen = Assert.Single(LegacyPlanning.Decide(Vtd(width: 39), QemuVtdContainer, [("0000:00:01.0", 1)], iommufdOnHost: true).Failures(PlanDecision.Nested)).Requirement;
+
+        Assert.Equal("none: the legacy VFIO type1 container only", alone.Offered);
+        Assert.Equal(Id.KernelIommufd, chosen.Id);
+        Assert.Contains("open them with IommuBackend.Iommufd", chosen.Offered);
+    }
 }
