@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Build (or take from the cache) the guest kernel and print its path.
 #
-#   tests/vm/build-kernel.sh [--arch x86_64|aarch64] [--kernel 7.3|6.12|6.1]
+#   tests/vm/build-kernel.sh [--arch x86_64|aarch64] [--kernel 7.3|6.12|debian-6.1|debian-6.12|debian-7.3]
 #
-# --kernel chooses the guest kernel (default 7.3; 6.12 and 6.1, Debian's own, for x86_64): its
-# pinned linux-source-X package and config fragment (vm_kernel_profile in lib.sh).
+# --kernel chooses the guest kernel (default 7.3; 6.12: Debian 13's source built with iommufd, x86_64):
+# its pinned linux-source-X package and config fragment (vm_kernel_profile in lib.sh). Debian's own
+# images (debian-*) are handed to tests/vm/stock-kernel.sh, which takes them as shipped.
 # Cache (vm_cached in lib.sh): $cache/kernel/<arch>-<key>/{bzImage|Image,…sha256,config,inputs,build.log},
 # where the key hashes the pinned linux-source package (version + sha256 from headers/packages.lock),
 # the config fragment and the architecture. A cold build shows its progress (sources, configuration,
@@ -13,6 +14,8 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
 vm_builder_args "$@"
+# Debian's own images are taken as shipped, not built.
+[ "$vm_stock" = 0 ] || exec "$vm_here/stock-kernel.sh" "$@"
 arch=$vm_arch
 
 src_pkg=$vm_src_pkg

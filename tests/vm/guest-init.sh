@@ -12,6 +12,14 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 
+# One of Debian's own kernels: its modules (9p, VFIO, nvme...) come with the initramfs, in dependency order
+# (tests/vm/stock-kernel.sh); a kernel built here has them built in.
+if [ -f /modules/load-order ]; then
+  for m in $(cat /modules/load-order); do
+    insmod "/modules/$m.ko" || { echo "vm-init: insmod $m failed"; poweroff -f; }
+  done
+fi
+
 ninep=trans=virtio,version=9p2000.L,msize=512000
 mkdir -p /io /host
 if ! mount -t 9p -o "$ninep" rw /io; then
@@ -60,6 +68,12 @@ mount -t devtmpfs devtmpfs /host/dev || fail "devtmpfs"
 mkdir -p /host/dev/shm && mount -t tmpfs -o mode=1777 tmpfs /host/dev/shm || fail "/dev/shm"
 mkdir -p /host/run/vm-io && mount -o move /io /host/run/vm-io || fail "cannot move the rw share"
 mkdir -p /host/tmp/home
+# A Debian system keeps its kernel's config as /boot/config-RELEASE (what IommufdSupport reads when there is no
+# /proc/config.gz): show the stock image's own there instead of the host's /boot.
+if [ -f /boot-config ]; then
+  mount -t tmpfs -o mode=755 tmpfs /host/boot || fail "tmpfs on /boot"
+  cp /boot-config "/host/boot/config-$(uname -r)" || fail "cannot place the kernel config"
+fi
 
 # QEMU's edu device (1234:11e8) is the DMA-capable device the tests drive through VFIO. The sysfs paths of those
 # bound, in PCI order, go to /run/edu-devices for the guest's shell (bench/vm-bench.sh); C# finds them with

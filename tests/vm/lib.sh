@@ -93,19 +93,36 @@ vm_builder_args() {
   vm_kernel_profile "$vm_kernel" "$vm_arch"
 }
 
-# Per-kernel facts (after vm_arch_profile): the guest kernel's pinned source package, its config
-# fragment (each one's header says how it differs from the 7.3 fragment) and the objects its build
-# compiles (the progress' 100%). 6.12 and 6.1 are Debian 13's and Debian 12's own kernels, x86_64 only.
+# Per-kernel facts (after vm_arch_profile). Built here: 7.3 (linux-source-7.3 + our fragment, both
+# architectures) and 6.12 (Debian 13's linux-source-6.12 built WITH iommufd, as distributions that enable it
+# build it; x86_64): their pinned source package, config fragment (each one's header says how it differs from
+# the 7.3 fragment) and the objects their build compiles (the progress' 100%). Debian's own kernel images,
+# unmodified (vm_stock=1, tests/vm/stock-kernel.sh): debian-6.1 (Debian 12, x86_64), debian-6.12 (Debian 13)
+# and debian-7.3 (trixie-backports); none of them has iommufd, all have the VFIO type1 container.
 vm_kernel_profile() {
+  vm_stock=0 vm_stock_pkgs=() vm_stock_release=""
+  local deb_arch=amd64
+  [ "$2" = x86_64 ] || deb_arch=arm64
   case "$1" in
     7.3) vm_src_pkg=linux-source-7.3; return 0 ;;
-    6.12|6.1) ;;
-    *) vm_die "guest kernel '$1' is not supported (supported: 7.3, 6.12, 6.1)" ;;
+    6.12)
+      [ "$2" = x86_64 ] || vm_die "the $1 guest kernel is built for x86_64 only, not $2"
+      vm_src_pkg=linux-source-$1
+      vm_fragment="$vm_here/iommufd-$1.config"
+      vm_kernel_objects=1392 ;;
+    debian-6.1)
+      [ "$2" = x86_64 ] || vm_die "Debian 12's 6.1 image is used for x86_64 only, not $2"
+      vm_stock_release=6.1.0-57-amd64
+      vm_stock_pkgs=(linux-image-$vm_stock_release-unsigned) ;;
+    debian-6.12)
+      vm_stock_release=6.12.117+deb13-$deb_arch
+      vm_stock_pkgs=(linux-image-$vm_stock_release-unsigned) ;;
+    debian-7.3)
+      vm_stock_release=7.3.4+deb13-$deb_arch
+      vm_stock_pkgs=(linux-binary-$vm_stock_release linux-modules-$vm_stock_release linux-base-$vm_stock_release) ;;
+    *) vm_die "guest kernel '$1' is not supported (built here: 7.3, 6.12; Debian's own images: debian-6.1, debian-6.12, debian-7.3)" ;;
   esac
-  [ "$2" = x86_64 ] || vm_die "the $1 guest kernel is built for x86_64 only, not $2"
-  vm_src_pkg=linux-source-$1
-  vm_fragment="$vm_here/iommufd-$1.config"
-  case "$1" in 6.12) vm_kernel_objects=1392 ;; 6.1) vm_kernel_objects=1291 ;; esac
+  [ ${#vm_stock_pkgs[@]} -eq 0 ] || vm_stock=1
 }
 
 # Per-architecture facts: x86_64 (emulated VT-d, the host's own root) and aarch64
