@@ -34,7 +34,7 @@ public sealed class HwInfoTests
     [Trait("Category", "Vm")]
     public void Edu_behind_emulated_vtd_reports_qemus_legacy_registers_decoded_as_the_spec_says()
     {
-        if (!GuestKernel.HasIommufd()) return;
+        GuestKernel.Require(KernelOffer.Iommufd);
         using var iommu = IommuFd.Open();
         using var device = VfioDevice.Open(QemuEduDevice.CdevPath);
         var deviceId = device.BindIommufd(iommu);

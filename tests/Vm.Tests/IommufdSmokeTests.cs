@@ -14,7 +14,7 @@ public sealed class IommufdSmokeTests
     [Trait("Category", "Vm")]
     public void Dev_iommu_is_iommufd_destroying_id_0_answers_ENOENT()
     {
-        if (!GuestKernel.HasIommufd()) return;
+        GuestKernel.Require(KernelOffer.Iommufd);
         // iommufd allocates object ids from 1 (XA_FLAGS_ALLOC1), so id 0 is never there; a file that is not iommufd
         // would answer ENOTTY to IOMMU_DESTROY.
         var model = KernelModel.Linux73;
@@ -27,7 +27,7 @@ public sealed class IommufdSmokeTests
     [Trait("Category", "Vm")]
     public void IoasAllocReturnsAnIdThatDestroyFrees()
     {
-        if (!GuestKernel.HasIommufd()) return;
+        GuestKernel.Require(KernelOffer.Iommufd);
         var model = KernelModel.Linux73;
         var alloc = model.Record("iommu_ioas_alloc");
         var destroy = model.Record("iommu_destroy");

@@ -16,7 +16,7 @@ public sealed class VfioEduTests
     {
         var edus = QemuEduDevice.SysfsPaths;
         Assert.NotEmpty(edus);
-        var cdevs = GuestKernel.HasVfioCdev();
+        var cdevs = GuestKernel.Probe(KernelOffer.VfioCdev).Present;
         foreach (var dev in edus)
         {
             var driver = new DirectoryInfo(Path.Combine(dev, "driver")).LinkTarget;
@@ -35,7 +35,7 @@ public sealed class VfioEduTests
     {
         // vfio_device_fops_unl_ioctl (drivers/vfio/vfio_main.c): every ioctl but VFIO_DEVICE_BIND_IOMMUFD is EINVAL
         // before the bind grants access; a file that is not a VFIO device would answer ENOTTY.
-        if (!GuestKernel.HasVfioCdev()) return;
+        GuestKernel.Require(KernelOffer.VfioCdev);
         foreach (var sysfs in QemuEduDevice.SysfsPaths)
         {
             using var cdev = File.OpenHandle(QemuEduDevice.CdevOf(sysfs), FileMode.Open, FileAccess.ReadWrite);

@@ -15,8 +15,8 @@ public sealed class GuestBenchDryRunTests
     [Trait("Category", "Vm")]
     public void Guest_suite_runs_every_case_once_in_dry_mode(string name)
     {
-        if (!GuestKernel.HasIommufd()) return;
-        if (SuiteSets.Nested.Any(t => t.Name == name) && !GuestKernel.HasSelftestMock()) return; // the nested suites run on the mock
+        GuestKernel.Require(KernelOffer.Iommufd);
+        if (SuiteSets.Nested.Any(t => t.Name == name)) GuestKernel.Require(KernelOffer.SelftestMock); // the nested suites run on the mock
         var suite = SuiteSets.Guest.Concat(SuiteSets.Nested).Single(t => t.Name == name);
         var ran = DryRunner.Run(suite);
         var expected = BenchmarkConverter.TypeToBenchmarks(suite).BenchmarksCases.Select(c => CaseKey.Of(c).Text).Order();

@@ -48,7 +48,7 @@ public sealed class FailNthTests
     [Trait("Category", "Vm")]
     public void Ioas_Map_unwinds_completely_at_every_failed_allocation()
     {
-        if (!GuestKernel.HasSelftestMock()) return;
+        GuestKernel.Require(KernelOffer.SelftestMock);
         using var memory = SmallPages.Anonymous((long)Length);
 
         var result = FailNthSweep.Run(
@@ -67,8 +67,8 @@ public sealed class FailNthTests
     [Trait("Category", "Vm")]
     public void Ioas_MapFile_of_a_memfd_unwinds_completely_at_every_failed_allocation()
     {
-        if (!GuestKernel.HasSelftestMock()) return;
-        if (!KernelFeatureGate.Require("IOMMU_IOAS_MAP_FILE")) return;
+        GuestKernel.Require(KernelOffer.SelftestMock);
+        GuestKernel.Require(KernelOffer.MapFile);
         using var memfd = UserMemory.Memfd(new byte[Length]);
         using var view = SmallPages.OfFile(memfd, (long)Length); // the file's pages, for the pin checks
 
@@ -88,7 +88,7 @@ public sealed class FailNthTests
     [Trait("Category", "Vm")]
     public void BatchMapper_Commit_of_scattered_runs_rolls_back_completely_at_every_failed_allocation()
     {
-        if (!GuestKernel.HasSelftestMock()) return;
+        GuestKernel.Require(KernelOffer.SelftestMock);
         // 8 runs of 2 pages, neither IOVA- nor VA-contiguous with each other: 8 IOMMU_IOAS_MAP calls per commit,
         // so a failure in a later one must also undo the earlier ones (the batch's rollback).
         const int Runs = 8, RunPages = 2;

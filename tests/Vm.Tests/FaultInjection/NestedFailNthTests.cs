@@ -41,7 +41,7 @@ public sealed class NestedFailNthTests
     [Trait("Category", "Vm")]
     public void Reading_and_answering_a_fault_group_loses_nothing_at_every_failed_allocation()
     {
-        if (!GuestKernel.HasSelftestMock()) return;
+        GuestKernel.Require(KernelOffer.SelftestMock);
         var result = FailNthSweep.Run(
             () => new Faults(),
             faults =>
@@ -97,7 +97,7 @@ public sealed class NestedFailNthTests
     [Trait("Category", "Vm")]
     public void An_event_the_kernel_cannot_queue_reads_as_lost_and_the_queue_reads_on_at_every_failed_allocation()
     {
-        if (!GuestKernel.HasSelftestMock()) return;
+        GuestKernel.Require(KernelOffer.SelftestMock);
         var result = FailNthSweep.Run(
             () => new Events(),
             events =>
@@ -139,7 +139,7 @@ public sealed class NestedFailNthTests
     [Trait("Category", "Vm")]
     public void A_batched_viommu_invalidation_applies_nothing_when_it_fails_and_all_when_retried_at_every_failed_allocation()
     {
-        if (!GuestKernel.HasSelftestMock()) return;
+        GuestKernel.Require(KernelOffer.SelftestMock);
         var type = (iommu_hwpt_invalidate_data_type)SelftestConstants.IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST;
         iommu_viommu_invalidate_selftest[] entries = [.. Enumerable.Range(0, 4).Select(i => new iommu_viommu_invalidate_selftest { vdev_id = (uint)MockViommu.VirtualId, cache_id = (uint)i })];
         var result = FailNthSweep.Run(

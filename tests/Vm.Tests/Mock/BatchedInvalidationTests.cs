@@ -45,7 +45,7 @@ public sealed class BatchedInvalidationTests
     [Trait("Category", "Vm")]
     public void Four_entries_in_one_call_all_take_effect()
     {
-        if (!GuestKernel.HasSelftestMock()) return;
+        GuestKernel.Require(KernelOffer.SelftestMock);
         using var viommu = Attached();
         AssertIotlb(viommu, IotlbDefault, IotlbDefault, IotlbDefault, IotlbDefault);
 
@@ -59,7 +59,7 @@ public sealed class BatchedInvalidationTests
     [Trait("Category", "Vm")]
     public void An_invalid_entry_in_the_middle_stops_at_its_index_with_the_entries_before_it_applied()
     {
-        if (!GuestKernel.HasSelftestMock()) return;
+        GuestKernel.Require(KernelOffer.SelftestMock);
         using var viommu = Attached();
         ReadOnlySpan<iommu_hwpt_invalidate_selftest> entries = [Iotlb(0), Iotlb(1), Iotlb(BadIotlbId), Iotlb(3)];
 
@@ -79,7 +79,7 @@ public sealed class BatchedInvalidationTests
     [InlineData(8u, SelftestConstants.IOMMU_HWPT_INVALIDATE_DATA_SELFTEST_INVALID)] // "Negative test: Invalid data_type"
     public void A_bad_entry_size_or_unknown_data_type_is_refused_at_entry_0_with_EINVAL(uint entrySize, uint dataType)
     {
-        if (!GuestKernel.HasSelftestMock()) return;
+        GuestKernel.Require(KernelOffer.SelftestMock);
         using var viommu = Attached();
         var entries = MemoryMarshal.AsBytes(new[] { Iotlb(0), Iotlb(1) }.AsSpan()).ToArray();
 
@@ -95,7 +95,7 @@ public sealed class BatchedInvalidationTests
     [Trait("Category", "Vm")]
     public void The_batcher_flushes_a_full_batch_in_one_call_and_the_rest_on_Flush()
     {
-        if (!GuestKernel.HasSelftestMock()) return;
+        GuestKernel.Require(KernelOffer.SelftestMock);
         using var viommu = Attached();
         var batcher = new InvalidationBatcher<iommu_hwpt_invalidate_selftest>(viommu.Nested!, (uint)HwptType, capacity: 2);
 
@@ -116,7 +116,7 @@ public sealed class BatchedInvalidationTests
     [Trait("Category", "Vm")]
     public void After_a_refused_entry_the_batcher_keeps_it_first_and_resubmits_the_rest_once_it_is_dropped()
     {
-        if (!GuestKernel.HasSelftestMock()) return;
+        GuestKernel.Require(KernelOffer.SelftestMock);
         using var viommu = Attached();
         var batcher = new InvalidationBatcher<iommu_hwpt_invalidate_selftest>(viommu.Nested!, (uint)HwptType);
         batcher.Add(Iotlb(0));
@@ -139,7 +139,7 @@ public sealed class BatchedInvalidationTests
     [Trait("Category", "Vm")]
     public void A_viommu_invalidates_device_cache_entries_in_one_call_and_stops_at_an_unknown_virtual_id()
     {
-        if (!GuestKernel.HasSelftestMock()) return;
+        GuestKernel.Require(KernelOffer.SelftestMock);
         using var viommu = Attached();
         AssertCache(viommu, CacheDefault, CacheDefault, CacheDefault, CacheDefault);
 

@@ -21,7 +21,7 @@ public sealed class DmaBufTests
     [Trait("Category", "Vm")]
     public void A_mock_dma_buf_maps_at_the_chosen_iova_and_unmaps_leaving_nothing()
     {
-        if (!GuestKernel.HasSelftestMock()) return;
+        GuestKernel.Require(KernelOffer.SelftestMock);
         using var mock = new MockIoas();
         using var dmaBuf = SelftestMock.GetDmaBuf(mock.Iommu, (uint)Length);
 
@@ -39,7 +39,7 @@ public sealed class DmaBufTests
     [InlineData("one byte longer")]
     public void A_slice_outside_the_dma_buf_is_refused_with_EINVAL(string slice)
     {
-        if (!GuestKernel.HasSelftestMock()) return;
+        GuestKernel.Require(KernelOffer.SelftestMock);
         using var mock = new MockIoas();
         using var dmaBuf = SelftestMock.GetDmaBuf(mock.Iommu, (uint)Length);
         var (start, length) = slice switch
@@ -57,7 +57,7 @@ public sealed class DmaBufTests
     [Trait("Category", "Vm")]
     public void After_revocation_the_area_stays_until_unmapped_new_maps_fail_with_ENODEV_and_a_restored_buffer_maps_again()
     {
-        if (!GuestKernel.HasSelftestMock()) return;
+        GuestKernel.Require(KernelOffer.SelftestMock);
         using var mock = new MockIoas();
         using var dmaBuf = SelftestMock.GetDmaBuf(mock.Iommu, (uint)Length);
         mock.Ioas.MapFile(Iova, dmaBuf, 0, Length, DmaAccess.ReadWrite);
@@ -85,7 +85,7 @@ public sealed class DmaBufTests
     [Trait("Category", "Vm")]
     public void Closing_the_dma_buf_descriptor_keeps_the_mapping_until_it_is_unmapped()
     {
-        if (!GuestKernel.HasSelftestMock()) return;
+        GuestKernel.Require(KernelOffer.SelftestMock);
         using var mock = new MockIoas();
         var dmaBuf = SelftestMock.GetDmaBuf(mock.Iommu, (uint)Length);
         mock.Ioas.MapFile(Iova, dmaBuf, 0, Length, DmaAccess.ReadWrite);

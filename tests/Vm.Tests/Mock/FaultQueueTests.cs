@@ -43,7 +43,7 @@ public sealed class FaultQueueTests
     [Trait("Category", "Vm")]
     public async Task A_triggered_fault_reads_as_one_group_with_its_address_pasid_and_flags_and_the_response_completes_it()
     {
-        if (!GuestKernel.HasSelftestMock()) return;
+        GuestKernel.Require(KernelOffer.SelftestMock);
         using var setup = new Setup();
         setup.Trigger(0xdeadbeaf, pasid: 0x1, group: 0x2);
 
@@ -70,7 +70,7 @@ public sealed class FaultQueueTests
     [Trait("Category", "Vm")]
     public async Task Faults_without_a_pasid_come_in_order_as_separate_groups_each_answered_by_its_cookie()
     {
-        if (!GuestKernel.HasSelftestMock()) return;
+        GuestKernel.Require(KernelOffer.SelftestMock);
         using var setup = new Setup();
         for (var i = 0u; i < 5; i++) setup.Trigger(0x100000 + i * 0x1000, pasid: 0, group: i);
 
@@ -101,7 +101,7 @@ public sealed class FaultQueueTests
     [Trait("Category", "Vm")]
     public async Task A_pending_read_completes_when_a_fault_arrives()
     {
-        if (!GuestKernel.HasSelftestMock()) return;
+        GuestKernel.Require(KernelOffer.SelftestMock);
         using var setup = new Setup();
         var read = setup.Faults.ReadAsync(TestContext.Current.CancellationToken).AsTask();
         await Task.Delay(200, TestContext.Current.CancellationToken);
@@ -118,7 +118,7 @@ public sealed class FaultQueueTests
     [Trait("Category", "Vm")]
     public async Task A_cancelled_read_throws_and_the_queue_reads_on()
     {
-        if (!GuestKernel.HasSelftestMock()) return;
+        GuestKernel.Require(KernelOffer.SelftestMock);
         using var setup = new Setup();
         using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
 
@@ -134,7 +134,7 @@ public sealed class FaultQueueTests
     [Trait("Category", "Vm")]
     public async Task Disposing_the_queue_while_a_read_waits_completes_it_and_destroys_the_queue()
     {
-        if (!GuestKernel.HasSelftestMock()) return;
+        GuestKernel.Require(KernelOffer.SelftestMock);
         var viommu = new MockViommu();
         var faults = FaultQueue.Allocate(viommu.Iommu); // no HWPT uses it, so it can go while the fixture stays
         var enumeration = Task.Run(async () =>
@@ -159,7 +159,7 @@ public sealed class FaultQueueTests
     [Trait("Category", "Vm")]
     public void Reading_and_answering_faults_allocates_nothing_after_warm_up()
     {
-        if (!GuestKernel.HasSelftestMock()) return;
+        GuestKernel.Require(KernelOffer.SelftestMock);
         using var setup = new Setup();
         const int Faults = 64;
         void Trigger()

@@ -59,7 +59,7 @@ public sealed class MockDirtyTrackingTests
     [Trait("Category", "Vm")]
     public void Pages_the_mock_marks_dirty_are_exactly_the_bits_the_bitmap_reports_and_reading_clears_them()
     {
-        if (!GuestKernel.HasSelftestMock()) return;
+        GuestKernel.Require(KernelOffer.SelftestMock);
         using var dirty = new DirtyTracking();
         dirty.Hwpt.SetDirtyTracking(true);
         int[] written = [0, 1, 7, 31, 32, 63];
@@ -78,7 +78,7 @@ public sealed class MockDirtyTrackingTests
     [Trait("Category", "Vm")]
     public void Reading_with_no_clear_keeps_the_dirty_bits()
     {
-        if (!GuestKernel.HasSelftestMock()) return;
+        GuestKernel.Require(KernelOffer.SelftestMock);
         using var dirty = new DirtyTracking();
         dirty.Hwpt.SetDirtyTracking(true);
         dirty.Mark(5, 40);
@@ -94,7 +94,7 @@ public sealed class MockDirtyTrackingTests
     [Trait("Category", "Vm")]
     public void The_mock_refuses_to_mark_pages_while_tracking_is_off()
     {
-        if (!GuestKernel.HasSelftestMock()) return;
+        GuestKernel.Require(KernelOffer.SelftestMock);
         using var dirty = new DirtyTracking();
 
         // selftest.c iommufd_test_dirty: EINVAL unless the mock domain has MOCK_DIRTY_TRACK set
@@ -105,7 +105,7 @@ public sealed class MockDirtyTrackingTests
     [Trait("Category", "Vm")]
     public void A_device_without_dirty_tracking_cannot_get_a_dirty_tracking_hwpt()
     {
-        if (!GuestKernel.HasSelftestMock()) return;
+        GuestKernel.Require(KernelOffer.SelftestMock);
         using var mock = new MockIoas(SelftestConstants.MOCK_FLAGS_DEVICE_NO_DIRTY); // enforce_dirty: "IOMMU device does not support dirty tracking"
 
         KernelAssert.Fails(nameof(Ioctls.IOMMU_HWPT_ALLOC), Errno.EOPNOTSUPP,

@@ -14,7 +14,7 @@ public sealed class MockHwInfoTests
     [Trait("Category", "Vm")]
     public unsafe void Mock_device_reports_the_selftest_type_0xfeedbeef_and_its_register_value()
     {
-        if (!GuestKernel.HasSelftestMock()) return;
+        GuestKernel.Require(KernelOffer.SelftestMock);
         using var mock = new MockIoas();
         var data = new byte[iommu_test_hw_info.NativeSize + 8]; // larger than the struct: the kernel must zero the tail
         data.AsSpan().Fill(0xa5);
@@ -40,7 +40,7 @@ public sealed class MockHwInfoTests
     [Trait("Category", "Vm")]
     public void The_runtime_decodes_the_mock_type_as_raw_data_it_does_not_know()
     {
-        if (!GuestKernel.HasSelftestMock()) return;
+        GuestKernel.Require(KernelOffer.SelftestMock);
         using var mock = new MockIoas();
 
         var info = mock.Iommu.GetHwInfo(mock.Device.IdevId);

@@ -67,7 +67,7 @@ public sealed class MockNestingTests
     [Trait("Category", "Vm")]
     public void Nested_hwpt_of_the_selftest_type_allocates_on_a_nest_parent_and_pins_it()
     {
-        if (!GuestKernel.HasSelftestMock()) return;
+        GuestKernel.Require(KernelOffer.SelftestMock);
         using var nesting = new Nesting();
 
         Assert.NotEqual(nesting.Parent.Id, nesting.Nested.Id);
@@ -80,7 +80,7 @@ public sealed class MockNestingTests
     [Trait("Category", "Vm")]
     public void A_nested_hwpt_needs_a_nest_parent()
     {
-        if (!GuestKernel.HasSelftestMock()) return;
+        GuestKernel.Require(KernelOffer.SelftestMock);
         using var mock = new MockIoas();
         using var plain = HwPagetable.Allocate(mock.Iommu, mock.Device.IdevId, mock.Ioas.Id); // parent_hwpt_id_not_work
 
@@ -91,7 +91,7 @@ public sealed class MockNestingTests
     [Trait("Category", "Vm")]
     public void The_device_attaches_to_the_nested_hwpt_by_replace()
     {
-        if (!GuestKernel.HasSelftestMock()) return;
+        GuestKernel.Require(KernelOffer.SelftestMock);
         using var nesting = new Nesting();
 
         Assert.Equal(nesting.Nested.Id, SelftestMock.MockDomainReplace(nesting.Mock.Iommu, nesting.Mock.Device, nesting.Nested.Id));
@@ -104,7 +104,7 @@ public sealed class MockNestingTests
     [Trait("Category", "Vm")]
     public void Invalidating_one_good_entry_reports_one_handled_and_clears_that_iotlb_entry()
     {
-        if (!GuestKernel.HasSelftestMock()) return;
+        GuestKernel.Require(KernelOffer.SelftestMock);
         using var nesting = new Nesting();
         var nested = nesting.Nested;
 
@@ -121,7 +121,7 @@ public sealed class MockNestingTests
     [InlineData(0u, SelftestConstants.MOCK_NESTED_DOMAIN_IOTLB_ID_MAX + 1, Errno.EINVAL)] // "... due to invalid iotlb_id"
     public void A_bad_second_entry_stops_the_invalidation_after_the_first(uint badFlags, uint badIotlbId, int errno)
     {
-        if (!GuestKernel.HasSelftestMock()) return;
+        GuestKernel.Require(KernelOffer.SelftestMock);
         using var nesting = new Nesting();
 
         var result = nesting.TryInvalidate(nesting.Nested, [(0, 0), (badFlags, badIotlbId)], out var handled);
@@ -138,7 +138,7 @@ public sealed class MockNestingTests
     [Trait("Category", "Vm")]
     public void A_bad_first_entry_handles_none()
     {
-        if (!GuestKernel.HasSelftestMock()) return;
+        GuestKernel.Require(KernelOffer.SelftestMock);
         using var nesting = new Nesting();
 
         var result = nesting.TryInvalidate(nesting.Nested, [(0xffffffff, 0)], out var handled);
@@ -152,7 +152,7 @@ public sealed class MockNestingTests
     [Trait("Category", "Vm")]
     public void A_nest_parent_cannot_be_invalidated()
     {
-        if (!GuestKernel.HasSelftestMock()) return;
+        GuestKernel.Require(KernelOffer.SelftestMock);
         using var nesting = new Nesting();
 
         var result = nesting.TryInvalidate(nesting.Parent, [(0, 0)], out var handled);

@@ -17,7 +17,7 @@ public sealed class MockPinningTests
     [Trait("Category", "Vm")]
     public void Map_pins_every_page_once_and_unmap_unpins_every_page()
     {
-        if (!GuestKernel.HasSelftestMock()) return;
+        GuestKernel.Require(KernelOffer.SelftestMock);
         using var mock = new MockIoas();
         using var buffer = SmallPages.Anonymous(Pages * SmallPages.PageSize);
         var length = (ulong)buffer.Length;
@@ -35,7 +35,7 @@ public sealed class MockPinningTests
     [Trait("Category", "Vm")]
     public void Two_mappings_of_one_page_pin_it_twice()
     {
-        if (!GuestKernel.HasSelftestMock()) return;
+        GuestKernel.Require(KernelOffer.SelftestMock);
         using var mock = new MockIoas();
         using var buffer = SmallPages.Anonymous(SmallPages.PageSize);
         var page = (ulong)SmallPages.PageSize;
@@ -54,7 +54,7 @@ public sealed class MockPinningTests
     [Trait("Category", "Vm")]
     public void A_wrong_pin_count_is_reported_as_EIO_naming_the_range()
     {
-        if (!GuestKernel.HasSelftestMock()) return;
+        GuestKernel.Require(KernelOffer.SelftestMock);
         using var mock = new MockIoas();
         using var buffer = SmallPages.Anonymous(SmallPages.PageSize);
 
@@ -68,7 +68,7 @@ public sealed class MockPinningTests
     [Trait("Category", "Vm")]
     public void Check_map_fails_where_nothing_is_mapped()
     {
-        if (!GuestKernel.HasSelftestMock()) return;
+        GuestKernel.Require(KernelOffer.SelftestMock);
         using var mock = new MockIoas();
         using var buffer = SmallPages.Anonymous(SmallPages.PageSize);
 

@@ -25,7 +25,7 @@ public sealed class SelftestKernelTests
     [Trait("Category", "Vm")]
     public void The_running_kernels_mock_is_found_by_probing_it()
     {
-        if (!GuestKernel.HasIommufd()) return; // 6.1: no iommufd, no mock
+        GuestKernel.Require(KernelOffer.Iommufd); // no iommufd, no mock
         using var iommu = IommuFd.Open();
 
         Assert.Equal(SetOfRelease(), SelftestKernel.KernelSet(iommu));
@@ -36,7 +36,7 @@ public sealed class SelftestKernelTests
     [Trait("Category", "Vm")]
     public void A_device_flag_the_running_mock_lacks_is_refused_naming_the_models_evidence()
     {
-        if (!GuestKernel.HasIommufd()) return; // 6.1: no iommufd, no mock
+        GuestKernel.Require(KernelOffer.Iommufd); // no iommufd, no mock
         using var iommu = IommuFd.Open();
         using var ioas = iommu.AllocIoas();
         var set = SelftestKernel.KernelSet(iommu);
@@ -57,7 +57,7 @@ public sealed class SelftestKernelTests
     [Trait("Category", "Vm")]
     public void A_612_mock_device_beside_VTd_fails_saying_why_else_it_attaches()
     {
-        if (!GuestKernel.HasIommufd()) return; // 6.1: no iommufd, no mock
+        GuestKernel.Require(KernelOffer.Iommufd); // no iommufd, no mock
         using var iommu = IommuFd.Open();
         using var ioas = iommu.AllocIoas();
 

@@ -50,7 +50,7 @@ public sealed class VeventQueueTests
     [Trait("Category", "Vm")]
     public async Task Triggered_events_read_in_sequence_with_the_devices_virtual_id()
     {
-        if (!GuestKernel.HasSelftestMock()) return;
+        GuestKernel.Require(KernelOffer.SelftestMock);
         using var setup = new Setup(depth: 8);
         setup.Trigger(3);
 
@@ -62,7 +62,7 @@ public sealed class VeventQueueTests
     [Trait("Category", "Vm")]
     public async Task More_events_than_the_depth_yield_the_lost_item_and_the_reader_goes_on()
     {
-        if (!GuestKernel.HasSelftestMock()) return;
+        GuestKernel.Require(KernelOffer.SelftestMock);
         using var setup = new Setup(depth: 2);
         setup.Trigger(3); // "Trigger an overflow with three events"
 
@@ -81,7 +81,7 @@ public sealed class VeventQueueTests
     [Trait("Category", "Vm")]
     public async Task A_pending_read_completes_when_an_event_arrives()
     {
-        if (!GuestKernel.HasSelftestMock()) return;
+        GuestKernel.Require(KernelOffer.SelftestMock);
         using var setup = new Setup(depth: 4);
         var read = setup.Next();
         await Task.Delay(200, TestContext.Current.CancellationToken);
@@ -96,7 +96,7 @@ public sealed class VeventQueueTests
     [Trait("Category", "Vm")]
     public void A_vevent_of_a_device_without_a_vdevice_is_refused_with_ENOENT()
     {
-        if (!GuestKernel.HasSelftestMock()) return;
+        GuestKernel.Require(KernelOffer.SelftestMock);
         using var viommu = new MockViommu();
         using var events = VeventQueue.Allocate(viommu.Viommu, SelftestConstants.IOMMU_VEVENTQ_TYPE_SELFTEST, 2, iommu_viommu_event_selftest.NativeSize);
 
@@ -108,7 +108,7 @@ public sealed class VeventQueueTests
     [Trait("Category", "Vm")]
     public void Reading_events_allocates_nothing_after_warm_up()
     {
-        if (!GuestKernel.HasSelftestMock()) return;
+        GuestKernel.Require(KernelOffer.SelftestMock);
         const int Events = 60;
         using var setup = new Setup(depth: 128);
         int ReadAll()

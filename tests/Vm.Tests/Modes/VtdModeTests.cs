@@ -21,7 +21,7 @@ public sealed class VtdModeTests
     [Fact]
     public void GetHwInfo_decodes_the_VTd_registers_of_the_booted_mode()
     {
-        if (!GuestKernel.HasIommufd()) return;
+        GuestKernel.Require(KernelOffer.Iommufd);
         var mode = VtdBootMode.Current;
         using var attached = EduIoas.Open();
         var info = attached.Iommu.GetHwInfo(attached.DeviceId);
@@ -47,7 +47,7 @@ public sealed class VtdModeTests
     [Fact]
     public void A_first_stage_VTd_guest_plans_Shadow_and_the_report_names_each_missing_bit()
     {
-        if (!GuestKernel.HasIommufd()) return;
+        GuestKernel.Require(KernelOffer.Iommufd);
         var mode = VtdBootMode.Current;
         var report = PlannerVmTests.PlanWithEdu("vtd-shadow-4k.json");
         TestContext.Current.TestOutputHelper?.WriteLine($"{mode}:\n{report.Describe()}");
@@ -68,7 +68,7 @@ public sealed class VtdModeTests
     [Fact]
     public void A_VTd_guest_using_IOVAs_above_2_pow_39_plans_Shadow_on_48_bits_and_is_Refused_on_39()
     {
-        if (!GuestKernel.HasIommufd()) return;
+        GuestKernel.Require(KernelOffer.Iommufd);
         var mode = VtdBootMode.Current;
         var report = PlannerVmTests.PlanWithEdu("vtd-48bit-iova.json");
         TestContext.Current.TestOutputHelper?.WriteLine($"{mode}:\n{report.Describe()}");
@@ -91,7 +91,7 @@ public sealed class VtdModeTests
     [Fact]
     public void A_VTd_guest_with_first_stage_1GiB_pages_is_refused_nesting_on_FS1GP_exactly_when_the_host_lacks_it()
     {
-        if (!GuestKernel.HasIommufd()) return;
+        GuestKernel.Require(KernelOffer.Iommufd);
         var mode = VtdBootMode.Current;
         var spec = SpecLoader.Load(PlannerVmTests.Spec("vtd-shadow-4k.json")) is var s
             ? s with { Model = (IntelVtdModel)s.Model with { FirstStage1GiBPages = true } }

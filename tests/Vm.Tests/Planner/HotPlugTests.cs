@@ -15,7 +15,7 @@ public sealed class HotPlugTests
     [Trait("Category", "Vm")]
     public void A_second_device_behind_the_same_IOMMU_joins_a_Shadow_plan_and_the_mappings_stay()
     {
-        if (!GuestKernel.HasIommufd()) return;
+        GuestKernel.Require(KernelOffer.Iommufd);
         var edus = QemuEduDevice.SysfsPaths;
         Assert.True(edus.Count >= 2, "the VM tier boots two edu devices (tests/vm/tier.sh --edu 2)");
         using var iommu = IommuFd.Open();

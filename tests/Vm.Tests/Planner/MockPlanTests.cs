@@ -25,7 +25,7 @@ public sealed class MockPlanTests
     [Trait("Category", "Vm")]
     public void The_mock_spec_plans_Nested_and_the_device_runs_on_a_real_nest_parent()
     {
-        if (!GuestKernel.HasSelftestMock()) return;
+        GuestKernel.Require(KernelOffer.SelftestMock);
         using var iommu = IommuFd.Open();
         using var ioas = iommu.AllocIoas();
         using var mock = SelftestMock.MockDomain(iommu, ioas);
@@ -42,7 +42,7 @@ public sealed class MockPlanTests
     [Trait("Category", "Vm")]
     public void The_mock_host_recorded_here_plans_the_mock_spec_Nested_as_live_with_the_allocation_not_tried()
     {
-        if (!GuestKernel.HasSelftestMock()) return;
+        GuestKernel.Require(KernelOffer.SelftestMock);
         using var iommu = IommuFd.Open();
         using var ioas = iommu.AllocIoas();
         using var mock = SelftestMock.MockDomain(iommu, ioas);
@@ -62,7 +62,7 @@ public sealed class MockPlanTests
     [Trait("Category", "Vm")]
     public void Hot_plugging_a_VTd_device_into_a_mock_Nested_plan_is_refused_and_nothing_changes()
     {
-        if (!GuestKernel.HasSelftestMock()) return;
+        GuestKernel.Require(KernelOffer.SelftestMock);
         using var iommu = IommuFd.Open();
         using var ioas = iommu.AllocIoas();
         using var mock = SelftestMock.MockDomain(iommu, ioas);
@@ -91,7 +91,7 @@ public sealed class MockPlanTests
     [Trait("Category", "Vm")]
     public void A_device_leaving_nested_mode_falls_back_to_the_shadow_IOAS()
     {
-        if (!GuestKernel.HasSelftestMock()) return;
+        GuestKernel.Require(KernelOffer.SelftestMock);
         using var iommu = IommuFd.Open();
         using var ioas = iommu.AllocIoas();
         using var mock = SelftestMock.MockDomain(iommu, ioas);

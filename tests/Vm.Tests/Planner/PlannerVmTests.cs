@@ -27,7 +27,7 @@ public sealed class PlannerVmTests
     [Trait("Category", "Vm")]
     public void QEMU_VTd_plans_Shadow_for_a_4K_VTd_guest_because_it_cannot_nest()
     {
-        if (!GuestKernel.HasIommufd()) return;
+        GuestKernel.Require(KernelOffer.Iommufd);
         var report = PlanWithEdu("vtd-shadow-4k.json");
 
         Assert.True(report.Decision == PlanDecision.Shadow, report.Describe());
@@ -39,7 +39,7 @@ public sealed class PlannerVmTests
     [Trait("Category", "Vm")]
     public void A_guest_needing_IOVAs_above_the_host_width_is_Refused_with_the_range_named()
     {
-        if (!GuestKernel.HasIommufd()) return;
+        GuestKernel.Require(KernelOffer.Iommufd);
         var report = PlanWithEdu("vtd-refused-57bit.json");
 
         Assert.True(report.Decision == PlanDecision.Refused, report.Describe());

@@ -19,7 +19,7 @@ public sealed class RecordedHostTests
     [Trait("Category", "Vm")]
     public void A_host_recorded_here_plans_every_example_spec_as_the_live_host_does()
     {
-        if (!GuestKernel.HasIommufd()) return;
+        GuestKernel.Require(KernelOffer.Iommufd);
         var sysfs = QemuEduDevice.SysfsPaths;
         var cdevs = sysfs.Select(QemuEduDevice.CdevOf).ToList();
         using var iommu = IommuFd.Open();

@@ -24,7 +24,7 @@ public sealed class ShadowDmaTests
     [Trait("Category", "Vm")]
     public void Edu_DMA_through_a_Shadow_plan_lands_in_the_guest_page_its_tables_name_and_faults_after_the_guest_unmaps()
     {
-        if (!GuestKernel.HasIommufd()) return;
+        GuestKernel.Require(KernelOffer.Iommufd);
         using var attached = EduIoas.Open();
         var host = attached.Iommu.GetHwInfo(attached.DeviceId).Type;
         var spec = SpecLoader.Load(PlannerVmTests.Spec(host == iommu_hw_info_type.IOMMU_HW_INFO_TYPE_ARM_SMMUV3 ? "smmuv3-qemu-virt.json" : "vtd-shadow-4k.json"));

@@ -12,7 +12,7 @@ public sealed class AotSampleTests
     [Trait("Category", "Vm")]
     public void The_NativeAOT_sample_maps_and_unmaps_through_the_runtime()
     {
-        if (!GuestKernel.HasIommufd()) return;
+        GuestKernel.Require(KernelOffer.Iommufd);
         var binary = global::Iommu.Tests.Shared.RepositoryRoot.Combine("artifacts", "aot-sample", "Aot.Sample");
         Assert.True(File.Exists(binary), $"{binary} is missing: tests/Aot.Sample/publish.sh runs before the VM tier");
         var start = new ProcessStartInfo(binary) { RedirectStandardOutput = true, RedirectStandardError = true };

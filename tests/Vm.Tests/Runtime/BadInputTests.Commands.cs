@@ -26,7 +26,7 @@ public sealed partial class BadInputTests
     [Fact]
     public void Destroy_of_id_0_fails_with_ENOENT()
     {
-        if (!GuestKernel.HasIommufd()) return;
+        GuestKernel.Require(KernelOffer.Iommufd);
         // selftest: TEST_F(iommufd, cmd_fail) "object id is invalid"
         using var iommu = IommuFd.Open();
         var error = KernelAssert.Fails(nameof(Ioctls.IOMMU_DESTROY), Errno.ENOENT, () => iommu.Destroy(0));
@@ -36,7 +36,7 @@ public sealed partial class BadInputTests
     [Fact]
     public void Destroy_with_a_null_argument_fails_with_EFAULT()
     {
-        if (!GuestKernel.HasIommufd()) return;
+        GuestKernel.Require(KernelOffer.Iommufd);
         // selftest: TEST_F(iommufd, cmd_fail) "Bad pointer"
         using var iommu = IommuFd.Open();
         KernelAssert.Errno(Errno.EFAULT, Ioctls.TryIOMMU_DESTROY(RawIoctl.Fd(iommu.Handle), ref Unsafe.NullRef<iommu_destroy>()));
@@ -45,7 +45,7 @@ public sealed partial class BadInputTests
     [Fact]
     public void An_ioctl_number_just_below_the_iommufd_commands_fails_with_ENOTTY()
     {
-        if (!GuestKernel.HasIommufd()) return;
+        GuestKernel.Require(KernelOffer.Iommufd);
         // selftest: TEST_F(iommufd, cmd_fail) "Unknown ioctl": _IO(IOMMUFD_TYPE, IOMMUFD_CMD_BASE - 1). The iommufd
         // requests are _IO numbers (no size bits) and IOMMU_DESTROY is IOMMUFD_CMD_BASE, so that is IOMMU_DESTROY - 1.
         using var iommu = IommuFd.Open();
@@ -59,7 +59,7 @@ public sealed partial class BadInputTests
     [MemberData(nameof(SizedCommandNames))]
     public void A_command_one_byte_short_fails_with_EINVAL(string command)
     {
-        if (!GuestKernel.HasIommufd()) return;
+        GuestKernel.Require(KernelOffer.Iommufd);
         // selftest: TEST_F(iommufd, cmd_length) "size = min_size - 1"; TEST_F(iommufd, cmd_ex_fail) "Short command fails"
         using var iommu = IommuFd.Open();
         KernelAssert.Errno(Errno.EINVAL, SizedCommands[command](iommu.Handle, -1, 0xff));
@@ -69,7 +69,7 @@ public sealed partial class BadInputTests
     [MemberData(nameof(SizedCommandNames))]
     public void A_command_one_byte_long_with_a_nonzero_tail_fails_with_E2BIG(string command)
     {
-        if (!GuestKernel.HasIommufd()) return;
+        GuestKernel.Require(KernelOffer.Iommufd);
         // selftest: TEST_F(iommufd, cmd_length) "size = sizeof + 1, extra = UINT8_MAX"; cmd_ex_fail "future area is non-zero"
         using var iommu = IommuFd.Open();
         KernelAssert.Errno(Errno.E2BIG, SizedCommands[command](iommu.Handle, +1, 0xff));
@@ -84,7 +84,7 @@ public sealed partial class BadInputTests
     [InlineData(nameof(Ioctls.IOMMU_OPTION), 0)] // all zero: SET of RLIMIT_MODE to 0, allowed to root on an empty iommufd
     public void A_command_one_byte_long_with_a_zero_tail_is_answered_as_the_exact_size(string command, int exactSizeErrno)
     {
-        if (!GuestKernel.HasIommufd()) return;
+        GuestKernel.Require(KernelOffer.Iommufd);
         // selftest: TEST_F(iommufd, cmd_length) "size = sizeof + 1, extra = 0": the same answer as at sizeof;
         // cmd_ex_fail "object id is invalid and command is longer". A fresh iommufd per call: IOAS_ALLOC's new
         // IOAS goes with it.
@@ -96,7 +96,7 @@ public sealed partial class BadInputTests
     [Fact]
     public void Ioas_alloc_with_unknown_flags_fails_with_EOPNOTSUPP()
     {
-        if (!GuestKernel.HasIommufd()) return;
+        GuestKernel.Require(KernelOffer.Iommufd);
         // kernel: ioas.c iommufd_ioas_alloc_ioctl "if (cmd->flags) return -EOPNOTSUPP" (no selftest case)
         using var iommu = IommuFd.Open();
         var alloc = iommu_ioas_alloc.Create();
@@ -107,7 +107,7 @@ public sealed partial class BadInputTests
     [Fact]
     public void Huge_pages_option_set_to_2_fails_with_EINVAL_and_keeps_the_value()
     {
-        if (!GuestKernel.HasIommufd()) return;
+        GuestKernel.Require(KernelOffer.Iommufd);
         // selftest: TEST_F(iommufd_ioas, ioas_option_huge_pages) "val64 = 2 -> EINVAL"
         using var iommu = IommuFd.Open();
         using var ioas = iommu.AllocIoas();
@@ -120,7 +120,7 @@ public sealed partial class BadInputTests
     [Fact]
     public void Huge_pages_option_of_object_0_fails_with_ENOENT()
     {
-        if (!GuestKernel.HasIommufd()) return;
+        GuestKernel.Require(KernelOffer.Iommufd);
         // selftest: TEST_F(iommufd, global_options) "IOMMU_OPTION_HUGE_PAGES ... ENOENT": a per-IOAS option, not global
         using var iommu = IommuFd.Open();
         var option = HugePagesOption(0, iommufd_option_ops.IOMMU_OPTION_OP_GET);

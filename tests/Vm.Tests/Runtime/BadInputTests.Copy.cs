@@ -9,7 +9,7 @@ public sealed partial class BadInputTests
     [Fact]
     public void Copy_from_an_unmapped_source_fails_with_ENOENT()
     {
-        if (!GuestKernel.HasIommufd()) return;
+        GuestKernel.Require(KernelOffer.Iommufd);
         // selftest: TEST_F(iommufd_ioas, copy_sweep) "iova < MOCK_APERTURE_START -> ENOENT"
         using var rig = EduIoas.Open();
         using var source = rig.Iommu.AllocIoas();
@@ -20,7 +20,7 @@ public sealed partial class BadInputTests
     [Fact]
     public void Copy_reaching_past_the_source_mapping_fails_with_ENOENT()
     {
-        if (!GuestKernel.HasIommufd()) return;
+        GuestKernel.Require(KernelOffer.Iommufd);
         // selftest: TEST_F(iommufd_ioas, copy_sweep) "iova + length - 1 > last_iova -> ENOENT"
         using var rig = EduIoas.Open();
         using var source = rig.Iommu.AllocIoas();
@@ -36,7 +36,7 @@ public sealed partial class BadInputTests
     [Fact]
     public void Copy_onto_a_mapped_destination_fails_with_EEXIST()
     {
-        if (!GuestKernel.HasIommufd()) return;
+        GuestKernel.Require(KernelOffer.Iommufd);
         // selftest: TEST_F(iommufd_ioas, area) "Over map fails" — a copy maps through the same iopt_check_iova
         using var rig = EduIoas.Open();
         using var source = rig.Iommu.AllocIoas();

@@ -10,7 +10,7 @@ public sealed partial class BadInputTests
     [Fact]
     public void Destroying_an_ioas_a_device_is_attached_to_fails_with_EBUSY_naming_the_cause_and_Dispose_does_not_throw()
     {
-        if (!GuestKernel.HasIommufd()) return;
+        GuestKernel.Require(KernelOffer.Iommufd);
         // selftest: TEST_F(iommufd_ioas, ioas_destroy) "IOAS cannot be freed while a device has a HWPT using it"
         using var rig = EduIoas.Open();
 
@@ -29,7 +29,7 @@ public sealed partial class BadInputTests
     [Fact]
     public void Binding_a_device_twice_fails_with_EINVAL()
     {
-        if (!GuestKernel.HasIommufd()) return;
+        GuestKernel.Require(KernelOffer.Iommufd);
         // kernel: drivers/vfio/device_cdev.c vfio_df_ioctl_bind_iommufd "one device cannot be bound twice -> EINVAL"
         using var rig = EduIoas.Open();
         KernelAssert.Fails(nameof(Ioctls.VFIO_DEVICE_BIND_IOMMUFD), Errno.EINVAL, () => rig.Device.BindIommufd(rig.Iommu));
@@ -40,7 +40,7 @@ public sealed partial class BadInputTests
     [Fact]
     public void Binding_to_a_descriptor_that_is_not_an_iommufd_fails_with_EBADFD()
     {
-        if (!GuestKernel.HasVfioCdev()) return;
+        GuestKernel.Require(KernelOffer.VfioCdev);
         // kernel: iommufd main.c iommufd_ctx_from_fd "f_op != &iommufd_fops -> EBADFD"
         using var device = VfioDevice.Open(QemuEduDevice.CdevPath);
         using var notIommufd = IommuFd.FromDescriptor(RawIoctl.Fd(device.Handle), ownsDescriptor: false);
@@ -50,7 +50,7 @@ public sealed partial class BadInputTests
     [Fact]
     public void Attaching_to_a_nonexistent_page_table_fails_with_ENOENT()
     {
-        if (!GuestKernel.HasIommufd()) return;
+        GuestKernel.Require(KernelOffer.Iommufd);
         // selftest: TEST_F(iommufd_ioas, hwpt_attach) "test_err_mock_domain(ENOENT, ...)" for an id that is no page table
         using var rig = EduIoas.Open();
         KernelAssert.Fails(nameof(Ioctls.VFIO_DEVICE_ATTACH_IOMMUFD_PT), Errno.ENOENT, () => rig.Device.Attach(rig.Ioas.Id + 1000));
@@ -60,7 +60,7 @@ public sealed partial class BadInputTests
     [Fact]
     public void Attaching_to_the_device_s_own_id_fails_with_EINVAL()
     {
-        if (!GuestKernel.HasIommufd()) return;
+        GuestKernel.Require(KernelOffer.Iommufd);
         // selftest: TEST_F(iommufd_ioas, alloc_hwpt_nested) "test_err_hwpt_alloc(EINVAL, device_id, device_id)":
         // a device id where a page table id belongs
         using var rig = EduIoas.Open();
@@ -71,7 +71,7 @@ public sealed partial class BadInputTests
     [Fact]
     public void Attaching_an_unbound_device_fails_with_EINVAL()
     {
-        if (!GuestKernel.HasIommufd()) return;
+        GuestKernel.Require(KernelOffer.Iommufd);
         // kernel: drivers/vfio/vfio_main.c vfio_device_fops_unl_ioctl: a cdev fd without BIND_IOMMUFD has no access
         using var iommu = IommuFd.Open();
         using var ioas = iommu.AllocIoas();

@@ -11,7 +11,7 @@ public sealed partial class BadInputTests
     [Fact]
     public void An_ioas_used_after_dispose_throws_ObjectDisposedException()
     {
-        if (!GuestKernel.HasIommufd()) return;
+        GuestKernel.Require(KernelOffer.Iommufd);
         using var iommu = IommuFd.Open();
         using var buffer = DmaBuffer.Allocate((long)Page);
         var ioas = iommu.AllocIoas();
@@ -34,7 +34,7 @@ public sealed partial class BadInputTests
     [Fact]
     public void Disposing_an_ioas_destroyed_by_id_does_nothing_and_throws_nothing_however_often()
     {
-        if (!GuestKernel.HasIommufd()) return;
+        GuestKernel.Require(KernelOffer.Iommufd);
         using var iommu = IommuFd.Open();
         var ioas = iommu.AllocIoas();
         iommu.Destroy(ioas.Id);
@@ -48,7 +48,7 @@ public sealed partial class BadInputTests
     [Fact]
     public void Destroying_an_ioas_destroyed_by_id_fails_with_ENOENT_once()
     {
-        if (!GuestKernel.HasIommufd()) return;
+        GuestKernel.Require(KernelOffer.Iommufd);
         using var iommu = IommuFd.Open();
         var ioas = iommu.AllocIoas();
         iommu.Destroy(ioas.Id);
@@ -62,7 +62,7 @@ public sealed partial class BadInputTests
     [Fact]
     public void An_ioas_of_a_closed_iommufd_throws_ObjectDisposedException()
     {
-        if (!GuestKernel.HasIommufd()) return;
+        GuestKernel.Require(KernelOffer.Iommufd);
         using var buffer = DmaBuffer.Allocate((long)Page);
         var iommu = IommuFd.Open();
         var ioas = iommu.AllocIoas();
@@ -77,7 +77,7 @@ public sealed partial class BadInputTests
     [Fact]
     public void A_disposed_device_throws_ObjectDisposedException()
     {
-        if (!GuestKernel.HasIommufd()) return;
+        GuestKernel.Require(KernelOffer.Iommufd);
         using var iommu = IommuFd.Open();
         using var ioas = iommu.AllocIoas();
         var device = VfioDevice.Open(QemuEduDevice.CdevPath);
@@ -91,7 +91,7 @@ public sealed partial class BadInputTests
     [Fact]
     public void A_disposed_buffer_cannot_be_mapped_and_nothing_is_mapped()
     {
-        if (!GuestKernel.HasIommufd()) return;
+        GuestKernel.Require(KernelOffer.Iommufd);
         using var rig = EduIoas.Open();
         var buffer = DmaBuffer.Allocate((long)Page);
         buffer.Dispose();

@@ -25,7 +25,7 @@ public sealed partial class BadInputTests
     [Fact]
     public void Hwpt_alloc_with_an_unknown_data_type_fails_with_EOPNOTSUPP()
     {
-        if (!GuestKernel.HasIommufd()) return;
+        GuestKernel.Require(KernelOffer.Iommufd);
         // selftest: TEST_F(iommufd_ioas, alloc_hwpt_nested) "IOMMU_HWPT_DATA_SELFTEST + 1 -> EOPNOTSUPP"
         using var rig = EduIoas.Open();
         KernelAssert.Errno(Errno.EOPNOTSUPP, TryAllocHwpt(rig, dataType: 0xdead, dataLength: 64));
@@ -35,7 +35,7 @@ public sealed partial class BadInputTests
     [Fact]
     public void Hwpt_alloc_with_a_data_type_but_no_data_fails_with_EINVAL()
     {
-        if (!GuestKernel.HasIommufd()) return;
+        GuestKernel.Require(KernelOffer.Iommufd);
         // kernel: hw_pagetable.c iommufd_hwpt_alloc "data_type != NONE && !data_len -> EINVAL"
         using var rig = EduIoas.Open();
         KernelAssert.Errno(Errno.EINVAL, TryAllocHwpt(rig, dataType: (uint)iommu_hwpt_data_type.IOMMU_HWPT_DATA_VTD_S1));
@@ -45,7 +45,7 @@ public sealed partial class BadInputTests
     [Fact]
     public void Hwpt_alloc_with_unknown_flags_fails_with_EOPNOTSUPP()
     {
-        if (!GuestKernel.HasIommufd()) return;
+        GuestKernel.Require(KernelOffer.Iommufd);
         // selftest: TEST_F(iommufd_mock_domain, alloc_hwpt) "flags ~IOMMU_HWPT_ALLOC_NEST_PARENT -> EOPNOTSUPP"
         using var rig = EduIoas.Open();
         KernelAssert.Errno(Errno.EOPNOTSUPP, TryAllocHwpt(rig, flags: ~(uint)iommufd_hwpt_alloc_flags.IOMMU_HWPT_ALLOC_NEST_PARENT));
@@ -55,7 +55,7 @@ public sealed partial class BadInputTests
     [Fact]
     public void Hwpt_alloc_for_an_ioas_id_given_as_the_device_fails_with_ENOENT()
     {
-        if (!GuestKernel.HasIommufd()) return;
+        GuestKernel.Require(KernelOffer.Iommufd);
         // selftest: TEST_F(iommufd_ioas, alloc_hwpt_nested) "test_err_hwpt_alloc(ENOENT, ioas_id, device_id)"
         using var rig = EduIoas.Open();
         KernelAssert.Errno(Errno.ENOENT, TryAllocHwpt(rig, devId: rig.Ioas.Id));
@@ -65,7 +65,7 @@ public sealed partial class BadInputTests
     [Fact]
     public void HwPagetable_allocate_failing_names_the_device_page_table_and_flags()
     {
-        if (!GuestKernel.HasIommufd()) return;
+        GuestKernel.Require(KernelOffer.Iommufd);
         // as Hwpt_alloc_on_a_device_id_given_as_the_page_table_fails_with_EINVAL, through the runtime
         using var rig = EduIoas.Open();
         var error = KernelAssert.Fails(nameof(Ioctls.IOMMU_HWPT_ALLOC), Errno.EINVAL, () => HwPagetable.Allocate(rig.Iommu, rig.DeviceId, rig.DeviceId));
@@ -76,7 +76,7 @@ public sealed partial class BadInputTests
     [Fact]
     public void Hwpt_alloc_on_a_device_id_given_as_the_page_table_fails_with_EINVAL()
     {
-        if (!GuestKernel.HasIommufd()) return;
+        GuestKernel.Require(KernelOffer.Iommufd);
         // selftest: TEST_F(iommufd_ioas, alloc_hwpt_nested) "test_err_hwpt_alloc(EINVAL, device_id, device_id)"
         using var rig = EduIoas.Open();
         KernelAssert.Errno(Errno.EINVAL, TryAllocHwpt(rig, ptId: rig.DeviceId));

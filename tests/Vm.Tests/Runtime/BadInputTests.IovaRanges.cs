@@ -9,7 +9,7 @@ public sealed partial class BadInputTests
     [Fact]
     public unsafe void Iova_ranges_with_room_for_none_fails_with_EMSGSIZE_and_reports_the_count()
     {
-        if (!GuestKernel.HasIommufd()) return;
+        GuestKernel.Require(KernelOffer.Iommufd);
         // selftest: TEST_F(iommufd_ioas, iova_ranges) "Buffer too small" with num_iovas = 0
         using var rig = EduIoas.Open();
         var expected = rig.Ioas.GetIovaRanges().Ranges;
@@ -26,7 +26,7 @@ public sealed partial class BadInputTests
     [Fact]
     public unsafe void Iova_ranges_with_room_for_one_of_two_fails_with_EMSGSIZE_and_fills_the_first()
     {
-        if (!GuestKernel.HasIommufd()) return;
+        GuestKernel.Require(KernelOffer.Iommufd);
         // selftest: TEST_F(iommufd_ioas, iova_ranges) second "Buffer too small": num_iovas 1 of 2, ranges[0] filled,
         // ranges[1] untouched
         using var rig = EduIoas.Open();
@@ -48,7 +48,7 @@ public sealed partial class BadInputTests
     [Fact]
     public void Allow_iovas_intersecting_a_reserved_range_fails_with_EADDRINUSE_and_keeps_the_previous_list()
     {
-        if (!GuestKernel.HasIommufd()) return;
+        GuestKernel.Require(KernelOffer.Iommufd);
         // selftest: TEST_F(iommufd_ioas, area_auto_iova) "Allowed region intersects with a reserved region"; the kernel
         // swaps the allowed tree only on success (ioas.c iommufd_ioas_allow_iovas)
         using var rig = EduIoas.Open();
@@ -70,7 +70,7 @@ public sealed partial class BadInputTests
     [Fact]
     public void Attaching_a_device_whose_reserved_range_is_allowed_fails_with_EADDRINUSE()
     {
-        if (!GuestKernel.HasIommufd()) return;
+        GuestKernel.Require(KernelOffer.Iommufd);
         // selftest: TEST_F(iommufd_ioas, area_allowed) "Reserved intersects an allowed": there a mock reserved range
         // is added to an IOAS with allowed IOVAs; here the edu device brings its own on attach.
         using var rig = EduIoas.Open();
@@ -89,7 +89,7 @@ public sealed partial class BadInputTests
     [InlineData(0x20000, 0x10000)] // backwards
     public void Allow_iovas_with_start_not_below_last_fails_with_EINVAL(ulong start, ulong last)
     {
-        if (!GuestKernel.HasIommufd()) return;
+        GuestKernel.Require(KernelOffer.Iommufd);
         // kernel: ioas.c iommufd_ioas_load_iovas "range.start >= range.last -> EINVAL"
         using var rig = EduIoas.Open();
         KernelAssert.Fails(nameof(Ioctls.IOMMU_IOAS_ALLOW_IOVAS), Errno.EINVAL, () => rig.Ioas.AllowIovas([new IovaRange(start, last)]));
@@ -99,7 +99,7 @@ public sealed partial class BadInputTests
     [Fact]
     public void Allow_iovas_with_overlapping_ranges_fails_with_EINVAL()
     {
-        if (!GuestKernel.HasIommufd()) return;
+        GuestKernel.Require(KernelOffer.Iommufd);
         // kernel: ioas.c iommufd_ioas_load_iovas "interval_tree_iter_first(itree, start, last) -> EINVAL"
         using var rig = EduIoas.Open();
         KernelAssert.Fails(nameof(Ioctls.IOMMU_IOAS_ALLOW_IOVAS), Errno.EINVAL,
@@ -110,7 +110,7 @@ public sealed partial class BadInputTests
     [Fact]
     public void Map_anywhere_larger_than_every_allowed_range_fails_with_ENOSPC()
     {
-        if (!GuestKernel.HasIommufd()) return;
+        GuestKernel.Require(KernelOffer.Iommufd);
         // selftest: TEST_F(iommufd_ioas, reserved_overflow) "map -> ENOSPC" when no allowed hole is large enough
         using var rig = EduIoas.Open();
         using var buffer = DmaBuffer.Allocate(2 * (long)Page);

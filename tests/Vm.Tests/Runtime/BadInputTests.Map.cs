@@ -16,7 +16,7 @@ public sealed partial class BadInputTests
     [InlineData(-1, 3)] // around the whole mapping
     public void Map_overlapping_fixed_iova_fails_with_EEXIST(int startPage, int pages)
     {
-        if (!GuestKernel.HasIommufd()) return;
+        GuestKernel.Require(KernelOffer.Iommufd);
         // selftest: TEST_F(iommufd_ioas, area) "Over map fails" (the same five overlaps around a two-page area)
         using var rig = EduIoas.Open();
         using var buffer = DmaBuffer.Allocate(3 * (long)Page);
@@ -33,7 +33,7 @@ public sealed partial class BadInputTests
     [Fact]
     public void Map_with_an_unknown_flag_fails_with_EOPNOTSUPP()
     {
-        if (!GuestKernel.HasIommufd()) return;
+        GuestKernel.Require(KernelOffer.Iommufd);
         // kernel: ioas.c iommufd_ioas_map rejects flags outside FIXED_IOVA|WRITEABLE|READABLE with EOPNOTSUPP (not
         // EINVAL, which the legacy VFIO_IOMMU_MAP_DMA gives: selftest TEST_F(iommufd, map_cmd) "flags = 1 << 31")
         using var rig = EduIoas.Open();
@@ -51,7 +51,7 @@ public sealed partial class BadInputTests
     [Fact]
     public void Map_with_unknown_DmaAccess_bits_is_refused_before_the_kernel_and_maps_nothing()
     {
-        if (!GuestKernel.HasIommufd()) return;
+        GuestKernel.Require(KernelOffer.Iommufd);
         // The kernel would refuse an unknown IOMMU_IOAS_MAP flag (EOPNOTSUPP); DmaAccess bits have no flag to become,
         // so they are refused by name instead of being dropped.
         using var rig = EduIoas.Open();
@@ -69,7 +69,7 @@ public sealed partial class BadInputTests
     [Fact]
     public void Map_allowing_neither_reads_nor_writes_fails_with_EINVAL()
     {
-        if (!GuestKernel.HasIommufd()) return;
+        GuestKernel.Require(KernelOffer.Iommufd);
         // kernel: ioas.c iommufd_ioas_map "!(flags & (WRITEABLE | READABLE)) -> EINVAL"
         using var rig = EduIoas.Open();
         using var buffer = DmaBuffer.Allocate((long)Page);
@@ -80,7 +80,7 @@ public sealed partial class BadInputTests
     [Fact]
     public void Map_of_length_0_fails_with_EINVAL()
     {
-        if (!GuestKernel.HasIommufd()) return;
+        GuestKernel.Require(KernelOffer.Iommufd);
         // selftest: TEST_F(iommufd_ioas, dmabuf_simple) maps length 0 -> EINVAL (there of a file; here of memory)
         using var rig = EduIoas.Open();
         using var buffer = DmaBuffer.Allocate((long)Page);
@@ -91,7 +91,7 @@ public sealed partial class BadInputTests
     [Fact]
     public void Map_wrapping_past_the_end_of_the_64_bit_iova_space_fails_with_EOVERFLOW()
     {
-        if (!GuestKernel.HasIommufd()) return;
+        GuestKernel.Require(KernelOffer.Iommufd);
         // kernel: io_pagetable.c iopt_check_iova "check_add_overflow(iova, length - 1) -> EOVERFLOW"
         using var rig = EduIoas.Open();
         using var buffer = DmaBuffer.Allocate(2 * (long)Page);
@@ -102,7 +102,7 @@ public sealed partial class BadInputTests
     [Fact]
     public void Map_at_a_misaligned_iova_with_a_device_attached_fails_with_EINVAL()
     {
-        if (!GuestKernel.HasIommufd()) return;
+        GuestKernel.Require(KernelOffer.Iommufd);
         // selftest: TEST_F(iommufd_ioas, ioas_align_change) "Misalignment is rejected at map time"
         using var rig = EduIoas.Open();
         using var buffer = DmaBuffer.Allocate(2 * (long)Page);
@@ -114,7 +114,7 @@ public sealed partial class BadInputTests
     [Fact]
     public void Map_anywhere_of_less_than_a_page_with_a_device_attached_fails_with_EINVAL()
     {
-        if (!GuestKernel.HasIommufd()) return;
+        GuestKernel.Require(KernelOffer.Iommufd);
         // selftest: TEST_F(iommufd_ioas, ioas_iova_alloc) "mock_domains && length % MOCK_PAGE_SIZE -> EINVAL"
         using var rig = EduIoas.Open();
         using var buffer = DmaBuffer.Allocate((long)Page);
@@ -125,7 +125,7 @@ public sealed partial class BadInputTests
     [Fact]
     public void Map_of_an_unmapped_user_address_with_a_device_attached_fails_with_EFAULT()
     {
-        if (!GuestKernel.HasIommufd()) return;
+        GuestKernel.Require(KernelOffer.Iommufd);
         // selftest: TEST_F(iommufd_mock_domain, basic) test_basic_mmap "EFAULT on first page"
         using var rig = EduIoas.Open();
         using var hole = UserMemory.WithHole(4 * (long)Page, unmappedTail: 4 * (long)Page);
@@ -136,7 +136,7 @@ public sealed partial class BadInputTests
     [Fact]
     public void Map_of_memory_unmapped_half_way_fails_with_EFAULT_and_unpins_the_first_half()
     {
-        if (!GuestKernel.HasIommufd()) return;
+        GuestKernel.Require(KernelOffer.Iommufd);
         // selftest: TEST_F(iommufd_mock_domain, basic) test_basic_mmap "EFAULT half way through mapping"
         using var rig = EduIoas.Open();
         using var halfHole = UserMemory.WithHole(8 * (long)Page, unmappedTail: 4 * (long)Page);
@@ -147,7 +147,7 @@ public sealed partial class BadInputTests
     [Fact]
     public void Map_of_read_only_memory_for_device_writes_fails_with_EFAULT()
     {
-        if (!GuestKernel.HasIommufd()) return;
+        GuestKernel.Require(KernelOffer.Iommufd);
         // kernel: pages.c pins with FOLL_WRITE for a WRITEABLE area, which a read-only VMA refuses; selftest
         // TEST_F(iommufd_mock_domain, ro_unshare) maps such memory READABLE only
         using var rig = EduIoas.Open();
@@ -159,7 +159,7 @@ public sealed partial class BadInputTests
     [Fact]
     public void Map_of_read_only_memory_for_device_reads_succeeds()
     {
-        if (!GuestKernel.HasIommufd()) return;
+        GuestKernel.Require(KernelOffer.Iommufd);
         // selftest: TEST_F(iommufd_mock_domain, ro_unshare) — the contrast to the EFAULT above
         using var rig = EduIoas.Open();
         using var readOnly = UserMemory.ReadOnly((long)Page);
@@ -171,7 +171,7 @@ public sealed partial class BadInputTests
     [Fact]
     public void Map_into_a_reserved_iova_range_fails_with_EINVAL()
     {
-        if (!GuestKernel.HasIommufd()) return;
+        GuestKernel.Require(KernelOffer.Iommufd);
         // kernel: io_pagetable.c iopt_check_iova "No reserved IOVA intersects the range -> EINVAL"; selftest
         // TEST_F(iommufd_ioas, area_auto_iova) "Avoids a reserved region" for kernel-chosen IOVAs
         using var rig = EduIoas.Open();
@@ -184,7 +184,7 @@ public sealed partial class BadInputTests
     [Fact]
     public void Map_file_beyond_the_end_of_the_file_fails_with_EINVAL()
     {
-        if (!KernelFeatureGate.Require("IOMMU_IOAS_MAP_FILE")) return;
+        GuestKernel.Require(KernelOffer.MapFile);
         // selftest: TEST_F(iommufd_mock_domain, basic) test_basic_file "map_file(mfd, 0, buf_size + 1) -> EINVAL"
         using var rig = EduIoas.Open();
         using var memfd = UserMemory.Memfd(new byte[Page]);
@@ -195,7 +195,7 @@ public sealed partial class BadInputTests
     [Fact]
     public void Map_file_of_an_emptied_file_fails_with_EINVAL()
     {
-        if (!KernelFeatureGate.Require("IOMMU_IOAS_MAP_FILE")) return;
+        GuestKernel.Require(KernelOffer.MapFile);
         // selftest: TEST_F(iommufd_mock_domain, basic) test_basic_file "ftruncate(mfd_tmp, 0) ... -> EINVAL"
         using var rig = EduIoas.Open();
         using var memfd = UserMemory.Memfd(new byte[Page]);

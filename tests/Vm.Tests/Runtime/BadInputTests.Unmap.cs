@@ -9,7 +9,7 @@ public sealed partial class BadInputTests
     [Fact]
     public void Unmap_all_of_an_empty_ioas_succeeds_with_length_0()
     {
-        if (!GuestKernel.HasIommufd()) return;
+        GuestKernel.Require(KernelOffer.Iommufd);
         // kernel: ioas.c iommufd_ioas_unmap sends iova 0 + U64_MAX to iopt_unmap_all, "If the IOVAs are empty then unmap
         // all succeeds" (io_pagetable.c); only a partial unmap turns "nothing unmapped" into ENOENT
         using var iommu = IommuFd.Open();
@@ -22,7 +22,7 @@ public sealed partial class BadInputTests
     [Fact]
     public void Unmap_all_of_an_ioas_destroyed_by_id_fails_with_ENOENT()
     {
-        if (!GuestKernel.HasIommufd()) return;
+        GuestKernel.Require(KernelOffer.Iommufd);
         // kernel: ioas.c iommufd_ioas_unmap -> iommufd_get_ioas: an id that names no IOAS is ENOENT, the only ENOENT unmap-all has
         using var iommu = IommuFd.Open();
         using var ioas = iommu.AllocIoas();
@@ -34,7 +34,7 @@ public sealed partial class BadInputTests
     [Fact]
     public void Unmap_of_nothing_fails_with_ENOENT()
     {
-        if (!GuestKernel.HasIommufd()) return;
+        GuestKernel.Require(KernelOffer.Iommufd);
         // selftest: TEST_F(iommufd_ioas, area) "Unmap fails if nothing is mapped"
         using var rig = EduIoas.Open();
         var error = KernelAssert.Fails(nameof(Ioctls.IOMMU_IOAS_UNMAP), Errno.ENOENT, () => rig.Ioas.Unmap(rig.Base, Page));
@@ -47,7 +47,7 @@ public sealed partial class BadInputTests
     [InlineData(1)]
     public void Unmap_of_one_page_of_a_two_page_mapping_fails_with_ENOENT_and_keeps_it_whole(int page)
     {
-        if (!GuestKernel.HasIommufd()) return;
+        GuestKernel.Require(KernelOffer.Iommufd);
         // selftest: TEST_F(iommufd_ioas, area) "Split fails"
         using var rig = EduIoas.Open();
         using var buffer = DmaBuffer.Allocate(2 * (long)Page);
@@ -64,7 +64,7 @@ public sealed partial class BadInputTests
     [InlineData(4, 8)] // over the end of the first area
     public void Unmap_over_the_edge_of_a_mapping_fails_with_ENOENT(int startPage, int pages)
     {
-        if (!GuestKernel.HasIommufd()) return;
+        GuestKernel.Require(KernelOffer.Iommufd);
         // selftest: TEST_F(iommufd_ioas, unmap_fully_contained_areas) "Unmap not fully contained area doesn't work"
         using var rig = EduIoas.Open();
         using var buffer = DmaBuffer.Allocate(8 * (long)Page);
@@ -81,7 +81,7 @@ public sealed partial class BadInputTests
     [Fact]
     public void Unmap_of_length_U64_MAX_at_a_nonzero_iova_fails_with_EOVERFLOW()
     {
-        if (!GuestKernel.HasIommufd()) return;
+        GuestKernel.Require(KernelOffer.Iommufd);
         // kernel: ioas.c iommufd_ioas_unmap: only iova 0 + U64_MAX means "all"; elsewhere "length >= ULONG_MAX ->
         // EOVERFLOW" (selftest TEST_F(iommufd_ioas, area) "unmap all works" is the iova 0 form)
         using var rig = EduIoas.Open();
@@ -97,7 +97,7 @@ public sealed partial class BadInputTests
     [Fact]
     public void Unmap_of_length_0_fails_with_EINVAL()
     {
-        if (!GuestKernel.HasIommufd()) return;
+        GuestKernel.Require(KernelOffer.Iommufd);
         // kernel: io_pagetable.c iopt_unmap_iova "!length -> EINVAL"
         using var rig = EduIoas.Open();
         KernelAssert.Errno(Errno.EINVAL, rig.Ioas.TryUnmap(rig.Base, 0, out _));

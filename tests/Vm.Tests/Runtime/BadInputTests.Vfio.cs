@@ -29,7 +29,7 @@ public sealed partial class BadInputTests
     [Fact]
     public void Vfio_compat_map_dma_with_argsz_1_fails_with_EINVAL()
     {
-        if (!GuestKernel.HasIommufd()) return;
+        GuestKernel.Require(KernelOffer.Iommufd);
         KernelAssert.Errno(Errno.EINVAL, CompatMapDma(map => map with { argsz = 1 }));
     }
 
@@ -37,7 +37,7 @@ public sealed partial class BadInputTests
     [Fact]
     public void Vfio_compat_map_dma_with_an_unknown_flag_fails_with_EINVAL()
     {
-        if (!GuestKernel.HasIommufd()) return;
+        GuestKernel.Require(KernelOffer.Iommufd);
         KernelAssert.Errno(Errno.EINVAL, CompatMapDma(map => map with { flags = 1u << 31 }));
     }
 
@@ -45,14 +45,14 @@ public sealed partial class BadInputTests
     [Fact]
     public void Vfio_compat_map_dma_without_a_compat_ioas_fails_with_ENODEV()
     {
-        if (!GuestKernel.HasIommufd()) return;
+        GuestKernel.Require(KernelOffer.Iommufd);
         KernelAssert.Errno(Errno.ENODEV, CompatMapDma(map => map));
     }
 
     [Fact]
     public void Vfio_compat_unmap_dma_with_argsz_1_fails_with_EINVAL()
     {
-        if (!GuestKernel.HasIommufd()) return;
+        GuestKernel.Require(KernelOffer.Iommufd);
         // selftest: TEST_F(iommufd, unmap_cmd) "argsz = 1"
         using var iommu = IommuFd.Open();
         var unmap = vfio_iommu_type1_dma_unmap.Create();
@@ -65,7 +65,7 @@ public sealed partial class BadInputTests
     [Fact]
     public void Vfio_compat_set_iommu_without_a_compat_ioas_fails_with_ENODEV()
     {
-        if (!GuestKernel.HasIommufd()) return;
+        GuestKernel.Require(KernelOffer.Iommufd);
         // selftest: TEST_F(iommufd, set_iommu_cmd) "Requires a domain to be attached"
         using var iommu = IommuFd.Open();
         KernelAssert.Errno(Errno.ENODEV, Ioctls.TryVFIO_SET_IOMMU(RawIoctl.Fd(iommu.Handle), (nuint)Constants.VFIO_TYPE1v2_IOMMU));

@@ -16,7 +16,7 @@ public sealed class BatchMapperKernelTests
     [Fact]
     public void A_batch_whose_last_run_overlaps_a_mapping_fails_with_EEXIST_and_leaves_the_ioas_as_before()
     {
-        if (!GuestKernel.HasIommufd()) return;
+        GuestKernel.Require(KernelOffer.Iommufd);
         using var rig = EduIoas.Open();
         using var buffer = DmaBuffer.Allocate(8 * (long)Page);
         var occupied = rig.Base + 100 * Page;
@@ -42,7 +42,7 @@ public sealed class BatchMapperKernelTests
     [Fact]
     public void A_failed_run_names_the_queued_entry_that_failed_not_the_run()
     {
-        if (!GuestKernel.HasIommufd()) return;
+        GuestKernel.Require(KernelOffer.Iommufd);
         // 64 contiguous pages make one run of 0x40000 bytes; entry 40 (iova base + 0x28000) collides with a mapping
         using var rig = EduIoas.Open();
         using var buffer = DmaBuffer.Allocate(64 * (long)Page);
@@ -69,7 +69,7 @@ public sealed class BatchMapperKernelTests
     [Fact]
     public void A_batch_of_64_contiguous_pages_issues_1_ioctl_making_one_area()
     {
-        if (!GuestKernel.HasIommufd()) return;
+        GuestKernel.Require(KernelOffer.Iommufd);
         using var rig = EduIoas.Open();
         using var buffer = DmaBuffer.Allocate(64 * (long)Page);
         var batch = new BatchMapper(rig.Ioas);
@@ -88,7 +88,7 @@ public sealed class BatchMapperKernelTests
     [Fact]
     public void A_batch_of_64_scattered_pages_issues_64_ioctls_making_64_areas()
     {
-        if (!GuestKernel.HasIommufd()) return;
+        GuestKernel.Require(KernelOffer.Iommufd);
         using var rig = EduIoas.Open();
         using var buffer = DmaBuffer.Allocate(64 * (long)Page);
         var batch = new BatchMapper(rig.Ioas);

@@ -40,7 +40,7 @@ public sealed class DmaRoundTripTests
     [Trait("Category", "Vm")]
     public void Edu_DMA_round_trips_through_an_iommufd_IOAS_and_is_blocked_after_unmap()
     {
-        if (!GuestKernel.HasIommufd()) return;
+        GuestKernel.Require(KernelOffer.Iommufd);
         using var attached = EduIoas.Open();
         attached.Device.EnablePciBusMastering();
         using var bar0 = attached.Device.MapRegion(0);

@@ -16,7 +16,7 @@ public sealed class DmaSessionKernelTests
     [Fact]
     public void A_mapping_made_in_a_session_is_read_by_the_device_and_its_unmap_leaves_nothing()
     {
-        if (!GuestKernel.HasIommufd()) return;
+        GuestKernel.Require(KernelOffer.Iommufd);
         using var rig = EduIoas.Open();
         using var buffer = DmaBuffer.Allocate((long)Page);
         Random.Shared.NextBytes(buffer.Span);
@@ -37,7 +37,7 @@ public sealed class DmaSessionKernelTests
     [Fact]
     public void An_iommufd_disposed_during_a_session_is_closed_when_the_session_ends()
     {
-        if (!GuestKernel.HasIommufd()) return;
+        GuestKernel.Require(KernelOffer.Iommufd);
         var iommu = IommuFd.Open();
         var ioas = iommu.AllocIoas();
         var fd = (int)iommu.Handle.DangerousGetHandle();

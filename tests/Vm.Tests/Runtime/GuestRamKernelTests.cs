@@ -55,9 +55,9 @@ public sealed class GuestRamKernelTests
     [InlineData(MemoryBacking.MemfdHugeTlb2M)]
     public void The_device_writes_into_guest_RAM_of_each_backing_mapped_into_an_IOAS(MemoryBacking backing)
     {
-        if (!GuestKernel.HasIommufd()) return;
+        GuestKernel.Require(KernelOffer.Iommufd);
         // a memfd goes in by file (IDmaMapper.Map), which 6.12 lacks
-        if (backing is MemoryBacking.Memfd or MemoryBacking.MemfdHugeTlb2M && !KernelFeatureGate.Require("IOMMU_IOAS_MAP_FILE")) return;
+        if (backing is MemoryBacking.Memfd or MemoryBacking.MemfdHugeTlb2M) GuestKernel.Require(KernelOffer.MapFile);
         ReserveHugePages();
         using var rig = EduIoas.Open();
         rig.Device.EnablePciBusMastering();
@@ -74,8 +74,8 @@ public sealed class GuestRamKernelTests
     [InlineData(MemoryBacking.HugeTlb2M, false)]
     public void A_memfd_is_mapped_into_an_IOAS_by_file_and_anything_else_by_address(MemoryBacking backing, bool byFile)
     {
-        if (!KernelFeatureGate.Require("IOMMU_IOAS_CHANGE_PROCESS")) return;
-        if (byFile && !KernelFeatureGate.Require("IOMMU_IOAS_MAP_FILE")) return;
+        GuestKernel.Require(KernelOffer.ChangeProcess);
+        if (byFile) GuestKernel.Require(KernelOffer.MapFile);
         ReserveHugePages();
         using var rig = EduIoas.Open();
         using var ram = DmaBuffer.Allocate(Length, backing);

@@ -16,7 +16,7 @@ public sealed class IoasSemanticsTests
     [Fact]
     public void Map_anywhere_returns_an_aligned_iova_inside_the_usable_ranges()
     {
-        if (!GuestKernel.HasIommufd()) return;
+        GuestKernel.Require(KernelOffer.Iommufd);
         // selftest: TEST_F(iommufd_ioas, area_auto_iova) "Kernel automatically aligns IOVAs properly"
         using var rig = EduIoas.Open();
         using var buffer = DmaBuffer.Allocate(4 * (long)Page);
@@ -33,7 +33,7 @@ public sealed class IoasSemanticsTests
     [Fact]
     public void Map_anywhere_stays_inside_the_allowed_iovas_which_iova_ranges_does_not_report()
     {
-        if (!GuestKernel.HasIommufd()) return;
+        GuestKernel.Require(KernelOffer.Iommufd);
         // selftest: TEST_F(iommufd_ioas, area_auto_iova) "Allocate from an allowed region" (ten lengths, 1..10 pages).
         // Measured on 7.3: IOVA_RANGES lists the holes between reserved regions only (ioas.c iommufd_ioas_iova_ranges
         // walks reserved_itree), so an allowed list does not show there.
@@ -58,7 +58,7 @@ public sealed class IoasSemanticsTests
     [Fact]
     public void Unmap_returns_the_length_really_unmapped_and_holes_in_the_range_are_fine()
     {
-        if (!GuestKernel.HasIommufd()) return;
+        GuestKernel.Require(KernelOffer.Iommufd);
         // selftest: TEST_F(iommufd_ioas, unmap_fully_contained_areas) "Unmap fully contained areas works": 4 areas
         // of 8 pages, 16 pages apart, unmapped by one range reaching 4 pages past each end
         using var rig = EduIoas.Open();
@@ -73,7 +73,7 @@ public sealed class IoasSemanticsTests
     [Fact]
     public void Unmap_all_returns_what_was_mapped_and_0_on_an_empty_ioas()
     {
-        if (!GuestKernel.HasIommufd()) return;
+        GuestKernel.Require(KernelOffer.Iommufd);
         // selftest: TEST_F(iommufd_ioas, area) "unmap all works", "Unmap all succeeds on an empty IOAS"
         using var iommu = IommuFd.Open();
         using var ioas = iommu.AllocIoas();
@@ -89,7 +89,7 @@ public sealed class IoasSemanticsTests
     [Fact]
     public void Copy_from_another_ioas_makes_the_same_memory_visible_to_DMA_at_the_new_iova()
     {
-        if (!GuestKernel.HasIommufd()) return;
+        GuestKernel.Require(KernelOffer.Iommufd);
         // selftest: TEST_F(iommufd_mock_domain, user_copy) "Pin the pages in an IOAS with no domains then copy to an
         // IOAS with domains" — here the edu device reads them
         using var rig = EduIoas.Open();
@@ -111,7 +111,7 @@ public sealed class IoasSemanticsTests
     [Fact]
     public void Map_file_of_a_memfd_makes_its_bytes_visible_to_DMA()
     {
-        if (!KernelFeatureGate.Require("IOMMU_IOAS_MAP_FILE")) return;
+        GuestKernel.Require(KernelOffer.MapFile);
         // selftest: TEST_F(iommufd_mock_domain, basic) test_basic_file "Simple one page map" of a memfd
         using var rig = EduIoas.Open();
         var content = new byte[Page];
@@ -128,7 +128,7 @@ public sealed class IoasSemanticsTests
     [Fact]
     public void Huge_pages_is_on_by_default_and_round_trips()
     {
-        if (!GuestKernel.HasIommufd()) return;
+        GuestKernel.Require(KernelOffer.Iommufd);
         // selftest: TEST_F(iommufd_ioas, ioas_option_huge_pages)
         using var iommu = IommuFd.Open();
         using var ioas = iommu.AllocIoas();
@@ -142,7 +142,7 @@ public sealed class IoasSemanticsTests
     [Fact]
     public void With_a_device_attached_a_map_pins_its_pages_and_unmap_releases_them()
     {
-        if (!GuestKernel.HasIommufd()) return;
+        GuestKernel.Require(KernelOffer.Iommufd);
         // What makes the bad-input tests' "nothing pinned" check mean something: VmPin moves with iommufd pins.
         using var rig = EduIoas.Open();
         using var buffer = DmaBuffer.Allocate(16 * (long)Page);
@@ -159,7 +159,7 @@ public sealed class IoasSemanticsTests
     [Fact]
     public void With_no_device_attached_a_map_pins_nothing_and_takes_a_misaligned_iova_and_unmapped_memory()
     {
-        if (!GuestKernel.HasIommufd()) return;
+        GuestKernel.Require(KernelOffer.Iommufd);
         // Measured: no device means IOVA alignment 1 and lazy pinning, so bad input is accepted here
         // and only fails when a device attaches (selftest: iommufd_ioas fixture without mock domains, iova_ranges
         // "out_iova_alignment == 1"). The bad-input tests therefore attach the edu device.

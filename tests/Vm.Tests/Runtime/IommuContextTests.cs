@@ -14,7 +14,7 @@ public sealed class IommuContextTests
     [Trait("Category", "Vm")]
     public void Memlock_accounting_defaults_to_per_user_and_can_be_set_per_process()
     {
-        if (!GuestKernel.HasIommufd()) return;
+        GuestKernel.Require(KernelOffer.Iommufd);
         using var iommu = IommuFd.Open();
         Assert.Equal(MemlockAccounting.User, iommu.GetMemlockAccounting());
 
@@ -27,7 +27,7 @@ public sealed class IommuContextTests
     [Trait("Category", "Vm")]
     public void The_VFIO_compat_IOAS_is_unset_then_set_then_cleared()
     {
-        if (!GuestKernel.HasIommufd()) return;
+        GuestKernel.Require(KernelOffer.Iommufd);
         using var iommu = IommuFd.Open();
         using var ioas = iommu.AllocIoas();
         Assert.Null(iommu.GetVfioCompatIoas());
@@ -43,8 +43,8 @@ public sealed class IommuContextTests
     [Trait("Category", "Vm")]
     public void Change_process_needs_every_mapping_to_come_from_a_file()
     {
-        if (!KernelFeatureGate.Require("IOMMU_IOAS_MAP_FILE")) return;
-        if (!KernelFeatureGate.Require("IOMMU_IOAS_CHANGE_PROCESS")) return;
+        GuestKernel.Require(KernelOffer.MapFile);
+        GuestKernel.Require(KernelOffer.ChangeProcess);
         using var attached = EduIoas.Open();
         using var buffer = DmaBuffer.Allocate(4096);
         attached.Ioas.Map(attached.Base, buffer, DmaAccess.ReadWrite);
@@ -63,7 +63,7 @@ public sealed class IommuContextTests
     [Trait("Category", "Vm")]
     public void A_fault_queue_comes_with_a_descriptor_and_goes_with_its_id()
     {
-        if (!GuestKernel.HasIommufd()) return;
+        GuestKernel.Require(KernelOffer.Iommufd);
         using var iommu = IommuFd.Open();
         var queue = FaultQueue.Allocate(iommu);
         Assert.NotEqual(0u, queue.Id);

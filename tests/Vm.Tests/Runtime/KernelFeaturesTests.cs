@@ -25,7 +25,7 @@ public sealed class KernelFeaturesTests
     [Trait("Category", "Vm")]
     public void Every_iommufd_ioctl_of_the_model_is_probed()
     {
-        if (!GuestKernel.HasIommufd()) return;
+        GuestKernel.Require(KernelOffer.Iommufd);
         var modelled = KernelModel.Linux73.Ioctls.Where(i => i.Name.StartsWith("IOMMU_", StringComparison.Ordinal) && (i.Request & 0xff) >= 0x80).Select(i => i.Name).Order();
         using var iommu = IommuFd.Open();
 
@@ -43,7 +43,7 @@ public sealed class KernelFeaturesTests
         var output = Environment.GetEnvironmentVariable("VM_OUT");
         Assert.False(string.IsNullOrEmpty(output), "VM_OUT (run-in-vm's result folder in the guest) is not set");
         var lines = new List<string> { $"# {Series()} {GuestKernel.Release}" };
-        if (GuestKernel.HasIommufd())
+        if (GuestKernel.Probe(KernelOffer.Iommufd).Present)
         {
             using var iommu = IommuFd.Open();
             lines.AddRange(iommu.Features.All.Select(s => $"{s.Name}\t{s.Kind}\t{(s.Supported ? "yes" : "no")}"));
@@ -60,7 +60,7 @@ public sealed class KernelFeaturesTests
     [Trait("Category", "Vm")]
     public void The_probe_finds_what_this_kernel_has_and_lacks()
     {
-        if (!GuestKernel.HasIommufd()) return;
+        GuestKernel.Require(KernelOffer.Iommufd);
         using var iommu = IommuFd.Open();
         var features = iommu.Features;
         var absent = features.All.Where(s => !s.Supported).Select(s => s.Name).ToList();
@@ -81,7 +81,7 @@ public sealed class KernelFeaturesTests
     [Trait("Category", "Vm")]
     public void Edus_ATS_is_not_supported_where_the_kernel_knows_the_bit_and_not_reported_where_it_predates_it()
     {
-        if (!GuestKernel.HasIommufd()) return;
+        GuestKernel.Require(KernelOffer.Iommufd);
         using var attached = EduIoas.Open();
 
         var info = attached.Iommu.GetHwInfo(attached.DeviceId);
@@ -97,7 +97,7 @@ public sealed class KernelFeaturesTests
     [Trait("Category", "Vm")]
     public void Probing_creates_no_object()
     {
-        if (!GuestKernel.HasIommufd()) return;
+        GuestKernel.Require(KernelOffer.Iommufd);
         using var iommu = IommuFd.Open();
         _ = iommu.Features;
 

@@ -31,7 +31,7 @@ public sealed class MemlockLimitTests
     [InlineData(MemlockAccounting.Process)]
     public void An_iommufd_map_beyond_the_limit_fails_naming_it_and_maps_nothing(MemlockAccounting accounting)
     {
-        if (!GuestKernel.HasIommufd()) return;
+        GuestKernel.Require(KernelOffer.Iommufd);
         using var iommu = IommuFd.Open();
         iommu.SetMemlockAccounting(accounting); // as root (CAP_SYS_RESOURCE), before anything is mapped
         Assert.Equal(accounting, iommu.GetMemlockAccounting());

@@ -17,7 +17,7 @@ public sealed class SoakTests
     [Fact]
     public async Task Four_threads_mapping_and_unmapping_disjoint_ranges_leave_the_ioas_empty_and_no_descriptor_open()
     {
-        if (!GuestKernel.HasIommufd()) return;
+        GuestKernel.Require(KernelOffer.Iommufd);
         var descriptorsBefore = ProcessState.OpenIommuDescriptors();
         using (var rig = EduIoas.Open())
         {
