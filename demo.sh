@@ -5,17 +5,19 @@
 # it boots the bundled test VM (our own 7.3 kernel in QEMU with an emulated VT-d and an edu device;
 # the first run builds and caches the kernel, 6–12 min with its progress shown; later runs take about half
 # a minute).
-#   ./demo.sh [--kernel 7.3|6.12|6.1]   boots the test VM with that guest kernel (Debian 13's 6.12, Debian 12's 6.1:
-#                                       no iommufd there, the legacy VFIO container) even on a host with iommufd
+#   ./demo.sh [--kernel K]   boots the test VM with guest kernel K even on a host with iommufd: 7.3 (ours),
+#                            6.12-iommufd, or Debian's own debian-6.1, debian-6.12, debian-7.3 (no iommufd
+#                            there: the VFIO type1 container)
 set -euo pipefail
 root=$(cd "$(dirname "$0")" && pwd)
 cd "$root"
 guest_kernel=""
 case "${1:-}" in
-  --kernel) [ $# -eq 2 ] && [[ $2 =~ ^(7\.3|6\.12|6\.1)$ ]] || { echo "demo: --kernel wants one of 7.3, 6.12, 6.1" >&2; exit 2; }
+  --kernel) [ $# -eq 2 ] && [[ $2 =~ ^(7\.3|6\.12-iommufd|debian-(6\.1|6\.12|7\.3))$ ]] ||
+              { echo "demo: --kernel wants one of 7.3, 6.12-iommufd, debian-6.1, debian-6.12, debian-7.3" >&2; exit 2; }
             guest_kernel=$2 ;;
   "") ;;
-  *) echo "demo: unknown argument $1 (usage: demo.sh [--kernel 7.3|6.12|6.1])" >&2; exit 2 ;;
+  *) echo "demo: unknown argument $1 (usage: demo.sh [--kernel 7.3|6.12-iommufd|debian-6.1|debian-6.12|debian-7.3])" >&2; exit 2 ;;
 esac
 progress_prefix=demo
 source tests/vm/progress.sh

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Build (or take from the cache) the guest kernel and print its path.
 #
-#   tests/vm/build-kernel.sh [--arch x86_64|aarch64] [--kernel 7.3|6.12|debian-6.1|debian-6.12|debian-7.3]
+#   tests/vm/build-kernel.sh [--arch x86_64|aarch64] [--kernel 7.3|6.12-iommufd|debian-6.1|debian-6.12|debian-7.3]
 #
-# --kernel chooses the guest kernel (default 7.3; 6.12: Debian 13's source built with iommufd, x86_64):
+# --kernel chooses the guest kernel (default 7.3; 6.12-iommufd: Debian 13's source built with iommufd, x86_64):
 # its pinned linux-source-X package and config fragment (vm_kernel_profile in lib.sh). Debian's own
 # images (debian-*) are handed to tests/vm/stock-kernel.sh, which takes them as shipped.
 # Cache (vm_cached in lib.sh): $cache/kernel/<arch>-<key>/{bzImage|Image,…sha256,config,inputs,build.log},

@@ -12,7 +12,7 @@ end='<!-- /feature-table -->'
 
 # Columns: the kernels whose main boot recorded a probe, newest first.
 columns=()
-for boot in main main-6.12 main-6.1; do
+for boot in main main-6.12-iommufd main-debian-7.3 main-debian-6.12 main-debian-6.1; do
   [ -f "$results/$boot/kernel-features.tsv" ] && columns+=("$results/$boot/kernel-features.tsv")
 done
 [ ${#columns[@]} -gt 0 ] || { echo "feature-table: no kernel-features.tsv under $results/main*" >&2; exit 2; }

@@ -94,7 +94,7 @@ vm_builder_args() {
 }
 
 # Per-kernel facts (after vm_arch_profile). Built here: 7.3 (linux-source-7.3 + our fragment, both
-# architectures) and 6.12 (Debian 13's linux-source-6.12 built WITH iommufd, as distributions that enable it
+# architectures) and 6.12-iommufd (Debian 13's linux-source-6.12 built WITH iommufd, as distributions that enable it
 # build it; x86_64): their pinned source package, config fragment (each one's header says how it differs from
 # the 7.3 fragment) and the objects their build compiles (the progress' 100%). Debian's own kernel images,
 # unmodified (vm_stock=1, tests/vm/stock-kernel.sh): debian-6.1 (Debian 12, x86_64), debian-6.12 (Debian 13)
@@ -105,10 +105,10 @@ vm_kernel_profile() {
   [ "$2" = x86_64 ] || deb_arch=arm64
   case "$1" in
     7.3) vm_src_pkg=linux-source-7.3; return 0 ;;
-    6.12)
+    6.12-iommufd)
       [ "$2" = x86_64 ] || vm_die "the $1 guest kernel is built for x86_64 only, not $2"
-      vm_src_pkg=linux-source-$1
-      vm_fragment="$vm_here/iommufd-$1.config"
+      vm_src_pkg=linux-source-6.12
+      vm_fragment="$vm_here/iommufd-6.12.config"
       vm_kernel_objects=1392 ;;
     debian-6.1)
       [ "$2" = x86_64 ] || vm_die "Debian 12's 6.1 image is used for x86_64 only, not $2"
@@ -120,7 +120,7 @@ vm_kernel_profile() {
     debian-7.3)
       vm_stock_release=7.3.4+deb13-$deb_arch
       vm_stock_pkgs=(linux-binary-$vm_stock_release linux-modules-$vm_stock_release linux-base-$vm_stock_release) ;;
-    *) vm_die "guest kernel '$1' is not supported (built here: 7.3, 6.12; Debian's own images: debian-6.1, debian-6.12, debian-7.3)" ;;
+    *) vm_die "guest kernel '$1' is not supported (built here: 7.3, 6.12-iommufd; Debian's own images: debian-6.1, debian-6.12, debian-7.3)" ;;
   esac
   [ ${#vm_stock_pkgs[@]} -eq 0 ] || vm_stock=1
 }

@@ -4,8 +4,9 @@ cd "$(dirname "$0")/../.."
 
 usage() {
   cat <<'EOF'
-The VM tier of tests/run.sh: Vm.Tests against our own kernel in QEMU, one guest boot per boot list,
-then run-in-vm's own selftest. Ends with one line `vm-tier: N passed, N failed`.
+The VM tier of tests/run.sh: Vm.Tests against real kernels in QEMU (ours, built with iommufd, and
+Debian's own images as shipped), one guest boot per boot list, then run-in-vm's own selftest. Ends
+with one line `vm-tier: N passed, N failed, N not applicable`.
 
   tests/vm/tier.sh [--boot NAME]... [XUNIT-ARGS...]
 
@@ -18,9 +19,13 @@ trait, or an unknown one, fails the tier (it would otherwise run nowhere, or in 
   aarch64   the aarch64 guest (SMMUv3); Vm.Tests published self-contained for linux-arm64
   nvme      x86_64 with QEMU's NVMe controller over a 64 MiB image (run-in-vm --nvme 64M): the driver kit's
             NVMe sample and the guest kernel's own nvme driver
-  main-6.12 the main boot's tests (trait Boot=main) in the 6.12 guest (run-in-vm --kernel 6.12)
-  main-6.1  the same in the 6.1 guest: no iommufd, the legacy VFIO container only
-The summary gives the counts per guest kernel (7.3, 6.12, 6.1) before the total line.
+  main-K    the main boot's tests (trait Boot=main) in another x86_64 guest kernel K (run-in-vm --kernel K):
+            6.12-iommufd (Debian 13's source built with iommufd), debian-6.1, debian-6.12, debian-7.3
+            (Debian's own images: no iommufd, the VFIO type1 container)
+  aarch64-K the aarch64 boot's tests in Debian's own arm64 image K: debian-6.12, debian-7.3
+A test that needs what its kernel does not offer (tests/vm/kernel-offers.conf) is "not applicable",
+counted apart and never as passed; any other skip fails. The summary gives passed / failed / not
+applicable per guest kernel and architecture before the total line.
 
 XUNIT-ARGS (e.g. -class NAME, -method NAME) go to the in-process xunit runner of every chosen
 boot. Without arguments: every boot and the selftest. With XUNIT-ARGS or --boot: only the chosen
@@ -31,8 +36,9 @@ IOMMU_INTEROP_SKIP_VM=1 skips the tier loudly; it is refused when CI=true.
 EOF
 }
 
-all_boots=(main vtd-mode bridge aarch64 nvme main-6.12 main-6.1)
-# The boots of another guest kernel run the classes of the boot before the dash: no trait of their own.
+all_boots=(main vtd-mode bridge aarch64 nvme main-6.12-iommufd main-debian-6.1 main-debian-6.12 main-debian-7.3
+           aarch64-debian-6.12 aarch64-debian-7.3)
+# The boots of another guest kernel run the classes of the boot before the first dash: no trait of their own.
 trait_boots=(main vtd-mode bridge aarch64 nvme)
 boots=() xunit_args=()
 while [ $# -gt 0 ]; do
@@ -77,29 +83,40 @@ elif unassigned=$(grep '^Vm\.Tests\.' <<<"$listing"); then
     "$(wc -l <<<"$unassigned")"
 fi
 
-# Counts per guest kernel (the selftest's go to 7.3, the kernel it boots).
-declare -A kernel_passed=() kernel_failed=()
-tally() { kernel_passed[$1]=$((${kernel_passed[$1]:-0} + $2)); kernel_failed[$1]=$((${kernel_failed[$1]:-0} + $3)); }
+# Counts per guest kernel and architecture (the selftest's go to 7.3 on x86_64, the kernel it boots).
+declare -A kernel_passed=() kernel_failed=() kernel_na=()
+kernels=()
+tally() {
+  [ -n "${kernel_passed[$1]+x}" ] || kernels+=("$1")
+  kernel_passed[$1]=$((${kernel_passed[$1]:-0} + $2)); kernel_failed[$1]=$((${kernel_failed[$1]:-0} + $3))
+  kernel_na[$1]=$((${kernel_na[$1]:-0} + ${4:-0}))
+}
+not_applicable=0
 
-# count BOOT NAME FILE: add one boot's xunit XML result file to the totals. A skipped or not-run
-# test counts as failed: the tier never skips.
+# count BOOT NAME FILE: add one boot's xunit XML result file to the totals. A not-applicable test (its kernel lacks
+# what it needs) is counted apart; any other skipped or not-run test counts as failed.
 count() {
-  local boot=$1 name=$2 file=$3 kernel counts n_passed n_failed n_errors n_skipped n_not_run n_total
-  kernel=$(boot_kernel "$boot")
-  counts=$(python3 tests/xml-attributes.py "$file" assembly passed failed errors skipped not-run total) ||
+  local boot=$1 name=$2 file=$3 kernel counts n_passed n_failed n_na n_other n_total
+  kernel="$(boot_kernel "$boot") ($(boot_arch "$boot"))"
+  counts=$(python3 tests/vm/xunit-counts.py "$file") ||
     { fail "$name: no readable xunit result file $file"; tally "$kernel" 0 1; return; }
-  read -r n_passed n_failed n_errors n_skipped n_not_run n_total <<<"$counts"
+  read -r n_passed n_failed n_na n_other n_total <<<"$counts"
   passed=$((passed + n_passed))
-  failed=$((failed + n_failed + n_errors))
-  tally "$kernel" "$n_passed" $((n_failed + n_errors + n_skipped + n_not_run))
-  [ "$n_skipped" = 0 ] && [ "$n_not_run" = 0 ] || fail "$name: $n_skipped skipped, $n_not_run not run" $((n_skipped + n_not_run))
+  failed=$((failed + n_failed))
+  not_applicable=$((not_applicable + n_na))
+  tally "$kernel" "$n_passed" $((n_failed + n_other)) "$n_na"
+  [ "$n_other" = 0 ] || fail "$name: $n_other skipped or not run without being not applicable" "$n_other"
   [ "$n_total" -gt 0 ] || {
     fail "$name: ran no test${xunit_args[*]:+ (no test of boot $boot matches ${xunit_args[*]}: choose the boot with --boot)}"
     tally "$kernel" 0 1; }
 }
 
-# boot_kernel BOOT: the guest kernel a boot runs (main-6.12 -> 6.12; the boots without a dash: 7.3).
-boot_kernel() { [[ $1 == *-[0-9]* ]] && echo "${1##*-}" || echo 7.3; }
+# boot_kernel BOOT: the guest kernel a boot runs (main-debian-6.12 -> debian-6.12; the boots without a dash: 7.3).
+boot_kernel() { case "$1" in main-*|aarch64-*) echo "${1#*-}" ;; *) echo 7.3 ;; esac; }
+# boot_trait BOOT: the boot list whose classes it runs (main-debian-6.12 -> main).
+boot_trait() { case "$1" in main-*|aarch64-*) echo "${1%%-*}" ;; *) echo "$1" ;; esac; }
+# boot_arch BOOT: aarch64 for the aarch64 boots, else x86_64.
+boot_arch() { [[ $1 == aarch64* ]] && echo aarch64 || echo x86_64; }
 
 # run_boot BOOT ID NAME RUN-IN-VM-ARGS... -- RUNNER...: one guest boot of Vm.Tests; the runner writes
 # its XML result file to the guest's $VM_OUT, which run-in-vm copies to $results/ID.
@@ -116,7 +133,7 @@ run_boot() {
 
 for boot in "${boots[@]}"; do
   # -longRunning: a test still running after 120 s is named on the console, so a boot killed at its timeout says which
-  x86=(dotnet exec "$dll" -noColor -longRunning 120 -trait "Boot=${boot%-[0-9]*}")
+  x86=(dotnet exec "$dll" -noColor -longRunning 120 -trait "Boot=$(boot_trait "$boot")")
   case "$boot" in
     main) run_boot main main "VT-d legacy, 48 bits" --vtd legacy --aw-bits 48 -- "${x86[@]}" ;;
     vtd-mode)
@@ -127,14 +144,17 @@ for boot in "${boots[@]}"; do
       done ;;
     nvme) run_boot nvme nvme "NVMe controller" --nvme 64M -- "${x86[@]}" ;;
     bridge) run_boot bridge bridge "two edu behind a PCIe-to-PCI bridge" --edu 0 --bridged-edu 2 -- "${x86[@]}" ;;
-    aarch64)
-      if dotnet publish tests/Vm.Tests/Vm.Tests.csproj -r linux-arm64 --self-contained -p:InvariantGlobalization=true \
+    aarch64|aarch64-*)
+      if [ -x "$arm64_out/Vm.Tests" ] && [ "${arm64_published:-0}" = 1 ] ||
+         dotnet publish tests/Vm.Tests/Vm.Tests.csproj -r linux-arm64 --self-contained -p:InvariantGlobalization=true \
            -o "$arm64_out" --nologo -v quiet; then
-        run_boot aarch64 aarch64 "aarch64 SMMUv3" --arch aarch64 -- "$arm64_out/Vm.Tests" -noColor -longRunning 120 -trait Boot=aarch64
+        arm64_published=1
+        run_boot "$boot" "$boot" "aarch64 SMMUv3, guest kernel $(boot_kernel "$boot")" --arch aarch64 -- \
+          "$arm64_out/Vm.Tests" -noColor -longRunning 120 -trait Boot=aarch64
       else
         fail "dotnet publish of Vm.Tests for linux-arm64"
       fi ;;
-    main-6.12|main-6.1)
+    main-*)
       run_boot "$boot" "$boot" "VT-d legacy, 48 bits, guest kernel $(boot_kernel "$boot")" --vtd legacy --aw-bits 48 -- "${x86[@]}" ;;
   esac
 done
@@ -146,7 +166,7 @@ if [ "$narrowed" = 0 ]; then
   bash tests/vm/selftest.sh "$results/selftest.counts" || problems+=("run-in-vm selftest")
   if [ -f "$results/selftest.counts" ] && read -r spassed sfailed <"$results/selftest.counts"; then
     passed=$((passed + spassed)) failed=$((failed + sfailed))
-    tally 7.3 "$spassed" "$sfailed"
+    tally "7.3 (x86_64)" "$spassed" "$sfailed"
   else
     fail "run-in-vm selftest wrote no counts"
   fi
@@ -154,8 +174,8 @@ fi
 
 [ ${#problems[@]} -eq 0 ] || printf 'VM tier FAILED: %s\n' "${problems[@]}" >&2
 [ "$failed" -eq 0 ] || echo "VM tier: xunit result files in $results/" >&2
-for kernel in 7.3 6.12 6.1; do
-  [ -z "${kernel_passed[$kernel]+x}" ] || echo "vm-tier kernel $kernel: ${kernel_passed[$kernel]} passed, ${kernel_failed[$kernel]} failed"
+for kernel in "${kernels[@]}"; do
+  echo "vm-tier kernel $kernel: ${kernel_passed[$kernel]} passed, ${kernel_failed[$kernel]} failed, ${kernel_na[$kernel]} not applicable"
 done
-echo "vm-tier: $passed passed, $failed failed"
+echo "vm-tier: $passed passed, $failed failed, $not_applicable not applicable"
 [ ${#problems[@]} -eq 0 ] && [ "$failed" -eq 0 ]
