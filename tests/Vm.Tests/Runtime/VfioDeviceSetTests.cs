@@ -15,7 +15,13 @@ public sealed class VfioDeviceSetTests
 {
     private static readonly ulong SmallPage = (ulong)DmaBuffer.SystemPageSize;
 
-    private static bool KernelHasIommufdAndCdevs() => GuestKernel.HasIommufd() && GuestKernel.HasVfioCdev();
+    private static bool KernelHasIommufdAndCdevs() => GuestKernel.Probe(KernelOffer.Iommufd).Present && GuestKernel.Probe(KernelOffer.VfioCdev).Present;
+
+    private static void RequireIommufdAndCdevs()
+    {
+        GuestKernel.Require(KernelOffer.Iommufd);
+        GuestKernel.Require(KernelOffer.VfioCdev);
+    }
 
     [Fact]
     public void Without_a_choice_the_set_takes_iommufd_where_the_kernel_has_it_and_type1_elsewhere()
@@ -32,7 +38,7 @@ public sealed class VfioDeviceSetTests
     [Fact]
     public void On_iommufd_the_set_has_an_IOAS_device_ids_and_hw_info_but_no_page_sizes()
     {
-        if (!KernelHasIommufdAndCdevs()) return;
+        RequireIommufdAndCdevs();
 
         using var set = VfioDeviceSet.Open([QemuEduDevice.CdevPath], IommuBackend.Iommufd);
 
@@ -123,7 +129,7 @@ public sealed class VfioDeviceSetTests
     [Fact]
     public void An_iommufd_Open_that_fails_at_bind_leaves_no_descriptor_open()
     {
-        if (!KernelHasIommufdAndCdevs()) return;
+        RequireIommufdAndCdevs();
         using var first = VfioDeviceSet.Open([QemuEduDevice.PciAddress], IommuBackend.Iommufd);
         var before = ProcessState.OpenIommuDescriptors();
 
