@@ -23,9 +23,12 @@ public static partial class IommufdSupport
     }
 
     /// <summary>The explanation for a host without /dev/iommu: the kernel version against 6.2 (iommufd) and 6.6 (VFIO
-    /// device cdev), and CONFIG_IOMMUFD, CONFIG_VFIO, CONFIG_VFIO_DEVICE_CDEV from its configuration when readable.</summary>
-    internal static string Diagnose(string release, IReadOnlyDictionary<string, string>? config, string configSource)
+    /// device cdev), and CONFIG_IOMMUFD, CONFIG_VFIO, CONFIG_VFIO_DEVICE_CDEV from its configuration when readable. An
+    /// option left out of the build is the distribution's choice, said as such; a module is to be loaded only when
+    /// <paramref name="moduleLoaded"/> says it is not (default: /sys/module/NAME).</summary>
+    internal static string Diagnose(string release, IReadOnlyDictionary<string, string>? config, string configSource, Func<string, bool>? moduleLoaded = null)
     {
+        moduleLoaded ??= name => Directory.Exists($"/sys/module/{name}");
         var missing = new List<string>();
         if (Version(release) is { } version)
         {
@@ -38,20 +41,22 @@ public static partial class IommufdSupport
         }
         else
         {
-            foreach (var option in new[] { "CONFIG_IOMMUFD", "CONFIG_VFIO", "CONFIG_VFIO_DEVICE_CDEV" })
+            foreach (var (option, module) in new[] { ("CONFIG_IOMMUFD", "iommufd"), ("CONFIG_VFIO", "vfio"), ("CONFIG_VFIO_DEVICE_CDEV", "vfio") })
             {
                 switch (config.GetValueOrDefault(option))
                 {
                     case "y": break;
-                    case "m": missing.Add($"{option}=m in {configSource}: load the module ({(option == "CONFIG_IOMMUFD" ? "modprobe iommufd" : "modprobe vfio")})"); break;
-                    default: missing.Add($"{option} is not set in {configSource}"); break;
+                    case "m" when moduleLoaded(module): break;
+                    case "m": missing.Add($"{option}=m in {configSource}: load the module (modprobe {module})"); break;
+                    default: missing.Add($"{option} is not set in {configSource}: this kernel was built without it (the distribution's choice; no module to load)"); break;
                 }
             }
         }
         if (missing.Count == 0) missing.Add($"the kernel has what iommufd needs, but {DevIommu} is not there: is devtmpfs mounted, or is this a container without the device?");
         return $"no {DevIommu}: this host cannot serve iommufd (kernel {release}).\n  - " + string.Join("\n  - ", missing) +
-               "\n  iommufd needs Linux >= 6.2 with CONFIG_IOMMUFD, VFIO device cdevs Linux >= 6.6 with CONFIG_VFIO_DEVICE_CDEV;" +
-               "\n  without them the legacy VFIO container (VfioContainer, /dev/vfio/vfio) maps DMA through the same IDmaMapper.";
+               "\n  iommufd needs Linux >= 6.2 with CONFIG_IOMMUFD, VFIO device cdevs Linux >= 6.6 with CONFIG_VFIO_DEVICE_CDEV." +
+               "\n  What a kernel without them offers is the legacy VFIO type1 container (/dev/vfio/vfio with the devices' groups" +
+               "\n  /dev/vfio/N): VfioDeviceSet.Open takes it there (Backend Type1) and maps DMA through the same IDmaMapper.";
     }
 
     private static Version? Version(string release) =>

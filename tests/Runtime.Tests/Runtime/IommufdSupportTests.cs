@@ -19,11 +19,23 @@ public class IommufdSupportTests
     public void Each_missing_or_modular_option_is_named()
     {
         var config = IommufdSupport.ParseConfig("# CONFIG_IOMMUFD is not set\nCONFIG_VFIO=m\nCONFIG_VFIO_DEVICE_CDEV=y\n");
-        var text = IommufdSupport.Diagnose("6.18.44", config, "/proc/config.gz");
+        var text = IommufdSupport.Diagnose("6.18.44", config, "/proc/config.gz", moduleLoaded: _ => false);
 
-        Assert.Contains("  - CONFIG_IOMMUFD is not set in /proc/config.gz\n", text);
+        Assert.Contains("  - CONFIG_IOMMUFD is not set in /proc/config.gz: this kernel was built without it (the distribution's choice; no module to load)\n", text);
         Assert.Contains("  - CONFIG_VFIO=m in /proc/config.gz: load the module (modprobe vfio)\n", text);
         Assert.DoesNotContain("CONFIG_VFIO_DEVICE_CDEV is not set", text);
+    }
+
+    [Fact]
+    public void A_module_that_is_loaded_is_not_asked_for()
+    {
+        var config = IommufdSupport.ParseConfig("# CONFIG_IOMMUFD is not set\nCONFIG_VFIO=m\n# CONFIG_VFIO_DEVICE_CDEV is not set\n");
+
+        var text = IommufdSupport.Diagnose("6.12.117+deb13-amd64", config, "/boot/config-6.12.117+deb13-amd64", moduleLoaded: name => name == "vfio");
+
+        Assert.DoesNotContain("modprobe", text);
+        Assert.Contains("CONFIG_IOMMUFD is not set in /boot/config-6.12.117+deb13-amd64: this kernel was built without it", text);
+        Assert.Contains("the legacy VFIO type1 container (/dev/vfio/vfio", text);
     }
 
     [Fact]
@@ -44,7 +56,7 @@ public class IommufdSupportTests
         Assert.Equal(Errno.ENOENT, error.Errno);
         Assert.StartsWith("open failed: ENOENT (2): No such file or directory - /dev/iommu: no /dev/iommu: this host cannot serve iommufd (kernel ", error.Message);
         Assert.Contains("iommufd needs Linux >= 6.2 with CONFIG_IOMMUFD", error.Message);
-        Assert.Contains("the legacy VFIO container (VfioContainer, /dev/vfio/vfio)", error.Message);
+        Assert.Contains("the legacy VFIO type1 container (/dev/vfio/vfio", error.Message);
     }
 
     [Fact]
