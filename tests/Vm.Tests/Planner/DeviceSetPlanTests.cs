@@ -50,7 +50,8 @@ public sealed class DeviceSetPlanTests
     [Trait("Category", "Vm")]
     public void The_same_4K_VTd_guest_plans_Shadow_into_the_sets_IOAS_on_iommufd()
     {
-        if (!GuestKernel.HasIommufd() || !GuestKernel.HasVfioCdev()) return;
+        GuestKernel.Require(KernelOffer.Iommufd);
+        GuestKernel.Require(KernelOffer.VfioCdev);
 
         var report = Plan("vtd-shadow-4k.json", IommuBackend.Iommufd);
         var text = report.Describe();
