@@ -7,8 +7,6 @@ namespace Iommu.Tests.Shared;
 /// benchmarks.</summary>
 internal sealed class AcceptingMapper : IDmaMapper
 {
-    public string MapOperation => "map";
-    public string UnmapOperation => "unmap";
     public int TryMap(ulong iova, nint userAddress, ulong length, DmaAccess access) => 0;
 
     public int TryUnmap(ulong iova, ulong length, out ulong unmapped)
@@ -20,4 +18,12 @@ internal sealed class AcceptingMapper : IDmaMapper
     public void Map(ulong iova, nint userAddress, ulong length, DmaAccess access) { }
 
     public ulong Unmap(ulong iova, ulong length) => length;
+
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    public void ThrowMapFailure(int errno, ulong iova, nint userAddress, ulong length, DmaAccess access, string? detail = null) =>
+        IommuException.Throw("map", errno, $"iova 0x{iova:x}, length 0x{length:x}; {detail}");
+
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    public void ThrowUnmapFailure(int errno, ulong iova, ulong length, string? detail = null) =>
+        IommuException.Throw("unmap", errno, $"iova 0x{iova:x}, length 0x{length:x}; {detail}");
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
 
 namespace Linux.Iommu.Bench.Nvme;
 
@@ -30,7 +31,10 @@ internal sealed class TimedMapper(IDmaMapper inner) : IDmaMapper
 
     public ulong Unmap(ulong iova, ulong length) => inner.Unmap(iova, length);
 
-    public string MapOperation => inner.MapOperation;
+    [DoesNotReturn]
+    public void ThrowMapFailure(int errno, ulong iova, nint userAddress, ulong length, DmaAccess access, string? detail = null) =>
+        inner.ThrowMapFailure(errno, iova, userAddress, length, access, detail);
 
-    public string UnmapOperation => inner.UnmapOperation;
+    [DoesNotReturn]
+    public void ThrowUnmapFailure(int errno, ulong iova, ulong length, string? detail = null) => inner.ThrowUnmapFailure(errno, iova, length, detail);
 }

@@ -33,16 +33,16 @@ public class BatchBench : IProbed
     [Benchmark]
     public void PerPage()
     {
-        for (var i = 0; i < N; i++) Expect.Ok(Ioas.TryMap(IommuSession.IovaBase + (ulong)i * Page, _buffer!.Address + i * (nint)Page, Page, DmaAccess.ReadWrite), Ioas.MapOperation);
-        for (var i = 0; i < N; i++) Expect.Ok(Ioas.TryUnmap(IommuSession.IovaBase + (ulong)i * Page, Page, out _), Ioas.UnmapOperation);
+        for (var i = 0; i < N; i++) Expect.Ok(Ioas.TryMap(IommuSession.IovaBase + (ulong)i * Page, _buffer!.Address + i * (nint)Page, Page, DmaAccess.ReadWrite), "IOMMU_IOAS_MAP");
+        for (var i = 0; i < N; i++) Expect.Ok(Ioas.TryUnmap(IommuSession.IovaBase + (ulong)i * Page, Page, out _), "IOMMU_IOAS_UNMAP");
     }
 
     [Benchmark]
     public int Batched()
     {
         for (var i = 0; i < N; i++) _batch!.Add(IommuSession.IovaBase + (ulong)i * Page, _buffer!.Address + i * (nint)Page, Page, DmaAccess.ReadWrite);
-        Expect.Ok(_batch!.TryCommit(out var ioctls, out _), Ioas.MapOperation);
-        Expect.Ok(Ioas.TryUnmap(IommuSession.IovaBase, (ulong)N * Page, out _), Ioas.UnmapOperation);
+        Expect.Ok(_batch!.TryCommit(out var ioctls, out _), "IOMMU_IOAS_MAP");
+        Expect.Ok(Ioas.TryUnmap(IommuSession.IovaBase, (ulong)N * Page, out _), "IOMMU_IOAS_UNMAP");
         return ioctls;
     }
 
@@ -52,9 +52,9 @@ public class BatchBench : IProbed
         for (var i = 0; i < N; i++)
         {
             var k = Scatter(i);
-            Expect.Ok(Ioas.TryMap(IommuSession.IovaBase + 2 * (ulong)k * Page, _buffer!.Address + Scatter(k) * (nint)Page, Page, DmaAccess.ReadWrite), Ioas.MapOperation);
+            Expect.Ok(Ioas.TryMap(IommuSession.IovaBase + 2 * (ulong)k * Page, _buffer!.Address + Scatter(k) * (nint)Page, Page, DmaAccess.ReadWrite), "IOMMU_IOAS_MAP");
         }
-        for (var i = 0; i < N; i++) Expect.Ok(Ioas.TryUnmap(IommuSession.IovaBase + 2 * (ulong)Scatter(i) * Page, Page, out _), Ioas.UnmapOperation);
+        for (var i = 0; i < N; i++) Expect.Ok(Ioas.TryUnmap(IommuSession.IovaBase + 2 * (ulong)Scatter(i) * Page, Page, out _), "IOMMU_IOAS_UNMAP");
     }
 
     [Benchmark]
@@ -65,16 +65,16 @@ public class BatchBench : IProbed
             var k = Scatter(i);
             _batch!.Add(IommuSession.IovaBase + 2 * (ulong)k * Page, _buffer!.Address + Scatter(k) * (nint)Page, Page, DmaAccess.ReadWrite);
         }
-        Expect.Ok(_batch!.TryCommit(out var ioctls, out _), Ioas.MapOperation);
-        Expect.Ok(Ioas.TryUnmap(IommuSession.IovaBase, 2 * (ulong)N * Page, out _), Ioas.UnmapOperation); // holes are fine for UNMAP
+        Expect.Ok(_batch!.TryCommit(out var ioctls, out _), "IOMMU_IOAS_MAP");
+        Expect.Ok(Ioas.TryUnmap(IommuSession.IovaBase, 2 * (ulong)N * Page, out _), "IOMMU_IOAS_UNMAP"); // holes are fine for UNMAP
         return ioctls;
     }
 
     [Benchmark]
     public void SingleIoctl()
     {
-        Expect.Ok(Ioas.TryMap(IommuSession.IovaBase, _buffer!.Address, (ulong)N * Page, DmaAccess.ReadWrite), Ioas.MapOperation);
-        Expect.Ok(Ioas.TryUnmap(IommuSession.IovaBase, (ulong)N * Page, out _), Ioas.UnmapOperation);
+        Expect.Ok(Ioas.TryMap(IommuSession.IovaBase, _buffer!.Address, (ulong)N * Page, DmaAccess.ReadWrite), "IOMMU_IOAS_MAP");
+        Expect.Ok(Ioas.TryUnmap(IommuSession.IovaBase, (ulong)N * Page, out _), "IOMMU_IOAS_UNMAP");
     }
 
     [GlobalCleanup]

@@ -33,8 +33,8 @@ public class IoasSessionBench : IProbed
         using var session = ioas.OpenSession();
         for (var i = 0; i < n; i++)
         {
-            Expect.Ok(session.TryMap(IommuSession.IovaBase, _buffer!.Address, (ulong)Size, DmaAccess.ReadWrite), ioas.MapOperation);
-            Expect.Ok(session.TryUnmap(IommuSession.IovaBase, (ulong)Size, out _), ioas.UnmapOperation);
+            Expect.Ok(session.TryMap(IommuSession.IovaBase, _buffer!.Address, (ulong)Size, DmaAccess.ReadWrite), "IOMMU_IOAS_MAP");
+            Expect.Ok(session.TryUnmap(IommuSession.IovaBase, (ulong)Size, out _), "IOMMU_IOAS_UNMAP");
         }
     }
 

@@ -42,8 +42,8 @@ public class Type1Bench : IProbed
     [Benchmark]
     public void MapUnmap()
     {
-        Expect.Ok(_mapper!.TryMap(IommuSession.IovaBase, _buffer!.Address, (ulong)Size, DmaAccess.ReadWrite), _mapper.MapOperation);
-        Expect.Ok(_mapper.TryUnmap(IommuSession.IovaBase, (ulong)Size, out _), _mapper.UnmapOperation);
+        Expect.Ok(_mapper!.TryMap(IommuSession.IovaBase, _buffer!.Address, (ulong)Size, DmaAccess.ReadWrite), "VFIO_IOMMU_MAP_DMA");
+        Expect.Ok(_mapper.TryUnmap(IommuSession.IovaBase, (ulong)Size, out _), "VFIO_IOMMU_UNMAP_DMA");
     }
 
     [GlobalCleanup]

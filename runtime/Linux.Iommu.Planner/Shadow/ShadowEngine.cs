@@ -97,7 +97,7 @@ public sealed class ShadowEngine
         }
         var mapResult = _batch.TryCommit(out var ioctls, out var failed);
         _mapIoctls += ioctls;
-        if (mapResult < 0) throw new IommuException(_target.MapOperation, -mapResult, $"shadowing [0x{start:x}, 0x{end:x}]: {failed} (rolled back)");
+        if (mapResult < 0) _target.ThrowMapFailure(-mapResult, failed.Iova, failed.UserAddress, failed.Length, failed.Access, $"shadowing [0x{start:x}, 0x{end:x}]: {failed} (rolled back)");
         // every area kept is among the wanted ones, which are all mapped now
         _areas.RemoveRange(first, touched);
         _areas.InsertRange(first, _wanted);
@@ -139,7 +139,7 @@ public sealed class ShadowEngine
             _areas.RemoveRange(index, group - index); // gone from the engine's view even if the unmap fails
             touched -= group - index;
             var result = session.TryUnmap(from, span, out _);
-            if (result < 0) IommuException.Throw(_target.UnmapOperation, -result, $"shadowing: unmapping iova 0x{from:x}, length 0x{span:x}");
+            if (result < 0) _target.ThrowUnmapFailure(-result, from, span, "shadowing");
         }
         return touched;
     }

@@ -2,8 +2,9 @@ using Linux.Iommu.Native;
 
 namespace Linux.Iommu;
 
-/// <summary>A queued mapping of a <see cref="BatchMapper"/>: its position in the order it was added, its IOVA and length.</summary>
-public readonly record struct BatchEntry(int Index, ulong Iova, ulong Length)
+/// <summary>A queued mapping of a <see cref="BatchMapper"/>: its position in the order it was added, its IOVA, user
+/// address, length and access.</summary>
+public readonly record struct BatchEntry(int Index, ulong Iova, nint UserAddress, ulong Length, DmaAccess Access)
 {
     /// <inheritdoc/>
     public override string ToString() => $"batch entry {Index} (iova 0x{Iova:x}, length 0x{Length:x})";
@@ -17,11 +18,9 @@ public readonly record struct BatchEntry(int Index, ulong Iova, ulong Length)
 public sealed class BatchMapper
 {
     private readonly IDmaMapper _target;
-    private Entry[] _entries;
+    private BatchEntry[] _entries;
     private Run[] _runs;
     private int _count;
-
-    private readonly record struct Entry(int Index, ulong Iova, nint UserAddress, ulong Length, DmaAccess Access);
 
     /// <summary>Entries [First, First + Entries) of the sorted queue, mapped as one.</summary>
     private readonly record struct Run(ulong Iova, nint UserAddress, ulong Length, DmaAccess Access, int First, int Entries);
@@ -30,7 +29,7 @@ public sealed class BatchMapper
     public BatchMapper(IDmaMapper target, int capacity = 64)
     {
         _target = target;
-        _entries = new Entry[Math.Max(capacity, 1)];
+        _entries = new BatchEntry[Math.Max(capacity, 1)];
         _runs = new Run[Math.Max(capacity, 1)];
     }
 
@@ -45,7 +44,7 @@ public sealed class BatchMapper
         if (iova + (length - 1) < iova) throw new ArgumentOutOfRangeException(nameof(length), $"iova 0x{iova:x} + length 0x{length:x} wraps around 2^64");
         DmaAccessBits.Validate(access);
         if (_count == _entries.Length) Array.Resize(ref _entries, _entries.Length * 2);
-        _entries[_count] = new Entry(_count, iova, userAddress, length, access);
+        _entries[_count] = new BatchEntry(_count, iova, userAddress, length, access);
         _count++;
     }
 
@@ -59,7 +58,7 @@ public sealed class BatchMapper
     public int Commit()
     {
         var result = TryCommit(out var ioctls, out var failed);
-        if (result < 0) IommuException.Throw(_target.MapOperation, -result, $"{failed}; the batch was rolled back");
+        if (result < 0) _target.ThrowMapFailure(-result, failed.Iova, failed.UserAddress, failed.Length, failed.Access, $"{failed}; the batch was rolled back");
         return ioctls;
     }
 
@@ -96,8 +95,7 @@ public sealed class BatchMapper
     /// transient ENOMEM), the run's first entry is named with the run's errno.</summary>
     private int FindFailedEntry(in DmaSession session, Run run, int runResult, ref int ioctls, out BatchEntry failed)
     {
-        var first = _entries[run.First];
-        failed = new BatchEntry(first.Index, first.Iova, first.Length);
+        failed = _entries[run.First];
         if (run.Entries == 1) return runResult;
         var result = runResult;
         var mapped = 0;
@@ -107,7 +105,7 @@ public sealed class BatchMapper
             ioctls++;
             var alone = session.TryMap(entry.Iova, entry.UserAddress, entry.Length, entry.Access);
             if (alone == 0) continue;
-            failed = new BatchEntry(entry.Index, entry.Iova, entry.Length);
+            failed = entry;
             result = alone;
             break;
         }
@@ -116,7 +114,7 @@ public sealed class BatchMapper
     }
 
     /// <summary>Callers usually add pages in IOVA order already: then there is nothing to sort.</summary>
-    private static bool IsSorted(ReadOnlySpan<Entry> entries)
+    private static bool IsSorted(ReadOnlySpan<BatchEntry> entries)
     {
         for (var i = 1; i < entries.Length; i++)
         {

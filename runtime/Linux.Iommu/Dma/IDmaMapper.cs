@@ -1,3 +1,5 @@
+using System.Diagnostics.CodeAnalysis;
+
 namespace Linux.Iommu;
 
 /// <summary>DMA mapping of user memory into an I/O address space, the same on an iommufd IOAS and on a legacy
@@ -19,11 +21,17 @@ public interface IDmaMapper
     /// <summary>Unmaps every mapping inside [iova, iova + length); returns the length the kernel unmapped.</summary>
     ulong Unmap(ulong iova, ulong length);
 
-    /// <summary>The kernel name of the map operation, for errors.</summary>
-    string MapOperation { get; }
+    /// <summary>Throws the <see cref="IommuException"/> for a map of these arguments that failed with the positive
+    /// <paramref name="errno"/>: this backend's ioctl, its ids, the IOVA, user address, length and flags, for ENOMEM the
+    /// pinned-memory limit and its fixes, then <paramref name="detail"/> (what the caller was doing). Whoever calls
+    /// <see cref="TryMap"/> reports a failure through this, so the same failure reads the same from every path.</summary>
+    [DoesNotReturn]
+    void ThrowMapFailure(int errno, ulong iova, nint userAddress, ulong length, DmaAccess access, string? detail = null);
 
-    /// <summary>The kernel name of the unmap operation, for errors.</summary>
-    string UnmapOperation { get; }
+    /// <summary>Throws the <see cref="IommuException"/> for an unmap of [iova, iova + length) that failed with the positive
+    /// <paramref name="errno"/>: this backend's ioctl, its ids, IOVA and length, then <paramref name="detail"/>.</summary>
+    [DoesNotReturn]
+    void ThrowUnmapFailure(int errno, ulong iova, ulong length, string? detail = null);
 }
 
 /// <summary>Mapping a <see cref="DmaBuffer"/>, written once for every <see cref="IDmaMapper"/>.</summary>

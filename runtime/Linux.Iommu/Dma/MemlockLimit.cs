@@ -9,11 +9,17 @@ namespace Linux.Iommu;
 /// /proc/self/status, which is what this process can see of it.</summary>
 internal static class MemlockLimit
 {
-    /// <summary>The detail for a failed map of <paramref name="length"/> bytes: for ENOMEM the limit, what this process has
-    /// pinned and locked, what the call needs and the fixes; else null (the argument alone says it).</summary>
-    public static string? Explain(int errno, ulong length)
+    /// <summary>The detail for a failed map of <paramref name="length"/> bytes: the caller's <paramref name="detail"/>, then
+    /// for ENOMEM the limit, what this process has pinned and locked, what the call needs and the fixes; null when there
+    /// is neither (the argument alone says it).</summary>
+    public static string? Explain(int errno, ulong length, string? detail = null)
     {
-        if (errno != Errno.ENOMEM) return null;
+        if (errno != Errno.ENOMEM) return detail;
+        return detail is null ? Advice(length) : $"{detail}; {Advice(length)}";
+    }
+
+    private static string Advice(ulong length)
+    {
         var limit = Posix.GetRLimit(Posix.RLIMIT_MEMLOCK, out var rlimit) == 0 ? rlimit.Current : ulong.MaxValue;
         var limitText = limit == ulong.MaxValue ? "unlimited" : Readable.Bytes(limit);
         return $"RLIMIT_MEMLOCK is {limitText}; this process has {Readable.Bytes(StatusKiB("VmPin:") << 10)} pinned (VmPin) and " +

@@ -317,7 +317,7 @@ public sealed class DmaSpace : IDisposable
         {
             _allocator.Free(iova);
             buffer?.RemoveMapping();
-            IommuException.Throw(_mapper.MapOperation, -result, $"iova 0x{iova:x}, user_va 0x{va:x}, length 0x{length:x}, {access}");
+            _mapper.ThrowMapFailure(-result, iova, (nint)va, length, access);
         }
         _maps++;
         var slot = TakeSlot();
@@ -333,7 +333,7 @@ public sealed class DmaSpace : IDisposable
         // ENOENT: already gone from the kernel (unmapped behind our back); the bookkeeping is dropped either way, since
         // the kernel holds no pages for it
         if (result < 0 && result != -Errno.ENOENT && throwOnError)
-            IommuException.Throw(_mapper.UnmapOperation, -result, $"iova 0x{mapping.Iova:x}, length 0x{mapping.Length:x}");
+            _mapper.ThrowUnmapFailure(-result, mapping.Iova, mapping.Length);
         _unmaps++;
         _translation.Remove(mapping.Va);
         _allocator.Free(mapping.Iova);

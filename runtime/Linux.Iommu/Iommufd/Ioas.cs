@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Runtime.InteropServices;
 using Linux.Iommu.Native;
 
@@ -24,12 +25,6 @@ public sealed class Ioas : IommuObject, IDmaMapper, ILeasedDmaMapper
 
     internal Ioas(IommuFd iommu, uint id) : base(iommu, id) => _iommu = iommu;
 
-    /// <inheritdoc/>
-    public string MapOperation => nameof(Ioctls.IOMMU_IOAS_MAP);
-
-    /// <inheritdoc/>
-    public string UnmapOperation => nameof(Ioctls.IOMMU_IOAS_UNMAP);
-
     private static uint Flags(DmaAccess access) => DmaAccessBits.Flags(access,
         (uint)iommufd_ioas_map_flags.IOMMU_IOAS_MAP_READABLE, (uint)iommufd_ioas_map_flags.IOMMU_IOAS_MAP_WRITEABLE);
 
@@ -38,6 +33,11 @@ public sealed class Ioas : IommuObject, IDmaMapper, ILeasedDmaMapper
     private iommu_ioas_map MapArgument(ulong iova, nint userAddress, ulong length, uint flags)
     {
         ThrowIfDisposed();
+        return NewMapArgument(iova, userAddress, length, flags);
+    }
+
+    private iommu_ioas_map NewMapArgument(ulong iova, nint userAddress, ulong length, uint flags)
+    {
         var map = iommu_ioas_map.Create();
         map.flags = flags;
         map.ioas_id = Id;
@@ -72,16 +72,32 @@ public sealed class Ioas : IommuObject, IDmaMapper, ILeasedDmaMapper
         var map = MapArgument(iova, userAddress, length, FixedFlags(access));
         int result;
         using (var fd = _iommu.Lease()) result = Ioctls.TryIOMMU_IOAS_MAP(fd.Fd, ref map);
-        if (result < 0) Ioctls.ThrowIOMMU_IOAS_MAP(-result, in map, MemlockLimit.Explain(-result, length)); // ENOMEM: the pinned-memory limit
+        if (result < 0) ThrowMap(-result, in map, null);
     }
 
     /// <summary>Maps user memory where the kernel chooses (inside the allowed IOVAs) and returns that IOVA.</summary>
     public ulong MapAnywhere(nint userAddress, ulong length, DmaAccess access)
     {
         var map = MapArgument(0, userAddress, length, Flags(access));
-        using (var fd = _iommu.Lease()) Ioctls.IOMMU_IOAS_MAP(fd.Fd, ref map);
+        int result;
+        using (var fd = _iommu.Lease()) result = Ioctls.TryIOMMU_IOAS_MAP(fd.Fd, ref map);
+        if (result < 0) ThrowMap(-result, in map, null);
         return map.iova;
     }
+
+    /// <inheritdoc/>
+    [DoesNotReturn]
+    public void ThrowMapFailure(int errno, ulong iova, nint userAddress, ulong length, DmaAccess access, string? detail = null)
+    {
+        var map = NewMapArgument(iova, userAddress, length, FixedFlags(access));
+        ThrowMap(errno, in map, detail);
+    }
+
+    /// <summary>The one builder of a failed IOMMU_IOAS_MAP: the argument's fields, the caller's detail, for ENOMEM the
+    /// pinned-memory limit.</summary>
+    [DoesNotReturn]
+    private static void ThrowMap(int errno, in iommu_ioas_map map, string? detail) =>
+        Ioctls.ThrowIOMMU_IOAS_MAP(errno, in map, MemlockLimit.Explain(errno, map.length, detail));
 
     /// <summary>Maps <paramref name="length"/> bytes of a file (e.g. a memfd) from <paramref name="offset"/> at a fixed IOVA
     /// (IOMMU_IOAS_MAP_FILE): the kernel pins the file's pages, no user mapping needed.</summary>
@@ -111,6 +127,11 @@ public sealed class Ioas : IommuObject, IDmaMapper, ILeasedDmaMapper
     private iommu_ioas_unmap UnmapArgument(ulong iova, ulong length)
     {
         ThrowIfDisposed();
+        return NewUnmapArgument(iova, length);
+    }
+
+    private iommu_ioas_unmap NewUnmapArgument(ulong iova, ulong length)
+    {
         var unmap = iommu_ioas_unmap.Create();
         unmap.ioas_id = Id;
         unmap.iova = iova;
@@ -143,6 +164,14 @@ public sealed class Ioas : IommuObject, IDmaMapper, ILeasedDmaMapper
         var unmap = UnmapArgument(iova, length);
         using (var fd = _iommu.Lease()) Ioctls.IOMMU_IOAS_UNMAP(fd.Fd, ref unmap);
         return unmap.length;
+    }
+
+    /// <inheritdoc/>
+    [DoesNotReturn]
+    public void ThrowUnmapFailure(int errno, ulong iova, ulong length, string? detail = null)
+    {
+        var unmap = NewUnmapArgument(iova, length);
+        Ioctls.ThrowIOMMU_IOAS_UNMAP(errno, in unmap, detail);
     }
 
     /// <summary>Unmaps everything; returns the bytes unmapped (0 when nothing was mapped: the kernel's unmap-all succeeds

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using Linux.Iommu.Native;
 using Microsoft.Win32.SafeHandles;
@@ -63,12 +64,6 @@ public sealed class VfioContainer : IDmaMapper, ILeasedDmaMapper, IDisposable
     public SafeFileHandle Handle => _handle;
 
     internal FdLease Lease() => new(_handle, nameof(VfioContainer));
-
-    /// <inheritdoc/>
-    public string MapOperation => nameof(Ioctls.VFIO_IOMMU_MAP_DMA);
-
-    /// <inheritdoc/>
-    public string UnmapOperation => nameof(Ioctls.VFIO_IOMMU_UNMAP_DMA);
 
     /// <summary>VFIO_CHECK_EXTENSION: whether an IOMMU type (VFIO_TYPE1v2_IOMMU...) or extension is offered.</summary>
     public bool CheckExtension(int extension)
@@ -160,7 +155,29 @@ public sealed class VfioContainer : IDmaMapper, ILeasedDmaMapper, IDisposable
         var map = MapArgument(iova, userAddress, length, access);
         int result;
         using (var fd = Lease()) result = Ioctls.TryVFIO_IOMMU_MAP_DMA(fd.Fd, ref map);
-        if (result < 0) Ioctls.ThrowVFIO_IOMMU_MAP_DMA(-result, in map, MemlockLimit.Explain(-result, length)); // ENOMEM: the pinned-memory limit
+        if (result < 0) ThrowMap(-result, in map, null);
+    }
+
+    /// <inheritdoc/>
+    [DoesNotReturn]
+    public void ThrowMapFailure(int errno, ulong iova, nint userAddress, ulong length, DmaAccess access, string? detail = null)
+    {
+        var map = MapArgument(iova, userAddress, length, access);
+        ThrowMap(errno, in map, detail);
+    }
+
+    /// <summary>The one builder of a failed VFIO_IOMMU_MAP_DMA: the argument's fields, the caller's detail, for ENOMEM
+    /// the pinned-memory limit.</summary>
+    [DoesNotReturn]
+    private static void ThrowMap(int errno, in vfio_iommu_type1_dma_map map, string? detail) =>
+        Ioctls.ThrowVFIO_IOMMU_MAP_DMA(errno, in map, MemlockLimit.Explain(errno, map.size, detail));
+
+    /// <inheritdoc/>
+    [DoesNotReturn]
+    public void ThrowUnmapFailure(int errno, ulong iova, ulong length, string? detail = null)
+    {
+        var unmap = UnmapArgument(iova, length);
+        Ioctls.ThrowVFIO_IOMMU_UNMAP_DMA(errno, in unmap, detail);
     }
 
     /// <inheritdoc/>

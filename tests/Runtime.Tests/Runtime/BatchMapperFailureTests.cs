@@ -18,7 +18,7 @@ public sealed class BatchMapperFailureTests
 
         Assert.Equal(-Errno.EEXIST, batch.TryCommit(out var ioctls, out var failed));
 
-        Assert.Equal(new BatchEntry(40, Base + 40 * Page, Page), failed);
+        Assert.Equal((40, Base + 40 * Page, Page), (failed.Index, failed.Iova, failed.Length));
         Assert.Equal(1 + 41, ioctls); // the run, then entries 0..40 alone
         Assert.Equal([Base + 40 * Page], mapper.Areas.Keys); // entries 0..39 mapped alone were unmapped again
     }
@@ -33,7 +33,7 @@ public sealed class BatchMapperFailureTests
 
         Assert.Equal(-Errno.ENOMEM, batch.TryCommit(out var ioctls, out var failed));
 
-        Assert.Equal(new BatchEntry(0, Base, Page), failed);
+        Assert.Equal(new BatchEntry(0, Base, 0x1000_0000, Page, DmaAccess.Read), failed);
         Assert.Equal(1 + 4, ioctls); // the run, then each entry alone, which all map
         Assert.Empty(mapper.Areas);
     }
@@ -48,7 +48,7 @@ public sealed class BatchMapperFailureTests
 
         var error = Assert.Throws<IommuException>(() => batch.Commit());
 
-        Assert.Equal("map failed: EEXIST (17): File exists - batch entry 1 (iova 0x102000, length 0x1000); the batch was rolled back", error.Message);
+        Assert.Equal("map failed: EEXIST (17): File exists - iova 0x102000, user_va 0x10002000, length 0x1000, Read; batch entry 1 (iova 0x102000, length 0x1000); the batch was rolled back", error.Message);
         Assert.Equal([Base + 2 * Page], mapper.Areas.Keys);
     }
 

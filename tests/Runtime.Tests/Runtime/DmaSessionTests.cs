@@ -13,8 +13,6 @@ public sealed class DmaSessionTests
     {
         public int Leases;
         public readonly List<int> CallFds = [];
-        public string MapOperation => "map";
-        public string UnmapOperation => "unmap";
 
         public FdLease Lease()
         {
@@ -50,6 +48,12 @@ public sealed class DmaSessionTests
         public void Map(ulong iova, nint userAddress, ulong length, DmaAccess access) => TryMap(iova, userAddress, length, access);
 
         public ulong Unmap(ulong iova, ulong length) => TryUnmap(iova, length, out var unmapped) == 0 ? unmapped : 0;
+
+        [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+        public void ThrowMapFailure(int errno, ulong iova, nint userAddress, ulong length, DmaAccess access, string? detail = null) => IommuException.Throw("map", errno);
+
+        [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+        public void ThrowUnmapFailure(int errno, ulong iova, ulong length, string? detail = null) => IommuException.Throw("unmap", errno);
     }
 
     private static SafeFileHandle OpenDevNull() => File.OpenHandle("/dev/null", FileMode.Open, FileAccess.ReadWrite);

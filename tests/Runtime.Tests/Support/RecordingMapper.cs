@@ -9,8 +9,6 @@ internal sealed class RecordingMapper : IDmaMapper
 {
     public readonly List<string> Calls = [];
     public readonly SortedDictionary<ulong, (nint Host, ulong Length, DmaAccess Access)> Areas = new();
-    public string MapOperation => "map";
-    public string UnmapOperation => "unmap";
 
     /// <summary>-errno for a map that should fail (by iova and length), or 0 to let it through.</summary>
     public Func<ulong, ulong, int> FailMap { get; set; } = (_, _) => 0;
@@ -36,13 +34,22 @@ internal sealed class RecordingMapper : IDmaMapper
     public void Map(ulong iova, nint userAddress, ulong length, DmaAccess access)
     {
         var result = TryMap(iova, userAddress, length, access);
-        if (result < 0) IommuException.Throw(MapOperation, -result, $"iova 0x{iova:x}, length 0x{length:x}");
+        if (result < 0) ThrowMapFailure(-result, iova, userAddress, length, access);
     }
 
     public ulong Unmap(ulong iova, ulong length)
     {
         var result = TryUnmap(iova, length, out var unmapped);
-        if (result < 0) IommuException.Throw(UnmapOperation, -result, $"iova 0x{iova:x}, length 0x{length:x}");
+        if (result < 0) ThrowUnmapFailure(-result, iova, length);
         return unmapped;
     }
+
+    /// <summary>As a backend's builder: the call's arguments, then the caller's detail.</summary>
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    public void ThrowMapFailure(int errno, ulong iova, nint userAddress, ulong length, DmaAccess access, string? detail = null) =>
+        IommuException.Throw("map", errno, $"iova 0x{iova:x}, user_va 0x{userAddress:x}, length 0x{length:x}, {access}{(detail is null ? "" : "; " + detail)}");
+
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    public void ThrowUnmapFailure(int errno, ulong iova, ulong length, string? detail = null) =>
+        IommuException.Throw("unmap", errno, $"iova 0x{iova:x}, length 0x{length:x}{(detail is null ? "" : "; " + detail)}");
 }

@@ -57,7 +57,7 @@ public sealed class FailNthTests
             (mock, error) =>
             {
                 if (error is null) AssertMappedThenUnmap(mock, memory);
-                else AssertUnwound(mock, error, mock.Ioas.MapOperation, memory);
+                else AssertUnwound(mock, error, "IOMMU_IOAS_MAP", memory);
             });
 
         Report("Ioas.Map", result);
@@ -110,7 +110,7 @@ public sealed class FailNthTests
                 var mock = fixture.Mock;
                 if (error is not null)
                 {
-                    AssertUnwound(mock, error, mock.Ioas.MapOperation, memory);
+                    AssertUnwound(mock, error, "IOMMU_IOAS_MAP", memory);
                     return;
                 }
                 for (var run = 0; run < Runs; run++)

@@ -127,6 +127,20 @@ public sealed partial class BadInputTests
         KernelAssert.Errno(Errno.ENOENT, Ioctls.TryIOMMU_OPTION(RawIoctl.Fd(iommu.Handle), ref option));
     }
 
+    [Fact]
+    public void A_failed_option_names_the_option_and_the_operation_not_their_numbers()
+    {
+        if (!GuestKernel.HasIommufd()) return;
+        using var iommu = IommuFd.Open();
+        using var ioas = iommu.AllocIoas();
+        Assert.Equal(0, iommu.TryDestroy(ioas.Id)); // gone from the kernel behind the object's back
+
+        var error = Assert.Throws<IommuException>(() => ioas.HugePages);
+        Assert.Equal(nameof(Ioctls.IOMMU_OPTION), error.Operation);
+        Assert.Equal(Errno.ENOENT, error.Errno);
+        Assert.EndsWith($"; IOMMU_OPTION_HUGE_PAGES IOMMU_OPTION_OP_GET on object {ioas.Id}", error.Message);
+    }
+
     private static iommu_option HugePagesOption(uint objectId, iommufd_option_ops op)
     {
         var option = iommu_option.Create();

@@ -60,7 +60,7 @@ public sealed class BatchMapperKernelTests
 
         Queue();
         KernelAssert.Errno(Errno.EEXIST, batch.TryCommit(out _, out var failed));
-        Assert.Equal(new BatchEntry(40, occupied, Page), failed);
+        Assert.Equal((40, occupied, Page), (failed.Index, failed.Iova, failed.Length));
 
         Assert.Equal(Page, rig.Ioas.Unmap(occupied, Page)); // the diagnosis left only what was there before
         rig.AssertNothingLeft();

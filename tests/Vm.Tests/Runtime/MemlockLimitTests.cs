@@ -1,4 +1,5 @@
 using Linux.Iommu;
+using Linux.Iommu.DriverKit;
 using Linux.Iommu.Native;
 using Linux.Iommu.Testing;
 
@@ -57,6 +58,39 @@ public sealed class MemlockLimitTests
         Assert.Equal(lockedBefore + (accounting == MemlockAccounting.Process ? Small : 0), lockedWhileMapped);
         ioas.Unmap(Iova, small);
         Assert.Equal(pinnedBefore, NonRootThread.Status("VmPin"));
+    }
+
+    [Fact]
+    public void Every_iommufd_map_path_explains_the_limit_the_same_way()
+    {
+        if (!GuestKernel.HasIommufd()) return;
+        using var iommu = IommuFd.Open();
+        using var ioas = iommu.AllocIoas();
+        using var device = VfioDevice.Open(QemuEduDevice.CdevPath);
+        device.BindIommufd(iommu);
+        device.Attach(ioas.Id);
+        using var big = DmaBuffer.Allocate((long)Big);
+        using var space = DmaSpace.Create(ioas);
+        var pinned = NonRootThread.Status("VmPin");
+        var batch = new BatchMapper(ioas);
+
+        (string Path, Action Map)[] paths =
+        [
+            ("MapAnywhere", () => ioas.MapAnywhere(big.Address, Big, DmaAccess.ReadWrite)),
+            ("BatchMapper", () =>
+            {
+                batch.Add(Iova, big.Address, Big, DmaAccess.ReadWrite);
+                batch.Commit();
+            }),
+            ("DmaSpace", () => space.Map(big, DmaAccess.ReadWrite)),
+        ];
+        foreach (var (path, map) in paths)
+        {
+            var thrown = NonRootThread.Run(Limit, map);
+            Console.WriteLine($"{path}: {thrown?.Message}");
+            AssertExplains(thrown, nameof(Ioctls.IOMMU_IOAS_MAP), Big, pinned);
+        }
+        Assert.Equal(0, space.Mappings);
     }
 
     [Fact]
