@@ -130,7 +130,7 @@ public sealed partial class BadInputTests
     [Fact]
     public void A_failed_option_names_the_option_and_the_operation_not_their_numbers()
     {
-        if (!GuestKernel.HasIommufd()) return;
+        GuestKernel.Require(KernelOffer.Iommufd);
         using var iommu = IommuFd.Open();
         using var ioas = iommu.AllocIoas();
         Assert.Equal(0, iommu.TryDestroy(ioas.Id)); // gone from the kernel behind the object's back

@@ -63,7 +63,7 @@ public sealed class MemlockLimitTests
     [Fact]
     public void Every_iommufd_map_path_explains_the_limit_the_same_way()
     {
-        if (!GuestKernel.HasIommufd()) return;
+        GuestKernel.Require(KernelOffer.Iommufd);
         using var iommu = IommuFd.Open();
         using var ioas = iommu.AllocIoas();
         using var device = VfioDevice.Open(QemuEduDevice.CdevPath);

@@ -81,7 +81,7 @@ public sealed class VfioDeviceSetTests
     [InlineData(IommuBackend.Type1)]
     public void Edu_DMA_round_trips_through_the_sets_mapper_and_is_blocked_after_unmap(IommuBackend backend)
     {
-        if (backend == IommuBackend.Iommufd && !KernelHasIommufdAndCdevs()) return;
+        if (backend == IommuBackend.Iommufd) RequireIommufdAndCdevs();
         using var set = VfioDeviceSet.Open([QemuEduDevice.PciAddress], backend);
         var device = set.Devices[0].Device;
         device.EnablePciBusMastering();
@@ -95,7 +95,7 @@ public sealed class VfioDeviceSetTests
     [InlineData(IommuBackend.Type1)]
     public void Two_edu_devices_do_DMA_in_the_sets_one_address_space_through_a_DmaSpace_over_it(IommuBackend backend)
     {
-        if (backend == IommuBackend.Iommufd && !KernelHasIommufdAndCdevs()) return;
+        if (backend == IommuBackend.Iommufd) RequireIommufdAndCdevs();
         const int Length = QemuEduDevice.MaxTransfer;
         var edus = QemuEduDevice.Devices;
         Assert.True(edus.Count >= 2, $"the main boot starts two edu devices (run-in-vm --edu 2); found {edus.Count}");
