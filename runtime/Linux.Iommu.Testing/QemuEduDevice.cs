@@ -28,21 +28,8 @@ public sealed class QemuEduDevice
     /// <summary>The first edu device.</summary>
     public static PciDevice First => Devices.FirstOrDefault() ?? throw new InvalidOperationException($"no QEMU edu device (PCI {VendorId:x4}:{DeviceId:x4}) on this machine");
 
-    /// <summary>The sysfs directories of every edu device of this machine, in PCI address order.</summary>
-    public static IReadOnlyList<string> SysfsPaths => Devices.Select(d => d.SysfsPath).ToList();
-
-    /// <summary>The sysfs directory of the first edu device.</summary>
-    public static string SysfsPath => First.SysfsPath;
-
     /// <summary>/dev/vfio/devices/vfioN of the first edu device.</summary>
-    public static string CdevPath => CdevOf(SysfsPath);
-
-    /// <summary>/dev/vfio/devices/vfioN of the device at <paramref name="sysfsPath"/> (bound to vfio-pci).</summary>
-    public static string CdevOf(string sysfsPath)
-    {
-        var device = PciDevice.FromAddress(Path.GetFileName(sysfsPath));
-        return device.CdevPath ?? throw new InvalidOperationException($"edu {device.Address} has no VFIO device cdev (driver: {device.Driver ?? "none"})");
-    }
+    public static string CdevPath => First.RequireCdevPath();
 
     /// <summary>Its PCI address, the name VFIO_GROUP_GET_DEVICE_FD takes.</summary>
     public static string PciAddress => First.Address;

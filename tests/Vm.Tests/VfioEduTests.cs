@@ -14,18 +14,19 @@ public sealed class VfioEduTests
     [Trait("Category", "Vm")]
     public void EveryEduDeviceIsBoundToVfioPciWithAGroupAndACdev()
     {
-        var edus = QemuEduDevice.SysfsPaths;
+        var edus = QemuEduDevice.Devices;
         Assert.NotEmpty(edus);
         var cdevs = GuestKernel.Probe(KernelOffer.VfioCdev).Present;
-        foreach (var dev in edus)
+        foreach (var edu in edus)
         {
-            var driver = new DirectoryInfo(Path.Combine(dev, "driver")).LinkTarget;
-            Assert.Equal("vfio-pci", Path.GetFileName(driver));
-            var group = Path.GetFileName(new DirectoryInfo(Path.Combine(dev, "iommu_group")).LinkTarget);
-            Assert.True(File.Exists($"/dev/vfio/{group}"), $"no VFIO group node /dev/vfio/{group} for {dev}");
+            Assert.Equal((QemuEduDevice.VendorId, QemuEduDevice.DeviceId), (edu.VendorId, edu.DeviceId));
+            Assert.Equal(PciDevice.VfioPci, edu.Driver);
+            Assert.NotNull(edu.IommuGroup);
+            Assert.True(File.Exists(edu.GroupPath), $"no VFIO group node {edu.GroupPath} for {edu}");
+            Assert.Contains(edu, edu.GroupMembers);
             if (!cdevs) continue;
-            var cdev = Assert.Single(Directory.GetDirectories(Path.Combine(dev, "vfio-dev")));
-            Assert.True(File.Exists(Path.Combine("/dev/vfio/devices", Path.GetFileName(cdev))), $"no /dev node for {cdev}");
+            Assert.True(File.Exists(edu.RequireCdevPath()), $"no /dev node {edu.CdevPath} for {edu}");
+            Assert.Equal(edu, PciDevice.FromCdev(edu.CdevPath!));
         }
     }
 
@@ -36,9 +37,9 @@ public sealed class VfioEduTests
         // vfio_device_fops_unl_ioctl (drivers/vfio/vfio_main.c): every ioctl but VFIO_DEVICE_BIND_IOMMUFD is EINVAL
         // before the bind grants access; a file that is not a VFIO device would answer ENOTTY.
         GuestKernel.Require(KernelOffer.VfioCdev);
-        foreach (var sysfs in QemuEduDevice.SysfsPaths)
+        foreach (var edu in QemuEduDevice.Devices)
         {
-            using var cdev = File.OpenHandle(QemuEduDevice.CdevOf(sysfs), FileMode.Open, FileAccess.ReadWrite);
+            using var cdev = File.OpenHandle(edu.RequireCdevPath(), FileMode.Open, FileAccess.ReadWrite);
             var info = new vfio_device_info { argsz = vfio_device_info.NativeSize };
             Assert.Equal(-Errno.EINVAL, Ioctls.TryVFIO_DEVICE_GET_INFO((int)cdev.DangerousGetHandle(), ref info));
         }

@@ -50,7 +50,7 @@ public static class GuestRamConcurrency
 
     public static void Run(TextWriter output, long half, bool dry)
     {
-        var devices = QemuEduDevice.SysfsPaths.Select(QemuEduDevice.CdevOf).ToArray();
+        var devices = QemuEduDevice.Devices.Select(d => d.RequireCdevPath()).ToArray();
         using var ram = DmaBuffer.Allocate(2 * half, MemoryBacking.Anonymous, populateThreads: 2);
         var halves = new[] { ram.Address, ram.Address + (nint)half };
         // The control: the same two threads writing their halves in user space, no system call — whether this guest on

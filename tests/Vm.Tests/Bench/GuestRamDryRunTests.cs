@@ -41,7 +41,7 @@ public sealed class GuestRamDryRunTests
             from measure in new[] { "populate-ns", "cs-map-ns", "cs-unmap-ns", GuestRamCurve.MeanRunMeasure }
                 .Concat(GuestRamCurve.ContiguityChunks.Where(chunk => chunk <= size).Select(GuestRamCurve.ContiguityMeasure))
             select GuestRamCurve.Key(backing, target.Backend, target.HugePages, size, measure)).ToList();
-        var ioasCounts = QemuEduDevice.SysfsPaths.Count >= 2 ? new[] { 1, 2 } : [1];
+        var ioasCounts = QemuEduDevice.Devices.Count >= 2 ? new[] { 1, 2 } : [1];
         expected.AddRange(
             from what in ioasCounts.Select(count => $"Ioases={count}").Prepend("Control=user-space-writes")
             from measure in new[] { "one-thread-ns", "two-threads-ns", "scaling" }

@@ -15,8 +15,9 @@ public sealed class BridgeTests
 {
     private static PlanReport Plan(BridgedDevices bridged)
     {
-        var cdevs = QemuEduDevice.SysfsPaths.Select(QemuEduDevice.CdevOf).ToList();
-        Assert.True(cdevs.Count == 2 && cdevs.Select(VfioDevice.IommuGroupOf).Distinct().Count() == 1,
+        var edus = QemuEduDevice.Devices;
+        var cdevs = edus.Select(d => d.RequireCdevPath()).ToList();
+        Assert.True(cdevs.Count == 2 && edus.Select(d => d.IommuGroup).Distinct().Count() == 1,
             "this boot needs two edu devices in one IOMMU group (run-in-vm --edu 0 --bridged-edu 2)");
         using var iommu = IommuFd.Open();
         using var ioas = iommu.AllocIoas();
@@ -29,7 +30,7 @@ public sealed class BridgeTests
                 device.Attach(ioas.Id);
             }
             var spec = SpecLoader.Load(PlannerVmTests.Spec("vtd-shadow-4k.json")) with { BridgedDevices = bridged };
-            var planned = devices.Select((d, i) => new PlannedDevice($"edu{i}", d, VfioDevice.IommuGroupOf(cdevs[i]))).ToList();
+            var planned = devices.Select((d, i) => new PlannedDevice($"edu{i}", d, edus[i].IommuGroup)).ToList();
             using var plan = new ViommuPlanner().Plan(spec, iommu, ioas, planned);
             return plan.Report;
         }

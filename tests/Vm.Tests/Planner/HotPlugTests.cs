@@ -16,11 +16,11 @@ public sealed class HotPlugTests
     public void A_second_device_behind_the_same_IOMMU_joins_a_Shadow_plan_and_the_mappings_stay()
     {
         GuestKernel.Require(KernelOffer.Iommufd);
-        var edus = QemuEduDevice.SysfsPaths;
+        var edus = QemuEduDevice.Devices;
         Assert.True(edus.Count >= 2, "the VM tier boots two edu devices (tests/vm/tier.sh --edu 2)");
         using var iommu = IommuFd.Open();
         using var ioas = iommu.AllocIoas();
-        using var first = VfioDevice.Open(QemuEduDevice.CdevOf(edus[0]));
+        using var first = VfioDevice.Open(edus[0].RequireCdevPath());
         first.BindIommufd(iommu);
         first.Attach(ioas.Id);
         using var plan = new ViommuPlanner().Plan(SpecLoader.Load(PlannerVmTests.Spec("vtd-shadow-4k.json")), iommu, ioas, [new PlannedDevice("edu0", first)]);
@@ -28,7 +28,7 @@ public sealed class HotPlugTests
         using var buffer = DmaBuffer.Allocate(64 * 1024);
         ioas.Map(0x10_0000, buffer, DmaAccess.ReadWrite);
 
-        using var second = VfioDevice.Open(QemuEduDevice.CdevOf(edus[1]));
+        using var second = VfioDevice.Open(edus[1].RequireCdevPath());
         second.BindIommufd(iommu);
         var report = plan.HotPlug(new PlannedDevice("edu1", second));
 

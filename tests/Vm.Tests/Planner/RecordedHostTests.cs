@@ -20,8 +20,8 @@ public sealed class RecordedHostTests
     public void A_host_recorded_here_plans_every_example_spec_as_the_live_host_does()
     {
         GuestKernel.Require(KernelOffer.Iommufd);
-        var sysfs = QemuEduDevice.SysfsPaths;
-        var cdevs = sysfs.Select(QemuEduDevice.CdevOf).ToList();
+        var edus = QemuEduDevice.Devices;
+        var cdevs = edus.Select(d => d.RequireCdevPath()).ToList();
         using var iommu = IommuFd.Open();
         using var ioas = iommu.AllocIoas(); // destroyed after the devices are closed (finally), so nothing is attached then
         var devices = cdevs.Select(VfioDevice.Open).ToList();
@@ -29,7 +29,7 @@ public sealed class RecordedHostTests
         {
             foreach (var device in devices) device.BindIommufd(iommu);
             // named as `iommu probe` names them: the cdev and the PCI address
-            var planned = devices.Select((d, i) => new PlannedDevice($"{cdevs[i]} ({Path.GetFileName(sysfs[i])})", d, VfioDevice.IommuGroupOf(cdevs[i]))).ToList();
+            var planned = devices.Select((d, i) => new PlannedDevice($"{cdevs[i]} ({edus[i].Address})", d, edus[i].IommuGroup)).ToList();
             var host = RecordedHost.Record(iommu, planned);
             var recorded = RecordedHostJson.Parse(RecordedHostJson.Write(host));
             Assert.Equal(host.Devices.Select(d => d.HwInfo), recorded.Devices.Select(d => d.HwInfo));

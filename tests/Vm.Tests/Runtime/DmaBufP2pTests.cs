@@ -52,16 +52,16 @@ public sealed class DmaBufP2pTests
 
         public Peers()
         {
-            var edus = QemuEduDevice.SysfsPaths;
+            var edus = QemuEduDevice.Devices;
             Assert.True(edus.Count >= 2, $"two edu devices are needed (run-in-vm --edu 2, or the bridge boot); this machine has {edus.Count}");
             Iommu = Keep(IommuFd.Open());
             Ioas = Keep(Iommu.AllocIoas());
-            A = Keep(VfioDevice.Open(QemuEduDevice.CdevOf(edus[0])));
+            A = Keep(VfioDevice.Open(edus[0].RequireCdevPath()));
             A.BindIommufd(Iommu);
             A.Attach(Ioas.Id);
-            B = VfioDevice.Open(QemuEduDevice.CdevOf(edus[1])); // closed by the test or at the end
+            B = VfioDevice.Open(edus[1].RequireCdevPath()); // closed by the test or at the end
             B.BindIommufd(Iommu);
-            SameGroup = VfioDevice.IommuGroupOf(QemuEduDevice.CdevOf(edus[0])) == VfioDevice.IommuGroupOf(QemuEduDevice.CdevOf(edus[1]));
+            SameGroup = edus[0].IommuGroup == edus[1].IommuGroup;
             B.Attach(SameGroup ? Ioas.Id : Keep(Iommu.AllocIoas()).Id); // one group shares one page table
             A.EnablePciBusMastering();
             Bar0 = Keep(A.MapRegion(0));
