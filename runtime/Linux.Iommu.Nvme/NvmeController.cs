@@ -5,7 +5,7 @@ namespace Linux.Iommu.Nvme;
 
 /// <summary>A user-space driver for one NVMe controller behind VFIO (a sample of the driver kit): controller reset and
 /// enable through BAR0, admin queues in DMA memory, Identify, one I/O queue pair, reads and writes with PRPs built from
-/// the kit's translations, completion by polling the phase tag (no interrupts). Data buffers are acquired from the
+/// the lease IOVAs of the kit, completion by polling the phase tag (no interrupts). Data buffers are acquired from the
 /// <see cref="DmaSpace"/> per command (persistently mapped ones are found by translation; others are mapped for the
 /// command, or served by the space's cache). Initialization follows NVMe 1.4 §7.6.1. Not thread-safe: one caller at a time.
 /// <para>After a timeout the controller is unusable; Dispose disables it (CC.EN = 0), then releases every outstanding

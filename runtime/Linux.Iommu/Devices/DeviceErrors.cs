@@ -21,6 +21,9 @@ internal static class DeviceErrors
     public static IommuEnvironmentException NoSuchDriver(string address, string driver, string directory) =>
         new($"bind PCI device {address} to {driver}", $"the kernel has no PCI driver {driver} ({directory})", $"load its module (modprobe {driver})", Errno.ENODEV);
 
+    public static IommuEnvironmentException NoSuchGroup(int group, string directory) =>
+        new($"find the devices of IOMMU group {group}", $"no such IOMMU group ({directory})", "the IOMMU is off, or the group number is wrong (/sys/kernel/iommu_groups)", Errno.ENOENT);
+
     public static IommuEnvironmentException NoIommuGroup(string address, string link) =>
         new($"find the IOMMU group of PCI device {address}", $"it has none ({link}): the IOMMU is off or does not cover this device",
             "turn the IOMMU on (intel_iommu=on or amd_iommu=on on the kernel command line, the DMAR/IVRS table in the firmware)", Errno.ENODEV);

@@ -111,15 +111,20 @@ public sealed partial class PciDevice
     /// <summary>The IOMMU group number, or null when the device has none (no IOMMU, or the IOMMU is off).</summary>
     public int? IommuGroup => int.TryParse(LinkName("iommu_group"), out var group) ? group : null;
 
-    /// <summary>The other devices of this device's IOMMU group and this one (/sys/kernel/iommu_groups/N/devices), in address order.</summary>
-    public IReadOnlyList<PciDevice> GroupMembers
+    /// <summary>The devices of this device's IOMMU group, this one included, in address order.</summary>
+    /// <exception cref="IommuEnvironmentException">The device has no IOMMU group.</exception>
+    public IReadOnlyList<PciDevice> GroupMembers => InIommuGroup(RequireIommuGroup(), _root);
+
+    /// <summary>The PCI devices of IOMMU group <paramref name="group"/> (/sys/kernel/iommu_groups/N/devices), in address order.</summary>
+    /// <exception cref="IommuEnvironmentException">There is no such group.</exception>
+    public static IReadOnlyList<PciDevice> InIommuGroup(int group) => InIommuGroup(group, "/");
+
+    internal static IReadOnlyList<PciDevice> InIommuGroup(int group, string root)
     {
-        get
-        {
-            var members = Path.Combine(_root, "sys", "kernel", "iommu_groups", $"{RequireIommuGroup()}", "devices");
-            return Directory.EnumerateFileSystemEntries(members).Select(Path.GetFileName).OfType<string>().Where(a => AddressPattern().IsMatch(a))
-                .Order(StringComparer.Ordinal).Select(a => new PciDevice(_root, a)).ToList();
-        }
+        var members = Path.Combine(root, "sys", "kernel", "iommu_groups", $"{group}", "devices");
+        if (!Directory.Exists(members)) throw DeviceErrors.NoSuchGroup(group, members);
+        return Directory.EnumerateFileSystemEntries(members).Select(Path.GetFileName).OfType<string>().Where(a => AddressPattern().IsMatch(a))
+            .Order(StringComparer.Ordinal).Select(a => new PciDevice(root, a)).ToList();
     }
 
     /// <summary>The VFIO device cdev (/dev/vfio/devices/vfioN, named by sysfs vfio-dev/vfioN), or null when the device has

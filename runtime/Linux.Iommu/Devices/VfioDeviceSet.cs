@@ -29,7 +29,7 @@ public sealed class VfioDeviceSet : IDisposable
     }
 
     /// <summary>Opens PCI devices, each named by its address (0000:00:03.0, or 00:03.0) or its VFIO cdev
-    /// (/dev/vfio/devices/vfioN). Every device must be bound to vfio-pci.</summary>
+    /// (/dev/vfio/devices/vfioN), or a whole IOMMU group by its node (/dev/vfio/N). Every device must be bound to vfio-pci.</summary>
     /// <param name="devices">The devices, at least one, each once.</param>
     /// <param name="backend">The backend to use; null (the default) takes iommufd when the kernel has /dev/iommu and
     /// every device has a VFIO cdev, else type1.</param>
@@ -50,18 +50,22 @@ public sealed class VfioDeviceSet : IDisposable
     internal static VfioDeviceSet Open(IEnumerable<string> devices, IommuBackend? backend, string root)
     {
         ArgumentNullException.ThrowIfNull(devices);
-        return Open(devices.Select(name => Resolve(name, root)).ToList(), backend);
+        return Open(devices.SelectMany(name => Resolve(name, root)).ToList(), backend);
     }
 
-    /// <summary>A device by its PCI address or its cdev path.</summary>
-    internal static PciDevice Resolve(string name, string root)
+    /// <summary>The device of a PCI address or a cdev path, or the devices of a group node.</summary>
+    internal static IReadOnlyList<PciDevice> Resolve(string name, string root)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
-        if (name.StartsWith('/') || name.StartsWith("vfio", StringComparison.Ordinal)) return PciDevice.FromCdev(name, root);
+        if (name.StartsWith(GroupNodePrefix, StringComparison.Ordinal) && int.TryParse(name.AsSpan(GroupNodePrefix.Length), out var group))
+            return PciDevice.InIommuGroup(group, root);
+        if (name.StartsWith('/') || name.StartsWith("vfio", StringComparison.Ordinal)) return [PciDevice.FromCdev(name, root)];
         if (!PciDevice.TryParseAddress(name, out var address))
-            throw new ArgumentException($"'{name}' is neither a PCI address (0000:00:03.0, or 00:03.0) nor a VFIO device cdev (/dev/vfio/devices/vfioN)", nameof(name));
-        return PciDevice.FromAddress(address, root);
+            throw new ArgumentException($"'{name}' is neither a PCI address (0000:00:03.0, or 00:03.0), a VFIO device cdev (/dev/vfio/devices/vfioN) nor a VFIO group node (/dev/vfio/N)", nameof(name));
+        return [PciDevice.FromAddress(address, root)];
     }
+
+    private const string GroupNodePrefix = "/dev/vfio/";
 
     private static VfioDeviceSet Open(List<PciDevice> devices, IommuBackend? backend)
     {

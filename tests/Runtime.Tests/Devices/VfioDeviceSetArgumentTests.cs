@@ -14,8 +14,20 @@ public sealed class VfioDeviceSetArgumentTests : IDisposable
         Assert.Throws<T>(() => VfioDeviceSet.Open(names, null, _sysfs.Root)).Message;
 
     [Fact]
-    public void A_name_that_is_neither_an_address_nor_a_cdev_is_refused() =>
-        Assert.Contains("'3' is neither a PCI address (0000:00:03.0, or 00:03.0) nor a VFIO device cdev", Refusal<ArgumentException>("3"));
+    public void A_name_that_is_neither_an_address_a_cdev_nor_a_group_is_refused() =>
+        Assert.Contains("'3' is neither a PCI address (0000:00:03.0, or 00:03.0), a VFIO device cdev (/dev/vfio/devices/vfioN) nor a VFIO group node", Refusal<ArgumentException>("3"));
+
+    [Fact]
+    public void A_group_node_names_every_device_of_the_group()
+    {
+        _sysfs.Device("0000:00:04.0", group: 5, driver: "vfio-pci");
+        _sysfs.Device("0000:00:03.0", group: 5, driver: "vfio-pci");
+        _sysfs.Device("0000:00:05.0", group: 6, driver: "vfio-pci");
+
+        Assert.Equal(["0000:00:03.0", "0000:00:04.0"], VfioDeviceSet.Resolve("/dev/vfio/5", _sysfs.Root).Select(d => d.Address));
+        Assert.Equal(["0000:00:05.0"], VfioDeviceSet.Resolve("0000:00:05.0", _sysfs.Root).Select(d => d.Address));
+        Assert.Contains("find the devices of IOMMU group 7: no such IOMMU group", Refusal<IommuEnvironmentException>("/dev/vfio/7"));
+    }
 
     [Fact]
     public void No_device_is_refused() => Assert.Contains("no device to open", Refusal<ArgumentException>());
