@@ -66,14 +66,14 @@ mount -t sysfs sysfs /host/sys || fail "sysfs"
 mount -t debugfs debugfs /host/sys/kernel/debug 2>/dev/null || true
 mount -t devtmpfs devtmpfs /host/dev || fail "devtmpfs"
 mkdir -p /host/dev/shm && mount -t tmpfs -o mode=1777 tmpfs /host/dev/shm || fail "/dev/shm"
-mkdir -p /host/run/vm-io && mount -o move /io /host/run/vm-io || fail "cannot move the rw share"
-mkdir -p /host/tmp/home
 # A Debian system keeps its kernel's config as /boot/config-RELEASE (what IommufdSupport reads when there is no
-# /proc/config.gz): show the stock image's own there instead of the host's /boot.
+# /proc/config.gz): show the stock image's own there instead of the host's /boot (the arm64 guest root has none).
 if [ -f /boot-config ]; then
-  mount -t tmpfs -o mode=755 tmpfs /host/boot || fail "tmpfs on /boot"
+  { [ -d /host/boot ] || mkdir /host/boot; } && mount -t tmpfs -o mode=755 tmpfs /host/boot || fail "tmpfs on /boot"
   cp /boot-config "/host/boot/config-$(uname -r)" || fail "cannot place the kernel config"
 fi
+mkdir -p /host/run/vm-io && mount -o move /io /host/run/vm-io || fail "cannot move the rw share"
+mkdir -p /host/tmp/home
 
 # QEMU's edu device (1234:11e8) is the DMA-capable device the tests drive through VFIO. The sysfs paths of those
 # bound, in PCI order, go to /run/edu-devices for the guest's shell (bench/vm-bench.sh); C# finds them with
