@@ -9,7 +9,7 @@ using Linux.Iommu.Bench.Report;
 // Linux.Iommu.Bench report DIR                    merge DIR's C and C# files into summary.md, CSV and the plot
 // Linux.Iommu.Bench guestram [--max BYTES] [--half BYTES] [--dry] [--out DIR]   the guest-RAM curve (in the guest): DIR/ram-curve.tsv
 // Linux.Iommu.Bench guestram-report DIR           ram-curve.tsv into ram-curve.md and a plot per backing
-// Linux.Iommu.Bench nvme [--dry] [--out DIR]      the NVMe suite (nvme guest): DIR/csharp-nvme.tsv
+// Linux.Iommu.Bench nvme [--dry] [--out DIR]      the NVMe suite (nvme guest): DIR/csharp-nvme.tsv (--dry: only with --out)
 // Linux.Iommu.Bench nvme-report DIR               DIR/nvme.md from csharp-nvme.tsv and the kernel anchor's c-nvme.tsv
 if (args.Length == 0) return Usage();
 var dry = args.Contains("--dry");
@@ -58,7 +58,7 @@ switch (args[0])
         return GuestRamReport.Write(Path.GetFullPath(args[1]));
     case "nvme":
         var nvme = Linux.Iommu.Bench.Nvme.NvmeBench.Run(dry);
-        if (!dry)
+        if (!dry || outIndex >= 0)
         {
             Directory.CreateDirectory(output);
             Linux.Iommu.Bench.Nvme.NvmeBench.Write(Path.Combine(output, "csharp-nvme.tsv"), nvme);

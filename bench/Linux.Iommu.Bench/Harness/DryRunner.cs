@@ -12,6 +12,12 @@ public static class DryRunner
 {
     public static IReadOnlyList<string> Run(Type suite) => Run(suite, 0).Select(r => r.Key).ToList();
 
+    /// <summary>The keys of the cases <see cref="Run(Type)"/> runs, without running them: the host tests compare them
+    /// with BenchmarkDotNet's cases for the guest suites too, which only the VM tier can run.</summary>
+    public static IEnumerable<string> Keys(Type suite) =>
+        SuiteCases.Combinations(suite).Select(combination => SuiteCases.Instance(suite, combination))
+            .SelectMany(instance => SuiteCases.Benchmarks(suite).Select(benchmark => CaseKey.Of(instance, benchmark.Name).Text));
+
     public static IReadOnlyList<(string Key, double ThreadBytesPerCall)> Run(Type suite, int measured)
     {
         var ran = new List<(string, double)>();

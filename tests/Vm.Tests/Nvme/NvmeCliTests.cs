@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using Iommu.Tests.Shared;
 using Linux.Iommu.Nvme;
 
 namespace Vm.Tests.Nvme;
@@ -13,15 +11,9 @@ public sealed class NvmeCliTests
 {
     private static string Iommu(params string[] args)
     {
-        var tool = RepositoryRoot.Combine("runtime", "Linux.Iommu.Cli", "bin", "Debug", "net10.0", "iommu.dll");
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in (string[])["exec", tool, .. args]) start.ArgumentList.Add(arg);
-        using var process = Process.Start(start)!;
-        var stderr = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
-        var stdout = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        Assert.True(process.ExitCode == 0, $"iommu {string.Join(' ', args)} exited {process.ExitCode}: {stderr.Result}{stdout}");
-        return stdout;
+        var result = BuiltProgram.Run("iommu", args);
+        Assert.True(result.ExitCode == 0, $"iommu {string.Join(' ', args)} exited {result.ExitCode}: {result.Stderr}{result.Stdout}");
+        return result.Stdout;
     }
 
     [Fact]

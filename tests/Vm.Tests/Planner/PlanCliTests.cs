@@ -14,8 +14,7 @@ public sealed class PlanCliTests
 {
     private const string LegacyTitle = "in the legacy VFIO container /dev/vfio/vfio";
 
-    private static ProcessResult Plan(params string[] args) => Processes.Run("dotnet",
-        ["exec", RepositoryRoot.Combine("runtime", "Linux.Iommu.Cli", "bin", "Debug", "net10.0", "iommu.dll"), "plan", .. args]);
+    private static ProcessResult Plan(params string[] args) => BuiltProgram.Run("iommu", ["plan", .. args]);
 
     [Fact]
     [Trait("Category", "Vm")]
