@@ -18,8 +18,8 @@ public class ConsumerTests(LocalFeed feed)
         var app = NewConsoleApp("bindings-app", "BindingsApp", "Linux.Iommu.Interop.Generator");
 
         Succeeds(feed.Dotnet(app, "build", "-c", "Release", "-p:EmitCompilerGeneratedFiles=true"));
-        Assert.Contains("for x86_64", GeneratedConstants(app, "obj/Release/net10.0"));
-        var run = feed.Dotnet(app, "bin/Release/net10.0/bindings-app.dll");
+        Assert.Contains("for x86_64", GeneratedConstants(app));
+        var run = feed.Dotnet(app, "run", "-c", "Release", "--no-build");
         Succeeds(run);
         Assert.Contains("IOMMU_IOAS_ALLOC = 0x3b81, struct iommu_ioas_alloc is 12 bytes, VFIO_API_VERSION = 0", run.Stdout);
         Assert.Contains("TryIOMMU_IOAS_ALLOC(-1) = -9", run.Stdout);
@@ -29,7 +29,7 @@ public class ConsumerTests(LocalFeed feed)
 
         Succeeds(feed.Dotnet(app, "build", "-c", "Release", "-r", "linux-arm64", "--no-self-contained", "-p:UseAppHost=false",
             "-p:EmitCompilerGeneratedFiles=true"));
-        Assert.Contains("for aarch64", GeneratedConstants(app, "obj/Release/net10.0/linux-arm64"));
+        Assert.Contains("for aarch64", GeneratedConstants(app, "-p:RuntimeIdentifier=linux-arm64"));
     }
 
     [Fact]
@@ -38,12 +38,12 @@ public class ConsumerTests(LocalFeed feed)
         var app = NewConsoleApp("planner-app", "PlannerApp", "Linux.Iommu", "Linux.Iommu.Planner");
         Succeeds(feed.Dotnet(app, "build", "-c", "Release"));
 
-        var shadow = feed.Dotnet(app, "bin/Release/net10.0/planner-app.dll", VtdShadowSpec, RecordedVtdHost);
+        var shadow = feed.Dotnet(app, "run", "-c", "Release", "--no-build", "--", VtdShadowSpec, RecordedVtdHost);
         Succeeds(shadow);
         Assert.Contains("host IOMMU: IOMMU_HW_INFO_TYPE_INTEL_VTD (the runtime's generated iommu_hw_info_type), struct iommu_ioas_map is 40 bytes", shadow.Stdout);
         Assert.Contains("decision: Shadow", shadow.Stdout);
 
-        var refused = feed.Dotnet(app, "bin/Release/net10.0/planner-app.dll", VtdRefusedSpec, RecordedVtdHost);
+        var refused = feed.Dotnet(app, "run", "-c", "Release", "--no-build", "--", VtdRefusedSpec, RecordedVtdHost);
         Assert.True(refused.ExitCode == 3, refused.Output);
         Assert.Contains("decision: Refused", refused.Stdout);
 
@@ -51,7 +51,9 @@ public class ConsumerTests(LocalFeed feed)
         var assets = File.ReadAllText(Path.Combine(app, "obj", "project.assets.json"));
         Assert.DoesNotContain("Linux.Iommu.Interop.Generator", assets);
         Assert.DoesNotContain("Linux.Iommu.Testing", assets);
-        Assert.False(File.Exists(Path.Combine(app, "bin", "Release", "net10.0", "Linux.Iommu.Testing.dll")));
+        var output = Path.Combine(app, ReleaseProperty(app, "OutDir"));
+        Assert.True(File.Exists(Path.Combine(output, "planner-app.dll")), $"the app's build output is not in {output}");
+        Assert.False(File.Exists(Path.Combine(output, "Linux.Iommu.Testing.dll")));
     }
 
     [Fact]
@@ -128,10 +130,14 @@ public class ConsumerTests(LocalFeed feed)
         return app;
     }
 
-    /// <summary>The generated Constants source of a build (EmitCompilerGeneratedFiles): its summary names the model's
-    /// architecture, so it shows which model the generator took.</summary>
-    private static string GeneratedConstants(string app, string intermediate) =>
-        File.ReadAllText(Directory.GetFiles(Path.Combine(app, intermediate, "generated"), "Constants*.g.cs", SearchOption.AllDirectories).Single());
+    /// <summary>The generated Constants source of a Release build (EmitCompilerGeneratedFiles), in the intermediate folder
+    /// MSBuild computes for it: its summary names the model's architecture, so it shows which model the generator took.</summary>
+    private string GeneratedConstants(string app, params string[] properties) =>
+        File.ReadAllText(Directory.GetFiles(Path.Combine(app, ReleaseProperty(app, "IntermediateOutputPath", properties), "generated"), "Constants*.g.cs", SearchOption.AllDirectories).Single());
+
+    /// <summary>A property of the app's Release build as MSBuild evaluates it (an output folder: no test types the layout).</summary>
+    private string ReleaseProperty(string app, string name, params string[] properties) =>
+        Succeeds(feed.Dotnet(app, ["msbuild", $"-getProperty:{name}", "-p:Configuration=Release", .. properties])).Stdout.Trim();
 
     private static ProcessResult Succeeds(ProcessResult result)
     {
