@@ -27,9 +27,13 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
 bash tests/setup-host.sh
-echo "== building the iommu tool"
+echo "== building the iommu tool and the demo (examples/Demo)"
 step_run "dotnet build runtime/Linux.Iommu.Cli" "$log" "" -- dotnet build runtime/Linux.Iommu.Cli -c Release -nologo -v quiet
+step_run "dotnet build examples/Demo" "$log" "" -- dotnet build examples/Demo -c Release -nologo -v quiet
 tool=$(build_output runtime/Linux.Iommu.Cli Release)
+demo=$(build_output examples/Demo Release)
+# the host IOMMU as the tool reports it, then the demo: every example spec planned, the live DMA, the mock's Nested plan
+run_demo=(bash -c 'dotnet "$1" probe && dotnet "$2"' demo "$tool" "$demo")
 
 echo "== the ABI models reproduce from the pinned headers"
 step_run "headers/scan.sh (fetches the pinned packages when not cached)" "$log" last_line -- bash headers/scan.sh "$out"
@@ -39,8 +43,8 @@ rm -f "$log"
 
 if [ -z "$guest_kernel" ] && [ -e /dev/iommu ] && compgen -G "/dev/vfio/devices/vfio*" >/dev/null; then
   echo "== this host has iommufd: running the demo here"
-  exec dotnet "$tool" demo
+  exec "${run_demo[@]}"
 fi
 if [ -n "$guest_kernel" ]; then echo "== booting the test VM with guest kernel $guest_kernel"
 else echo "== no /dev/iommu here: booting the test VM"; fi
-exec tests/vm/run-in-vm --timeout 600 --kernel "${guest_kernel:-7.3}" -- dotnet "$tool" demo
+exec tests/vm/run-in-vm --timeout 600 --kernel "${guest_kernel:-7.3}" -- "${run_demo[@]}"

@@ -10,7 +10,8 @@ internal static class Failures
         var expected = e is IOException // IommuException and its kin among them
             or UnauthorizedAccessException or InvalidOperationException or NotSupportedException or ArgumentException or TimeoutException
             or Planner.SpecException or Planner.RecordedHostException or Nvme.NvmeException;
-        Console.Error.WriteLine(expected ? $"iommu: {e.Message}" : $"iommu: unexpected {e.GetType().Name}: {e.Message}");
+        var message = e is ArgumentException { ParamName: { } name } ? e.Message.Replace($" (Parameter '{name}')", "", StringComparison.Ordinal) : e.Message;
+        Console.Error.WriteLine(expected ? $"iommu: {message}" : $"iommu: unexpected {e.GetType().Name}: {message}");
         return ExitCodes.Error;
     }
 }

@@ -33,17 +33,6 @@ internal static class FileArguments
         return option;
     }
 
-    /// <summary>A directory to read: it must exist.</summary>
-    public static Option<DirectoryInfo> Folder(string name, string description, Func<DirectoryInfo> defaultValue)
-    {
-        var option = new Option<DirectoryInfo>(name) { Description = description, DefaultValueFactory = _ => defaultValue() };
-        option.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<DirectoryInfo>() is { Exists: false } folder) result.AddError($"{name} {folder.FullName}: no such directory");
-        });
-        return option;
-    }
-
     private static string? Unreadable(string path)
     {
         try

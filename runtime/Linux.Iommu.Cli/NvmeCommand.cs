@@ -5,7 +5,7 @@ namespace Linux.Iommu.Cli;
 
 /// <summary><c>iommu nvme identify|read|write</c>: the driver kit's NVMe sample on a controller of this machine. The
 /// controller is moved to vfio-pci for the command (from the kernel's nvme driver, whose block device disappears
-/// meanwhile) and given back to the driver it had afterwards.</summary>
+/// meanwhile), opened through whichever backend the kernel has, and given back to the driver it had afterwards.</summary>
 internal static class NvmeCommand
 {
     public static int Identify(string? address) => Run(address, nvme =>
@@ -52,19 +52,14 @@ internal static class NvmeCommand
 
     private static int Run(string? address, Action<NvmeController> action)
     {
-        IommufdRequired.Check();
         var pci = NvmePciDevice.Find(address);
         var previous = pci.Driver;
-        var cdev = pci.BindToVfio();
+        pci.BindToVfio();
         try
         {
-            using var iommu = IommuFd.Open();
-            using var ioas = iommu.AllocIoas();
-            using var device = VfioDevice.Open(cdev);
-            device.BindIommufd(iommu);
-            device.Attach(ioas.Id);
-            using var space = DmaSpace.Create(ioas);
-            using var nvme = NvmeController.Open(device, space);
+            using var set = VfioDeviceSet.Open([pci.Pci]);
+            using var space = set.CreateDmaSpace();
+            using var nvme = NvmeController.Open(set.Devices[0].Device, space);
             action(nvme);
         }
         finally

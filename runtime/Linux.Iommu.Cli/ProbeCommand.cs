@@ -2,20 +2,30 @@ using Linux.Iommu.Planner;
 
 namespace Linux.Iommu.Cli;
 
-/// <summary><c>iommu probe</c>: what the kernel's iommufd offers (<see cref="IommuFd.Features"/>), then for each device, the IOMMU behind it (decoded IOMMU_GET_HW_INFO) and the IOVA ranges an
-/// IOAS offers once the device is attached; <c>--save FILE</c> records exactly that (RecordedHostJson) for
-/// <c>iommu plan --host FILE</c> on any machine.</summary>
+/// <summary><c>iommu probe</c>: the devices opened through whichever backend the kernel has, and that backend's facts —
+/// on iommufd its probed features, then per device the IOMMU behind it (decoded IOMMU_GET_HW_INFO) and the IOVA ranges
+/// an IOAS offers with it attached; on the type1 container what the container reports (IOVA page sizes and ranges).
+/// <c>--save FILE</c> records the iommufd facts (RecordedHostJson) for <c>iommu plan --host FILE</c> on any machine.</summary>
 internal static class ProbeCommand
 {
-    public static int Run(string[]? named, FileInfo? save)
+    public static int Run(string[]? named, IommuBackend? backend, FileInfo? save)
     {
-        if (!IommufdSupport.Available) return LegacyVfioProbe.Run(save);
-        using var iommu = IommuFd.Open();
+        using var set = DeviceSelection.Open(named, backend);
+        if (set.Backend == IommuBackend.Type1)
+        {
+            if (save is not null)
+                throw new InvalidOperationException($"--save {save.Name}: a recorded host holds IOMMU_GET_HW_INFO and IOAS ranges, which only iommufd reports; this set is {DeviceSelection.DescribeType1(set)}");
+            Console.WriteLine($"== backend type1: {string.Join(", ", set.Devices.Select(PlannedDevice.NameOf))} {DeviceSelection.DescribeType1(set)}");
+            Console.Write(set.Container!.GetInfo().Describe());
+            return ExitCodes.Ok;
+        }
+        var iommu = set.IommuFd!;
+        Console.WriteLine($"== backend iommufd: {string.Join(", ", set.Devices.Select(PlannedDevice.NameOf))}");
         Console.Write(iommu.Features.Describe());
-        var host = Record(iommu, HostDevices.Resolve(named));
+        var host = RecordedHost.Record(iommu, [.. set.Devices.Select(d => new PlannedDevice(d))]);
         foreach (var device in host.Devices)
         {
-            Console.WriteLine($"== {device.Name}{(device.IommuGroup is { } group ? $", IOMMU group {group}" : "")}");
+            Console.WriteLine($"== {device.Name}, IOMMU group {device.IommuGroup}");
             Console.WriteLine(device.HwInfo.Describe().TrimEnd());
             Console.WriteLine($"IOVA ranges of an IOAS with this device attached (alignment {device.IovaAlignment}):");
             Console.WriteLine($"  {"start",-20} {"last",-20} size");
@@ -27,27 +37,5 @@ internal static class ProbeCommand
             Console.WriteLine($"recorded {host.Devices.Count} device(s) of kernel {host.Kernel} ({host.Architecture}) in {save.FullName}: plan against it anywhere with `iommu plan --spec FILE --host {save.Name}`");
         }
         return ExitCodes.Ok;
-    }
-
-    /// <summary>Each device bound to one iommufd and recorded alone on its own IOAS.</summary>
-    private static RecordedHost Record(IommuFd iommu, string[] paths)
-    {
-        var devices = new List<VfioDevice>();
-        try
-        {
-            var planned = new List<PlannedDevice>();
-            foreach (var path in paths)
-            {
-                var device = VfioDevice.Open(path);
-                devices.Add(device);
-                device.BindIommufd(iommu);
-                planned.Add(new PlannedDevice(HostDevices.Describe(path), device, VfioDevice.IommuGroupOf(path)));
-            }
-            return RecordedHost.Record(iommu, planned);
-        }
-        finally
-        {
-            foreach (var device in devices) device.Dispose();
-        }
     }
 }

@@ -1,36 +1,55 @@
 using System.CommandLine;
+using Linux.Iommu;
 using Linux.Iommu.Cli;
 
 var root = new RootCommand("iommu: the host IOMMU behind VFIO devices (iommufd or the type1 container), vIOMMU planning, a user-space NVMe driver. " + ExitCodes.Help);
 
-var devices = new Option<string[]>("--device") { Description = "VFIO device cdevs (default: every /dev/vfio/devices/vfio*)", AllowMultipleArgumentsPerToken = true };
+Option<string[]> Devices(string whose)
+{
+    var option = new Option<string[]>("--device")
+    {
+        Description = $"{whose} devices: PCI addresses (0000:00:03.0) or VFIO cdevs (/dev/vfio/devices/vfioN, or vfioN); default every device bound to vfio-pci",
+        AllowMultipleArgumentsPerToken = true,
+    };
+    option.Validators.Add(result =>
+    {
+        foreach (var name in result.GetValueOrDefault<string[]>() ?? [])
+            if (!name.StartsWith('/') && !name.StartsWith("vfio", StringComparison.Ordinal) && !PciDevice.TryParseAddress(name, out _))
+                result.AddError($"--device {name}: neither a PCI address (0000:00:03.0, or 00:03.0) nor a VFIO device cdev (/dev/vfio/devices/vfioN)");
+    });
+    return option;
+}
+Option<IommuBackend?> Backend() => new("--backend")
+{
+    Description = "Iommufd or Type1 (the legacy VFIO container); default iommufd where the kernel has it and every device has a VFIO cdev, else type1",
+};
+
+var devices = Devices("the");
+var backend = Backend();
 var save = FileArguments.Output("--save", "also record the host (hw_info, IOVA ranges, groups, page size) in this JSON file, for `iommu plan --host FILE` on any machine");
-var probe = new Command("probe", "print the host IOMMU behind each VFIO device: decoded capabilities and usable IOVA ranges. " + ExitCodes.Help) { devices, save };
-probe.SetAction(parse => ProbeCommand.Run(parse.GetValue(devices), parse.GetValue(save)));
+var probe = new Command("probe", "print the host IOMMU behind each VFIO device: decoded capabilities and usable IOVA ranges. " + ExitCodes.Help) { devices, backend, save };
+probe.SetAction(parse => ProbeCommand.Run(parse.GetValue(devices), parse.GetValue(backend), parse.GetValue(save)));
 root.Subcommands.Add(probe);
 
 var spec = FileArguments.Input("--spec", "the guest vIOMMU spec (JSON; `iommu examples` lists the ones that ship with the tool)");
 var passthrough = new Option<bool>("--host-passthrough") { Description = "derive the guest vIOMMU from the host's IOMMU (like -cpu host): NOT migratable" };
-var planDevices = new Option<string[]>("--device") { Description = "the VM's VFIO device cdevs (default: every /dev/vfio/devices/vfio*); on a kernel without iommufd their PCI addresses, e.g. 0000:00:03.0 (default: every device bound to vfio-pci)", AllowMultipleArgumentsPerToken = true };
+var planDevices = Devices("the VM's");
+var planBackend = Backend();
 var recorded = FileArguments.Input("--host", "plan against a host recorded by `iommu probe --save` instead of this one (no /dev/iommu needed; the kernel's allocation of nested page tables is not tried)");
-var plan = new Command("plan", "decide how the host backs a guest vIOMMU: Nested, Shadow or Refused, with every reason. " + ExitCodes.Help) { spec, passthrough, planDevices, recorded };
+var plan = new Command("plan", "decide how the host backs a guest vIOMMU: Nested, Shadow or Refused, with every reason. " + ExitCodes.Help) { spec, passthrough, planDevices, planBackend, recorded };
 plan.Validators.Add(result =>
 {
     if ((result.GetResult(spec) is null) == !result.GetValue(passthrough)) result.AddError("give either --spec FILE or --host-passthrough");
-    if (result.GetResult(recorded) is not null && result.GetResult(planDevices) is not null) result.AddError("--device picks devices of this host: it cannot be given with --host");
+    if (result.GetResult(recorded) is not null && (result.GetResult(planDevices) is not null || result.GetResult(planBackend) is not null))
+        result.AddError("--device and --backend pick devices of this host: they cannot be given with --host");
 });
-plan.SetAction(parse => PlanCommand.Run(parse.GetValue(spec), parse.GetValue(passthrough), parse.GetValue(planDevices), parse.GetValue(recorded)));
+plan.SetAction(parse => PlanCommand.Run(parse.GetValue(spec), parse.GetValue(passthrough), parse.GetValue(planDevices), parse.GetValue(planBackend), parse.GetValue(recorded)));
 root.Subcommands.Add(plan);
 
 var folderOnly = new Option<bool>("--dir") { Description = "print only the folder (specs/ and hosts/ below it)" };
 var examples = new Command("examples", "list the example guest specs and recorded hosts that ship with the tool, with their paths") { folderOnly };
 examples.SetAction(parse => ExamplesCommand.Run(parse.GetValue(folderOnly)));
 root.Subcommands.Add(examples);
-
-var specs = FileArguments.Folder("--specs", "directory of example specs", () => new DirectoryInfo(Path.Combine(ExamplesCommand.Folder, "specs")));
-var demo = new Command("demo", "probe, then plan every example spec; run a live edu DMA through the shadow engine") { specs };
-demo.SetAction(parse => DemoCommand.Run(parse.GetValue(specs)!));
-root.Subcommands.Add(demo);
 
 var nvmeDevice = new Option<string>("--device") { Description = "the NVMe controller's PCI address (default: the only one)" };
 var nvmeLba = new Option<ulong>("--lba") { Description = "the first logical block", Required = true };
@@ -45,7 +64,7 @@ var nvmeRead = new Command("read", "read blocks") { nvmeDevice, nvmeLba, nvmeBlo
 nvmeRead.SetAction(parse => NvmeCommand.Read(parse.GetValue(nvmeDevice), parse.GetValue(nvmeLba), parse.GetValue(nvmeBlocks), parse.GetValue(nvmeOut)));
 var nvmeWrite = new Command("write", "write a file's bytes to blocks") { nvmeDevice, nvmeLba, nvmeIn };
 nvmeWrite.SetAction(parse => NvmeCommand.Write(parse.GetValue(nvmeDevice), parse.GetValue(nvmeLba), parse.GetValue(nvmeIn)!));
-root.Subcommands.Add(new Command("nvme", "a user-space NVMe driver (the driver kit's sample) through VFIO and iommufd: the controller is moved to vfio-pci for the command and given back to its driver after. " + ExitCodes.Help)
+root.Subcommands.Add(new Command("nvme", "a user-space NVMe driver (the driver kit's sample) through VFIO (iommufd or the type1 container): the controller is moved to vfio-pci for the command and given back to its driver after. " + ExitCodes.Help)
     { nvmeIdentify, nvmeRead, nvmeWrite });
 
 var parsed = root.Parse(args);

@@ -8,7 +8,7 @@ using Iommu.Tests.Shared;
 namespace Linux.Iommu.Packaging.Tests;
 
 /// <summary>What pack.sh puts in each package: the metadata a package page shows, documentation, symbols, builds with
-/// the repository's paths mapped away, and no test support in the product packages.</summary>
+/// the repository's paths mapped away, and no test support in any package.</summary>
 [Trait("Category", "Packaging")]
 public class PackageContentTests(LocalFeed feed)
 {
@@ -63,24 +63,12 @@ public class PackageContentTests(LocalFeed feed)
     }
 
     [Fact]
-    public void Test_support_ships_only_inside_the_tool_for_its_demo()
+    public void No_package_carries_test_support_or_the_scanner()
     {
-        foreach (var id in new[] { "Linux.Iommu", "Linux.Iommu.Planner" })
+        foreach (var id in new[] { "Linux.Iommu", "Linux.Iommu.Planner", "iommu" })
         {
             using var package = Open(id, "nupkg");
-            Assert.DoesNotContain(package.Entries, e => e.Name.Contains("Testing", StringComparison.Ordinal));
-        }
-        using var tool = Open("iommu", "nupkg");
-        Assert.Contains(tool.Entries, e => e.FullName == "tools/net10.0/any/Linux.Iommu.Testing.dll");
-    }
-
-    [Fact]
-    public void The_tool_carries_every_example_spec_its_demo_plans()
-    {
-        using var tool = Open("iommu", "nupkg");
-        foreach (var spec in Directory.GetFiles(RepositoryRoot.Combine("examples", "specs"), "*.json"))
-        {
-            Assert.Contains(tool.Entries, e => e.FullName == $"tools/net10.0/any/examples/specs/{Path.GetFileName(spec)}");
+            Assert.DoesNotContain(package.Entries, e => e.Name.Contains("Testing", StringComparison.Ordinal) || e.Name.Contains("iommu-scan", StringComparison.Ordinal));
         }
     }
 

@@ -5,16 +5,18 @@ using Vm.Tests.Runtime;
 
 namespace Vm.Tests.Planner;
 
-/// <summary><c>iommu plan --spec FILE</c> run as a process on every guest kernel: with iommufd (7.3, 6.12) the VM's
-/// cdevs in an IOAS; without it (6.1) the groups of the devices bound to vfio-pci in the legacy type1 container, the
-/// report titled so. Shadow exits 0, Refused 3, a bad --device 1 naming it.</summary>
+/// <summary><c>iommu plan --spec FILE</c> and <c>iommu probe</c> run as processes on every guest kernel: the devices bound
+/// to vfio-pci opened once, with iommufd (7.3, 6.12) in an IOAS, without it (6.1), or with --backend type1, their groups
+/// in the legacy type1 container, the report titled so. Shadow exits 0, Refused 3, a bad --device 1 naming it.</summary>
 [Collection(EduCollection.Name)]
 [Trait("Boot", "main")]
 public sealed class PlanCliTests
 {
     private const string LegacyTitle = "in the legacy VFIO container /dev/vfio/vfio";
 
-    private static ProcessResult Plan(params string[] args) => BuiltProgram.Run("iommu", ["plan", .. args]);
+    private static ProcessResult Iommu(params string[] args) => BuiltProgram.Run("iommu", args);
+
+    private static ProcessResult Plan(params string[] args) => Iommu(["plan", .. args]);
 
     [Fact]
     [Trait("Category", "Vm")]
@@ -56,15 +58,51 @@ public sealed class PlanCliTests
         const string Absent = "0000:00:1f.7";
         var absent = Plan("--spec", spec, "--device", IommufdSupport.Available ? "/dev/vfio/devices/vfio99" : Absent);
         Assert.True(absent.ExitCode == 1, absent.Output);
-        Assert.Contains(IommufdSupport.Available ? "/dev/vfio/devices/vfio99" : $"--device {Absent}: no such PCI device", absent.Stderr);
+        Assert.Contains(IommufdSupport.Available ? "/dev/vfio/devices/vfio99: no such VFIO device cdev" : $"{Absent}: no such PCI device", absent.Stderr);
         if (IommufdSupport.Available) return;
 
         var cdev = Plan("--spec", spec, "--device", "/dev/vfio/devices/vfio0");
         Assert.True(cdev.ExitCode == 1, cdev.Output);
-        Assert.Contains("--device /dev/vfio/devices/vfio0: a VFIO device cdev, which this kernel (no iommufd) does not have", cdev.Stderr);
+        Assert.Contains("/dev/vfio/devices/vfio0: no such VFIO device cdev", cdev.Stderr);
+        Assert.Contains("VFIO device cdevs need Linux >= 6.6", cdev.Stderr);
 
         var passthrough = Plan("--host-passthrough");
         Assert.True(passthrough.ExitCode == 1, passthrough.Output);
         Assert.Contains("--host-passthrough derives the spec from IOMMU_GET_HW_INFO, which only iommufd reports", passthrough.Stderr);
+    }
+
+    [Fact]
+    [Trait("Category", "Vm")]
+    public void Type1_asked_for_plans_in_the_container_on_any_kernel()
+    {
+        var result = Plan("--spec", PlannerVmTests.Spec("vtd-shadow-4k.json"), "--backend", "type1");
+        Console.WriteLine(result.Output);
+
+        Assert.True(result.ExitCode == 0, result.Output);
+        Assert.Contains($"== plan vtd-shadow-4k.json {LegacyTitle} (groups {QemuEduDevice.Group}", result.Stdout);
+        Assert.Contains(IommufdSupport.Available ? "type1 chosen with --backend" : "this kernel has no iommufd", result.Stdout);
+        Assert.Contains("Decision: SHADOW", result.Stdout);
+    }
+
+    [Fact]
+    [Trait("Category", "Vm")]
+    public void Probe_leads_with_the_backend_the_kernel_has_and_its_facts()
+    {
+        var result = Iommu("probe");
+        Console.WriteLine(result.Output);
+
+        Assert.True(result.ExitCode == 0, result.Output);
+        Assert.StartsWith(IommufdSupport.Available ? "== backend iommufd: " : "== backend type1: ", result.Stdout);
+        Assert.Contains(QemuEduDevice.PciAddress, result.Stdout);
+        Assert.Contains(IommufdSupport.Available ? "IOVA ranges of an IOAS with this device attached" : "IOVA", result.Stdout);
+
+        var type1 = Iommu("probe", "--backend", "type1");
+        Assert.True(type1.ExitCode == 0, type1.Output);
+        Assert.StartsWith("== backend type1: ", type1.Stdout);
+        Assert.Contains($"{LegacyTitle} (groups {QemuEduDevice.Group}", type1.Stdout);
+
+        var save = Iommu("probe", "--backend", "type1", "--save", Path.Combine(Path.GetTempPath(), "type1-host.json"));
+        Assert.True(save.ExitCode == 1, save.Output);
+        Assert.Contains("a recorded host holds IOMMU_GET_HW_INFO and IOAS ranges, which only iommufd reports", save.Stderr);
     }
 }
