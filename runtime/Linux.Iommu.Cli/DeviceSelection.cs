@@ -21,9 +21,11 @@ internal static class DeviceSelection
             "\n  Without the hardware: `iommu plan --spec FILE --host HOST.json` plans against a host recorded with `iommu probe --save HOST.json` (`iommu examples` lists some).";
     }
 
-    /// <summary>Where a type1 set's devices are, and why not iommufd (one line, then the kernel's diagnosis when it has no
-    /// iommufd).</summary>
-    public static string DescribeType1(VfioDeviceSet set) =>
+    /// <summary>Where a type1 set's devices are, and why not iommufd: asked for (<paramref name="asked"/>), a device
+    /// without a VFIO cdev, or a kernel without iommufd (then its diagnosis, on the lines after).</summary>
+    public static string DescribeType1(VfioDeviceSet set, IommuBackend? asked) =>
         $"in the legacy VFIO container {VfioContainer.DefaultPath} (groups {string.Join(", ", set.Groups.Select(g => g.Number))}): " +
-        (IommufdSupport.Available ? "type1 chosen with --backend, this kernel has iommufd too" : "this kernel has no iommufd\n" + IommufdSupport.Diagnose());
+        (asked == IommuBackend.Type1 ? "type1 asked for with --backend"
+            : IommufdSupport.Available ? "this kernel has iommufd, but a device has no VFIO cdev (Linux >= 6.6 with CONFIG_VFIO_DEVICE_CDEV)"
+            : "this kernel has no iommufd\n" + IommufdSupport.Diagnose());
 }

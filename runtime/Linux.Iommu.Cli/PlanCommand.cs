@@ -27,17 +27,17 @@ internal static class PlanCommand
         }
 
         using var set = DeviceSelection.Open(named, backend);
-        using var plan = Planner.Plan(spec ?? PassThrough(set), set);
-        Console.WriteLine(set.Backend == IommuBackend.Iommufd ? $"== plan {title}" : $"== plan {title} {DeviceSelection.DescribeType1(set)}");
+        using var plan = Planner.Plan(spec ?? PassThrough(set, backend), set);
+        Console.WriteLine(set.Backend == IommuBackend.Iommufd ? $"== plan {title}" : $"== plan {title} {DeviceSelection.DescribeType1(set, backend)}");
         Console.Write(plan.Report.Describe());
         return plan.Decision == PlanDecision.Refused ? ExitCodes.Refused : ExitCodes.Ok;
     }
 
     /// <summary>The spec this host's IOMMU offers as is, read through the first device (IOMMU_GET_HW_INFO: iommufd only).</summary>
-    private static GuestViommuSpec PassThrough(VfioDeviceSet set)
+    private static GuestViommuSpec PassThrough(VfioDeviceSet set, IommuBackend? backend)
     {
         var hwInfo = set.Devices[0].GetHwInfo() ?? throw new InvalidOperationException(
-            $"--host-passthrough derives the spec from IOMMU_GET_HW_INFO, which only iommufd reports; these devices are {DeviceSelection.DescribeType1(set)}\n" +
+            $"--host-passthrough derives the spec from IOMMU_GET_HW_INFO, which only iommufd reports; these devices are {DeviceSelection.DescribeType1(set, backend)}\n" +
             "  give --spec FILE (the legacy VFIO container plans Shadow or Refused)");
         var (ranges, alignment) = set.GetIovaRanges();
         return Planner.PassThrough(hwInfo, new ShadowFacts(ranges, alignment, (ulong)DmaBuffer.SystemPageSize));

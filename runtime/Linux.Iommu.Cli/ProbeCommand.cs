@@ -14,8 +14,8 @@ internal static class ProbeCommand
         if (set.Backend == IommuBackend.Type1)
         {
             if (save is not null)
-                throw new InvalidOperationException($"--save {save.Name}: a recorded host holds IOMMU_GET_HW_INFO and IOAS ranges, which only iommufd reports; this set is {DeviceSelection.DescribeType1(set)}");
-            Console.WriteLine($"== backend type1: {string.Join(", ", set.Devices.Select(PlannedDevice.NameOf))} {DeviceSelection.DescribeType1(set)}");
+                throw new InvalidOperationException($"--save {save.Name}: a recorded host holds IOMMU_GET_HW_INFO and IOAS ranges, which only iommufd reports; this set is {DeviceSelection.DescribeType1(set, backend)}");
+            Console.WriteLine($"== backend type1: {string.Join(", ", set.Devices.Select(PlannedDevice.NameOf))} {DeviceSelection.DescribeType1(set, backend)}");
             Console.Write(set.Container!.GetInfo().Describe());
             return ExitCodes.Ok;
         }
