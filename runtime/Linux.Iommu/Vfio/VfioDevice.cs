@@ -52,19 +52,6 @@ public sealed class VfioDevice : IDisposable
         }
     }
 
-    /// <summary>The IOMMU group of the device behind a cdev, or null when sysfs does not say (see <see cref="PciDevice.IommuGroup"/>).</summary>
-    public static int? IommuGroupOf(string cdevPath)
-    {
-        try
-        {
-            return PciDevice.FromCdev(cdevPath).IommuGroup;
-        }
-        catch (IommuException)
-        {
-            return null;
-        }
-    }
-
     /// <summary>A device descriptor from VFIO_GROUP_GET_DEVICE_FD: it works through its group's container, not iommufd.</summary>
     internal static VfioDevice FromGroup(int fd) =>
         new(Descriptors.Adopt(fd, owns: true, "VfioGroup.OpenDevice", "a VFIO_GROUP_GET_DEVICE_FD result"), fromGroup: true);
