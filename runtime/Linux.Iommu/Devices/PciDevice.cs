@@ -48,8 +48,10 @@ public sealed partial class PciDevice
     {
         ArgumentException.ThrowIfNullOrEmpty(cdevPath);
         var name = Path.GetFileName(cdevPath);
-        var link = new DirectoryInfo(Path.Combine(root, "sys", "class", "vfio-dev", name, "device"));
-        if (!CdevName().IsMatch(name) || link.LinkTarget is not { } target) throw DeviceErrors.NoSuchCdev(cdevPath, link.FullName);
+        var entry = Path.Combine(root, "sys", "class", "vfio-dev", name);
+        var link = new DirectoryInfo(Path.Combine(entry, "device"));
+        if (!CdevName().IsMatch(name) || !HasDeviceNumber(entry) || link.LinkTarget is not { } target)
+            throw DeviceErrors.NoSuchCdev(cdevPath, entry);
         return FromAddress(Path.GetFileName(target.TrimEnd('/')), root);
     }
 
@@ -129,15 +131,25 @@ public sealed partial class PciDevice
 
     /// <summary>The VFIO device cdev (/dev/vfio/devices/vfioN, named by sysfs vfio-dev/vfioN), or null when the device has
     /// none: not bound to vfio-pci, or a kernel without cdevs (before 6.6, or without CONFIG_VFIO_DEVICE_CDEV).</summary>
-    public string? CdevPath
+    public string? CdevPath => VfioDeviceEntry is { } entry && HasDeviceNumber(entry)
+        ? Path.Combine(_root, "dev", "vfio", "devices", Path.GetFileName(entry))
+        : null;
+
+    /// <summary>sysfs vfio-dev/vfioN: every VFIO device has one since 6.1, with or without a cdev.</summary>
+    private string? VfioDeviceEntry
     {
         get
         {
             var vfioDev = Path.Combine(SysfsPath, "vfio-dev");
-            var name = Directory.Exists(vfioDev) ? Directory.EnumerateFileSystemEntries(vfioDev).Select(Path.GetFileName).FirstOrDefault(n => n is not null && CdevName().IsMatch(n)) : null;
-            return name is null ? null : Path.Combine(_root, "dev", "vfio", "devices", name);
+            return Directory.Exists(vfioDev)
+                ? Directory.EnumerateFileSystemEntries(vfioDev).FirstOrDefault(e => CdevName().IsMatch(Path.GetFileName(e)))
+                : null;
         }
     }
+
+    /// <summary>Whether a sysfs device entry has a device number (its dev attribute): the kernel gives a VFIO device one
+    /// only with CONFIG_VFIO_DEVICE_CDEV (vfio_init_device_cdev), so Debian's kernels list vfio-dev/vfioN without a node.</summary>
+    private static bool HasDeviceNumber(string sysfsEntry) => File.Exists(Path.Combine(sysfsEntry, "dev"));
 
     /// <summary>The VFIO device cdev.</summary>
     /// <exception cref="IommuEnvironmentException">The device has none: not bound to vfio-pci, or a kernel without cdevs (the
@@ -165,9 +177,10 @@ public sealed partial class PciDevice
     {
         var limit = timeout ?? DefaultBindTimeout;
         Rebind(VfioPci, VfioPci, limit);
-        var cdevs = Directory.Exists(Path.Combine(_root, "sys", "class", "vfio-dev"));
-        WaitFor(() => cdevs ? CdevPath is { } cdev && File.Exists(cdev) : GroupPath is { } group && File.Exists(group),
-            () => $"the VFIO node of {Address} ({(cdevs ? "its vfio-dev/vfioN cdev" : GroupPath ?? "no IOMMU group")})", limit);
+        // The group node comes first (vfio_register_group_dev), then vfio-dev/vfioN and, with cdevs, its node.
+        var vfioDevices = Directory.Exists(Path.Combine(_root, "sys", "class", "vfio-dev"));
+        WaitFor(() => CdevPath is { } cdev ? File.Exists(cdev) : (!vfioDevices || VfioDeviceEntry is not null) && GroupPath is { } group && File.Exists(group),
+            () => $"the VFIO node of {Address} ({CdevPath ?? GroupPath ?? "no IOMMU group"})", limit);
     }
 
     /// <summary>Gives the device back to a kernel driver (driver_override cleared, unbind, drivers_probe) and waits until

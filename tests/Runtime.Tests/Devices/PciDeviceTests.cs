@@ -80,6 +80,16 @@ public sealed class PciDeviceTests : IDisposable
     }
 
     [Fact]
+    public void A_VFIO_device_without_a_device_number_has_no_cdev_as_on_a_kernel_without_CONFIG_VFIO_DEVICE_CDEV()
+    {
+        _sysfs.Device("0000:00:03.0", group: 5, driver: "vfio-pci", cdev: 0, cdevNode: false);
+
+        Assert.Null(PciDevice.FromAddress("0000:00:03.0", _sysfs.Root).CdevPath);
+        var e = Assert.Throws<IommuEnvironmentException>(() => PciDevice.FromCdev("/dev/vfio/devices/vfio0", _sysfs.Root));
+        Assert.Contains("/dev/vfio/devices/vfio0: no such VFIO device cdev", e.Message);
+    }
+
+    [Fact]
     public void A_missing_cdev_says_what_cdevs_need_and_offers_the_group()
     {
         var e = Assert.Throws<IommuEnvironmentException>(() => PciDevice.FromCdev("/dev/vfio/devices/vfio7", _sysfs.Root));
@@ -135,7 +145,8 @@ public sealed class PciDeviceTests : IDisposable
         {
             while (File.ReadAllText(_sysfs.Sys("bus", "pci", "drivers_probe")) == "") await Task.Delay(5, TestContext.Current.CancellationToken);
             _sysfs.Bind("0000:00:04.0", "vfio-pci");
-            Directory.CreateDirectory(Path.Combine(device.SysfsPath, "vfio-dev", "vfio1"));
+            var entry = Directory.CreateDirectory(Path.Combine(device.SysfsPath, "vfio-dev", "vfio1")).FullName;
+            File.WriteAllText(Path.Combine(entry, "dev"), "237:1\n");
             File.WriteAllText(Directory.CreateDirectory(Path.Combine(_sysfs.Root, "dev", "vfio", "devices")).FullName + "/vfio1", "");
         }, TestContext.Current.CancellationToken);
 

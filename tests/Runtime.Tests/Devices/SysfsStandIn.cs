@@ -11,11 +11,14 @@ internal sealed class SysfsStandIn : IDisposable
     /// <summary>The root holding sys/ and dev/.</summary>
     public string Root { get; }
 
+    private const int VfioDeviceMajor = 237;
+
     public string Sys(params string[] parts) => Path.Combine([Root, "sys", .. parts]);
 
     /// <summary>A PCI function with its ids, in <paramref name="group"/> when given, bound to <paramref name="driver"/>
-    /// when given, with VFIO cdev vfio<paramref name="cdev"/> when given.</summary>
-    public string Device(string address, ushort vendor = 0x1234, ushort device = 0x11e8, uint classCode = 0x00ff00, int? group = null, string? driver = null, int? cdev = null)
+    /// when given, with VFIO device vfio<paramref name="cdev"/> when given: with a device number (dev) and a node in
+    /// dev/vfio/devices, or, with <paramref name="cdevNode"/> false, as a kernel without CONFIG_VFIO_DEVICE_CDEV lists it.</summary>
+    public string Device(string address, ushort vendor = 0x1234, ushort device = 0x11e8, uint classCode = 0x00ff00, int? group = null, string? driver = null, int? cdev = null, bool cdevNode = true)
     {
         var path = Directory.CreateDirectory(Sys("bus", "pci", "devices", address)).FullName;
         File.WriteAllText(Path.Combine(path, "vendor"), $"0x{vendor:x4}\n");
@@ -32,9 +35,11 @@ internal sealed class SysfsStandIn : IDisposable
         if (driver is not null) Bind(address, driver);
         if (cdev is { } n)
         {
-            Directory.CreateDirectory(Path.Combine(path, "vfio-dev", $"vfio{n}"));
-            var classDir = Directory.CreateDirectory(Sys("class", "vfio-dev", $"vfio{n}")).FullName;
-            File.CreateSymbolicLink(Path.Combine(classDir, "device"), $"../../../bus/pci/devices/{address}");
+            var entry = Directory.CreateDirectory(Path.Combine(path, "vfio-dev", $"vfio{n}")).FullName;
+            File.CreateSymbolicLink(Path.Combine(entry, "device"), path);
+            Directory.CreateDirectory(Sys("class", "vfio-dev"));
+            File.CreateSymbolicLink(Sys("class", "vfio-dev", $"vfio{n}"), entry);
+            if (cdevNode) File.WriteAllText(Path.Combine(entry, "dev"), $"{VfioDeviceMajor}:{n}\n");
         }
         return path;
     }

@@ -1,6 +1,7 @@
 using Linux.Iommu;
 using Linux.Iommu.Native;
 using Linux.Iommu.Planner;
+using Linux.Iommu.Testing;
 using Id = Linux.Iommu.Planner.RequirementId;
 using Vm.Tests.Planner;
 using Vm.Tests.Runtime;
@@ -18,6 +19,7 @@ public sealed class SmmuV3GuestTests
     [Fact]
     public void GetHwInfo_reports_QEMUs_SMMUv3_with_both_stages_and_AArch64_tables()
     {
+        GuestKernel.Require(KernelOffer.Iommufd);
         using var attached = EduIoas.Open();
         var info = attached.Iommu.GetHwInfo(attached.DeviceId);
         TestContext.Current.TestOutputHelper?.WriteLine(info.Describe());
@@ -33,6 +35,7 @@ public sealed class SmmuV3GuestTests
     [Fact]
     public void An_SMMUv3_guest_plans_Shadow_because_the_kernel_refuses_the_vIOMMU()
     {
+        GuestKernel.Require(KernelOffer.Iommufd);
         var report = PlannerVmTests.PlanWithEdu("smmuv3-qemu-virt.json");
         TestContext.Current.TestOutputHelper?.WriteLine(report.Describe());
 
@@ -46,6 +49,7 @@ public sealed class SmmuV3GuestTests
     [Fact]
     public void An_SMMUv3_guest_asking_for_more_than_the_host_registers_is_refused_nesting_naming_the_IDR_fields()
     {
+        GuestKernel.Require(KernelOffer.Iommufd);
         var spec = SpecLoader.Load(PlannerVmTests.Spec("smmuv3-qemu-virt.json")) is var virt
             ? virt with { Model = (ArmSmmuV3Model)virt.Model with { OutputAddressBits = 48, Granule16K = false } }
             : throw new InvalidOperationException();
@@ -54,5 +58,19 @@ public sealed class SmmuV3GuestTests
         Assert.Equal([Id.SmmuV3OutputAddressSize, Id.SmmuV3Granules], report.Failures(PlanDecision.Nested).Select(f => f.Requirement.Id));
         var oas = report.Failures(PlanDecision.Nested).First().Requirement;
         Assert.Equal(("48 bits", "44 bits"), (oas.Required, oas.Offered));
+    }
+
+    [Fact]
+    public void An_SMMUv3_guest_plans_Shadow_into_the_type1_container_behind_a_real_SMMUv3()
+    {
+        using var set = VfioDeviceSet.Open([QemuEduDevice.PciAddress], IommuBackend.Type1);
+        using var plan = new ViommuPlanner().Plan(SpecLoader.Load(PlannerVmTests.Spec("smmuv3-qemu-virt.json")), set);
+        var text = plan.Report.Describe();
+
+        Assert.True(plan.Report.Decision == PlanDecision.Shadow, text);
+        Assert.Empty(plan.Report.Failures(PlanDecision.Shadow));
+        Assert.Contains(plan.Report.Failures(PlanDecision.Nested), f => f.Requirement.Id == Id.KernelIommufd);
+        Assert.Same(set.Mapper, plan.ShadowTarget);
+        Assert.Contains("shadowed into the legacy VFIO type1 container", text);
     }
 }
