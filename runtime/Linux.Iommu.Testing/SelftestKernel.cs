@@ -1,4 +1,3 @@
-using Linux.Iommu.Native;
 using Linux.Iommu.Testing.Native;
 using static Linux.Iommu.Testing.Native.SelftestConstants;
 

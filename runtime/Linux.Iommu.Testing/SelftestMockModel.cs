@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using Linux.Iommu.Native;
 using Linux.Iommu.Planner;
 using Linux.Iommu.Testing.Native;
 
@@ -21,7 +20,7 @@ public sealed record SelftestMockModel : ViommuModel
     public override string Name => "selftest-mock";
 
     /// <inheritdoc/>
-    public override iommu_hw_info_type HostType => (iommu_hw_info_type)SelftestConstants.IOMMU_HW_INFO_TYPE_SELFTEST;
+    public override HwInfoType HostType => (HwInfoType)SelftestConstants.IOMMU_HW_INFO_TYPE_SELFTEST;
 
     /// <inheritdoc/>
     public override string HostTypeName => $"selftest mock (IOMMU_HW_INFO_TYPE_SELFTEST 0x{(uint)HostType:x})";
@@ -43,7 +42,7 @@ public sealed record SelftestMockModel : ViommuModel
         OnNestParent(iommu, ioas, deviceId, parent =>
         {
             var data = new iommu_hwpt_selftest { iotlb = (uint)SelftestConstants.IOMMU_TEST_IOTLB_DEFAULT };
-            var nested = HwPagetable.Allocate(iommu, deviceId, parent.Id, 0, (iommu_hwpt_data_type)SelftestConstants.IOMMU_HWPT_DATA_SELFTEST,
+            var nested = HwPagetable.Allocate(iommu, deviceId, parent.Id, 0, (HwptDataType)SelftestConstants.IOMMU_HWPT_DATA_SELFTEST,
                 MemoryMarshal.AsBytes(new ReadOnlySpan<iommu_hwpt_selftest>(in data))[..SelftestKernel.SizeOf(iommu, nameof(iommu_hwpt_selftest))]);
             return new NestedSetup(parent, null, nested);
         });

@@ -40,7 +40,7 @@ public class ConsumerTests(LocalFeed feed)
 
         var shadow = feed.Dotnet(app, "run", "-c", "Release", "--no-build", "--", VtdShadowSpec, RecordedVtdHost);
         Succeeds(shadow);
-        Assert.Contains("host IOMMU: IOMMU_HW_INFO_TYPE_INTEL_VTD (the runtime's generated iommu_hw_info_type), struct iommu_ioas_map is 40 bytes", shadow.Stdout);
+        Assert.Contains("host IOMMU: IntelVtd (HwInfoType), capabilities ", shadow.Stdout);
         Assert.Contains("decision: Shadow", shadow.Stdout);
 
         var refused = feed.Dotnet(app, "run", "-c", "Release", "--no-build", "--", VtdRefusedSpec, RecordedVtdHost);

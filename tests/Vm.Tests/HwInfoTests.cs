@@ -40,11 +40,11 @@ public sealed class HwInfoTests
         var deviceId = device.BindIommufd(iommu);
 
         var (reply, data) = GetHwInfo(iommu, deviceId);
-        var info = HwInfo.Decode((iommu_hw_info_type)reply.out_data_type, data.AsSpan(0, (int)reply.data_len),
+        var info = HwInfo.Decode((HwInfoType)reply.out_data_type, data.AsSpan(0, (int)reply.data_len),
             reply.out_capabilities, reply.out_max_pasid_log2);
         TestContext.Current.TestOutputHelper?.WriteLine(info.Describe());
 
-        Assert.Equal(iommu_hw_info_type.IOMMU_HW_INFO_TYPE_INTEL_VTD, info.Type);
+        Assert.Equal(HwInfoType.IntelVtd, info.Type);
         Assert.Equal(iommu_hw_info_vtd.NativeSize, info.Data.Length);
         Assert.True(data.AsSpan((int)reply.data_len).IndexOfAnyExcept((byte)0) < 0, "the kernel left bytes after data_len non-zero");
         var vtd = Assert.IsType<VtdCapabilities>(info.Vtd);
@@ -74,7 +74,7 @@ public sealed class HwInfoTests
         // the negative bit IOMMU_HW_CAP_PCI_ATS_NOT_SUPPORTED reports (7.3); one that predates it (6.12) reports nothing.
         var atsReported = iommu.Features.Supports(nameof(iommufd_hw_capabilities.IOMMU_HW_CAP_PCI_ATS_NOT_SUPPORTED));
         GuestKernel.Report($"IOMMU_HW_CAP_PCI_ATS_NOT_SUPPORTED {(atsReported ? "reported" : "not reported by this kernel")}");
-        Assert.Equal(atsReported ? iommufd_hw_capabilities.IOMMU_HW_CAP_PCI_ATS_NOT_SUPPORTED : 0, info.Capabilities);
+        Assert.Equal(atsReported ? HwCapabilities.PciAtsNotSupported : 0, info.Capabilities);
         Assert.Equal(0, info.MaxPasidLog2);
 
         // The runtime's wrapper of the same ioctl decodes to the same thing.

@@ -15,11 +15,11 @@ internal sealed class MockNesting : IDisposable
         Iommu = IommuFd.Open();
         Ioas = Iommu.AllocIoas();
         Device = SelftestMock.MockDomain(Iommu, Ioas);
-        Parent = HwPagetable.Allocate(Iommu, Device.IdevId, Ioas.Id, iommufd_hwpt_alloc_flags.IOMMU_HWPT_ALLOC_NEST_PARENT);
-        Viommu = Viommu.Allocate(Iommu, (iommu_viommu_type)SelftestConstants.IOMMU_VIOMMU_TYPE_SELFTEST, Device.IdevId, Parent.Id);
+        Parent = HwPagetable.Allocate(Iommu, Device.IdevId, Ioas.Id, HwptAllocFlags.NestParent);
+        Viommu = Viommu.Allocate(Iommu, (ViommuType)SelftestConstants.IOMMU_VIOMMU_TYPE_SELFTEST, Device.IdevId, Parent.Id);
         var data = new iommu_hwpt_selftest { iotlb = (uint)SelftestConstants.IOMMU_TEST_IOTLB_DEFAULT };
         Nested = HwPagetable.Allocate(Iommu, Device.IdevId, attachForEvents ? Viommu.Id : Parent.Id, 0,
-            (iommu_hwpt_data_type)SelftestConstants.IOMMU_HWPT_DATA_SELFTEST, MemoryMarshal.AsBytes(new ReadOnlySpan<iommu_hwpt_selftest>(in data)));
+            (HwptDataType)SelftestConstants.IOMMU_HWPT_DATA_SELFTEST, MemoryMarshal.AsBytes(new ReadOnlySpan<iommu_hwpt_selftest>(in data)));
         if (!attachForEvents) return;
         Events = VeventQueue.Allocate(Viommu, SelftestConstants.IOMMU_VEVENTQ_TYPE_SELFTEST, 1024, iommu_viommu_event_selftest.NativeSize);
         Vdevice = Viommu.AllocateVdevice(Device.IdevId, 0x99);

@@ -12,7 +12,7 @@ namespace Linux.Iommu.Bench.Suites;
 public class NestedInvalidateBench : IProbed
 {
     private const int Entries = 256;
-    private static readonly iommu_hwpt_invalidate_data_type Type = (iommu_hwpt_invalidate_data_type)SelftestConstants.IOMMU_HWPT_INVALIDATE_DATA_SELFTEST;
+    private static readonly InvalidationDataType Type = (InvalidationDataType)SelftestConstants.IOMMU_HWPT_INVALIDATE_DATA_SELFTEST;
     private readonly iommu_hwpt_invalidate_selftest[] _entries = new iommu_hwpt_invalidate_selftest[Entries];
     private MockNesting? _mock;
 

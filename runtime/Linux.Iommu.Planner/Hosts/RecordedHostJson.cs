@@ -1,7 +1,7 @@
 using System.Numerics;
 using System.Text;
 using System.Text.Json;
-using Linux.Iommu.Native;
+using Linux.Iommu.Planner.Native;
 
 namespace Linux.Iommu.Planner;
 
@@ -58,8 +58,8 @@ public static class RecordedHostJson
         hw.OnlyKnown(HwInfoFields);
         var typeNode = hw.Required("type");
         var type = typeNode.Element.ValueKind == JsonValueKind.String && Enum.TryParse<iommu_hw_info_type>(typeNode.String(), out var named) && Enum.IsDefined(named)
-            ? named
-            : typeNode.Size() is <= uint.MaxValue and var number ? (iommu_hw_info_type)number : throw hw.Error(typeNode.Path, "is not a 32-bit IOMMU_HW_INFO_TYPE");
+            ? (HwInfoType)named
+            : typeNode.Size() is <= uint.MaxValue and var number ? (HwInfoType)number : throw hw.Error(typeNode.Path, "is not a 32-bit IOMMU_HW_INFO_TYPE");
         var dataNode = hw.Required("data");
         byte[] data;
         try
@@ -77,7 +77,7 @@ public static class RecordedHostJson
             // absent in records of kernels that report every bit the bindings know
             var unreported = hw.Optional("unreportedCapabilities", n => n.Size(), 0UL);
             if (unreported > uint.MaxValue) throw hw.Error($"{hw.Path}.unreportedCapabilities", "is not a 32-bit set of IOMMU_HW_CAP bits");
-            return Linux.Iommu.HwInfo.Decode(type, data, hw.Required("capabilities").Size(), (byte)pasid) with { UnreportedCapabilities = (iommufd_hw_capabilities)unreported };
+            return Linux.Iommu.HwInfo.Decode(type, data, hw.Required("capabilities").Size(), (byte)pasid) with { UnreportedCapabilities = (HwCapabilities)unreported };
         }
         catch (ArgumentException e)
         {
@@ -117,7 +117,7 @@ public static class RecordedHostJson
         if (device.IommuGroup is { } group) json.WriteNumber("iommuGroup", group);
         json.WriteStartObject("hwInfo");
         var type = device.HwInfo.Type;
-        if (Enum.IsDefined(type)) json.WriteString("type", type.ToString());
+        if (Enum.IsDefined((iommu_hw_info_type)type)) json.WriteString("type", ((iommu_hw_info_type)type).ToString()); // the kernel's name
         else json.WriteString("type", $"0x{(uint)type:x}");
         json.WriteString("data", Convert.ToHexString(device.HwInfo.Data.Span).ToLowerInvariant());
         json.WriteString("capabilities", $"0x{device.HwInfo.CapabilityBits:x}");

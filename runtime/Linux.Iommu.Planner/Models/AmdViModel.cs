@@ -1,4 +1,4 @@
-using Linux.Iommu.Native;
+using Linux.Iommu.Planner.Native;
 using static Linux.Iommu.Planner.Requirement;
 using Id = Linux.Iommu.Planner.RequirementId;
 
@@ -12,7 +12,7 @@ public sealed record AmdViModel : ViommuModel
     public override string Name => "amd-vi";
 
     /// <inheritdoc/>
-    public override iommu_hw_info_type HostType => iommu_hw_info_type.IOMMU_HW_INFO_TYPE_AMD;
+    public override HwInfoType HostType => HwInfoType.Amd;
 
     /// <summary>57-bit with 5-level guest tables (GATS), else 48; every page size; the host's PASIDs.</summary>
     public override GuestViommuSpec PassThrough(HwInfo host)
@@ -43,7 +43,7 @@ public sealed record AmdViModel : ViommuModel
         {
             var dte = new iommu_hwpt_amd_guest();
             return new NestedSetup(parent, null,
-                HwPagetable.Allocate(iommu, deviceId, parent.Id, 0, iommu_hwpt_data_type.IOMMU_HWPT_DATA_AMD_GUEST, Bytes(ref dte)));
+                HwPagetable.Allocate(iommu, deviceId, parent.Id, 0, HwptDataType.AmdGuest, Bytes(ref dte)));
         });
 
     /// <summary>None: the shadow engine does not walk AMD-Vi v1 page tables.</summary>

@@ -1,4 +1,4 @@
-using Linux.Iommu.Native;
+using Linux.Iommu.Planner.Native;
 using static Linux.Iommu.Planner.Requirement;
 using static Linux.Iommu.Readable;
 using Id = Linux.Iommu.Planner.RequirementId;
@@ -43,12 +43,12 @@ public sealed partial record ArmSmmuV3Model
     public override NestedSetup AllocateNested(IommuFd iommu, Ioas ioas, uint deviceId, GuestViommuSpec spec) =>
         OnNestParent(iommu, ioas, deviceId, parent =>
         {
-            var viommu = Viommu.Allocate(iommu, iommu_viommu_type.IOMMU_VIOMMU_TYPE_ARM_SMMUV3, deviceId, parent.Id);
+            var viommu = Viommu.Allocate(iommu, ViommuType.ArmSmmuV3, deviceId, parent.Id);
             try
             {
                 var ste = new iommu_hwpt_arm_smmuv3(); // STE.V = 0: abort until the guest installs its own
                 return new NestedSetup(parent, viommu,
-                    HwPagetable.Allocate(iommu, deviceId, viommu.Id, 0, iommu_hwpt_data_type.IOMMU_HWPT_DATA_ARM_SMMUV3, Bytes(ref ste)));
+                    HwPagetable.Allocate(iommu, deviceId, viommu.Id, 0, HwptDataType.ArmSmmuV3, Bytes(ref ste)));
             }
             catch
             {

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Linux.Iommu.Native;
 
 namespace Linux.Iommu.Planner;
 
@@ -31,7 +30,7 @@ public sealed partial record ArmSmmuV3Model(
     public override string? FieldsName => "smmuv3";
 
     /// <inheritdoc/>
-    public override iommu_hw_info_type HostType => iommu_hw_info_type.IOMMU_HW_INFO_TYPE_ARM_SMMUV3;
+    public override HwInfoType HostType => HwInfoType.ArmSmmuV3;
 
     /// <summary>The <c>smmuv3</c> block, which an arm-smmuv3 spec must have (its registers are what the guest sees):
     /// <c>twoLevelStreamTable</c> (false), <c>aarch64Tables</c> (true), <c>streamIdBits</c> (16), <c>rangeInvalidation</c>

@@ -1,4 +1,4 @@
-using Linux.Iommu.Native;
+using Linux.Iommu.Planner.Native;
 using static Linux.Iommu.Planner.Requirement;
 using static Linux.Iommu.Readable;
 using Id = Linux.Iommu.Planner.RequirementId;
@@ -37,6 +37,6 @@ public sealed partial record IntelVtdModel
         {
             var stage1 = new iommu_hwpt_vtd_s1 { addr_width = (uint)spec.InputAddressWidth, pgtbl_addr = 0 }; // the guest's root is set on attach
             return new NestedSetup(parent, null,
-                HwPagetable.Allocate(iommu, deviceId, parent.Id, 0, iommu_hwpt_data_type.IOMMU_HWPT_DATA_VTD_S1, Bytes(ref stage1)));
+                HwPagetable.Allocate(iommu, deviceId, parent.Id, 0, HwptDataType.VtdS1, Bytes(ref stage1)));
         });
 }

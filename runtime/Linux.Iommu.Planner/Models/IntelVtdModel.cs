@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Linux.Iommu.Native;
 
 namespace Linux.Iommu.Planner;
 
@@ -16,7 +15,7 @@ public sealed partial record IntelVtdModel(bool FirstStage1GiBPages = false, boo
     public override string? FieldsName => "vtd";
 
     /// <inheritdoc/>
-    public override iommu_hw_info_type HostType => iommu_hw_info_type.IOMMU_HW_INFO_TYPE_INTEL_VTD;
+    public override HwInfoType HostType => HwInfoType.IntelVtd;
 
     /// <summary>The <c>vtd</c> block: <c>firstStage1GiBPages</c> (false), <c>scalableMode</c> (true); all defaults without it.</summary>
     public override ViommuModel ReadFields(JsonElement? fields)

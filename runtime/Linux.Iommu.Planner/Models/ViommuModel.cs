@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Linux.Iommu.Native;
+using Linux.Iommu.Planner.Native;
 using Id = Linux.Iommu.Planner.RequirementId;
 
 namespace Linux.Iommu.Planner;
@@ -34,7 +34,7 @@ public abstract record ViommuModel
     }
 
     /// <summary>The IOMMU_GET_HW_INFO <c>out_data_type</c> of a host IOMMU that can nest this model.</summary>
-    public abstract iommu_hw_info_type HostType { get; }
+    public abstract HwInfoType HostType { get; }
 
     /// <summary>How reports name <see cref="HostType"/>: the enum name by default.</summary>
     public virtual string HostTypeName => TypeText(HostType);
@@ -74,7 +74,7 @@ public abstract record ViommuModel
     /// it; the parent is destroyed again when that fails.</summary>
     protected static NestedSetup OnNestParent(IommuFd iommu, Ioas ioas, uint deviceId, Func<HwPagetable, NestedSetup> nest)
     {
-        var parent = HwPagetable.Allocate(iommu, deviceId, ioas.Id, iommufd_hwpt_alloc_flags.IOMMU_HWPT_ALLOC_NEST_PARENT);
+        var parent = HwPagetable.Allocate(iommu, deviceId, ioas.Id, HwptAllocFlags.NestParent);
         try
         {
             return nest(parent);
@@ -87,7 +87,7 @@ public abstract record ViommuModel
     }
 
     /// <summary>A host IOMMU type as reports show it: the enum name, else the number.</summary>
-    internal static string TypeText(iommu_hw_info_type type) => Enum.IsDefined(type) ? type.ToString() : $"type 0x{(uint)type:x}";
+    internal static string TypeText(HwInfoType type) => Enum.IsDefined((iommu_hw_info_type)type) ? ((iommu_hw_info_type)type).ToString() : $"type 0x{(uint)type:x}";
 
     /// <summary>The spec's block of this model's fields, read with paths under <see cref="FieldsName"/>.</summary>
     private protected JsonNode Fields(JsonElement block) => new(block, FieldsName!, (field, problem) => new SpecException(field, problem));
@@ -101,7 +101,7 @@ public abstract record ViommuModel
         new[] { small ? 4096UL : 0, twoMiB ? 2UL << 20 : 0, oneGiB ? 1UL << 30 : 0 }.Where(p => p != 0).DefaultIfEmpty(4096UL).ToList();
 
     /// <summary>Whether the host IOMMU offers dirty tracking (for a passed-through guest).</summary>
-    private protected static bool DirtyTracking(HwInfo host) => host.Capabilities.HasFlag(iommufd_hw_capabilities.IOMMU_HW_CAP_DIRTY_TRACKING);
+    private protected static bool DirtyTracking(HwInfo host) => host.Capabilities.HasFlag(HwCapabilities.DirtyTracking);
 
     /// <summary>The decoded registers of a host of <see cref="HostType"/>, or the error for a hw_info they could not be read from.</summary>
     private protected T Decoded<T>(T? registers, HwInfo host) where T : class =>

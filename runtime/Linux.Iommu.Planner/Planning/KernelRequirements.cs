@@ -1,4 +1,4 @@
-using Linux.Iommu.Native;
+using Linux.Iommu.Planner.Native;
 
 namespace Linux.Iommu.Planner;
 

@@ -1,4 +1,3 @@
-using Linux.Iommu.Native;
 using static Linux.Iommu.Planner.Requirement;
 using Id = Linux.Iommu.Planner.RequirementId;
 
@@ -17,7 +16,7 @@ internal static class NestedRequirements
 
         if (spec.DirtyTracking)
         {
-            var dirty = host.Capabilities.HasFlag(iommufd_hw_capabilities.IOMMU_HW_CAP_DIRTY_TRACKING);
+            var dirty = host.Capabilities.HasFlag(HwCapabilities.DirtyTracking);
             result.Add(Check(Id.HostDirtyTracking, "dirty tracking", dirty, "IOMMU_HW_CAP_DIRTY_TRACKING", dirty ? "it" : "none"));
         }
         if (spec.PasidBits > 0)
@@ -29,6 +28,6 @@ internal static class NestedRequirements
     }
 
     /// <summary>How reports name a host IOMMU type: the spec's model's name for its type, else the enum name or number.</summary>
-    internal static string TypeName(iommu_hw_info_type type, GuestViommuSpec spec) =>
+    internal static string TypeName(HwInfoType type, GuestViommuSpec spec) =>
         spec.Model.HostType == type ? spec.Model.HostTypeName : ViommuModel.TypeText(type);
 }

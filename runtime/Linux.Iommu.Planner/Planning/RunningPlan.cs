@@ -1,4 +1,3 @@
-using Linux.Iommu.Native;
 
 namespace Linux.Iommu.Planner;
 

@@ -1,4 +1,3 @@
-using Linux.Iommu.Native;
 using Id = Linux.Iommu.Planner.RequirementId;
 
 namespace Linux.Iommu.Planner;

@@ -21,7 +21,7 @@ namespace Linux.Iommu;
 public sealed record AmdCapabilities(ulong Efr, ulong Efr2)
 {
     /// <summary>Decodes the kernel's structure.</summary>
-    public static AmdCapabilities From(in iommu_hw_info_amd native) => new(native.efr, native.efr2);
+    internal static AmdCapabilities From(in iommu_hw_info_amd native) => new(native.efr, native.efr2);
 
     /// <summary>PreFSup (bit 0): the PREFETCH_IOMMU_PAGES command.</summary>
     public bool Prefetch => Bit(Efr, 0);

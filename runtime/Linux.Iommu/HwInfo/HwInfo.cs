@@ -13,7 +13,7 @@ namespace Linux.Iommu;
 /// mock's 0xfeedbeef, a future one) only the raw <see cref="Data"/> is there.</remarks>
 public sealed record HwInfo
 {
-    private HwInfo(iommu_hw_info_type type, byte[] data, ulong capabilities, byte maxPasidLog2)
+    private HwInfo(HwInfoType type, byte[] data, ulong capabilities, byte maxPasidLog2)
     {
         Type = type;
         Data = data;
@@ -22,7 +22,7 @@ public sealed record HwInfo
     }
 
     /// <summary><c>out_data_type</c>: which IOMMU's data <see cref="Data"/> holds.</summary>
-    public iommu_hw_info_type Type { get; }
+    public HwInfoType Type { get; }
 
     /// <summary>The type-specific data as the kernel filled it (<c>data_len</c> bytes).</summary>
     public ReadOnlyMemory<byte> Data { get; }
@@ -32,20 +32,20 @@ public sealed record HwInfo
 
     /// <summary>The generic capabilities (dirty tracking, PASID exec/priv, ATS unsupported). The C enum is 32 bits
     /// wide, the field 64: a bit above 31 (none is defined in 7.3) is only in <see cref="CapabilityBits"/>.</summary>
-    public iommufd_hw_capabilities Capabilities => (iommufd_hw_capabilities)(uint)CapabilityBits;
+    public HwCapabilities Capabilities => (HwCapabilities)(uint)CapabilityBits;
 
     /// <summary>Capability bits the kernel that answered cannot set, because it predates them
     /// (<see cref="IommuFd.GetHwInfo"/> fills this from <see cref="IommuFd.Features"/>): for these bits a 0 means "not
     /// reported", not "no". Matters for negative bits such as IOMMU_HW_CAP_PCI_ATS_NOT_SUPPORTED. Not part of equality
     /// (it describes the kernel, not the IOMMU).</summary>
-    public iommufd_hw_capabilities UnreportedCapabilities { get; init; }
+    public HwCapabilities UnreportedCapabilities { get; init; }
 
     /// <summary>Whether ATS is unusable for the device: true when the kernel set IOMMU_HW_CAP_PCI_ATS_NOT_SUPPORTED, false
     /// when a kernel that knows the bit left it clear (ATS may be enabled), null when the kernel predates the bit
     /// (not reported: its absence says nothing).</summary>
     public bool? AtsNotSupported =>
-        Capabilities.HasFlag(iommufd_hw_capabilities.IOMMU_HW_CAP_PCI_ATS_NOT_SUPPORTED) ? true
-        : UnreportedCapabilities.HasFlag(iommufd_hw_capabilities.IOMMU_HW_CAP_PCI_ATS_NOT_SUPPORTED) ? null : false;
+        Capabilities.HasFlag(HwCapabilities.PciAtsNotSupported) ? true
+        : UnreportedCapabilities.HasFlag(HwCapabilities.PciAtsNotSupported) ? null : false;
 
     /// <summary>How <see cref="AtsNotSupported"/> reads: "not supported", "may be enabled" or "not reported by this kernel".</summary>
     public string AtsText => AtsNotSupported switch
@@ -71,23 +71,23 @@ public sealed record HwInfo
     /// <c>data_len</c> bytes. Data longer than the structure this library knows is fine (a newer kernel
     /// appends fields); an unknown type keeps the raw data only.</summary>
     /// <exception cref="ArgumentException"><paramref name="data"/> is shorter than the structure of <paramref name="type"/>.</exception>
-    public static HwInfo Decode(iommu_hw_info_type type, ReadOnlySpan<byte> data, ulong capabilities, byte maxPasidLog2)
+    public static HwInfo Decode(HwInfoType type, ReadOnlySpan<byte> data, ulong capabilities, byte maxPasidLog2)
     {
         var info = new HwInfo(type, data.ToArray(), capabilities, maxPasidLog2);
         return type switch
         {
-            iommu_hw_info_type.IOMMU_HW_INFO_TYPE_INTEL_VTD =>
+            HwInfoType.IntelVtd =>
                 info with { Vtd = VtdCapabilities.From(Read<iommu_hw_info_vtd>(type, data)) },
-            iommu_hw_info_type.IOMMU_HW_INFO_TYPE_ARM_SMMUV3 =>
+            HwInfoType.ArmSmmuV3 =>
                 info with { SmmuV3 = SmmuV3Capabilities.From(Read<iommu_hw_info_arm_smmuv3>(type, data)) },
-            iommu_hw_info_type.IOMMU_HW_INFO_TYPE_AMD =>
+            HwInfoType.Amd =>
                 info with { Amd = AmdCapabilities.From(Read<iommu_hw_info_amd>(type, data)) },
             _ => info,
         };
     }
 
     // The registers are little-endian, as are the only architectures with these IOMMUs (x86_64, arm64).
-    private static T Read<T>(iommu_hw_info_type type, ReadOnlySpan<byte> data) where T : unmanaged
+    private static T Read<T>(HwInfoType type, ReadOnlySpan<byte> data) where T : unmanaged
     {
         var size = Unsafe.SizeOf<T>();
         if (data.Length < size)
@@ -103,7 +103,7 @@ public sealed record HwInfo
     {
         var text = new StringBuilder()
             .Line("", $"IOMMU hardware info: {TypeName(Type)}, {Data.Length} data bytes")
-            .Line("", $"  generic capabilities: {(Capabilities == 0 ? "none" : Capabilities)}{(CapabilityBits >> 32 == 0 ? "" : $", unknown bits 0x{CapabilityBits & ~0xffff_ffffUL:x}")}; max PASID width: {(MaxPasidLog2 == 0 ? "no PASID" : $"{MaxPasidLog2} bits")}")
+            .Line("", $"  generic capabilities: {(Capabilities == 0 ? "none" : (iommufd_hw_capabilities)Capabilities)}{(CapabilityBits >> 32 == 0 ? "" : $", unknown bits 0x{CapabilityBits & ~0xffff_ffffUL:x}")}; max PASID width: {(MaxPasidLog2 == 0 ? "no PASID" : $"{MaxPasidLog2} bits")}")
             .Line("", $"  ATS: {AtsText}");
         if (Vtd is not null) Vtd.Describe(text, "  ");
         else if (SmmuV3 is not null) SmmuV3.Describe(text, "  ");
@@ -112,13 +112,13 @@ public sealed record HwInfo
         return text.ToString();
     }
 
-    private static string TypeName(iommu_hw_info_type type) => type switch
+    private static string TypeName(HwInfoType type) => type switch
     {
-        iommu_hw_info_type.IOMMU_HW_INFO_TYPE_NONE => "none (IOMMU_HW_INFO_TYPE_NONE: the driver reports no data)",
-        iommu_hw_info_type.IOMMU_HW_INFO_TYPE_INTEL_VTD => "Intel VT-d (IOMMU_HW_INFO_TYPE_INTEL_VTD)",
-        iommu_hw_info_type.IOMMU_HW_INFO_TYPE_ARM_SMMUV3 => "ARM SMMUv3 (IOMMU_HW_INFO_TYPE_ARM_SMMUV3)",
-        iommu_hw_info_type.IOMMU_HW_INFO_TYPE_TEGRA241_CMDQV => "NVIDIA Tegra241 CMDQV (IOMMU_HW_INFO_TYPE_TEGRA241_CMDQV, not decoded)",
-        iommu_hw_info_type.IOMMU_HW_INFO_TYPE_AMD => "AMD IOMMU (IOMMU_HW_INFO_TYPE_AMD)",
+        HwInfoType.None => "none (IOMMU_HW_INFO_TYPE_NONE: the driver reports no data)",
+        HwInfoType.IntelVtd => "Intel VT-d (IOMMU_HW_INFO_TYPE_INTEL_VTD)",
+        HwInfoType.ArmSmmuV3 => "ARM SMMUv3 (IOMMU_HW_INFO_TYPE_ARM_SMMUV3)",
+        HwInfoType.Tegra241Cmdqv => "NVIDIA Tegra241 CMDQV (IOMMU_HW_INFO_TYPE_TEGRA241_CMDQV, not decoded)",
+        HwInfoType.Amd => "AMD IOMMU (IOMMU_HW_INFO_TYPE_AMD)",
         _ => $"unknown type 0x{(uint)type:x} (not decoded)",
     };
 

@@ -27,15 +27,15 @@ namespace Linux.Iommu;
 /// <param name="Iidr">SMMU_IIDR: implementer, product, variant, revision.</param>
 /// <param name="Aidr">SMMU_AIDR: architecture revision.</param>
 public sealed record SmmuV3Capabilities(
-    iommu_hw_info_arm_smmuv3_flags Flags, uint Idr0, uint Idr1, uint Idr2, uint Idr3, uint Idr4, uint Idr5, uint Iidr, uint Aidr)
+    SmmuV3Flags Flags, uint Idr0, uint Idr1, uint Idr2, uint Idr3, uint Idr4, uint Idr5, uint Iidr, uint Aidr)
 {
     /// <summary>Decodes the kernel's structure.</summary>
-    public static SmmuV3Capabilities From(in iommu_hw_info_arm_smmuv3 native) => new(
-        (iommu_hw_info_arm_smmuv3_flags)native.flags,
+    internal static SmmuV3Capabilities From(in iommu_hw_info_arm_smmuv3 native) => new(
+        (SmmuV3Flags)native.flags,
         native.idr[0], native.idr[1], native.idr[2], native.idr[3], native.idr[4], native.idr[5], native.iidr, native.aidr);
 
     /// <summary>Erratum T264-SMMU-3: every TLBI/CFGI + SYNC command must be issued twice.</summary>
-    public bool ErrataRepeatTlbiCfgi => Flags.HasFlag(iommu_hw_info_arm_smmuv3_flags.IOMMU_HW_INFO_ARM_SMMUV3_ERRATA_REPEAT_TLBI_CFGI);
+    public bool ErrataRepeatTlbiCfgi => Flags.HasFlag(SmmuV3Flags.ErrataRepeatTlbiCfgi);
 
     // ---- SMMU_IDR0 (§6.3.1) ----
 
@@ -189,7 +189,7 @@ public sealed record SmmuV3Capabilities(
         var granules = List(new[] { (On: Granule4K, Size: "4K"), (On: Granule16K, Size: "16K"), (On: Granule64K, Size: "64K") }
             .Where(granule => granule.On).Select(granule => granule.Size));
         return text
-            .Line(indent, $"ARM SMMUv{ArchitectureVersion?.ToString() ?? $"? (AIDR 0x{Aidr:x})"}: IDR0 0x{Idr0:x8}, IDR1 0x{Idr1:x8}, IDR2 0x{Idr2:x8}, IDR3 0x{Idr3:x8}, IDR4 0x{Idr4:x8}, IDR5 0x{Idr5:x8}, IIDR 0x{Iidr:x8}, AIDR 0x{Aidr:x8}, flags {(Flags == 0 ? "none" : Flags)}")
+            .Line(indent, $"ARM SMMUv{ArchitectureVersion?.ToString() ?? $"? (AIDR 0x{Aidr:x})"}: IDR0 0x{Idr0:x8}, IDR1 0x{Idr1:x8}, IDR2 0x{Idr2:x8}, IDR3 0x{Idr3:x8}, IDR4 0x{Idr4:x8}, IDR5 0x{Idr5:x8}, IIDR 0x{Iidr:x8}, AIDR 0x{Aidr:x8}, flags {(Flags == 0 ? "none" : (iommu_hw_info_arm_smmuv3_flags)Flags)}")
             .Line(indent, $"  stage 1 (S1P): {YesNo(Stage1)}; stage 2 (S2P): {YesNo(Stage2)}; table formats (TTF): {TranslationTableFormats}; endianness (TTENDIAN): {TableEndianness}")
             .Line(indent, $"  output address size (OAS): {(OutputAddressBits is { } oas ? $"{oas} bits" : "reserved")}; granules: {granules}; stage 1 VA size (VAX): {(VirtualAddressBits is { } va ? $"{va} bits" : "unknown")}")
             .Line(indent, $"  StreamID: {StreamIdBits} bits; SubstreamID (SSIDSIZE): {SubstreamIdBits} bits; two-level stream table (ST_LEVEL): {YesNo(TwoLevelStreamTable)}; two-level CD table (CD2L): {YesNo(TwoLevelContextDescriptorTable)}")

@@ -18,14 +18,14 @@ namespace Linux.Iommu;
 /// <param name="CapReg">The raw Capability Register.</param>
 /// <param name="EcapReg">The raw Extended Capability Register.</param>
 /// <param name="Flags">The kernel's flags (errata).</param>
-public sealed record VtdCapabilities(ulong CapReg, ulong EcapReg, iommu_hw_info_vtd_flags Flags)
+public sealed record VtdCapabilities(ulong CapReg, ulong EcapReg, VtdFlags Flags)
 {
     /// <summary>Decodes the kernel's structure.</summary>
-    public static VtdCapabilities From(in iommu_hw_info_vtd native) =>
-        new(native.cap_reg, native.ecap_reg, (iommu_hw_info_vtd_flags)native.flags);
+    internal static VtdCapabilities From(in iommu_hw_info_vtd native) =>
+        new(native.cap_reg, native.ecap_reg, (VtdFlags)native.flags);
 
     /// <summary>Erratum 772415 (SPR17): read-only mappings must not be used in a nesting parent domain.</summary>
-    public bool Errata772415Spr17 => Flags.HasFlag(iommu_hw_info_vtd_flags.IOMMU_HW_INFO_VTD_ERRATA_772415_SPR17);
+    public bool Errata772415Spr17 => Flags.HasFlag(VtdFlags.Errata772415Spr17);
 
     // ---- Capability Register (§11.4.2) ----
 
@@ -149,7 +149,7 @@ public sealed record VtdCapabilities(ulong CapReg, ulong EcapReg, iommu_hw_info_
         var largePages = List(new[] { (Supported: SecondStage2MiBPages, Size: "2 MiB"), (Supported: SecondStage1GiBPages, Size: "1 GiB") }
             .Where(page => page.Supported).Select(page => page.Size));
         return text
-            .Line(indent, $"Intel VT-d: cap 0x{CapReg:x16}, ecap 0x{EcapReg:x16}, flags {(Flags == 0 ? "none" : Flags)}")
+            .Line(indent, $"Intel VT-d: cap 0x{CapReg:x16}, ecap 0x{EcapReg:x16}, flags {(Flags == 0 ? "none" : (iommu_hw_info_vtd_flags)Flags)}")
             .Line(indent, $"  address widths (SAGAW): {widths} bits; max guest address width (MGAW): {MaxGuestAddressWidth} bits")
             .Line(indent, $"  scalable mode (SMTS): {YesNo(ScalableMode)}; first stage (FSTS/FLTS): {YesNo(FirstStageTranslation)}; second stage (SSTS/SLTS): {YesNo(SecondStageTranslation)}; nesting (NEST): {YesNo(Nesting)}")
             .Line(indent, $"  second-stage large pages (SLLPS): {largePages}; first-stage 1 GiB pages (FS1GP): {YesNo(FirstStage1GiBPages)}; first-stage 5-level (FS5LP): {YesNo(FirstStage5LevelPaging)}")

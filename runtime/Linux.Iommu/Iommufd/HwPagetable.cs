@@ -13,22 +13,22 @@ public sealed class HwPagetable : IommuObject, IInvalidationTarget
     /// <summary>Allocates a HWPT for device <paramref name="deviceId"/> on <paramref name="parentId"/> (an IOAS, a
     /// nest-parent HWPT or a vIOMMU). <paramref name="data"/> is the driver-specific stage-1 description for nested
     /// tables (e.g. <see cref="iommu_hwpt_vtd_s1"/>), empty otherwise.</summary>
-    public static HwPagetable Allocate(IommuFd iommu, uint deviceId, uint parentId, iommufd_hwpt_alloc_flags flags = 0,
-        iommu_hwpt_data_type dataType = iommu_hwpt_data_type.IOMMU_HWPT_DATA_NONE, ReadOnlySpan<byte> data = default) =>
+    public static HwPagetable Allocate(IommuFd iommu, uint deviceId, uint parentId, HwptAllocFlags flags = 0,
+        HwptDataType dataType = HwptDataType.None, ReadOnlySpan<byte> data = default) =>
         Allocate(iommu, deviceId, parentId, flags, 0, dataType, data);
 
-    /// <summary>As <see cref="Allocate(IommuFd, uint, uint, iommufd_hwpt_alloc_flags, iommu_hwpt_data_type, ReadOnlySpan{byte})"/>,
+    /// <summary>As <see cref="Allocate(IommuFd, uint, uint, HwptAllocFlags, HwptDataType, ReadOnlySpan{byte})"/>,
     /// with the I/O page faults of the HWPT delivered to <paramref name="faults"/> (IOMMU_HWPT_FAULT_ID_VALID) for user
     /// space to answer, instead of failing the access.</summary>
-    public static HwPagetable Allocate(IommuFd iommu, uint deviceId, uint parentId, FaultQueue faults, iommufd_hwpt_alloc_flags flags = 0,
-        iommu_hwpt_data_type dataType = iommu_hwpt_data_type.IOMMU_HWPT_DATA_NONE, ReadOnlySpan<byte> data = default)
+    public static HwPagetable Allocate(IommuFd iommu, uint deviceId, uint parentId, FaultQueue faults, HwptAllocFlags flags = 0,
+        HwptDataType dataType = HwptDataType.None, ReadOnlySpan<byte> data = default)
     {
         ArgumentNullException.ThrowIfNull(faults);
-        return Allocate(iommu, deviceId, parentId, flags | iommufd_hwpt_alloc_flags.IOMMU_HWPT_FAULT_ID_VALID, faults.Id, dataType, data);
+        return Allocate(iommu, deviceId, parentId, flags | HwptAllocFlags.FaultIdValid, faults.Id, dataType, data);
     }
 
-    private static unsafe HwPagetable Allocate(IommuFd iommu, uint deviceId, uint parentId, iommufd_hwpt_alloc_flags flags, uint faultId,
-        iommu_hwpt_data_type dataType, ReadOnlySpan<byte> data)
+    private static unsafe HwPagetable Allocate(IommuFd iommu, uint deviceId, uint parentId, HwptAllocFlags flags, uint faultId,
+        HwptDataType dataType, ReadOnlySpan<byte> data)
     {
         var alloc = iommu_hwpt_alloc.Create();
         alloc.flags = (uint)flags;
@@ -49,7 +49,7 @@ public sealed class HwPagetable : IommuObject, IInvalidationTarget
     /// <summary>IOMMU_HWPT_INVALIDATE of a nested table with <paramref name="count"/> entries of <paramref name="entrySize"/>
     /// bytes in one call; returns how many the kernel handled. On failure the exception names the entry it refused and how
     /// many before it were handled (those took effect).</summary>
-    public uint Invalidate(iommu_hwpt_invalidate_data_type type, ReadOnlySpan<byte> entries, uint entrySize, uint count)
+    public uint Invalidate(InvalidationDataType type, ReadOnlySpan<byte> entries, uint entrySize, uint count)
     {
         ThrowIfDisposed();
         return CacheInvalidation.Invoke(Iommu, Id, (uint)type, entries, entrySize, count);
@@ -57,7 +57,7 @@ public sealed class HwPagetable : IommuObject, IInvalidationTarget
 
     /// <summary>IOMMU_HWPT_INVALIDATE of <paramref name="entries"/> (the entry length is the size of <typeparamref name="T"/>)
     /// in one call; returns how many the kernel handled, or throws naming the entry it refused.</summary>
-    public uint Invalidate<T>(iommu_hwpt_invalidate_data_type type, ReadOnlySpan<T> entries) where T : unmanaged
+    public uint Invalidate<T>(InvalidationDataType type, ReadOnlySpan<T> entries) where T : unmanaged
     {
         ThrowIfDisposed();
         return CacheInvalidation.Invoke(Iommu, Id, (uint)type, entries);
@@ -65,21 +65,21 @@ public sealed class HwPagetable : IommuObject, IInvalidationTarget
 
     /// <summary>The non-throwing <see cref="Invalidate"/>: 0 or -errno; <paramref name="handled"/> is how many entries the
     /// kernel handled either way (on failure, those before the one it stopped at: a VMM retries from there).</summary>
-    public int TryInvalidate(iommu_hwpt_invalidate_data_type type, ReadOnlySpan<byte> entries, uint entrySize, uint count, out uint handled)
+    public int TryInvalidate(InvalidationDataType type, ReadOnlySpan<byte> entries, uint entrySize, uint count, out uint handled)
     {
         ThrowIfDisposed();
         return CacheInvalidation.Issue(Iommu, Id, (uint)type, entries, entrySize, count, out handled);
     }
 
-    /// <summary>The non-throwing <see cref="Invalidate{T}"/>: 0 or -errno, <paramref name="handled"/> as in <see cref="TryInvalidate(iommu_hwpt_invalidate_data_type, ReadOnlySpan{byte}, uint, uint, out uint)"/>.</summary>
-    public int TryInvalidate<T>(iommu_hwpt_invalidate_data_type type, ReadOnlySpan<T> entries, out uint handled) where T : unmanaged
+    /// <summary>The non-throwing <see cref="Invalidate{T}"/>: 0 or -errno, <paramref name="handled"/> as in <see cref="TryInvalidate(InvalidationDataType, ReadOnlySpan{byte}, uint, uint, out uint)"/>.</summary>
+    public int TryInvalidate<T>(InvalidationDataType type, ReadOnlySpan<T> entries, out uint handled) where T : unmanaged
     {
         ThrowIfDisposed();
         return CacheInvalidation.Issue(Iommu, Id, (uint)type, entries, out handled);
     }
 
     int IInvalidationTarget.TryInvalidate(uint dataType, ReadOnlySpan<byte> entries, uint entrySize, uint count, out uint handled) =>
-        TryInvalidate((iommu_hwpt_invalidate_data_type)dataType, entries, entrySize, count, out handled);
+        TryInvalidate((InvalidationDataType)dataType, entries, entrySize, count, out handled);
 
     /// <summary>IOMMU_HWPT_SET_DIRTY_TRACKING (the HWPT must have been allocated with dirty tracking).</summary>
     public void SetDirtyTracking(bool enable)

@@ -102,8 +102,8 @@ public sealed class IommuFd : IDisposable
 
     /// <summary>The capability bits this kernel cannot report (it predates them), from the probe: only negative bits are
     /// listed, since for a positive bit "not reported" and "no" lead to the same decision.</summary>
-    private iommufd_hw_capabilities UnreportedCapabilities() =>
-        Features.Supports(nameof(iommufd_hw_capabilities.IOMMU_HW_CAP_PCI_ATS_NOT_SUPPORTED)) ? 0 : iommufd_hw_capabilities.IOMMU_HW_CAP_PCI_ATS_NOT_SUPPORTED;
+    private HwCapabilities UnreportedCapabilities() =>
+        Features.Supports(nameof(iommufd_hw_capabilities.IOMMU_HW_CAP_PCI_ATS_NOT_SUPPORTED)) ? 0 : HwCapabilities.PciAtsNotSupported;
 
     /// <summary>IOMMU_GET_HW_INFO for a bound device: the IOMMU behind it, decoded (VT-d, SMMUv3, AMD; raw otherwise), with
     /// the capability bits this kernel predates in <see cref="HwInfo.UnreportedCapabilities"/>.</summary>
@@ -124,7 +124,7 @@ public sealed class IommuFd : IDisposable
         {
             throw missing;
         }
-        return HwInfo.Decode((iommu_hw_info_type)info.out_data_type, new ReadOnlySpan<byte>(data, (int)Math.Min(info.data_len, (uint)HwInfoCapacity)),
+        return HwInfo.Decode((HwInfoType)info.out_data_type, new ReadOnlySpan<byte>(data, (int)Math.Min(info.data_len, (uint)HwInfoCapacity)),
             info.out_capabilities, info.out_max_pasid_log2) with { UnreportedCapabilities = UnreportedCapabilities() };
     }
 

@@ -11,7 +11,7 @@ public sealed class Viommu : IommuObject, IInvalidationTarget
     }
 
     /// <summary>Allocates a vIOMMU of <paramref name="type"/> for device <paramref name="deviceId"/> over the nest-parent <paramref name="parentHwptId"/>.</summary>
-    public static unsafe Viommu Allocate(IommuFd iommu, iommu_viommu_type type, uint deviceId, uint parentHwptId, ReadOnlySpan<byte> data = default)
+    public static unsafe Viommu Allocate(IommuFd iommu, ViommuType type, uint deviceId, uint parentHwptId, ReadOnlySpan<byte> data = default)
     {
         var alloc = iommu_viommu_alloc.Create();
         alloc.type = (uint)type;
@@ -37,7 +37,7 @@ public sealed class Viommu : IommuObject, IInvalidationTarget
     /// <summary>IOMMU_HWPT_INVALIDATE of the caches the vIOMMU owns (e.g. SMMUv3 CD and ATC entries naming a vDEVICE's
     /// virtual id) with <paramref name="entries"/> in one call (the entry length is the size of <typeparamref name="T"/>);
     /// returns how many the kernel handled, or throws naming the entry it refused.</summary>
-    public uint Invalidate<T>(iommu_hwpt_invalidate_data_type type, ReadOnlySpan<T> entries) where T : unmanaged
+    public uint Invalidate<T>(InvalidationDataType type, ReadOnlySpan<T> entries) where T : unmanaged
     {
         ThrowIfDisposed();
         return CacheInvalidation.Invoke(Iommu, Id, (uint)type, entries);
@@ -45,7 +45,7 @@ public sealed class Viommu : IommuObject, IInvalidationTarget
 
     /// <summary>The non-throwing <see cref="Invalidate{T}"/>: 0 or -errno; <paramref name="handled"/> is how many entries
     /// took effect either way (on failure, those before the entry at that index, which the kernel refused).</summary>
-    public int TryInvalidate<T>(iommu_hwpt_invalidate_data_type type, ReadOnlySpan<T> entries, out uint handled) where T : unmanaged
+    public int TryInvalidate<T>(InvalidationDataType type, ReadOnlySpan<T> entries, out uint handled) where T : unmanaged
     {
         ThrowIfDisposed();
         return CacheInvalidation.Issue(Iommu, Id, (uint)type, entries, out handled);

@@ -65,17 +65,20 @@ public sealed class VfioContainer : IDmaMapper, ILeasedDmaMapper, IDisposable
 
     internal FdLease Lease() => new(_handle, nameof(VfioContainer));
 
-    /// <summary>VFIO_CHECK_EXTENSION: whether an IOMMU type (VFIO_TYPE1v2_IOMMU...) or extension is offered.</summary>
+    /// <summary>VFIO_CHECK_EXTENSION: whether an extension of the container's API (VFIO_UNMAP_ALL is 9...) is offered.</summary>
     public bool CheckExtension(int extension)
     {
         using var fd = Lease();
         return Ioctls.VFIO_CHECK_EXTENSION(fd.Fd, (nuint)extension) > 0;
     }
 
-    /// <summary>VFIO_SET_IOMMU: chooses the IOMMU model once a group has joined (VFIO_TYPE1v2_IOMMU by default).</summary>
+    /// <summary>VFIO_CHECK_EXTENSION: whether the IOMMU model <paramref name="type"/> is offered.</summary>
+    public bool CheckExtension(VfioIommuType type) => CheckExtension((int)type);
+
+    /// <summary>VFIO_SET_IOMMU: chooses the IOMMU model once a group has joined (type1v2 by default).</summary>
     /// <exception cref="IommuException">EINVAL says which of its causes this container is in: no group joined yet, an
     /// IOMMU already set, or the type not offered.</exception>
-    public void SetIommu(int type = Constants.VFIO_TYPE1v2_IOMMU)
+    public void SetIommu(VfioIommuType type = VfioIommuType.Type1v2)
     {
         int result;
         using (var fd = Lease()) result = Ioctls.TryVFIO_SET_IOMMU(fd.Fd, (nuint)type);

@@ -9,7 +9,7 @@ public sealed class AmdCapabilitiesTests
 {
     private static AmdCapabilities Decode(ulong efr, ulong efr2 = 0)
     {
-        var info = HwInfo.Decode(iommu_hw_info_type.IOMMU_HW_INFO_TYPE_AMD, HwInfoData.Amd(efr, efr2), 0, 0);
+        var info = HwInfo.Decode(HwInfoType.Amd, HwInfoData.Amd(efr, efr2), 0, 0);
         Assert.Null(info.Vtd);
         Assert.Null(info.SmmuV3);
         return Assert.IsType<AmdCapabilities>(info.Amd);

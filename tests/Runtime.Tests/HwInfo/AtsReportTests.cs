@@ -8,7 +8,7 @@ namespace Linux.Iommu.Tests;
 /// kernel that predates it (6.12), where its absence says nothing.</summary>
 public class AtsReportTests
 {
-    private const iommufd_hw_capabilities Ats = iommufd_hw_capabilities.IOMMU_HW_CAP_PCI_ATS_NOT_SUPPORTED;
+    private const HwCapabilities Ats = HwCapabilities.PciAtsNotSupported;
 
     [Fact]
     public void The_bit_reads_as_not_supported_may_be_enabled_or_not_reported()

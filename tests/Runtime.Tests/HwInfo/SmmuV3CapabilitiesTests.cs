@@ -15,7 +15,7 @@ public sealed class SmmuV3CapabilitiesTests
     private static SmmuV3Capabilities Decode(uint idr0 = 0, uint idr1 = 0, uint idr3 = 0, uint idr5 = 0, uint iidr = 0, uint aidr = 0, uint flags = 0)
     {
         var data = HwInfoData.SmmuV3([idr0, idr1, 0, idr3, 0, idr5], iidr, aidr, flags);
-        var info = HwInfo.Decode(iommu_hw_info_type.IOMMU_HW_INFO_TYPE_ARM_SMMUV3, data, 0, 0);
+        var info = HwInfo.Decode(HwInfoType.ArmSmmuV3, data, 0, 0);
         Assert.Null(info.Vtd);
         Assert.Null(info.Amd);
         return Assert.IsType<SmmuV3Capabilities>(info.SmmuV3);
@@ -127,8 +127,8 @@ public sealed class SmmuV3CapabilitiesTests
     {
         // Distinct values per slot catch an off-by-one in the idr[6] indexing.
         var data = HwInfoData.SmmuV3([10, 11, 12, 13, 14, 15], iidr: 16, aidr: 17, flags: 1);
-        var smmu = HwInfo.Decode(iommu_hw_info_type.IOMMU_HW_INFO_TYPE_ARM_SMMUV3, data, 0, 0).SmmuV3!;
+        var smmu = HwInfo.Decode(HwInfoType.ArmSmmuV3, data, 0, 0).SmmuV3!;
         Assert.Equal(new SmmuV3Capabilities(
-            iommu_hw_info_arm_smmuv3_flags.IOMMU_HW_INFO_ARM_SMMUV3_ERRATA_REPEAT_TLBI_CFGI, 10, 11, 12, 13, 14, 15, 16, 17), smmu);
+            SmmuV3Flags.ErrataRepeatTlbiCfgi, 10, 11, 12, 13, 14, 15, 16, 17), smmu);
     }
 }

@@ -19,7 +19,7 @@ public sealed class VtdCapabilitiesTests
 
     private static VtdCapabilities Decode(ulong cap, ulong ecap, uint flags = 0)
     {
-        var info = HwInfo.Decode(iommu_hw_info_type.IOMMU_HW_INFO_TYPE_INTEL_VTD, HwInfoData.Vtd(cap, ecap, flags), 0, 0);
+        var info = HwInfo.Decode(HwInfoType.IntelVtd, HwInfoData.Vtd(cap, ecap, flags), 0, 0);
         Assert.Null(info.SmmuV3);
         Assert.Null(info.Amd);
         return Assert.IsType<VtdCapabilities>(info.Vtd);

@@ -45,7 +45,7 @@ public class DecisionTests
     [Fact]
     public void Guest_1GiB_pages_need_FS1GP_on_the_host()
     {
-        var withoutFs1gp = HwInfo.Decode(iommu_hw_info_type.IOMMU_HW_INFO_TYPE_INTEL_VTD, HwInfoData.Vtd(0x0d2008c222f0606, 0x880000f00f4a | 1UL << 26), 0, 0);
+        var withoutFs1gp = HwInfo.Decode(HwInfoType.IntelVtd, HwInfoData.Vtd(0x0d2008c222f0606, 0x880000f00f4a | 1UL << 26), 0, 0);
 
         Assert.Equal([Id.VtdFirstStage1GiBPages], Failed(Decide(Vtd(oneGiB: true), withoutFs1gp), PlanDecision.Nested));
         Assert.Equal(PlanDecision.Nested, Decide(Vtd(oneGiB: true), VtdWithNesting()).Decision);
@@ -55,14 +55,14 @@ public class DecisionTests
     public void Dirty_tracking_needs_the_host_capability()
     {
         Assert.Equal([Id.HostDirtyTracking], Failed(Decide(Vtd(dirty: true), VtdWithNesting()), PlanDecision.Nested));
-        Assert.Equal(PlanDecision.Nested, Decide(Vtd(dirty: true), VtdWithNesting(iommufd_hw_capabilities.IOMMU_HW_CAP_DIRTY_TRACKING)).Decision);
+        Assert.Equal(PlanDecision.Nested, Decide(Vtd(dirty: true), VtdWithNesting(HwCapabilities.DirtyTracking)).Decision);
     }
 
     [Fact]
     public void The_SPR17_erratum_is_reported_without_deciding()
     {
-        var withErratum = HwInfo.Decode(iommu_hw_info_type.IOMMU_HW_INFO_TYPE_INTEL_VTD,
-            HwInfoData.Vtd(0x1d2008c222f0606, 0x880000f00f4a | 1UL << 26, (uint)iommu_hw_info_vtd_flags.IOMMU_HW_INFO_VTD_ERRATA_772415_SPR17), 0, 0);
+        var withErratum = HwInfo.Decode(HwInfoType.IntelVtd,
+            HwInfoData.Vtd(0x1d2008c222f0606, 0x880000f00f4a | 1UL << 26, (uint)VtdFlags.Errata772415Spr17), 0, 0);
         var report = Decide(Vtd(), withErratum);
 
         Assert.Equal(PlanDecision.Nested, report.Decision);
@@ -101,7 +101,7 @@ public class DecisionTests
     public void An_AMD_guest_nests_on_guest_translation_and_is_refused_without_it()
     {
         var spec = new GuestViommuSpec(new AmdViModel(), 48, [4096], [new IovaRange(0, 0xfedfffff)], PasidBits: 16);
-        var noGt = HwInfo.Decode(iommu_hw_info_type.IOMMU_HW_INFO_TYPE_AMD, HwInfoData.Amd(15UL << 32, 0), 0, 16);
+        var noGt = HwInfo.Decode(HwInfoType.Amd, HwInfoData.Amd(15UL << 32, 0), 0, 16);
 
         Assert.Equal(PlanDecision.Nested, Decide(spec, AmdWithGuestTranslation).Decision);
         Assert.Equal([Id.AmdGuestTranslation], Failed(Decide(spec, noGt), PlanDecision.Nested));
@@ -111,7 +111,7 @@ public class DecisionTests
     public void An_AMD_guest_that_cannot_nest_is_Refused_because_the_shadow_engine_does_not_walk_its_tables()
     {
         var spec = new GuestViommuSpec(new AmdViModel(), 48, [4096], [new IovaRange(0, 0xfedfffff)]);
-        var noGt = HwInfo.Decode(iommu_hw_info_type.IOMMU_HW_INFO_TYPE_AMD, HwInfoData.Amd(15UL << 32, 0), 0, 16);
+        var noGt = HwInfo.Decode(HwInfoType.Amd, HwInfoData.Amd(15UL << 32, 0), 0, 16);
         var report = Decide(spec, noGt);
 
         Assert.Equal(PlanDecision.Refused, report.Decision);
@@ -132,7 +132,7 @@ public class DecisionTests
     [Fact]
     public void Devices_behind_different_IOMMUs_are_never_nested_together()
     {
-        var other = HwInfo.Decode(iommu_hw_info_type.IOMMU_HW_INFO_TYPE_INTEL_VTD, HwInfoData.Vtd(0x1d2008c222f0606, 0x880000f00f4a | 1UL << 26 | 1UL << 40), 0, 20);
+        var other = HwInfo.Decode(HwInfoType.IntelVtd, HwInfoData.Vtd(0x1d2008c222f0606, 0x880000f00f4a | 1UL << 26 | 1UL << 40), 0, 20);
         var report = Decide(Vtd(), VtdWithNesting(), other);
 
         Assert.Equal(PlanDecision.Shadow, report.Decision);

@@ -25,7 +25,7 @@ public class ModelRegistrationTests
     [Fact]
     public void Host_passthrough_of_an_IOMMU_no_model_nests_on_names_its_type()
     {
-        var unknown = HwInfo.Decode((iommu_hw_info_type)0xfeedbeef, [1, 2, 3, 4], 0, 0);
+        var unknown = HwInfo.Decode((HwInfoType)0xfeedbeef, [1, 2, 3, 4], 0, 0);
 
         var e = Assert.Throws<InvalidOperationException>(() => HostPassthrough.Derive(unknown, RecordedHosts.X86Ioas));
         Assert.Contains("type 0xfeedbeef", e.Message);
@@ -36,7 +36,7 @@ public class ModelRegistrationTests
     {
         public override string Name => "intel-vtd";
 
-        public override iommu_hw_info_type HostType => (iommu_hw_info_type)0xfeedbeef;
+        public override HwInfoType HostType => (HwInfoType)0xfeedbeef;
 
         public override GuestViommuSpec PassThrough(HwInfo host) => throw new NotSupportedException();
 

@@ -34,7 +34,7 @@ public class RecordedHostJsonTests
     {
         Assert.Contains("\"type\": \"IOMMU_HW_INFO_TYPE_INTEL_VTD\"", Valid);
         Assert.Contains("\"data\": \"0000000000000000060226228c00d2004a0ff00000000000\"", Valid);
-        var selftest = TwoDevices with { Devices = [TwoDevices.Devices[0] with { HwInfo = HwInfo.Decode((iommu_hw_info_type)0xfeedbeef, [1, 2, 3, 4], 1, 0) }] };
+        var selftest = TwoDevices with { Devices = [TwoDevices.Devices[0] with { HwInfo = HwInfo.Decode((HwInfoType)0xfeedbeef, [1, 2, 3, 4], 1, 0) }] };
         var text = RecordedHostJson.Write(selftest);
         Assert.Contains("\"type\": \"0xfeedbeef\"", text);
         Assert.Equal(0xfeedbeefu, (uint)RecordedHostJson.Parse(text).Devices[0].HwInfo.Type);

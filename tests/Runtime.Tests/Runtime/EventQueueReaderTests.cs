@@ -71,7 +71,7 @@ public sealed partial class EventQueueReaderTests
         Assert.Equal(3, first.Count);
         Assert.Equal(5u, first.Cookie);
         Assert.Equal(7u, first.DeviceId);
-        Assert.Equal([0x1000UL, 0x2000, 0x3000], first.Faults.ToArray().Select(f => f.addr));
+        Assert.Equal([0x1000UL, 0x2000, 0x3000], first.Faults.ToArray().Select(f => f.Address));
         Assert.True(queue.TryRead(out var second));
         Assert.Equal(1, second.Count);
         Assert.Equal(6u, second.Cookie);

@@ -47,7 +47,7 @@ public sealed class NestedFailNthTests
             faults =>
             {
                 Assert.True(faults.Queue.TryRead(out var group));
-                faults.Queue.Respond(group, iommufd_page_response_code.IOMMUFD_PAGE_RESP_SUCCESS);
+                faults.Queue.Respond(group, PageResponseCode.Success);
                 faults.Answered = true;
             },
             (faults, error) =>
@@ -61,8 +61,8 @@ public sealed class NestedFailNthTests
                 {
                     // the kernel put the group back: it is read and answered now
                     var group = faults.Queue.ReadAsync(TestContext.Current.CancellationToken).AsTask().WaitAsync(Patience).GetAwaiter().GetResult();
-                    Assert.Equal(0x123000UL, group.Faults[0].addr);
-                    faults.Queue.Respond(group, iommufd_page_response_code.IOMMUFD_PAGE_RESP_SUCCESS);
+                    Assert.Equal(0x123000UL, group.Faults[0].Address);
+                    faults.Queue.Respond(group, PageResponseCode.Success);
                 }
                 Assert.False(faults.Queue.TryRead(out _));
             });
@@ -140,7 +140,7 @@ public sealed class NestedFailNthTests
     public void A_batched_viommu_invalidation_applies_nothing_when_it_fails_and_all_when_retried_at_every_failed_allocation()
     {
         GuestKernel.Require(KernelOffer.SelftestMock);
-        var type = (iommu_hwpt_invalidate_data_type)SelftestConstants.IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST;
+        var type = (InvalidationDataType)SelftestConstants.IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST;
         iommu_viommu_invalidate_selftest[] entries = [.. Enumerable.Range(0, 4).Select(i => new iommu_viommu_invalidate_selftest { vdev_id = (uint)MockViommu.VirtualId, cache_id = (uint)i })];
         var result = FailNthSweep.Run(
             () =>

@@ -17,8 +17,8 @@ public sealed class BatchedInvalidationTests
     private const uint IotlbDefault = (uint)SelftestConstants.IOMMU_TEST_IOTLB_DEFAULT;
     private const uint CacheDefault = (uint)SelftestConstants.IOMMU_TEST_DEV_CACHE_DEFAULT;
     private const uint BadIotlbId = SelftestConstants.MOCK_NESTED_DOMAIN_IOTLB_ID_MAX + 1;
-    private static readonly iommu_hwpt_invalidate_data_type HwptType = (iommu_hwpt_invalidate_data_type)SelftestConstants.IOMMU_HWPT_INVALIDATE_DATA_SELFTEST;
-    private static readonly iommu_hwpt_invalidate_data_type ViommuType = (iommu_hwpt_invalidate_data_type)SelftestConstants.IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST;
+    private static readonly InvalidationDataType HwptType = (InvalidationDataType)SelftestConstants.IOMMU_HWPT_INVALIDATE_DATA_SELFTEST;
+    private static readonly InvalidationDataType ViommuType = (InvalidationDataType)SelftestConstants.IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST;
 
     private static iommu_hwpt_invalidate_selftest Iotlb(uint id, uint flags = 0) => new() { flags = flags, iotlb_id = id };
 
@@ -84,7 +84,7 @@ public sealed class BatchedInvalidationTests
         var entries = MemoryMarshal.AsBytes(new[] { Iotlb(0), Iotlb(1) }.AsSpan()).ToArray();
 
         var error = KernelAssert.Fails(nameof(Ioctls.IOMMU_HWPT_INVALIDATE), Errno.EINVAL,
-            () => viommu.Nested!.Invalidate((iommu_hwpt_invalidate_data_type)dataType, entries, entrySize, 1));
+            () => viommu.Nested!.Invalidate((InvalidationDataType)dataType, entries, entrySize, 1));
 
         Assert.Contains("0 of 1 entries were handled, entry 0 was refused", error.Message);
         Assert.Contains($"entry_len {entrySize}", error.Message);

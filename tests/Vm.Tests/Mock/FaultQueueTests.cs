@@ -51,17 +51,17 @@ public sealed class FaultQueueTests
 
         Assert.Equal(1, group.Count);
         var fault = group.Faults[0];
-        Assert.Equal(LastPage | PasidValid, fault.flags);
-        Assert.Equal(setup.DeviceId, fault.dev_id);
+        Assert.Equal(LastPage | PasidValid, (uint)fault.Flags);
+        Assert.Equal(setup.DeviceId, fault.DeviceId);
         Assert.Equal(setup.DeviceId, group.DeviceId);
-        Assert.Equal(0x1u, fault.pasid);
-        Assert.Equal(0x2u, fault.grpid);
-        Assert.Equal(ReadWrite, fault.perm);
-        Assert.Equal(0xdeadbeafUL, fault.addr);
-        Assert.Equal(fault.cookie, group.Cookie);
-        setup.Faults.Respond(group, iommufd_page_response_code.IOMMUFD_PAGE_RESP_SUCCESS);
+        Assert.Equal(0x1u, fault.Pasid);
+        Assert.Equal(0x2u, fault.GroupId);
+        Assert.Equal(ReadWrite, (uint)fault.Permissions);
+        Assert.Equal(0xdeadbeafUL, fault.Address);
+        Assert.Equal(fault.Cookie, group.Cookie);
+        setup.Faults.Respond(group, PageResponseCode.Success);
         // the group was answered: its cookie is no longer pending
-        var again = KernelAssert.Fails("write", Errno.EINVAL, () => setup.Faults.Respond(group, iommufd_page_response_code.IOMMUFD_PAGE_RESP_SUCCESS));
+        var again = KernelAssert.Fails("write", Errno.EINVAL, () => setup.Faults.Respond(group, PageResponseCode.Success));
         Assert.Contains($"cookie {group.Cookie}", again.Message);
         Assert.False(setup.Faults.TryRead(out _));
     }
@@ -79,13 +79,13 @@ public sealed class FaultQueueTests
         {
             Assert.Equal(1, group.Count); // the mock raises single-fault groups (LAST_PAGE on each)
             var fault = group.Faults[0];
-            seen.Add((fault.addr, fault.grpid, fault.flags, group.Cookie));
-            await setup.Faults.RespondAsync(group, iommufd_page_response_code.IOMMUFD_PAGE_RESP_INVALID);
+            seen.Add((fault.Address, fault.GroupId, (uint)fault.Flags, group.Cookie));
+            await setup.Faults.RespondAsync(group, PageResponseCode.Invalid);
             if (seen.Count == 5)
             {
                 // answered already: the write is refused and the task carries the error
                 var again = await Assert.ThrowsAsync<IommuException>(
-                    async () => await setup.Faults.RespondAsync(group, iommufd_page_response_code.IOMMUFD_PAGE_RESP_INVALID));
+                    async () => await setup.Faults.RespondAsync(group, PageResponseCode.Invalid));
                 Assert.Equal(Errno.EINVAL, again.Errno);
                 break;
             }
@@ -110,8 +110,8 @@ public sealed class FaultQueueTests
         setup.Trigger(0x200000);
 
         var group = await read.WaitAsync(Patience, TestContext.Current.CancellationToken);
-        Assert.Equal(0x200000UL, group.Faults[0].addr);
-        setup.Faults.Respond(group, iommufd_page_response_code.IOMMUFD_PAGE_RESP_SUCCESS);
+        Assert.Equal(0x200000UL, group.Faults[0].Address);
+        setup.Faults.Respond(group, PageResponseCode.Success);
     }
 
     [Fact]
@@ -126,8 +126,8 @@ public sealed class FaultQueueTests
 
         setup.Trigger(0x300000);
         var group = await setup.Faults.ReadAsync(TestContext.Current.CancellationToken).AsTask().WaitAsync(Patience, TestContext.Current.CancellationToken);
-        Assert.Equal(0x300000UL, group.Faults[0].addr);
-        setup.Faults.Respond(group, iommufd_page_response_code.IOMMUFD_PAGE_RESP_SUCCESS);
+        Assert.Equal(0x300000UL, group.Faults[0].Address);
+        setup.Faults.Respond(group, PageResponseCode.Success);
     }
 
     [Fact]
@@ -171,7 +171,7 @@ public sealed class FaultQueueTests
             var answered = 0;
             while (setup.Faults.TryRead(out var group))
             {
-                setup.Faults.Respond(group, iommufd_page_response_code.IOMMUFD_PAGE_RESP_SUCCESS);
+                setup.Faults.Respond(group, PageResponseCode.Success);
                 answered++;
             }
             return answered;

@@ -28,7 +28,7 @@ public sealed class MockDirtyTrackingTests
         {
             Mock.Ioas.HugePages = false;
             Mock.Ioas.Map(MockIoas.ApertureStart, Buffer.Address, Length, DmaAccess.ReadWrite);
-            Hwpt = HwPagetable.Allocate(Mock.Iommu, Mock.Device.IdevId, Mock.Ioas.Id, iommufd_hwpt_alloc_flags.IOMMU_HWPT_ALLOC_DIRTY_TRACKING);
+            Hwpt = HwPagetable.Allocate(Mock.Iommu, Mock.Device.IdevId, Mock.Ioas.Id, HwptAllocFlags.DirtyTracking);
         }
 
         public ulong Mark(params int[] pages) => SelftestMock.MarkDirty(Mock.Iommu, Hwpt.Id, MockIoas.ApertureStart, Length, PageSize, Bits(pages));
@@ -109,6 +109,6 @@ public sealed class MockDirtyTrackingTests
         using var mock = new MockIoas(SelftestConstants.MOCK_FLAGS_DEVICE_NO_DIRTY); // enforce_dirty: "IOMMU device does not support dirty tracking"
 
         KernelAssert.Fails(nameof(Ioctls.IOMMU_HWPT_ALLOC), Errno.EOPNOTSUPP,
-            () => HwPagetable.Allocate(mock.Iommu, mock.Device.IdevId, mock.Ioas.Id, iommufd_hwpt_alloc_flags.IOMMU_HWPT_ALLOC_DIRTY_TRACKING).Dispose());
+            () => HwPagetable.Allocate(mock.Iommu, mock.Device.IdevId, mock.Ioas.Id, HwptAllocFlags.DirtyTracking).Dispose());
     }
 }

@@ -51,6 +51,6 @@ public sealed class MockHwInfoTests
         Assert.Null(info.Amd);
         Assert.Equal(SelftestConstants.IOMMU_HW_INFO_SELFTEST_REGVAL, MemoryMarshal.Read<iommu_test_hw_info>(info.Data.Span).test_reg);
         // iommufd_dirty_tracking device_dirty_capability: the mock's IOMMU can track dirty pages.
-        Assert.True(info.Capabilities.HasFlag(iommufd_hw_capabilities.IOMMU_HW_CAP_DIRTY_TRACKING));
+        Assert.True(info.Capabilities.HasFlag(HwCapabilities.DirtyTracking));
     }
 }

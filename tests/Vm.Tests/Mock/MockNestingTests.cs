@@ -13,17 +13,17 @@ namespace Vm.Tests.Mock;
 [Trait("Boot", "main")] // CONFIG_IOMMUFD_TEST: only the x86 guest kernel has it (not selectable on arm64)
 public sealed class MockNestingTests
 {
-    private static readonly iommu_hwpt_invalidate_data_type SelftestInvalidation =
-        (iommu_hwpt_invalidate_data_type)SelftestConstants.IOMMU_HWPT_INVALIDATE_DATA_SELFTEST;
+    private static readonly InvalidationDataType SelftestInvalidation =
+        (InvalidationDataType)SelftestConstants.IOMMU_HWPT_INVALIDATE_DATA_SELFTEST;
 
     private static HwPagetable NestParent(MockIoas mock) =>
-        HwPagetable.Allocate(mock.Iommu, mock.Device.IdevId, mock.Ioas.Id, iommufd_hwpt_alloc_flags.IOMMU_HWPT_ALLOC_NEST_PARENT);
+        HwPagetable.Allocate(mock.Iommu, mock.Device.IdevId, mock.Ioas.Id, HwptAllocFlags.NestParent);
 
     private static HwPagetable Nested(MockIoas mock, HwPagetable parent)
     {
         var data = new iommu_hwpt_selftest { iotlb = (uint)SelftestConstants.IOMMU_TEST_IOTLB_DEFAULT };
         return HwPagetable.Allocate(mock.Iommu, mock.Device.IdevId, parent.Id, 0,
-            (iommu_hwpt_data_type)SelftestConstants.IOMMU_HWPT_DATA_SELFTEST,
+            (HwptDataType)SelftestConstants.IOMMU_HWPT_DATA_SELFTEST,
             MemoryMarshal.AsBytes(new ReadOnlySpan<iommu_hwpt_selftest>(in data))[..SelftestKernel.SizeOf(mock.Iommu, nameof(iommu_hwpt_selftest))]);
     }
 

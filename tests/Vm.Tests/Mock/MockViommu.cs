@@ -19,8 +19,8 @@ internal sealed class MockViommu : IDisposable
     public MockViommu()
     {
         Mock = new MockIoas();
-        Parent = HwPagetable.Allocate(Iommu, Mock.Device.IdevId, Mock.Ioas.Id, iommufd_hwpt_alloc_flags.IOMMU_HWPT_ALLOC_NEST_PARENT);
-        Viommu = Viommu.Allocate(Iommu, (iommu_viommu_type)SelftestConstants.IOMMU_VIOMMU_TYPE_SELFTEST, Mock.Device.IdevId, Parent.Id);
+        Parent = HwPagetable.Allocate(Iommu, Mock.Device.IdevId, Mock.Ioas.Id, HwptAllocFlags.NestParent);
+        Viommu = Viommu.Allocate(Iommu, (ViommuType)SelftestConstants.IOMMU_VIOMMU_TYPE_SELFTEST, Mock.Device.IdevId, Parent.Id);
     }
 
     public MockIoas Mock { get; }
@@ -42,7 +42,7 @@ internal sealed class MockViommu : IDisposable
     {
         var vdevice = Viommu.AllocateVdevice(Mock.Device.IdevId, VirtualId);
         _undo.Add(vdevice);
-        var type = (iommu_hwpt_data_type)SelftestConstants.IOMMU_HWPT_DATA_SELFTEST;
+        var type = (HwptDataType)SelftestConstants.IOMMU_HWPT_DATA_SELFTEST;
         Nested = faults is null
             ? HwPagetable.Allocate(Iommu, Mock.Device.IdevId, Viommu.Id, 0, type, NestedData())
             : HwPagetable.Allocate(Iommu, Mock.Device.IdevId, Viommu.Id, faults, 0, type, NestedData());

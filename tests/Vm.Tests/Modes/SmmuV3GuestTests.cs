@@ -24,12 +24,12 @@ public sealed class SmmuV3GuestTests
         var info = attached.Iommu.GetHwInfo(attached.DeviceId);
         TestContext.Current.TestOutputHelper?.WriteLine(info.Describe());
 
-        Assert.Equal(iommu_hw_info_type.IOMMU_HW_INFO_TYPE_ARM_SMMUV3, info.Type);
+        Assert.Equal(HwInfoType.ArmSmmuV3, info.Type);
         var smmu = Assert.IsType<SmmuV3Capabilities>(info.SmmuV3);
         Assert.True(smmu.Stage1 && smmu.Stage2, $"S1P/S2P: IDR0 0x{smmu.Idr0:x}");
         Assert.True(smmu.TranslationTableFormats.HasFlag(SmmuTranslationTableFormats.AArch64), $"TTF: IDR0 0x{smmu.Idr0:x}");
         Assert.False(smmu.Stage2ForcedWriteBack, $"S2FWB: IDR3 0x{smmu.Idr3:x}");
-        Assert.False(info.Capabilities.HasFlag(iommufd_hw_capabilities.IOMMU_HW_CAP_DIRTY_TRACKING));
+        Assert.False(info.Capabilities.HasFlag(HwCapabilities.DirtyTracking));
     }
 
     [Fact]

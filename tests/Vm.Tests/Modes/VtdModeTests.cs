@@ -27,7 +27,7 @@ public sealed class VtdModeTests
         var info = attached.Iommu.GetHwInfo(attached.DeviceId);
         TestContext.Current.TestOutputHelper?.WriteLine($"{mode}:\n{info.Describe()}");
 
-        Assert.Equal(iommu_hw_info_type.IOMMU_HW_INFO_TYPE_INTEL_VTD, info.Type);
+        Assert.Equal(HwInfoType.IntelVtd, info.Type);
         var vtd = Assert.IsType<VtdCapabilities>(info.Vtd);
         var registers = $"{mode}: cap 0x{vtd.CapReg:x}, ecap 0x{vtd.EcapReg:x}";
         Assert.True(mode.ScalableMode == vtd.ScalableMode, $"SMTS: {registers}");

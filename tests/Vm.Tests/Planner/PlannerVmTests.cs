@@ -32,7 +32,7 @@ public sealed class PlannerVmTests
 
         Assert.True(report.Decision == PlanDecision.Shadow, report.Describe());
         Assert.Contains(report.Failures(PlanDecision.Nested), f => f.Requirement.Id == Id.VtdNest);
-        Assert.Equal(Linux.Iommu.Native.iommu_hw_info_type.IOMMU_HW_INFO_TYPE_INTEL_VTD, report.Devices[0].HostIommu!.Type);
+        Assert.Equal(HwInfoType.IntelVtd, report.Devices[0].HostIommu!.Type);
     }
 
     [Fact]

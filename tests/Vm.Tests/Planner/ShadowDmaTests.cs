@@ -27,7 +27,7 @@ public sealed class ShadowDmaTests
         GuestKernel.Require(KernelOffer.Iommufd);
         using var attached = EduIoas.Open();
         var host = attached.Iommu.GetHwInfo(attached.DeviceId).Type;
-        var spec = SpecLoader.Load(PlannerVmTests.Spec(host == iommu_hw_info_type.IOMMU_HW_INFO_TYPE_ARM_SMMUV3 ? "smmuv3-qemu-virt.json" : "vtd-shadow-4k.json"));
+        var spec = SpecLoader.Load(PlannerVmTests.Spec(host == HwInfoType.ArmSmmuV3 ? "smmuv3-qemu-virt.json" : "vtd-shadow-4k.json"));
         using var plan = new ViommuPlanner().Plan(spec, attached.Iommu, attached.Ioas, [new PlannedDevice("edu", attached.Device)]);
         Assert.True(plan.Decision == PlanDecision.Shadow, plan.Report.Describe());
         var format = GuestPageTableFormat.For(spec, out var tables) ?? throw new InvalidOperationException($"no walker for {tables}");

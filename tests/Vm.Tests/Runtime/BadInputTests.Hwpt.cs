@@ -38,7 +38,7 @@ public sealed partial class BadInputTests
         GuestKernel.Require(KernelOffer.Iommufd);
         // kernel: hw_pagetable.c iommufd_hwpt_alloc "data_type != NONE && !data_len -> EINVAL"
         using var rig = EduIoas.Open();
-        KernelAssert.Errno(Errno.EINVAL, TryAllocHwpt(rig, dataType: (uint)iommu_hwpt_data_type.IOMMU_HWPT_DATA_VTD_S1));
+        KernelAssert.Errno(Errno.EINVAL, TryAllocHwpt(rig, dataType: (uint)HwptDataType.VtdS1));
         rig.AssertNothingLeft();
     }
 
@@ -48,7 +48,7 @@ public sealed partial class BadInputTests
         GuestKernel.Require(KernelOffer.Iommufd);
         // selftest: TEST_F(iommufd_mock_domain, alloc_hwpt) "flags ~IOMMU_HWPT_ALLOC_NEST_PARENT -> EOPNOTSUPP"
         using var rig = EduIoas.Open();
-        KernelAssert.Errno(Errno.EOPNOTSUPP, TryAllocHwpt(rig, flags: ~(uint)iommufd_hwpt_alloc_flags.IOMMU_HWPT_ALLOC_NEST_PARENT));
+        KernelAssert.Errno(Errno.EOPNOTSUPP, TryAllocHwpt(rig, flags: ~(uint)HwptAllocFlags.NestParent));
         rig.AssertNothingLeft();
     }
 

@@ -9,8 +9,12 @@ internal delegate int TryIoctl<T>(int fd, ref T argument) where T : unmanaged;
 
 /// <summary>The one place tests issue ioctls past the runtime: generated stubs called with arguments the runtime never
 /// builds (a wrong <c>size</c>/<c>argsz</c>, bytes past the struct, unknown flags), and model-laid-out bytes.</summary>
-internal static class RawIoctl
+internal static partial class RawIoctl
 {
+    // its own import: the runtime's and the planner's generated ones are both internal and visible here
+    [LibraryImport("libc", EntryPoint = "ioctl", SetLastError = true)]
+    private static unsafe partial int Ioctl(int fd, nuint request, byte* argument);
+
     /// <summary>The descriptor number of a handle the test keeps open for the call.</summary>
     public static int Fd(SafeHandle handle) => (int)handle.DangerousGetHandle();
 
@@ -24,7 +28,7 @@ internal static class RawIoctl
             fd.DangerousAddRef(ref added);
             fixed (byte* bytes = buffer)
             {
-                var result = Linux.Iommu.Interop.LibC.ioctl(Fd(fd), (nuint)request, bytes);
+                var result = Ioctl(Fd(fd), (nuint)request, bytes);
                 return result < 0 ? -Marshal.GetLastSystemError() : result;
             }
         }

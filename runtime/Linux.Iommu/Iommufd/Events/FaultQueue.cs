@@ -9,13 +9,11 @@ namespace Linux.Iommu;
 /// A group the queue is destroyed with unanswered, the kernel answers Invalid.</summary>
 public sealed class FaultQueue : EventQueue<PageFaultGroup>
 {
-    private const int LastPage = (int)iommu_hwpt_pgfault_flags.IOMMU_PGFAULT_FLAGS_LAST_PAGE;
-
     /// <summary>A group larger than this is refused as a broken queue: the kernel's groups are a PRI page request group
     /// (the PCIe limit is the device's outstanding page request allocation, far below this).</summary>
     private const int MaxRecords = 1 << 16;
 
-    private iommu_hwpt_pgfault[] _records = new iommu_hwpt_pgfault[64];
+    private PageFault[] _records = new PageFault[64];
     private int _next, _end;
 
     internal FaultQueue(IommuFd iommu, uint id, int fd) : base(iommu, id, fd)
@@ -41,7 +39,7 @@ public sealed class FaultQueue : EventQueue<PageFaultGroup>
             return false;
         }
         var start = _next;
-        while ((_records[_next++].flags & LastPage) == 0 && _next < _end)
+        while ((_records[_next++].Flags & PageFaultFlags.LastPage) == 0 && _next < _end)
         {
         }
         group = new PageFaultGroup(_records, start, _next - start);
@@ -57,19 +55,19 @@ public sealed class FaultQueue : EventQueue<PageFaultGroup>
             var read = ReadFile(MemoryMarshal.AsBytes(_records.AsSpan()));
             if (read >= 0)
             {
-                _end = read / iommu_hwpt_pgfault.NativeSize;
+                _end = read / iommu_hwpt_pgfault.NativeSize; // PageFault is the same 40 bytes
                 return _end > 0;
             }
             if (read != -Errno.EINVAL || _records.Length >= MaxRecords)
                 IommuException.Throw("read", -read, $"{this}: a read of up to {_records.Length} page faults");
-            _records = new iommu_hwpt_pgfault[_records.Length * 2];
+            _records = new PageFault[_records.Length * 2];
         }
     }
 
     /// <summary>Answers <paramref name="group"/> (write of struct iommu_hwpt_page_response with its cookie): Success makes the
     /// device retry the access, Invalid tells it the request cannot be served. The kernel's write never waits.</summary>
     /// <exception cref="IommuException">EINVAL: the cookie is not pending (already answered, or not from this queue).</exception>
-    public void Respond(in PageFaultGroup group, iommufd_page_response_code code)
+    public void Respond(in PageFaultGroup group, PageResponseCode code)
     {
         var result = TryRespond(group, code);
         if (result < 0) IommuException.Throw("write", -result, ResponseContext(group, code));
@@ -78,7 +76,7 @@ public sealed class FaultQueue : EventQueue<PageFaultGroup>
     /// <summary><see cref="Respond"/> for a reader loop written with await: the kernel's write never waits, so the
     /// returned task is already complete (faulted with the <see cref="IommuException"/> when the write is refused); no
     /// allocation on success.</summary>
-    public ValueTask RespondAsync(in PageFaultGroup group, iommufd_page_response_code code)
+    public ValueTask RespondAsync(in PageFaultGroup group, PageResponseCode code)
     {
         var result = TryRespond(group, code);
         return result < 0
@@ -86,11 +84,11 @@ public sealed class FaultQueue : EventQueue<PageFaultGroup>
             : default;
     }
 
-    private string ResponseContext(in PageFaultGroup group, iommufd_page_response_code code) =>
+    private string ResponseContext(in PageFaultGroup group, PageResponseCode code) =>
         $"{this}: response {code} to fault group cookie {group.Cookie} (device {group.DeviceId})";
 
     /// <summary>The non-throwing <see cref="Respond"/>: 0 or -errno.</summary>
-    public int TryRespond(in PageFaultGroup group, iommufd_page_response_code code)
+    public int TryRespond(in PageFaultGroup group, PageResponseCode code)
     {
         var response = new iommu_hwpt_page_response { cookie = group.Cookie, code = (uint)code };
         var written = WriteFile(MemoryMarshal.AsBytes(new ReadOnlySpan<iommu_hwpt_page_response>(in response)));
@@ -103,17 +101,17 @@ public sealed class FaultQueue : EventQueue<PageFaultGroup>
 /// the queue's next read; <see cref="Cookie"/> and the ids are copies, so <see cref="FaultQueue.Respond"/> works any time.</summary>
 public readonly struct PageFaultGroup
 {
-    private readonly iommu_hwpt_pgfault[]? _records;
+    private readonly PageFault[]? _records;
     private readonly int _start;
 
-    internal PageFaultGroup(iommu_hwpt_pgfault[] records, int start, int count)
+    internal PageFaultGroup(PageFault[] records, int start, int count)
     {
         _records = records;
         _start = start;
         Count = count;
         ref readonly var last = ref records[start + count - 1];
-        Cookie = last.cookie;
-        DeviceId = last.dev_id;
+        Cookie = last.Cookie;
+        DeviceId = last.DeviceId;
     }
 
     /// <summary>How many faults the group has.</summary>
@@ -126,8 +124,8 @@ public readonly struct PageFaultGroup
     public uint DeviceId { get; }
 
     /// <summary>The records (flags, dev_id, pasid, grpid, perm, addr, length hint, cookie); valid until the queue's next read.</summary>
-    public ReadOnlySpan<iommu_hwpt_pgfault> Faults => _records.AsSpan(_start, Count);
+    public ReadOnlySpan<PageFault> Faults => _records.AsSpan(_start, Count);
 
     /// <summary>What the group is, for messages.</summary>
-    public override string ToString() => Count == 0 ? "no fault group" : $"fault group cookie {Cookie}: {Count} fault(s) of device {DeviceId}, first at 0x{_records![_start].addr:x}";
+    public override string ToString() => Count == 0 ? "no fault group" : $"fault group cookie {Cookie}: {Count} fault(s) of device {DeviceId}, first at 0x{_records![_start].Address:x}";
 }

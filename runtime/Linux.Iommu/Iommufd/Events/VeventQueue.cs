@@ -34,16 +34,16 @@ public sealed class VeventQueue : EventQueue<Vevent>
     public int EventSize { get; }
 
     /// <summary>The data size of the uAPI's event types: struct iommu_vevent_arm_smmuv3, struct iommu_vevent_tegra241_cmdqv.</summary>
-    public static int EventSizeOf(iommu_veventq_type type) => type switch
+    public static int EventSizeOf(VeventQueueType type) => type switch
     {
-        iommu_veventq_type.IOMMU_VEVENTQ_TYPE_ARM_SMMUV3 => iommu_vevent_arm_smmuv3.NativeSize,
-        iommu_veventq_type.IOMMU_VEVENTQ_TYPE_TEGRA241_CMDQV => iommu_vevent_tegra241_cmdqv.NativeSize,
+        VeventQueueType.ArmSmmuV3 => iommu_vevent_arm_smmuv3.NativeSize,
+        VeventQueueType.Tegra241Cmdqv => iommu_vevent_tegra241_cmdqv.NativeSize,
         _ => throw new ArgumentOutOfRangeException(nameof(type), type,
             $"no event data size is known for vEVENTQ type {(uint)type}: give it with Allocate(viommu, type, depth, eventSize)"),
     };
 
     /// <summary>Allocates a vEVENTQ of <paramref name="type"/> with room for <paramref name="depth"/> events (1..2^19).</summary>
-    public static VeventQueue Allocate(Viommu viommu, iommu_veventq_type type, uint depth) =>
+    public static VeventQueue Allocate(Viommu viommu, VeventQueueType type, uint depth) =>
         Allocate(viommu, (uint)type, depth, EventSizeOf(type));
 
     /// <summary>Allocates a vEVENTQ of a type the uAPI header does not name (a driver's own, such as the selftest's
