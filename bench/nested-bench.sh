@@ -24,3 +24,5 @@ tests/vm/run-in-vm --memory 3072 --env DOTNET_TC_CallCountingDelayMs=0 --timeout
   [ "$3" = --dry ] || "$1/invalidate" | tee "$VM_OUT/c-vm.tsv"
   BENCH_C_DIR=$1 dotnet exec "$2" nested --out "$VM_OUT" $3' sh "$PWD/$bin" "$app" "$dry"
 echo "nested-bench: guest part $((SECONDS - start)) s; results in $out/"
+[ "$dry" = --dry ] || python3 bench/check-figures.py --run "$out" ||
+  { echo "nested-bench: measurements of the same call disagree in this run (above): the host was too loaded to publish it; re-run on a quiet machine" >&2; exit 1; }

@@ -15,6 +15,7 @@ bench/results/: summary.md (every figure as a ratio to C, next to its target), e
 raw .tsv files, map-throughput.csv and .png.
 
   bench/run.sh [--dry] [--host-only] [--arch x86_64|aarch64] [--guest-ram MAX]
+  bench/run.sh --check [--update] [DOC...]
 
 The guest is emulated (QEMU TCG: no KVM on this machine), so its absolute times are 10-100x a real
 machine's and mean nothing alone; only ratios measured in the same run are reported against targets.
@@ -28,10 +29,15 @@ Guest suites use a short job (3 warm-ups, 3 iterations).
                their figures are the x86 run's); with --host-only it only builds.
   --guest-ram MAX  afterwards, the guest-RAM cost curve up to MAX bytes (1G, 4G, 16G) in its own boot:
                bench/guest-ram.sh, results in bench/results/guestram/ (the guest gets MAX + 2.5 GiB)
-Each step shows its progress; their whole output goes to the results folder's run.log.
+Each step shows its progress; their whole output goes to the results folder's run.log. A run whose
+measurements of the same call disagree (bench/check-figures.py) says so at the end of summary.md and exits 1.
+  --check      runs nothing: recomputes every ratio README.md, docs/*.md and bench/README.md quote (or DOC...)
+               from the committed results and reports runs that disagree with themselves (bench/check-figures.py;
+               --update rewrites the quoted ratios)
 EOF
   exit 2
 }
+[ "${1:-}" != --check ] || { shift; exec python3 bench/check-figures.py "$@"; }
 dry="" host_only=0 arch=x86_64 guest_ram=""
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -160,5 +166,9 @@ benchmarkdotnet=$(python3 tests/xml-attributes.py Directory.Packages.props Packa
 } >"$out/environment.md"
 
 dotnet exec "$app" report "$out"
+if ! python3 bench/check-figures.py --run "$out" >>"$out/summary.md"; then
+  echo "bench: measurements of the same call disagree in this run (the end of $out/summary.md): the host was too loaded to publish it; re-run on a quiet machine" >&2
+  exit 1
+fi
 echo "bench: done in $(duration $((SECONDS - start))) (guest part $guest_s s); results in $out/, log: $log"
 [ -z "$guest_ram" ] || bash bench/guest-ram.sh --max "$guest_ram"
