@@ -6,13 +6,19 @@ internal static class ProcessState
     /// <summary>VmPin of /proc/self/status in KiB. iommufd adds every page it pins to mm->pinned_vm whatever its
     /// rlimit accounting mode (drivers/iommu/iommufd/pages.c, iopt_pages_update_pinned), so this counts its pins
     /// even for root, whose CAP_IPC_LOCK turns the rlimit accounting off.</summary>
-    public static long PinnedKiB()
+    public static long PinnedKiB() => StatusKiB("VmPin");
+
+    /// <summary>VmLck of /proc/self/status in KiB: mm->locked_vm, where the type1 container charges the pages it pins
+    /// (vfio_lock_acct, also for root: CAP_IPC_LOCK only lifts the limit).</summary>
+    public static long LockedKiB() => StatusKiB("VmLck");
+
+    private static long StatusKiB(string name)
     {
         foreach (var line in File.ReadLines("/proc/self/status"))
         {
-            if (line.StartsWith("VmPin:", StringComparison.Ordinal)) return long.Parse(line["VmPin:".Length..].Trim().Split(' ')[0]);
+            if (line.StartsWith(name + ":", StringComparison.Ordinal)) return long.Parse(line[(name.Length + 1)..].Trim().Split(' ')[0]);
         }
-        throw new InvalidOperationException("/proc/self/status has no VmPin line: this kernel does not report pinned memory");
+        throw new InvalidOperationException($"/proc/self/status has no {name} line: this kernel does not report it");
     }
 
     /// <summary>Open descriptors of IOMMU and VFIO devices (/dev/iommu, /dev/vfio/...). Only these: the runtime, the test
