@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Build (or take from the cache) the guest kernel and print its path.
 #
-#   tests/vm/build-kernel.sh [--arch x86_64|aarch64] [--kernel 7.3|6.12-iommufd|debian-6.1|debian-6.12|debian-7.3]
+#   tests/vm/build-kernel.sh [--arch x86_64|aarch64] [--kernel 7.3|6.12-iommufd|debian-6.1|debian-6.12|debian-7.3] [--cached]
+#
+# --cached builds nothing: prints the cached kernel's path, or exits 1 when it is not built yet.
 #
 # --kernel chooses the guest kernel (default 7.3; 6.12-iommufd: Debian 13's source built with iommufd, x86_64):
 # its pinned linux-source-X package and config fragment (vm_kernel_profile in lib.sh). Debian's own

@@ -50,18 +50,18 @@ vm_fingerprint() {
 # To build, the function BUILD is called as `BUILD STAGE`: it makes STAGE (the product's path +
 # .new), may use the empty directory $vm_scratch (removed at exit, whatever happens) and $vm_entry
 # (the entry's directory), runs its long steps with step_run and the log $vm_build_log, and may set
-# vm_built (a few words for the summary line). Prints the product's path on stdout.
+# vm_built (a few words for the summary line). Prints the product's path on stdout. With
+# vm_query_only=1 (a builder's --cached) it builds nothing: the path when the product is there, else status 1.
 vm_cached() {
   local kind=$1 name=$2 inputs=$3 build=$4 key out start
   key=$(printf '%s\n' "$inputs" | sha256sum | cut -c1-16)
   vm_entry="$iommu_cache/$kind/$vm_arch-$key"
   out="$vm_entry/$name"
+  if [ "${vm_query_only:-0}" = 1 ]; then vm_product_valid "$out" && echo "$out"; return; fi
   mkdir -p "$vm_entry"
   exec 9>"$vm_entry/.lock"
   flock 9
-  if [ -e "$out" ] && [ -f "$out.sha256" ] && [ "$(vm_fingerprint "$out")" = "$(cat "$out.sha256")" ]; then
-    echo "$out"; return 0
-  fi
+  if vm_product_valid "$out"; then echo "$out"; return 0; fi
   [ ! -e "$out" ] || vm_log "cached $out does not match its recorded fingerprint; rebuilding it"
   vm_build_log="$vm_entry/build.log" vm_built="" vm_stage="$out.new" vm_scratch="$vm_entry/scratch"
   rm -rf "$out" "$out.sha256" "$vm_stage" "$vm_scratch"
@@ -78,14 +78,19 @@ vm_cached() {
   echo "$out"
 }
 
-# The builders' options, --arch (default x86_64) and --kernel (default 7.3): set vm_arch, vm_kernel
-# and their profiles.
+vm_product_valid() {
+  [ -e "$1" ] && [ -f "$1.sha256" ] && [ "$(vm_fingerprint "$1")" = "$(cat "$1.sha256")" ]
+}
+
+# The builders' options, --arch (default x86_64), --kernel (default 7.3) and --cached (only say whether
+# the product is built: its path, or status 1): set vm_arch, vm_kernel, vm_query_only and the profiles.
 vm_builder_args() {
-  vm_arch=x86_64 vm_kernel=7.3
+  vm_arch=x86_64 vm_kernel=7.3 vm_query_only=0
   while [ $# -gt 0 ]; do
     case "$1" in
       --arch) vm_arch=$2; shift 2 ;;
       --kernel) vm_kernel=$2; shift 2 ;;
+      --cached) vm_query_only=1; shift ;;
       *) vm_die "$(basename "$0"): unknown argument $1" ;;
     esac
   done
