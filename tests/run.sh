@@ -7,14 +7,17 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
-echo "== setup: host packages"
-bash tests/setup-host.sh
+source tests/vm/progress.sh
+# phase NAME COMMAND...: runs one phase and says how long it took, so every run measures the tier's time.
+phase() {
+  local name=$1 start=$SECONDS; shift
+  echo "== $name"
+  "$@"
+  echo "== $name: $(duration $((SECONDS - start)))"
+}
 
-echo "== host tier"
-dotnet test Interop.sln --filter "Category!=Vm" --logger "console;verbosity=normal"
-
-echo "== NativeAOT sample (run in the VM tier)"
-bash tests/Aot.Sample/publish.sh
-
-echo "== VM tier"
-bash tests/vm/tier.sh
+phase "setup: host packages" bash tests/setup-host.sh
+phase "host tier" dotnet test Interop.sln --filter "Category!=Vm" --logger "console;verbosity=normal"
+phase "NativeAOT sample (run in the VM tier)" bash tests/Aot.Sample/publish.sh
+phase "VM tier" bash tests/vm/tier.sh
+echo "== tests/run.sh: $(duration "$SECONDS")"
