@@ -54,7 +54,7 @@ internal static class NvmeCommand
     {
         var pci = NvmePciDevice.Find(address);
         var previous = pci.Driver;
-        pci.BindToVfio();
+        pci.Pci.BindToVfioPci(); // the set opens it through iommufd or its group: no cdev needed
         try
         {
             using var set = VfioDeviceSet.Open([pci.Pci]);

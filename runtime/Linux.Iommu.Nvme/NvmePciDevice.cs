@@ -1,10 +1,11 @@
 using System.Diagnostics;
+using System.Text.RegularExpressions;
 
 namespace Linux.Iommu.Nvme;
 
 /// <summary>An NVMe controller (PCI class 010802h: mass storage, non-volatile memory, NVM Express): finding it, and
 /// moving it between the kernel's nvme driver and vfio-pci through its <see cref="PciDevice"/>. Needs root.</summary>
-public sealed class NvmePciDevice
+public sealed partial class NvmePciDevice
 {
     /// <summary>The PCI class code of an NVM Express controller.</summary>
     public const uint ClassCode = 0x010802;
@@ -62,14 +63,24 @@ public sealed class NvmePciDevice
     public string BindToKernel()
     {
         Pci.BindToDriver("nvme");
-        // the nvme driver's class device (SYSFS/nvme/nvmeX) holds its namespaces (nvmeXnY)
+        // the nvme driver's class device (SYSFS/nvme/nvmeX) holds its namespaces: nvmeXnY, or with native multipath
+        // (CONFIG_NVME_MULTIPATH, as Debian builds it) the hidden path nvmeScXnY of the subsystem's block device nvmeSnY
         var nvmeClass = Path.Combine(SysfsPath, "nvme");
         var namespaceName = WaitFor(() => !Directory.Exists(nvmeClass) ? null : Directory.GetDirectories(nvmeClass)
-            .SelectMany(c => Directory.GetDirectories(c, Path.GetFileName(c) + "n*")).Select(Path.GetFileName).Order(StringComparer.Ordinal).FirstOrDefault(),
+            .SelectMany(c => Directory.GetDirectories(c, "nvme*n*")).Select(d => BlockDeviceOf(Path.GetFileName(d))).OfType<string>()
+            .Order(StringComparer.Ordinal).FirstOrDefault(),
             "the nvme driver's first namespace");
-        var device = Path.Combine("/dev", namespaceName!);
+        var device = Path.Combine("/dev", namespaceName);
         return WaitFor(() => File.Exists(device) ? device : null, device);
     }
+
+    /// <summary>The block device of a namespace entry of the controller (nvme0n1 for nvme0n1 and for the multipath path
+    /// nvme0c0n1), or null for anything else.</summary>
+    internal static string? BlockDeviceOf(string entry) =>
+        NamespaceEntry().Match(entry) is { Success: true } m ? $"nvme{m.Groups[1].Value}n{m.Groups[2].Value}" : null;
+
+    [GeneratedRegex(@"^nvme(\d+)(?:c\d+)?n(\d+)$")]
+    private static partial Regex NamespaceEntry();
 
     private static T WaitFor<T>(Func<T?> probe, string what) where T : class
     {

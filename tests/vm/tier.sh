@@ -23,6 +23,8 @@ trait, or an unknown one, fails the tier (it would otherwise run nowhere, or in 
             6.12-iommufd (Debian 13's source built with iommufd), debian-6.1, debian-6.12, debian-7.3
             (Debian's own images: no iommufd, the VFIO type1 container)
   aarch64-K the aarch64 boot's tests in Debian's own arm64 image K: debian-6.12, debian-7.3
+  nvme-K    the nvme boot's tests in Debian's own x86_64 image K: debian-7.3 (the sample through the type1
+            container, beside that image's own nvme module)
 A test that needs what its kernel does not offer (tests/vm/kernel-offers.conf) is "not applicable",
 counted apart and never as passed; any other skip fails. The summary gives passed / failed / not
 applicable per guest kernel and architecture before the total line.
@@ -37,7 +39,7 @@ EOF
 }
 
 all_boots=(main vtd-mode bridge aarch64 nvme main-6.12-iommufd main-debian-6.1 main-debian-6.12 main-debian-7.3
-           aarch64-debian-6.12 aarch64-debian-7.3)
+           aarch64-debian-6.12 aarch64-debian-7.3 nvme-debian-7.3)
 # The boots of another guest kernel run the classes of the boot before the first dash: no trait of their own.
 trait_boots=(main vtd-mode bridge aarch64 nvme)
 boots=() xunit_args=()
@@ -112,9 +114,9 @@ count() {
 }
 
 # boot_kernel BOOT: the guest kernel a boot runs (main-debian-6.12 -> debian-6.12; the boots without a dash: 7.3).
-boot_kernel() { case "$1" in main-*|aarch64-*) echo "${1#*-}" ;; *) echo 7.3 ;; esac; }
+boot_kernel() { case "$1" in main-*|aarch64-*|nvme-*) echo "${1#*-}" ;; *) echo 7.3 ;; esac; }
 # boot_trait BOOT: the boot list whose classes it runs (main-debian-6.12 -> main).
-boot_trait() { case "$1" in main-*|aarch64-*) echo "${1%%-*}" ;; *) echo "$1" ;; esac; }
+boot_trait() { case "$1" in main-*|aarch64-*|nvme-*) echo "${1%%-*}" ;; *) echo "$1" ;; esac; }
 # boot_arch BOOT: aarch64 for the aarch64 boots, else x86_64.
 boot_arch() { [[ $1 == aarch64* ]] && echo aarch64 || echo x86_64; }
 
@@ -143,6 +145,7 @@ for boot in "${boots[@]}"; do
           --vtd "$vtd" --aw-bits "$aw" --fs1gp "$fs1gp" -- "${x86[@]}"
       done ;;
     nvme) run_boot nvme nvme "NVMe controller" --nvme 64M --tcg-thread single -- "${x86[@]}" ;;
+    nvme-*) run_boot "$boot" "$boot" "NVMe controller, guest kernel $(boot_kernel "$boot")" --nvme 64M --tcg-thread single -- "${x86[@]}" ;;
     bridge) run_boot bridge bridge "two edu behind a PCIe-to-PCI bridge" --edu 0 --bridged-edu 2 -- "${x86[@]}" ;;
     aarch64|aarch64-*)
       if [ -x "$arm64_out/Vm.Tests" ] && [ "${arm64_published:-0}" = 1 ] ||

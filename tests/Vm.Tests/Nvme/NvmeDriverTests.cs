@@ -2,6 +2,7 @@ using Linux.Iommu;
 using Linux.Iommu.DriverKit;
 using Linux.Iommu.Native;
 using Linux.Iommu.Nvme;
+using Vm.Tests.Runtime;
 
 namespace Vm.Tests.Nvme;
 
@@ -129,6 +130,7 @@ public sealed class NvmeDriverTests
     [Trait("Category", "Vm")]
     public void IOVA_ranges_reread_after_attach_exclude_the_reserved_window_and_the_allocator_never_uses_it()
     {
+        GuestKernel.Require(KernelOffer.Iommufd);
         var pci = NvmePciDevice.Find(null);
         var cdev = pci.BindToVfio();
         using var iommu = IommuFd.Open();
@@ -140,27 +142,44 @@ public sealed class NvmeDriverTests
         device.Attach(ioas.Id);
         space.RefreshIovaRanges();
         Console.WriteLine($"nvme IOAS ranges after attach: {string.Join(", ", space.UsableRanges)}");
-        Assert.DoesNotContain(space.UsableRanges, r => r.Contains(0xfee00000, 1));
-        // the window is real: the kernel refuses a mapping there
+
+        AssertTheAllocatorAvoidsTheReservedWindow(ioas, space.UsableRanges);
+        Assert.Equal(0UL, ioas.UnmapAll());
+    }
+
+    [Fact]
+    [Trait("Category", "Vm")]
+    public void The_type1_containers_IOVA_ranges_exclude_the_reserved_window_and_the_allocator_never_uses_it()
+    {
+        using var session = NvmeSession.Open(backend: IommuBackend.Type1);
+        Console.WriteLine($"nvme container ranges: {string.Join(", ", session.Space.UsableRanges)}");
+
+        AssertTheAllocatorAvoidsTheReservedWindow(session.Mapper, session.Space.UsableRanges);
+        Assert.Equal(0UL, session.Devices.UnmapAll());
+    }
+
+    /// <summary>VT-d's MSI window [0xfee00000, 0xfeefffff] is not among <paramref name="ranges"/> and is real: the kernel
+    /// refuses a mapping there. An allocator over the ranges below 4 GiB, filled with 16 MiB pieces: none touches the
+    /// window, and the kernel accepts a mapping at the first and the last page of every piece.</summary>
+    private static void AssertTheAllocatorAvoidsTheReservedWindow(IDmaMapper mapper, IReadOnlyList<IovaRange> ranges)
+    {
+        Assert.DoesNotContain(ranges, r => r.Contains(0xfee00000, 1));
         using var page = DmaBuffer.Allocate(4096);
-        Assert.True(ioas.TryMap(0xfee00000, page.Address, 4096, DmaAccess.Read) < 0, "the kernel mapped inside the reserved MSI window");
-        // an allocator over the real ranges below 4 GiB, filled with 16 MiB pieces: none touches the window, and the kernel
-        // accepts a mapping at the first and the last page of every piece
-        var below4G = space.UsableRanges.Where(r => r.Start < 1UL << 32).Select(r => new IovaRange(r.Start, Math.Min(r.Last, (1UL << 32) - 1))).ToArray();
+        Assert.True(mapper.TryMap(0xfee00000, page.Address, 4096, DmaAccess.Read) < 0, "the kernel mapped inside the reserved MSI window");
+        var below4G = ranges.Where(r => r.Start < 1UL << 32).Select(r => new IovaRange(r.Start, Math.Min(r.Last, (1UL << 32) - 1))).ToArray();
         var allocator = new IovaAllocator(below4G, 4096);
         var pieces = new List<ulong>();
         while (allocator.TryAllocate(16 << 20, out var iova)) pieces.Add(iova);
-        Console.WriteLine($"nvme IOAS: {pieces.Count} pieces of 16 MiB below 4 GiB");
+        Console.WriteLine($"nvme: {pieces.Count} pieces of 16 MiB below 4 GiB");
         Assert.InRange(pieces.Count, 250, 256);
         foreach (var iova in pieces)
         {
             Assert.False(iova < 0xfef00000 && iova + (16 << 20) > 0xfee00000, $"piece at 0x{iova:x} overlaps the reserved window");
             foreach (var at in new[] { iova, iova + (16 << 20) - 4096 })
             {
-                ioas.Map(at, page.Address, 4096, DmaAccess.Read);
-                ioas.Unmap(at, 4096);
+                mapper.Map(at, page.Address, 4096, DmaAccess.Read);
+                mapper.Unmap(at, 4096);
             }
         }
-        Assert.Equal(0UL, ioas.UnmapAll());
     }
 }

@@ -1,6 +1,7 @@
 using Linux.Iommu;
 using Linux.Iommu.Nvme;
 using Vm.Tests.FaultInjection;
+using Vm.Tests.Runtime;
 
 namespace Vm.Tests.Nvme;
 
@@ -43,7 +44,7 @@ public sealed class NvmeSafetyTests
         using var buffer = DmaBuffer.Allocate(4096);
         var iova = session.Space.Map(buffer, DmaAccess.ReadWrite);
         using var log = KernelLog.FromNow();
-        session.Ioas.Unmap(iova, 4096); // behind the DmaSpace's back: it still translates the buffer to iova
+        session.Mapper.Unmap(iova, 4096); // behind the DmaSpace's back: it still translates the buffer to iova
         buffer.Span.Fill(0xEE); // the LBAs read hold zeros (a fresh sparse image): a DMA that got through would show
 
         // QEMU's DMA helpers move a blocked write through a bounce buffer and drop it without an error, so the command
@@ -65,7 +66,7 @@ public sealed class NvmeSafetyTests
         buffer.Span.Fill(0xEE);
         var (lists, length) = nvme.IoPrpLists;
         using var log = KernelLog.FromNow();
-        session.Ioas.Unmap(lists, length);
+        session.Mapper.Unmap(lists, length);
 
         var error = Assert.Throws<NvmeStatusException>(() => nvme.Read(Lba, 32, buffer));
         Console.WriteLine($"nvme unmapped PRP list: {error.Message}");
@@ -97,14 +98,14 @@ public sealed class NvmeSafetyTests
     [Trait("Category", "Vm")]
     public void A_controller_that_cannot_post_completions_times_out_naming_the_command_and_dispose_leaves_nothing_mapped_or_pinned()
     {
-        var pinnedBefore = NvmeSession.PinnedKilobytes();
         using var session = NvmeSession.Open(cacheCapacity: 4);
+        var pinnedBefore = ProcessState.PinnedKiB(session.Backend);
         var nvme = NvmeController.Open(session.Device, session.Space, commandTimeout: TimeSpan.FromSeconds(3));
         using var buffer = DmaBuffer.Allocate(4096);
         nvme.Read(Lba, 8, buffer); // one cached ephemeral mapping too
-        Assert.True(NvmeSession.PinnedKilobytes() > pinnedBefore, "mapping pinned nothing: VmPin cannot show a leak");
+        Assert.True(ProcessState.PinnedKiB(session.Backend) > pinnedBefore, $"mapping pinned nothing: {session.Backend}'s pin counter cannot show a leak");
 
-        session.Ioas.Unmap(nvme.IoCompletionQueueIova, 4096); // the controller's next completion cannot be written
+        session.Mapper.Unmap(nvme.IoCompletionQueueIova, 4096); // the controller's next completion cannot be written
         var error = Assert.Throws<NvmeTimeoutException>(() => nvme.Read(Lba, 8, buffer));
         Console.WriteLine($"nvme timeout: {error.Message}");
         Assert.StartsWith("Read (opcode 0x02", error.Message);
@@ -114,8 +115,8 @@ public sealed class NvmeSafetyTests
         nvme.Dispose();
         session.Space.Dispose();
         Assert.Equal(0, session.Space.Mappings);
-        Assert.Equal(0UL, session.Ioas.UnmapAll());
-        Assert.Equal(pinnedBefore, NvmeSession.PinnedKilobytes());
+        Assert.Equal(0UL, session.Devices.UnmapAll());
+        Assert.Equal(pinnedBefore, ProcessState.PinnedKiB(session.Backend));
         Assert.Equal(0, buffer.Mappings);
     }
 }

@@ -5,7 +5,8 @@ using Linux.Iommu.Nvme;
 namespace Vm.Tests.Nvme;
 
 /// <summary>The nvme boot's NVMe controller (run-in-vm --nvme) bound to vfio-pci and opened in a <see cref="VfioDeviceSet"/>
-/// (iommufd where the kernel has it, or the backend asked for), with a DmaSpace over it. Dispose gives everything back
+/// (iommufd where the kernel has it, the type1 container on Debian's kernels, or the backend asked for), with a DmaSpace
+/// over it. Dispose gives everything back
 /// (the controller stays bound to vfio-pci for the next test).</summary>
 internal sealed class NvmeSession : IDisposable
 {
@@ -19,6 +20,7 @@ internal sealed class NvmeSession : IDisposable
     public NvmePciDevice Pci { get; }
     public VfioDeviceSet Devices { get; }
     public IDmaMapper Mapper => Devices.Mapper;
+    public IommuBackend Backend => Devices.Backend;
     public Ioas Ioas => Devices.Ioas ?? throw new InvalidOperationException($"this session runs on {Devices.Backend}, not iommufd");
     public VfioDevice Device => Devices.Devices[0].Device;
     public DmaSpace Space { get; }
@@ -44,13 +46,6 @@ internal sealed class NvmeSession : IDisposable
             devices.Dispose();
             throw;
         }
-    }
-
-    /// <summary>This process's pinned memory (VmPin of /proc/self/status, kB): iommufd accounts the pages it pins there.</summary>
-    public static long PinnedKilobytes()
-    {
-        var line = File.ReadLines("/proc/self/status").Single(l => l.StartsWith("VmPin:", StringComparison.Ordinal));
-        return long.Parse(line["VmPin:".Length..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
     }
 
     public void Dispose()

@@ -13,7 +13,7 @@ internal sealed class EduSet : IDisposable
 
     private EduSet(IommuBackend backend)
     {
-        _pinnedBefore = PinnedKiB(backend);
+        _pinnedBefore = ProcessState.PinnedKiB(backend);
         Set = VfioDeviceSet.Open([QemuEduDevice.PciAddress], backend);
     }
 
@@ -78,13 +78,9 @@ internal sealed class EduSet : IDisposable
     /// <summary>The test left no mapping and no page pinned.</summary>
     public void AssertNothingLeft()
     {
-        Assert.Equal(0UL, Set.Ioas?.UnmapAll() ?? Set.Container!.UnmapAll());
-        Assert.Equal(_pinnedBefore, PinnedKiB(Set.Backend));
+        Assert.Equal(0UL, Set.UnmapAll());
+        Assert.Equal(_pinnedBefore, ProcessState.PinnedKiB(Set.Backend));
     }
-
-    /// <summary>What this process has pinned for DMA: iommufd counts its pins in VmPin, type1 charges them to VmLck
-    /// (vfio_lock_acct: mm->locked_vm, whatever the caller's CAP_IPC_LOCK).</summary>
-    private static long PinnedKiB(IommuBackend backend) => backend == IommuBackend.Iommufd ? ProcessState.PinnedKiB() : ProcessState.LockedKiB();
 
     public void Dispose() => Set.Dispose();
 }

@@ -1,3 +1,5 @@
+using Linux.Iommu;
+
 namespace Vm.Tests.Runtime;
 
 /// <summary>What this process holds in the kernel, to prove a test left nothing behind.</summary>
@@ -11,6 +13,10 @@ internal static class ProcessState
     /// <summary>VmLck of /proc/self/status in KiB: mm->locked_vm, where the type1 container charges the pages it pins
     /// (vfio_lock_acct, also for root: CAP_IPC_LOCK only lifts the limit).</summary>
     public static long LockedKiB() => StatusKiB("VmLck");
+
+    /// <summary>What this process has pinned for DMA through <paramref name="backend"/>, in KiB: iommufd counts its pins
+    /// in VmPin, the type1 container in VmLck.</summary>
+    public static long PinnedKiB(IommuBackend backend) => backend == IommuBackend.Iommufd ? PinnedKiB() : LockedKiB();
 
     private static long StatusKiB(string name)
     {
