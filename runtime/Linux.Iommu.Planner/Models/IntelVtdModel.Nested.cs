@@ -8,11 +8,13 @@ namespace Linux.Iommu.Planner;
 /// <summary>VT-d nesting: the checks QEMU's hw/i386/intel_iommu.c (vtd_check_hiod) makes, and the allocation.</summary>
 public sealed partial record IntelVtdModel
 {
-    /// <summary>ECAP.NEST, FSTS, SMTS (for a scalable-mode guest), the first-stage width, FS1GP for 1 GiB pages, PRS for
+    /// <summary>A guest that writes first-stage tables (nesting runs them on the host), ECAP.NEST, FSTS, SMTS (for a scalable-mode guest), the first-stage width, FS1GP for 1 GiB pages, PRS for
     /// page requests; the SPR17 erratum is reported without deciding.</summary>
     public override IEnumerable<Requirement> NestedRequirements(GuestViommuSpec spec, HwInfo host)
     {
         if (host.Vtd is not { } vtd) yield break;
+        yield return Check(Id.VtdGuestFirstStage, "guest first-stage tables", FirstStage, "a guest that writes first-stage tables (vtd.firstStage)",
+            FirstStage ? "vtd.firstStage: true" : "vtd.firstStage: false (the guest writes second-stage tables)");
         yield return Bit(Id.VtdNest, "nesting (ECAP.NEST)", vtd.Nesting);
         yield return Bit(Id.VtdFirstStage, "first-stage translation (ECAP.FSTS)", vtd.FirstStageTranslation);
         if (ScalableMode) yield return Bit(Id.VtdScalableMode, "scalable mode (ECAP.SMTS)", vtd.ScalableMode);

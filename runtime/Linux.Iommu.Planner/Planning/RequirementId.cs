@@ -11,6 +11,11 @@ public static class RequirementId
     /// <summary>out_max_pasid_log2 covers the guest's PASID width.</summary>
     public const string HostPasidWidth = "host.pasid-width";
 
+    /// <summary>Nested, VT-d: the guest writes first-stage tables (<c>vtd.firstStage</c>), which nesting runs on the host.</summary>
+    public const string VtdGuestFirstStage = "vtd.guest.first-stage";
+    /// <summary>Shadow, VT-d: the guest's vIOMMU has caching mode (CAP.CM, <c>vtd.cachingMode</c>), so the guest
+    /// invalidates when it makes an entry present and the shadow sees new mappings.</summary>
+    public const string VtdCachingMode = "vtd.cap.cm";
     /// <summary>VT-d ECAP.NEST.</summary>
     public const string VtdNest = "vtd.ecap.nest";
     /// <summary>VT-d ECAP.FSTS (first-stage translation).</summary>
@@ -58,6 +63,8 @@ public static class RequirementId
 
     /// <summary>Shadow: one guest IOVA range lies inside the IOAS's usable ranges (one requirement per range).</summary>
     public const string ShadowIovaRange = "shadow.iova-range";
+    /// <summary>Shadow: the IOAS's IOVA space reaches the top of the guest's address width (2^inputAddressWidth − 1).</summary>
+    public const string ShadowAddressWidth = "shadow.address-width";
     /// <summary>Shadow: the shadow engine walks the guest's page-table format.</summary>
     public const string ShadowGuestTables = "shadow.guest-tables";
     /// <summary>Shadow: the IOAS maps pages no larger than the guest's smallest.</summary>

@@ -29,6 +29,9 @@ public sealed record GuestViommuSpec(
     /// <summary>The smallest page size: the granule shadowing must be able to map.</summary>
     public ulong SmallestPageSize => PageSizes.Min();
 
+    /// <summary>The highest IOVA of a <paramref name="width"/>-bit input address space.</summary>
+    internal static ulong HighestIova(int width) => width >= 64 ? ulong.MaxValue : (1UL << width) - 1;
+
     /// <summary>Whether the VM can move to another host with the same spec.</summary>
     public bool Migratable => !HostPassthrough;
 }

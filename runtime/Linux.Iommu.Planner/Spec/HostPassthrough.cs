@@ -13,7 +13,7 @@ public static class HostPassthrough
     {
         var spec = ModelRegistry.With(plugIns).FirstOrDefault(m => m.HostType == host.Type)?.PassThrough(host)
             ?? throw new InvalidOperationException($"host-passthrough cannot describe an IOMMU of {ViommuModel.TypeText(host.Type)}: no model nests on it");
-        var limit = spec.InputAddressWidth >= 64 ? ulong.MaxValue : (1UL << spec.InputAddressWidth) - 1;
+        var limit = GuestViommuSpec.HighestIova(spec.InputAddressWidth);
         var ranges = ioas.IovaRanges.Where(r => r.Start <= limit).Select(r => r with { Last = Math.Min(r.Last, limit) }).ToList();
         return spec with { IovaRanges = ranges, HostPassthrough = true };
     }

@@ -62,7 +62,7 @@ public static class SpecLoader
 
     private static void ValidateRanges(List<IovaRange> ranges, int width)
     {
-        var limit = width == 64 ? ulong.MaxValue : (1UL << width) - 1;
+        var limit = GuestViommuSpec.HighestIova(width);
         for (var i = 0; i < ranges.Count; i++)
         {
             if (ranges[i].Last > limit) throw new SpecException($"iovaRanges[{i}]", $"{ranges[i]} goes beyond the {width}-bit input address width");

@@ -19,23 +19,57 @@ public class DecisionTests
         var report = Decide(Vtd(width: 39), QemuVtdLegacy);
 
         Assert.Equal(PlanDecision.Shadow, report.Decision);
-        Assert.Equal([Id.VtdNest, Id.VtdFirstStage, Id.VtdScalableMode], Failed(report, PlanDecision.Nested));
+        Assert.Equal([Id.VtdGuestFirstStage, Id.VtdNest, Id.VtdFirstStage, Id.VtdScalableMode], Failed(report, PlanDecision.Nested));
         Assert.Empty(Failed(report, PlanDecision.Shadow));
     }
 
     [Fact]
     public void A_nesting_capable_VTd_plans_Nested()
     {
-        var report = Decide(Vtd(), VtdWithNesting());
+        var report = Decide(VtdFirstStage(), VtdWithNesting());
 
         Assert.Equal(PlanDecision.Nested, report.Decision);
         Assert.True(report.Migratable);
     }
 
     [Fact]
+    public void A_guest_that_writes_second_stage_tables_is_not_nested_and_is_shadowed()
+    {
+        var report = Decide(Vtd(), VtdWithNesting());
+
+        Assert.Equal(PlanDecision.Shadow, report.Decision);
+        var stage = Assert.Single(report.Failures(PlanDecision.Nested)).Requirement;
+        Assert.Equal((Id.VtdGuestFirstStage, "vtd.firstStage: false (the guest writes second-stage tables)"), (stage.Id, stage.Offered));
+    }
+
+    [Fact]
+    public void A_guest_that_writes_first_stage_tables_on_a_host_that_cannot_nest_is_Refused_for_want_of_a_walker()
+    {
+        // QEMU: "host device is uncompatible with stage-1 translation"
+        var report = Decide(VtdFirstStage(), QemuVtdScalableFlts);
+
+        Assert.Equal(PlanDecision.Refused, report.Decision);
+        Assert.Equal([Id.VtdNest], Failed(report, PlanDecision.Nested));
+        Assert.Equal([Id.ShadowGuestTables, Id.VtdCachingMode], Failed(report, PlanDecision.Shadow));
+        Assert.Contains(report.Devices[0].Shadow, r => r is { Id: Id.ShadowGuestTables, Offered: "no walker for VT-d first-stage tables" });
+    }
+
+    [Fact]
+    public void Shadowing_a_VTd_guest_needs_caching_mode()
+    {
+        // QEMU: "We need to set caching-mode=on for intel-iommu to enable device assignment with IOMMU protection"
+        var report = Decide(Vtd(width: 39, cachingMode: false), QemuVtdLegacy);
+
+        Assert.Equal(PlanDecision.Refused, report.Decision);
+        var cm = Assert.Single(report.Failures(PlanDecision.Shadow)).Requirement;
+        Assert.Equal((Id.VtdCachingMode, "vtd.cachingMode: false"), (cm.Id, cm.Offered));
+        Assert.Contains(Decide(Vtd(width: 39), QemuVtdLegacy).Devices[0].Shadow, r => r is { Id: Id.VtdCachingMode, Met: true });
+    }
+
+    [Fact]
     public void A_guest_wider_than_the_first_stage_tables_is_not_nested()
     {
-        var report = Decide(Vtd(width: 57), VtdWithNesting());
+        var report = Decide(VtdFirstStage(width: 57), VtdWithNesting());
 
         Assert.NotEqual(PlanDecision.Nested, report.Decision);
         var width = Assert.Single(report.Failures(PlanDecision.Nested)).Requirement;
@@ -47,15 +81,15 @@ public class DecisionTests
     {
         var withoutFs1gp = HwInfo.Decode(HwInfoType.IntelVtd, HwInfoData.Vtd(0x0d2008c222f0606, 0x880000f00f4a | 1UL << 26), 0, 0);
 
-        Assert.Equal([Id.VtdFirstStage1GiBPages], Failed(Decide(Vtd(oneGiB: true), withoutFs1gp), PlanDecision.Nested));
-        Assert.Equal(PlanDecision.Nested, Decide(Vtd(oneGiB: true), VtdWithNesting()).Decision);
+        Assert.Equal([Id.VtdFirstStage1GiBPages], Failed(Decide(VtdFirstStage(oneGiB: true), withoutFs1gp), PlanDecision.Nested));
+        Assert.Equal(PlanDecision.Nested, Decide(VtdFirstStage(oneGiB: true), VtdWithNesting()).Decision);
     }
 
     [Fact]
     public void Dirty_tracking_needs_the_host_capability()
     {
-        Assert.Equal([Id.HostDirtyTracking], Failed(Decide(Vtd(dirty: true), VtdWithNesting()), PlanDecision.Nested));
-        Assert.Equal(PlanDecision.Nested, Decide(Vtd(dirty: true), VtdWithNesting(HwCapabilities.DirtyTracking)).Decision);
+        Assert.Equal([Id.HostDirtyTracking], Failed(Decide(VtdFirstStage(dirty: true), VtdWithNesting()), PlanDecision.Nested));
+        Assert.Equal(PlanDecision.Nested, Decide(VtdFirstStage(dirty: true), VtdWithNesting(HwCapabilities.DirtyTracking)).Decision);
     }
 
     [Fact]
@@ -63,7 +97,7 @@ public class DecisionTests
     {
         var withErratum = HwInfo.Decode(HwInfoType.IntelVtd,
             HwInfoData.Vtd(0x1d2008c222f0606, 0x880000f00f4a | 1UL << 26, (uint)VtdFlags.Errata772415Spr17), 0, 0);
-        var report = Decide(Vtd(), withErratum);
+        var report = Decide(VtdFirstStage(), withErratum);
 
         Assert.Equal(PlanDecision.Nested, report.Decision);
         Assert.Contains(report.Devices[0].Nested, r => r.Id == Id.VtdErratum772415 && r.Met && r.Note!.Contains("read-only"));
@@ -133,21 +167,46 @@ public class DecisionTests
     public void Devices_behind_different_IOMMUs_are_never_nested_together()
     {
         var other = HwInfo.Decode(HwInfoType.IntelVtd, HwInfoData.Vtd(0x1d2008c222f0606, 0x880000f00f4a | 1UL << 26 | 1UL << 40), 0, 20);
-        var report = Decide(Vtd(), VtdWithNesting(), other);
+        var report = Decide(VtdFirstStage(), VtdWithNesting(), other);
 
-        Assert.Equal(PlanDecision.Shadow, report.Decision);
+        Assert.Equal(PlanDecision.Refused, report.Decision); // and first-stage tables cannot be shadowed
         Assert.Equal([Id.OneHostIommu], Failed(report, PlanDecision.Nested));
     }
 
     [Fact]
     public void Shadow_needs_every_guest_range_inside_the_IOAS()
     {
-        var beyond = new IovaRange(1UL << 48, (1UL << 49) - 1);
-        var report = Decide(Vtd(width: 57, ranges: [new IovaRange(0, 0xfedfffff), beyond]), QemuVtdLegacy);
+        var msi = new IovaRange(0xfee00000, 0xfeefffff); // the hole below the IOAS's top
+        var report = Decide(Vtd(width: 48, ranges: [new IovaRange(0, 0xfedfffff), msi]), QemuVtdLegacy);
 
         Assert.Equal(PlanDecision.Refused, report.Decision);
         var range = Assert.Single(report.Failures(PlanDecision.Shadow)).Requirement;
-        Assert.Equal((Id.ShadowIovaRange, beyond.ToString()), (range.Id, range.Required));
+        Assert.Equal((Id.ShadowIovaRange, msi.ToString()), (range.Id, range.Required));
+    }
+
+    [Fact]
+    public void Shadow_needs_the_IOAS_to_reach_the_top_of_the_guest_width_whatever_ranges_it_lists()
+    {
+        // QEMU: "aw-bits 48 > host aw-bits 39"
+        var ioas39 = X86Ioas with { IovaRanges = [new IovaRange(0, 0xfedfffff), new IovaRange(0xfef00000, (1UL << 39) - 1)] };
+        var report = ViommuPlanner.Decide(Vtd(width: 48), [("dev0", QemuVtdLegacy)], ioas39);
+
+        Assert.Equal(PlanDecision.Refused, report.Decision);
+        var width = Assert.Single(report.Failures(PlanDecision.Shadow)).Requirement;
+        Assert.Equal((Id.ShadowAddressWidth, "IOVAs up to 0xffffffffffff (48-bit input address width)", "IOVAs up to 0x7fffffffff"),
+            (width.Id, width.Required, width.Offered));
+        Assert.Equal(PlanDecision.Shadow, ViommuPlanner.Decide(Vtd(width: 39), [("dev0", QemuVtdLegacy)], ioas39).Decision);
+    }
+
+    [Theory]
+    [InlineData(ulong.MaxValue, true)]
+    [InlineData(ulong.MaxValue - 1, false)]
+    public void A_64_bit_guest_needs_the_IOAS_up_to_the_last_IOVA(ulong top, bool met)
+    {
+        var spec = SmmuV3(new ArmSmmuV3Model()) with { InputAddressWidth = 64 };
+        var report = ViommuPlanner.Decide(spec, [("dev0", QemuSmmuV3)], X86Ioas with { IovaRanges = [new IovaRange(0, top)] });
+
+        Assert.Contains(report.Devices[0].Shadow, r => r is { Id: Id.ShadowAddressWidth, Required: "IOVAs up to 0xffffffffffffffff (64-bit input address width)" } && r.Met == met);
     }
 
     [Fact]
@@ -188,20 +247,21 @@ public class HostPassthroughTests
     {
         var spec = HostPassthrough.Derive(VtdWithNesting(), X86Ioas);
 
-        Assert.Equal((new IntelVtdModel(FirstStage1GiBPages: true), 48, false), (spec.Model, spec.InputAddressWidth, spec.Migratable));
+        Assert.Equal((new IntelVtdModel(FirstStage1GiBPages: true, FirstStage: true), 48, false), (spec.Model, spec.InputAddressWidth, spec.Migratable));
         Assert.Equal([4096UL, 2UL << 20, 1UL << 30], spec.PageSizes);
         Assert.Equal(PlanDecision.Nested, ViommuPlanner.Decide(spec, [("dev0", VtdWithNesting())], X86Ioas).Decision);
     }
 
     [Fact]
-    public void QEMU_VTd_passes_through_as_a_39_bit_guest_that_is_shadowed()
+    public void QEMU_VTd_in_legacy_mode_passes_through_as_a_39_bit_second_stage_guest_without_caching_mode()
     {
         var spec = HostPassthrough.Derive(QemuVtdLegacy, X86Ioas);
 
-        Assert.Equal(39, spec.InputAddressWidth);
+        Assert.Equal((new IntelVtdModel(ScalableMode: false), 39), (spec.Model, spec.InputAddressWidth));
         Assert.Equal([new IovaRange(0, 0xfedfffff), new IovaRange(0xfef00000, (1UL << 39) - 1)], spec.IovaRanges);
         var report = ViommuPlanner.Decide(spec, [("dev0", QemuVtdLegacy)], X86Ioas);
-        Assert.Equal(PlanDecision.Shadow, report.Decision);
+        Assert.Equal(PlanDecision.Refused, report.Decision); // the host's CAP.CM is clear: the guest would not invalidate new entries
+        Assert.Equal([Id.VtdCachingMode], report.Failures(PlanDecision.Shadow).Select(f => f.Requirement.Id));
         Assert.False(report.Migratable);
     }
 
@@ -224,13 +284,13 @@ public class BridgedDeviceTests
     [Fact]
     public void Devices_sharing_an_IOMMU_group_share_one_page_table_by_default()
     {
-        var topology = ViommuPlanner.Topology(Vtd(), TwoBehindABridge);
+        var topology = ViommuPlanner.Topology(VtdFirstStage(), TwoBehindABridge);
 
         var group = Assert.Single(topology);
         Assert.Equal((Id.SharedIommuGroup, "one shared page table", "edu0, edu1 share one requester ID", true),
             (group.Id, group.Required, group.Offered, group.Met));
         Assert.Equal(PlanDecision.Nested,
-            ViommuPlanner.Decide(Vtd(), [("edu0", VtdWithNesting()), ("edu1", VtdWithNesting())], X86Ioas, topology: topology).Decision);
+            ViommuPlanner.Decide(VtdFirstStage(), [("edu0", VtdWithNesting()), ("edu1", VtdWithNesting())], X86Ioas, topology: topology).Decision);
     }
 
     [Fact]

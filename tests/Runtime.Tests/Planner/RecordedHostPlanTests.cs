@@ -22,6 +22,7 @@ public class RecordedHostPlanTests
     [InlineData("qemu-vtd-legacy.json", "vtd-48bit-iova.json", PlanDecision.Shadow)]
     [InlineData("qemu-vtd-legacy.json", "vtd-refused-57bit.json", PlanDecision.Refused)]
     [InlineData("qemu-vtd-scalable-flts.json", "vtd-shadow-4k.json", PlanDecision.Shadow)]
+    [InlineData("qemu-vtd-scalable-flts.json", "vtd-48bit-iova.json", PlanDecision.Refused)]
     [InlineData("qemu-smmuv3.json", "smmuv3-qemu-virt.json", PlanDecision.Nested)]
     [InlineData("selftest-mock.json", "mock-nested.json", PlanDecision.Nested)]
     public void Each_recorded_host_plans_the_example_specs_as_in_its_VM(string host, string spec, PlanDecision decision)
@@ -38,17 +39,27 @@ public class RecordedHostPlanTests
         var report = Plan("qemu-vtd-legacy.json", "vtd-shadow-4k.json");
 
         Assert.Equal(2, report.Devices.Count);
-        Assert.All(report.Devices, d => Assert.Equal([Id.VtdNest, Id.VtdFirstStage, Id.VtdScalableMode], d.Nested.Where(r => !r.Met).Select(r => r.Id)));
+        Assert.All(report.Devices, d => Assert.Equal([Id.VtdGuestFirstStage, Id.VtdNest, Id.VtdFirstStage, Id.VtdScalableMode], d.Nested.Where(r => !r.Met).Select(r => r.Id)));
         Assert.Contains(report.PlanRequirements, r => r.Id == Id.OneHostIommu && r.Met);
         Assert.Empty(report.Failures(PlanDecision.Shadow));
     }
 
     [Fact]
-    public void QEMU_VTd_with_first_stage_tables_lacks_only_NEST()
+    public void QEMU_VTd_with_first_stage_tables_lacks_only_NEST_and_a_guest_that_writes_them()
     {
         var report = Plan("qemu-vtd-scalable-flts.json", "vtd-shadow-4k.json");
 
-        Assert.Equal([Id.VtdNest], report.Failures(PlanDecision.Nested).Select(f => f.Requirement.Id));
+        Assert.Equal([Id.VtdGuestFirstStage, Id.VtdNest], report.Failures(PlanDecision.Nested).Select(f => f.Requirement.Id));
+    }
+
+    [Fact]
+    public void A_48_bit_guest_listing_only_low_ranges_is_refused_behind_the_47_bit_IOAS_of_QEMU_VTd_with_first_stage_tables()
+    {
+        // QEMU: "aw-bits 48 > host aw-bits 47"; every range the spec lists fits
+        var report = Plan("qemu-vtd-scalable-flts.json", "vtd-48bit-iova.json");
+
+        var width = Assert.Single(report.Failures(PlanDecision.Shadow)).Requirement;
+        Assert.Equal((Id.ShadowAddressWidth, "IOVAs up to 0x7fffffffffff"), (width.Id, width.Offered));
     }
 
     [Fact]
@@ -112,9 +123,11 @@ public class RecordedHostPlanTests
     [Fact]
     public void Host_passthrough_derives_the_spec_from_the_recorded_host()
     {
+        // the legacy-mode host shows the guest second-stage tables and its clear CAP.CM: not nested, not shadowed
         var result = IommuToolTests.Iommu("plan", "--host-passthrough", "--host", Host("qemu-vtd-legacy.json"));
 
-        Assert.True(result.ExitCode == ExitCodes.Ok, result.Output);
+        Assert.True(result.ExitCode == ExitCodes.Refused, result.Output);
+        Assert.Contains("✗ caching mode (CAP.CM)", result.Stdout);
         Assert.Contains("Guest vIOMMU: intel-vtd, 48-bit IOVA, pages 4 KiB/2 MiB", result.Stdout);
         Assert.Contains("[host-passthrough: NOT migratable]", result.Stdout);
     }

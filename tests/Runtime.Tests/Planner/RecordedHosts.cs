@@ -28,8 +28,14 @@ internal static class RecordedHosts
     /// <summary>An IOAS the way the x86 guest reports it with a device attached: [0, 0xfedfffff] and [0xfef00000, 2^48-1], 4 KiB alignment.</summary>
     public static ShadowFacts X86Ioas => new([new IovaRange(0, 0xfedfffff), new IovaRange(0xfef00000, (1UL << 48) - 1)], 4096, 4096);
 
-    public static GuestViommuSpec Vtd(int width = 48, ulong[]? pages = null, IovaRange[]? ranges = null, bool oneGiB = false, bool dirty = false) =>
-        new(new IntelVtdModel(oneGiB), width, pages ?? [4096, 2UL << 20], ranges ?? [new IovaRange(0, 0xfedfffff)], DirtyTracking: dirty);
+    /// <summary>A VT-d guest that writes second-stage tables with caching mode (QEMU's <c>caching-mode=on</c>): the guest a
+    /// VMM can shadow.</summary>
+    public static GuestViommuSpec Vtd(int width = 48, ulong[]? pages = null, IovaRange[]? ranges = null, bool cachingMode = true) =>
+        new(new IntelVtdModel(CachingMode: cachingMode), width, pages ?? [4096, 2UL << 20], ranges ?? [new IovaRange(0, 0xfedfffff)]);
+
+    /// <summary>A VT-d guest that writes first-stage tables (QEMU's <c>x-flts=on</c>): the guest a host can nest.</summary>
+    public static GuestViommuSpec VtdFirstStage(int width = 48, bool oneGiB = false, bool dirty = false) =>
+        new(new IntelVtdModel(oneGiB, FirstStage: true), width, [4096, 2UL << 20], [new IovaRange(0, 0xfedfffff)], DirtyTracking: dirty);
 
     public static GuestViommuSpec SmmuV3(ArmSmmuV3Model guest, int pasid = 0) =>
         new(guest, 48, [4096], [new IovaRange(0, 0x7ffffff)], PasidBits: pasid);

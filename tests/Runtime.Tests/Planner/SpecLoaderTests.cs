@@ -103,6 +103,51 @@ public class SpecLoaderTests
     }
 
     [Fact]
+    public void The_VTd_stage_and_caching_mode_are_read_from_the_vtd_block_and_default_to_QEMUs()
+    {
+        var both = SpecLoader.Parse(Valid.Replace("\"firstStage1GiBPages\": false", "\"firstStage\": true, \"cachingMode\": true"));
+
+        Assert.Equal(new IntelVtdModel(FirstStage: true, CachingMode: true), both.Model);
+        Assert.Equal((false, false), SpecLoader.Parse(Valid).Model is IntelVtdModel m ? (m.FirstStage, m.CachingMode) : default);
+        Assert.Equal("vtd.cachingMode", Refused(Valid.Replace("\"firstStage1GiBPages\": false", "\"cachingMode\": 1")).Field);
+    }
+
+    [Theory]
+    [InlineData(false, 39)]
+    [InlineData(false, 48)]
+    [InlineData(false, 57)]
+    [InlineData(true, 48)]
+    [InlineData(true, 57)]
+    public void A_VTd_guest_loads_with_a_width_its_tables_have(bool firstStage, int width)
+    {
+        var spec = SpecLoader.Parse(VtdGuest(firstStage, width));
+
+        Assert.Equal((firstStage, width), (((IntelVtdModel)spec.Model).FirstStage, spec.InputAddressWidth));
+    }
+
+    [Theory]
+    [InlineData(false, 40, "40 bits is no width of VT-d second-stage tables (3-, 4- or 5-level): 39, 48, 57")]
+    [InlineData(false, 64, "64 bits is no width of VT-d second-stage tables (3-, 4- or 5-level): 39, 48, 57")]
+    [InlineData(true, 39, "39 bits is no width of VT-d first-stage tables (4- or 5-level): 48, 57")]
+    public void A_VTd_guest_with_a_width_its_tables_cannot_have_is_refused(bool firstStage, int width, string problem)
+    {
+        var e = Refused(VtdGuest(firstStage, width));
+
+        Assert.Equal(("inputAddressWidth", problem), (e.Field, e.Problem));
+    }
+
+    [Fact]
+    public void A_VTd_guest_with_first_stage_tables_needs_scalable_mode()
+    {
+        var e = Refused(Valid.Replace("\"firstStage1GiBPages\": false", "\"firstStage\": true, \"scalableMode\": false"));
+
+        Assert.Equal(("vtd.firstStage", "first-stage tables need scalable mode (vtd.scalableMode)"), (e.Field, e.Problem));
+    }
+
+    private static string VtdGuest(bool firstStage, int width) =>
+        Valid.Replace("\"inputAddressWidth\": 48", $"\"inputAddressWidth\": {width}").Replace("\"firstStage1GiBPages\": false", $"\"firstStage\": {(firstStage ? "true" : "false")}");
+
+    [Fact]
     public void Every_example_spec_in_the_repository_loads()
     {
         var dir = global::Iommu.Tests.Shared.RepositoryRoot.Combine("examples", "specs");
