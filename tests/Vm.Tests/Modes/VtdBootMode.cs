@@ -24,6 +24,10 @@ internal sealed record VtdBootMode(string Mode, int AwBits, bool Fs1gp)
 
     public bool FirstStage => Mode == ScalableFlts;
 
+    /// <summary>The bits of the highest IOVA the IOAS offers: the width, less one where the host kernel maps DMA with
+    /// first-stage tables, whose IOVAs it keeps in the lower canonical half (measured: 0x7fffffffffff with x-flts at 48).</summary>
+    public int IovaBits => FirstStage ? AwBits - 1 : AwBits;
+
     /// <summary>CAP.FS1GP: QEMU reports it with first-stage tables unless booted with fs1gp=off.</summary>
     public bool FirstStage1GiBPages => FirstStage && Fs1gp;
 

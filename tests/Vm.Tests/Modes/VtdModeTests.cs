@@ -45,7 +45,7 @@ public sealed class VtdModeTests
     }
 
     [Fact]
-    public void A_first_stage_VTd_guest_plans_Shadow_and_the_report_names_each_missing_bit()
+    public void A_second_stage_VTd_guest_with_caching_mode_plans_Shadow_and_the_report_names_each_missing_bit()
     {
         GuestKernel.Require(KernelOffer.Iommufd);
         var mode = VtdBootMode.Current;
@@ -53,20 +53,40 @@ public sealed class VtdModeTests
         TestContext.Current.TestOutputHelper?.WriteLine($"{mode}:\n{report.Describe()}");
 
         Assert.True(report.Decision == PlanDecision.Shadow, report.Describe());
-        // Only NEST is missing with x-flts; scalable mode lacks first-stage tables too; legacy mode also lacks SMTS.
+        // The guest writes second-stage tables, which nesting cannot run; and the host: only NEST is missing with x-flts,
+        // scalable mode lacks first-stage tables too, legacy mode also lacks SMTS.
         string[] missing = mode.Mode switch
         {
-            VtdBootMode.ScalableFlts => [Id.VtdNest],
-            VtdBootMode.Scalable => [Id.VtdNest, Id.VtdFirstStage],
-            _ => [Id.VtdNest, Id.VtdFirstStage, Id.VtdScalableMode],
+            VtdBootMode.ScalableFlts => [Id.VtdGuestFirstStage, Id.VtdNest],
+            VtdBootMode.Scalable => [Id.VtdGuestFirstStage, Id.VtdNest, Id.VtdFirstStage],
+            _ => [Id.VtdGuestFirstStage, Id.VtdNest, Id.VtdFirstStage, Id.VtdScalableMode],
         };
         Assert.Equal(missing, report.Failures(PlanDecision.Nested).Select(f => f.Requirement.Id));
         Assert.Contains(report.Devices[0].Nested, r => r is { Id: Id.VtdNest, Required: "yes", Offered: "no", Met: false });
         Assert.Empty(report.Failures(PlanDecision.Shadow));
+        Assert.Contains(report.Devices[0].Shadow, r => r is { Id: Id.VtdCachingMode, Met: true });
     }
 
     [Fact]
-    public void A_VTd_guest_using_IOVAs_above_2_pow_39_plans_Shadow_on_48_bits_and_is_Refused_on_39()
+    public void A_first_stage_VTd_guest_is_Refused_in_every_mode_for_want_of_a_walker()
+    {
+        // QEMU with x-flts=on as the VMM: "host device is uncompatible with stage-1 translation"
+        GuestKernel.Require(KernelOffer.Iommufd);
+        var mode = VtdBootMode.Current;
+        var spec = SpecLoader.Load(PlannerVmTests.Spec("vtd-shadow-4k.json")) is var s
+            ? s with { Model = (IntelVtdModel)s.Model with { FirstStage = true }, InputAddressWidth = 48 }
+            : throw new InvalidOperationException();
+        var report = PlannerVmTests.PlanWithEdu(spec);
+        TestContext.Current.TestOutputHelper?.WriteLine($"{mode}:\n{report.Describe()}");
+
+        Assert.True(report.Decision == PlanDecision.Refused, report.Describe());
+        Assert.Contains(report.Failures(PlanDecision.Nested), f => f.Requirement.Id == Id.VtdNest);
+        Assert.DoesNotContain(report.Failures(PlanDecision.Nested), f => f.Requirement.Id == Id.VtdGuestFirstStage);
+        Assert.Contains(report.Failures(PlanDecision.Shadow), f => f.Requirement is { Id: Id.ShadowGuestTables, Offered: "no walker for VT-d first-stage tables" });
+    }
+
+    [Fact]
+    public void A_48_bit_VTd_guest_plans_Shadow_where_the_IOAS_reaches_48_bits_and_is_Refused_below()
     {
         GuestKernel.Require(KernelOffer.Iommufd);
         var mode = VtdBootMode.Current;
@@ -74,18 +94,20 @@ public sealed class VtdModeTests
         TestContext.Current.TestOutputHelper?.WriteLine($"{mode}:\n{report.Describe()}");
 
         var highRange = new IovaRange(0x80_0000_0000, 0x80_ffff_ffff).ToString();
-        if (mode.AwBits == 39)
+        var shadowFailures = report.Failures(PlanDecision.Shadow).Select(f => f.Requirement).ToList();
+        if (mode.IovaBits < 48)
         {
+            // QEMU: "aw-bits 48 > host aw-bits 39" (47 with x-flts, where the range the spec lists still fits)
             Assert.True(report.Decision == PlanDecision.Refused, report.Describe());
-            Assert.Contains(report.Failures(PlanDecision.Shadow), f => f.Requirement.Id == Id.ShadowIovaRange && f.Requirement.Required == highRange);
-            Assert.Contains(report.Failures(PlanDecision.Nested), f => f.Requirement.Id == Id.VtdAddressWidth);
+            Assert.Contains(shadowFailures, r => r.Id == Id.ShadowAddressWidth);
+            Assert.Equal(mode.AwBits == 39, shadowFailures.Any(r => r.Id == Id.ShadowIovaRange && r.Required == highRange));
         }
         else
         {
             Assert.True(report.Decision == PlanDecision.Shadow, report.Describe());
-            Assert.Empty(report.Failures(PlanDecision.Shadow));
-            Assert.DoesNotContain(report.Failures(PlanDecision.Nested), f => f.Requirement.Id == Id.VtdAddressWidth);
+            Assert.Empty(shadowFailures);
         }
+        Assert.Equal(mode.AwBits == 39, report.Failures(PlanDecision.Nested).Any(f => f.Requirement.Id == Id.VtdAddressWidth));
     }
 
     [Fact]

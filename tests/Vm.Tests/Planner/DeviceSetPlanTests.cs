@@ -38,12 +38,13 @@ public sealed class DeviceSetPlanTests
 
     [Fact]
     [Trait("Category", "Vm")]
-    public void A_57_bit_guest_is_Refused_by_the_containers_IOVA_ranges()
+    public void A_57_bit_guest_is_Refused_by_the_containers_IOVA_ranges_and_their_top()
     {
         var report = Plan("vtd-refused-57bit.json", IommuBackend.Type1);
 
         Assert.True(report.Decision == PlanDecision.Refused, report.Describe());
         Assert.Contains(report.Failures(PlanDecision.Shadow), f => f.Requirement.Id == Id.ShadowIovaRange);
+        Assert.Contains(report.Failures(PlanDecision.Shadow), f => f.Requirement.Id == Id.ShadowAddressWidth);
     }
 
     [Fact]

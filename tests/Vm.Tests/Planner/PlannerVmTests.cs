@@ -37,13 +37,14 @@ public sealed class PlannerVmTests
 
     [Fact]
     [Trait("Category", "Vm")]
-    public void A_guest_needing_IOVAs_above_the_host_width_is_Refused_with_the_range_named()
+    public void A_guest_needing_IOVAs_above_the_host_width_is_Refused_with_the_range_and_the_width_named()
     {
         GuestKernel.Require(KernelOffer.Iommufd);
         var report = PlanWithEdu("vtd-refused-57bit.json");
 
         Assert.True(report.Decision == PlanDecision.Refused, report.Describe());
         Assert.Contains(report.Failures(PlanDecision.Shadow), f => f.Requirement.Id == Id.ShadowIovaRange && f.Requirement.Required == "[0x1000000000000, 0x1ffffffffffff]");
+        Assert.Contains(report.Failures(PlanDecision.Shadow), f => f.Requirement.Id == Id.ShadowAddressWidth);
         Assert.Contains(report.Failures(PlanDecision.Nested), f => f.Requirement.Id == Id.VtdAddressWidth);
     }
 }
