@@ -27,14 +27,15 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 # Keys of one probes file that time the same loop twice in one run, read from the suites' Probe methods: a key matching
 # the pattern and the pattern's expansion. NestedInvalidateBench: "vs-one-per-ioctl" runs the Batch=1 loop (side a)
-# against the batch's loop (side b), and the C comparisons time each loop again as their C# side (b). BatchBench:
-# "vs-single" runs SingleIoctl (a) against Batched (b), "vs-per-page" Batched (a) against PerPage (b).
+# against the batch's loop (side b), and the C comparisons time each loop again as their C# side (b). BatchBench (and
+# Type1BatchBench, its cases on a type1 container): "vs-single" runs SingleIoctl (a) against Batched (b), "vs-per-page"
+# Batched (a) against PerPage (b).
 SAME_CALL = [
     (r"NestedInvalidate/Invalidate/Batch=\d+/vs-one-per-ioctl/interleaved-a-ns", r"NestedInvalidate/Invalidate/Batch=1/interleaved-b-ns"),
     (r"(NestedInvalidate/Invalidate/Batch=\d+)/vs-one-per-ioctl/interleaved-b-ns", r"\1/interleaved-b-ns"),
-    (r"Batch/Batched/(N=\d+)/vs-single/interleaved-a-ns", r"Batch/SingleIoctl/\1/interleaved-b-ns"),
-    (r"(Batch/Batched/N=\d+)/vs-single/interleaved-b-ns", r"\1/vs-per-page/interleaved-a-ns"),
-    (r"Batch/Batched/(N=\d+)/vs-per-page/interleaved-b-ns", r"Batch/PerPage/\1/interleaved-b-ns"),
+    (r"((?:Type1)?Batch)/Batched/(N=\d+)/vs-single/interleaved-a-ns", r"\1/SingleIoctl/\2/interleaved-b-ns"),
+    (r"((?:Type1)?Batch/Batched/N=\d+)/vs-single/interleaved-b-ns", r"\1/vs-per-page/interleaved-a-ns"),
+    (r"((?:Type1)?Batch)/Batched/(N=\d+)/vs-per-page/interleaved-b-ns", r"\1/PerPage/\2/interleaved-b-ns"),
 ]
 COMPARISON_SIDE = re.compile(r"/vs-[^/]+/interleaved-[ab]-ns$")
 

@@ -14,7 +14,7 @@ suites in ONE boot of the test VM (tests/vm/run-in-vm), C first then C#, and mer
 bench/results/: summary.md (every figure as a ratio to C, next to its target), environment.md, the
 raw .tsv files, map-throughput.csv and .png.
 
-  bench/run.sh [--dry] [--host-only] [--arch x86_64|aarch64] [--guest-ram MAX]
+  bench/run.sh [--dry] [--host-only] [--arch x86_64|aarch64] [--kernel K] [--guest-ram MAX]
   bench/run.sh --check [--update] [DOC...]
 
 The guest is emulated (QEMU TCG: no KVM on this machine), so its absolute times are 10-100x a real
@@ -27,6 +27,10 @@ Guest suites use a short job (3 warm-ups, 3 iterations).
                published self-contained for linux-arm64 (the guest's root has no dotnet), results
                in bench/results/aarch64/. The host suites do not run there (the host is x86_64:
                their figures are the x86 run's); with --host-only it only builds.
+  --kernel K   the guest suites in another guest kernel (run-in-vm --kernel K), results in bench/results/K/
+               (bench/results/aarch64/K/ with --arch aarch64); no host suites. Debian's own images (debian-6.1,
+               debian-6.12, debian-7.3) have no iommufd: there the type1 set runs (type1 map + unmap of 4 KiB,
+               2 MiB and 1 GiB, BatchMapper's page loops, on a container holding edu's group; C: bench/c/type1.c)
   --guest-ram MAX  afterwards, the guest-RAM cost curve up to MAX bytes (1G, 4G, 16G) in its own boot:
                bench/guest-ram.sh, results in bench/results/guestram/ (the guest gets MAX + 2.5 GiB)
 Each step shows its progress; their whole output goes to the results folder's run.log. A run whose
@@ -38,12 +42,13 @@ EOF
   exit 2
 }
 [ "${1:-}" != --check ] || { shift; exec python3 bench/check-figures.py "$@"; }
-dry="" host_only=0 arch=x86_64 guest_ram=""
+dry="" host_only=0 arch=x86_64 kernel="" guest_ram=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --dry) dry=--dry; shift ;;
     --host-only) host_only=1; shift ;;
     --arch) [ $# -ge 2 ] || usage; arch=$2; shift 2 ;;
+    --kernel) [ $# -ge 2 ] || usage; kernel=$2; shift 2 ;;
     --guest-ram) [ $# -ge 2 ] || usage; guest_ram=$2; shift 2 ;;
     *) usage ;;
   esac
@@ -52,12 +57,18 @@ case "$arch" in x86_64|aarch64) ;; *) echo "bench: --arch $arch: x86_64 or aarch
 start=$SECONDS
 out=bench/results
 [ "$arch" = x86_64 ] || out=bench/results/$arch
+[ -z "$kernel" ] || out=$out/$kernel
+# The guest suite set: Debian's own kernels have no iommufd, only the VFIO type1 container (tests/vm/kernel-offers.conf).
+set=vm
+case "$kernel" in debian-*) set=type1 ;; esac
+kernel_opt=()
+[ -z "$kernel" ] || kernel_opt=(--kernel "$kernel")
 bin=$out/bin
 log=$out/run.log
 mkdir -p "$out" "$bin"
 : >"$log"
 build_only=0
-[ "$arch" = x86_64 ] || [ "$host_only" = 0 ] || build_only=1 # nothing runs on the x86 host for another arch
+{ [ "$arch" = x86_64 ] && [ -z "$kernel" ]; } || [ "$host_only" = 0 ] || build_only=1 # nothing runs on the host for another guest
 [ "$build_only" = 1 ] || [ -n "$dry" ] || rm -f "$out"/*.tsv # a dry run writes none: the committed ones stay
 
 # What a BenchmarkDotNet run in LOG is at: benchmarks done out of those found, its own time estimate,
@@ -104,7 +115,7 @@ if [ "$arch" = aarch64 ]; then
 fi
 
 if [ "$build_only" = 1 ]; then
-  echo "bench: --host-only --arch $arch: built the $arch C baselines and the linux-arm64 publish in $(duration $((SECONDS - start))); nothing ran"
+  echo "bench: --host-only --arch $arch${kernel:+ --kernel $kernel}: built the $arch C baselines and the benchmark program in $(duration $((SECONDS - start))); nothing ran"
   exit 0
 fi
 
@@ -113,26 +124,26 @@ host_suites() {
   [ -n "$dry" ] || "$bin/stub" >"$out/c-host.tsv"
   BENCH_C_STUB=$PWD/$bin/libstub.so dotnet exec "$app" host --out "$out" $dry
 }
-if [ "$arch" = x86_64 ]; then
+if [ "$arch" = x86_64 ] && [ -z "$kernel" ]; then
   step_run "host suites (load average $load_before)" "$log" bench_status -- host_suites
 else
-  echo "bench: host suites not run for --arch $arch (the host is x86_64; the stub and generator figures are the x86 run's)"
+  echo "bench: host suites not run for --arch $arch${kernel:+ --kernel $kernel} (their figures are in bench/results/summary.md)"
 fi
 
 guest_s="not run"
 if [ "$host_only" = 0 ]; then
   # QEMU, the guest kernel and its root, each with its own progress when it has to be built.
-  tests/vm/run-in-vm --arch "$arch" --prepare
+  tests/vm/run-in-vm --arch "$arch" "${kernel_opt[@]}" --prepare
   vm_start=$SECONDS
   # Tiering counts calls at once instead of after 100 ms without new tier-0 JIT work: under TCG the
   # short job would otherwise measure slow cases on tier-0 code (docs/benchmarks.md, "Tier-0 code in the short job").
-  vm=(tests/vm/run-in-vm --arch "$arch" --memory 3072 --env DOTNET_TC_CallCountingDelayMs=0 --out "$out")
+  vm=(tests/vm/run-in-vm --arch "$arch" "${kernel_opt[@]}" --memory 3072 --env DOTNET_TC_CallCountingDelayMs=0 --out "$out")
   if [ "$arch" = x86_64 ]; then
-    step_run "guest suites ($arch, QEMU TCG, one boot)" "$log" bench_status -- \
-      "${vm[@]}" --timeout 3600 -- bash bench/vm-bench.sh "$PWD/$bin" "$app" $dry
+    step_run "guest suites ($arch${kernel:+ $kernel}, $set set, QEMU TCG, one boot)" "$log" bench_status -- \
+      "${vm[@]}" --timeout 3600 -- bash bench/vm-bench.sh "$PWD/$bin" "$app" "$set" $dry
   else # the arm64 root has busybox's sh, no bash.
-    step_run "guest suites ($arch, QEMU TCG, one boot)" "$log" bench_status -- \
-      "${vm[@]}" --timeout 7200 -- sh bench/vm-bench.sh "$PWD/$bin" "$guest_app" $dry
+    step_run "guest suites ($arch${kernel:+ $kernel}, $set set, QEMU TCG, one boot)" "$log" bench_status -- \
+      "${vm[@]}" --timeout 7200 -- sh bench/vm-bench.sh "$PWD/$bin" "$guest_app" "$set" $dry
   fi
   guest_s=$((SECONDS - vm_start))
 fi
@@ -145,19 +156,26 @@ benchmarkdotnet=$(python3 tests/xml-attributes.py Directory.Packages.props Packa
   echo "| date | $(date -u '+%Y-%m-%d %H:%M UTC') |"
   echo "| machine | $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo) RAM |"
   echo "| host kernel | $(uname -r) (no iommufd) |"
+  guest_kernel=$(cat "$out/guest-kernel" 2>/dev/null || echo 'not run')
+  # what the guest kernel is: ours unless --kernel, Debian's images as shipped (tests/vm/run-in-vm --help)
+  case "$kernel" in
+    debian-*) what="$kernel: Debian's own image as shipped, no iommufd: the VFIO type1 container" ;;
+    "") [ "$arch" = x86_64 ] && what="our tinyconfig + iommufd build" || what="our arm64 tinyconfig + iommufd-arm64.config build, arm-smmu-v3" ;;
+    *) what="$kernel" ;;
+  esac
   if [ "$arch" = x86_64 ]; then
-    echo "| guest kernel | $(cat "$out/guest-kernel" 2>/dev/null || echo 'not run') (our tinyconfig + iommufd build), QEMU TCG, intel-iommu, edu |"
+    echo "| guest kernel | $guest_kernel ($what), QEMU TCG, intel-iommu, edu |"
     echo "| QEMU | $(qemu-system-x86_64 --version | head -1) |"
     echo "| .NET | SDK $(dotnet --version), runtime $(dotnet --list-runtimes | awk '/NETCore.App/ {v=$2} END {print v}'), BenchmarkDotNet $benchmarkdotnet |"
     echo "| gcc | $(gcc -dumpfullversion) -O2 |"
   else
     echo "| guest | aarch64, QEMU virt (gic-version=3, -cpu max, 2 vCPUs, 3 GiB), TCG on the x86_64 host, SMMUv3 (iommu=smmuv3), edu bound to vfio-pci |"
-    echo "| guest kernel | $(cat "$out/guest-kernel" 2>/dev/null || echo 'not run') (our arm64 tinyconfig + iommufd-arm64.config build, arm-smmu-v3) |"
+    echo "| guest kernel | $guest_kernel ($what) |"
     echo "| QEMU | $(qemu-system-aarch64 --version | head -1) |"
     echo "| .NET | SDK $(dotnet --version), Linux.Iommu.Bench published self-contained for linux-arm64 (runtime $(grep -o 'runtimepack.Microsoft.NETCore.App.Runtime.linux-arm64/[^"]*' "$guest_app.deps.json" | head -1 | cut -d/ -f2)), BenchmarkDotNet $benchmarkdotnet |"
     echo "| gcc | $gcc $($gcc -dumpfullversion) -O2 |"
-    echo "| host suites | not run: the host is x86_64 (stub and generator figures: the x86 results) |"
   fi
+  [ "$arch" = x86_64 ] && [ -z "$kernel" ] || echo "| host suites | not run (stub and generator figures: bench/results/summary.md) |"
   echo "| runtime settings | DOTNET_TC_CallCountingDelayMs=0 in the guest (tier-up within the short job, see bench/README.md) |"
   echo "| commit | $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . ':!bench/results' || echo ' + uncommitted changes') |"
   echo "| load average (1/5/15 min) | before $load_before, after $(cut -d' ' -f1-3 /proc/loadavg) (shared 2-core machine) |"

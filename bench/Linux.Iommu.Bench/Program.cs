@@ -3,7 +3,7 @@ using Linux.Iommu.Bench.GuestRam;
 using Linux.Iommu.Bench.Harness;
 using Linux.Iommu.Bench.Report;
 
-// Linux.Iommu.Bench host|vm|nested [--dry] [--suite NAME] [--out DIR]   run a suite set (vm, nested: inside the guest), write
+// Linux.Iommu.Bench host|vm|type1|nested [--dry] [--suite NAME] [--out DIR]   run a suite set (vm, type1, nested: inside the guest), write
 //                                                DIR/csharp-SET.tsv and DIR/probes-SET.tsv; --dry: one invocation per case,
 //                                                no timing; --suite: only the set's suite NAME (e.g. ShadowWalkBench)
 // Linux.Iommu.Bench report DIR                    merge DIR's C and C# files into summary.md, CSV and the plot
@@ -18,7 +18,7 @@ var output = Path.GetFullPath(outIndex >= 0 && outIndex + 1 < args.Length ? args
 
 switch (args[0])
 {
-    case "host" or "vm" or "nested":
+    case "host" or "vm" or "type1" or "nested":
         var suites = SuiteSets.Named(args[0]);
         if (Array.IndexOf(args, "--suite") is var only and >= 0)
         {
@@ -33,6 +33,7 @@ switch (args[0])
         var probes = () => suites.Where(t => typeof(IProbed).IsAssignableFrom(t)).SelectMany(t => ((IProbed)Activator.CreateInstance(t)!).Probe()).ToList();
         if (dry)
         {
+            Interleaved.Once = true;
             foreach (var suite in suites) Console.WriteLine($"dry: {CaseKey.Suite(suite)}: {DryRunner.Run(suite).Count} cases ran once");
             foreach (var (key, value) in probes()) Console.WriteLine($"dry: probe {key} = {value}");
             return 0;
@@ -91,6 +92,6 @@ switch (args[0])
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: Linux.Iommu.Bench host|vm|nested [--dry] [--suite NAME] [--out DIR] | report DIR | guestram [--max BYTES] [--half BYTES] [--dry] [--out DIR] | guestram-report DIR | nvme [--dry] [--out DIR] | nvme-report DIR");
+    Console.Error.WriteLine("usage: Linux.Iommu.Bench host|vm|type1|nested [--dry] [--suite NAME] [--out DIR] | report DIR | guestram [--max BYTES] [--half BYTES] [--dry] [--out DIR] | guestram-report DIR | nvme [--dry] [--out DIR] | nvme-report DIR");
     return 2;
 }

@@ -1,7 +1,8 @@
 /* Shared by the C baselines: a monotonic clock and the one output format the report reads.
  * Each case runs ROUNDS rounds of enough iterations to fill ~BUDGET_NS, after one warm-up call; the figure is
  * the median of the rounds' ns per operation, compared with BenchmarkDotNet's Median of its iterations: on a
- * shared 2-core machine other jobs only ever add time, and the median ignores the rounds they hit. */
+ * shared 2-core machine other jobs only ever add time, and the median ignores the rounds they hit.
+ * With BENCH_DRY set (bench/run.sh --dry) each case runs once: proof that its ioctls work, not a figure. */
 #pragma once
 #include <errno.h>
 #include <stdio.h>
@@ -38,6 +39,11 @@ static inline void measure_per(const char *key, void (*op)(void *), void *ctx, d
 	double start = now_ns();
 	op(ctx); /* warm-up and calibration */
 	double one = now_ns() - start;
+	if (getenv("BENCH_DRY")) {
+		printf("dry: %s ran once\n", key);
+		fflush(stdout);
+		return;
+	}
 	long iterations = one > 0 ? (long)(BUDGET_NS / one) : 1000000;
 	if (iterations < 1) iterations = 1;
 	double rounds[ROUNDS];

@@ -10,9 +10,6 @@
 #include <linux/vfio.h>
 #include "bench.h"
 
-#define PAGE 4096UL
-#define IOVA_BASE 0x40000000UL /* inside the first usable IOVA range of the guest's VT-d */
-
 static int iommufd, ioas_id;
 
 static void map(uint64_t iova, void *va, uint64_t length)
@@ -28,12 +25,7 @@ static void unmap(uint64_t iova, uint64_t length)
 	if (ioctl(iommufd, IOMMU_IOAS_UNMAP, &u)) die("IOMMU_IOAS_UNMAP");
 }
 
-static void *buffer(uint64_t length)
-{
-	void *p = mmap(NULL, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
-	if (p == MAP_FAILED) die("mmap");
-	return p;
-}
+#include "loops.h"
 
 /* A fresh IOAS, with the device attached or not (the kernel pins at map time only with a device). */
 static int open_ioas(const char *cdev)
@@ -59,56 +51,14 @@ static void close_ioas(int dev)
 	close(iommufd);
 }
 
-struct region { void *va; uint64_t length; };
-
-static void map_unmap(void *ctx)
-{
-	struct region *r = ctx;
-	map(IOVA_BASE, r->va, r->length);
-	unmap(IOVA_BASE, r->length);
-}
-
-struct pages { char *va; unsigned n; };
-
-/* The scattered layout of the C# suite: every other IOVA page (no two neighbours), user pages and call order
- * permuted by an odd multiplier modulo the power-of-two N. */
-static unsigned scatter(unsigned i, unsigned n) { return (i * 40503u) & (n - 1); }
-
-static void per_page(void *ctx)
-{
-	struct pages *p = ctx;
-	for (unsigned i = 0; i < p->n; i++) map(IOVA_BASE + i * PAGE, p->va + i * PAGE, PAGE);
-	for (unsigned i = 0; i < p->n; i++) unmap(IOVA_BASE + i * PAGE, PAGE);
-}
-
-static void scattered_per_page(void *ctx)
-{
-	struct pages *p = ctx;
-	for (unsigned i = 0; i < p->n; i++) {
-		unsigned k = scatter(i, p->n);
-		map(IOVA_BASE + 2 * k * PAGE, p->va + scatter(k, p->n) * PAGE, PAGE);
-	}
-	for (unsigned i = 0; i < p->n; i++) unmap(IOVA_BASE + 2 * scatter(i, p->n) * PAGE, PAGE);
-}
-
-static void single_ioctl(void *ctx)
-{
-	struct pages *p = ctx;
-	map(IOVA_BASE, p->va, p->n * PAGE);
-	unmap(IOVA_BASE, p->n * PAGE);
-}
-
 /* Also built as a shared library: the C# suites run these loops in rounds interleaved with their own calls on the
- * same IOAS, so the guest's (emulated, shared) CPU is as busy for both. kind: 0 map+unmap of the region, 1 one
- * ioctl per page, 2 scattered pages one ioctl each, 3 the single ioctl. Exits the process on a failed ioctl. */
+ * same IOAS, so the guest's (emulated, shared) CPU is as busy for both (kind: see run_loop in loops.h). Exits the
+ * process on a failed ioctl. */
 long bench_ioas_loop(int fd, unsigned ioas, int kind, void *va, unsigned long length, long n)
 {
 	iommufd = fd;
 	ioas_id = ioas;
-	struct region r = { va, length };
-	struct pages p = { va, length / PAGE };
-	static void (*const ops[])(void *) = { map_unmap, per_page, scattered_per_page, single_ioctl };
-	for (long i = 0; i < n; i++) ops[kind](kind == 0 ? (void *)&r : (void *)&p);
+	run_loop(kind, va, length, n);
 	return 0;
 }
 
@@ -123,25 +73,13 @@ int main(int argc, char **argv)
 			struct region r = { buffer(sizes[s]), sizes[s] };
 			snprintf(key, sizeof key, "IoasMap/MapUnmap/Device=%s/Size=%lu", device ? "True" : "False", (unsigned long)sizes[s]);
 			measure(key, map_unmap, &r);
-			if (device && s < 2) { /* the Type1 suite's iommufd side is the same work */
+			if (device) { /* the Type1 suite's iommufd side is the same work */
 				snprintf(key, sizeof key, "Type1/MapUnmap/Backend=Iommufd/Size=%lu", (unsigned long)sizes[s]);
 				measure(key, map_unmap, &r);
 			}
 			munmap(r.va, r.length);
 		}
-		if (device) {
-			static const unsigned counts[] = { 1, 64, 4096 };
-			for (unsigned c = 0; c < 3; c++) {
-				struct pages p = { buffer(counts[c] * PAGE), counts[c] };
-				snprintf(key, sizeof key, "Batch/PerPage/N=%u", p.n);
-				measure(key, per_page, &p);
-				snprintf(key, sizeof key, "Batch/ScatteredPerPage/N=%u", p.n);
-				measure(key, scattered_per_page, &p);
-				snprintf(key, sizeof key, "Batch/SingleIoctl/N=%u", p.n);
-				measure(key, single_ioctl, &p);
-				munmap(p.va, p.n * PAGE);
-			}
-		}
+		if (device) measure_pages("Batch");
 		close_ioas(dev);
 	}
 	return 0;

@@ -56,4 +56,32 @@ public class ReportTests
             Directory.Delete(dir, recursive: true);
         }
     }
+
+    [Fact]
+    public void A_type1_folder_judges_type1_and_its_batches_against_their_targets_and_shows_nothing_of_iommufd()
+    {
+        // bench/run.sh --kernel debian-7.3 (bench/results/debian-7.3): Debian's kernel has no iommufd, the type1 set runs
+        var dir = Directory.CreateTempSubdirectory("bench-report-type1").FullName;
+        try
+        {
+            File.WriteAllLines(Path.Combine(dir, "c-vm.tsv"), ["Type1/MapUnmap/Backend=Type1/Size=1073741824\t1000000", "Type1Batch/SingleIoctl/N=4096\t1000"]);
+            File.WriteAllLines(Path.Combine(dir, "csharp-type1.tsv"),
+                ["Type1/MapUnmap/Backend=Type1/Size=1073741824\t1100000\t0", "Type1Batch/Batched/N=4096\t1150\t0", "Type1Batch/SingleIoctl/N=4096\t1000\t0"]);
+            File.WriteAllLines(Path.Combine(dir, "probes-type1.tsv"),
+                ["Type1/MapUnmap/Backend=Type1/Size=1073741824/interleaved-ratio\t1.04", "Type1Batch/Batched/N=4096/vs-single/interleaved-ratio\t1.25"]);
+
+            Assert.Equal(0, ResultsReport.Write(dir));
+
+            var summary = File.ReadAllLines(Path.Combine(dir, "summary.md"));
+            Assert.Contains("### Legacy VFIO type1 MAP_DMA, map + unmap (guest, edu in the container)", summary);
+            Assert.Contains("| 1 GiB | 1.10 ms | 1.00 ms | 1.10× (1.04×) | met | 0 B (n/a B) | met |", summary);
+            Assert.Contains(summary, l => l.StartsWith("### Mapping N 4 KiB pages", StringComparison.Ordinal) && l.Contains("a VFIO type1 container", StringComparison.Ordinal));
+            Assert.Contains(summary, l => l.StartsWith("| 4096 | contiguous", StringComparison.Ordinal) && l.Contains("| 1.15× (1.25×) | **MISSED** |", StringComparison.Ordinal));
+            Assert.DoesNotContain(summary, l => l.Contains("IOAS", StringComparison.Ordinal) || l.Contains("iommufd", StringComparison.Ordinal));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
 }

@@ -8,14 +8,14 @@ internal static unsafe class CBaselines
 {
     public const string DirectoryVariable = "BENCH_C_DIR";
 
-    /// <summary>bench_ioas_loop's kinds (bench/c/iommufd.c).</summary>
-    public enum IoasKind { MapUnmap, PerPage, ScatteredPerPage, SingleIoctl }
+    /// <summary>The kinds of loop bench_ioas_loop and bench_type1_loop run (bench/c/loops.h).</summary>
+    public enum LoopKind { MapUnmap, PerPage, ScatteredPerPage, SingleIoctl }
 
     private static readonly string? Dir = Environment.GetEnvironmentVariable(DirectoryVariable);
 
     public static bool Available => !string.IsNullOrEmpty(Dir);
 
-    public static Action<long> IoasLoop(IommuSession session, IoasKind kind, nint va, ulong length)
+    public static Action<long> IoasLoop(IommuSession session, LoopKind kind, nint va, ulong length)
     {
         var loop = Export("libiommufd.so", "bench_ioas_loop");
         var fd = (int)session.Iommu.Handle.DangerousGetHandle();
@@ -23,11 +23,11 @@ internal static unsafe class CBaselines
         return n => ((delegate* unmanaged<int, uint, int, nint, ulong, long, long>)loop)(fd, ioas, (int)kind, va, length, n);
     }
 
-    public static Action<long> Type1Loop(VfioContainer container, nint va, ulong length)
+    public static Action<long> Type1Loop(VfioContainer container, LoopKind kind, nint va, ulong length)
     {
         var loop = Export("libtype1.so", "bench_type1_loop");
         var fd = (int)container.Handle.DangerousGetHandle();
-        return n => ((delegate* unmanaged<int, nint, ulong, long, long>)loop)(fd, va, length, n);
+        return n => ((delegate* unmanaged<int, int, nint, ulong, long, long>)loop)(fd, (int)kind, va, length, n);
     }
 
     /// <summary>bench_invalidate_loop (bench/c/invalidate.c): n entries to the nested HWPT in ioctls of up to <paramref name="batch"/>.</summary>

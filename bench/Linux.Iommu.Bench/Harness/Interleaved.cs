@@ -13,14 +13,19 @@ internal static class Interleaved
     private const int Rounds = 15;
     private const double RoundNs = 20e6; // 20 ms a side: one op of the slowest cases, thousands of the fast ones
 
+    /// <summary>The dry mode: one round of one operation a side, which proves both loops run (the C twin's signature,
+    /// its ioctls on this descriptor), not how fast.</summary>
+    public static bool Once { get; set; }
+
     /// <summary><paramref name="a"/> and <paramref name="b"/> each run the given number of operations.</summary>
     public static IEnumerable<(string Key, double Value)> Compare(string key, Action<long> a, Action<long> b)
     {
-        var aOps = OpsPerRound(a);
-        var bOps = OpsPerRound(b);
-        var aNs = new double[Rounds];
-        var bNs = new double[Rounds];
-        for (var round = 0; round < Rounds; round++)
+        var aOps = Once ? 1 : OpsPerRound(a);
+        var bOps = Once ? 1 : OpsPerRound(b);
+        var rounds = Once ? 1 : Rounds;
+        var aNs = new double[rounds];
+        var bNs = new double[rounds];
+        for (var round = 0; round < rounds; round++)
         {
             aNs[round] = Time(a, aOps) / aOps;
             bNs[round] = Time(b, bOps) / bOps;

@@ -4,17 +4,19 @@ using BenchmarkDotNet.Attributes;
 namespace Linux.Iommu.Bench.Harness;
 
 /// <summary>What a suite is made of, read from its attributes as BenchmarkDotNet reads them: its [Benchmark] methods
-/// and every combination of its [Params] properties' values.</summary>
+/// and every combination of its [Params] (or [ParamsSource]) properties' values.</summary>
 public static class SuiteCases
 {
     public static IReadOnlyList<MethodInfo> Benchmarks(Type suite) =>
         suite.GetMethods().Where(m => m.GetCustomAttribute<BenchmarkAttribute>() is not null).ToList();
 
     public static IReadOnlyList<PropertyInfo> Parameters(Type suite) =>
-        suite.GetProperties().Where(p => p.GetCustomAttribute<ParamsAttribute>() is not null).OrderBy(p => p.Name, StringComparer.Ordinal).ToList();
+        suite.GetProperties().Where(p => p.GetCustomAttribute<ParamsAttribute>() is not null || p.GetCustomAttribute<ParamsSourceAttribute>() is not null).OrderBy(p => p.Name, StringComparer.Ordinal).ToList();
 
-    /// <summary>The values a [Params] property takes.</summary>
-    public static object?[] Values(PropertyInfo parameter) => parameter.GetCustomAttribute<ParamsAttribute>()!.Values;
+    /// <summary>The values a [Params] property takes, or those its [ParamsSource] (a static member of the suite) gives.</summary>
+    public static object?[] Values(PropertyInfo parameter) => parameter.GetCustomAttribute<ParamsAttribute>() is { } values ? values.Values
+        : ((System.Collections.IEnumerable)parameter.DeclaringType!.GetProperty(parameter.GetCustomAttribute<ParamsSourceAttribute>()!.Name, BindingFlags.Public | BindingFlags.Static)!
+            .GetValue(null)!).Cast<object?>().ToArray();
 
     /// <summary>Every combination of the [Params] values (one empty combination when there are none).</summary>
     public static IEnumerable<List<(PropertyInfo Property, object? Value)>> Combinations(Type suite)

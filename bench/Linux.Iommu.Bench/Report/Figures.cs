@@ -49,6 +49,13 @@ internal sealed class Figures(string dir)
 
     public bool Any => _cs.Count > 0 || _c.Count > 0;
 
+    /// <summary>Whether <paramref name="suite"/> has any figure here: a C# or C timing or a probe.</summary>
+    public bool Ran(Type suite)
+    {
+        var prefix = CaseKey.Suite(suite) + "/";
+        return _cs.Keys.Concat(_c.Keys).Select(key => key.Text).Concat(_probes.Keys).Any(key => key.StartsWith(prefix, StringComparison.Ordinal));
+    }
+
     public static string Time(double ns) => double.IsNaN(ns) ? "n/a"
         : ns >= 1e6 ? F(ns / 1e6, "ms") : ns >= 1e3 ? F(ns / 1e3, "µs") : F(ns, "ns");
 

@@ -25,14 +25,16 @@ public static class ResultsReport
         // The host suites run only on the x86_64 host; a results folder of another guest architecture has none.
         var host = File.Exists(Path.Combine(dir, "csharp-host.tsv"));
         if (host) Stub(md, f);
-        Map(md, f);
-        Session(md, f);
-        Batch(md, f);
-        Type1(md, f);
-        Shadow(md, f);
+        // A kernel without iommufd (bench/run.sh --kernel debian-*) runs the type1 set only: the other sections would be empty.
+        if (f.Ran(typeof(IoasMapBench))) Map(md, f);
+        if (f.Ran(typeof(IoasSessionBench))) Session(md, f);
+        if (f.Ran(typeof(BatchBench))) Batch(md, f, "an iommufd IOAS", n => new BatchBench { N = n });
+        if (f.Ran(typeof(Type1Bench))) Type1(md, f);
+        if (f.Ran(typeof(Type1BatchBench))) Batch(md, f, "a VFIO type1 container", n => new Type1BatchBench { N = n });
+        if (f.Ran(typeof(ShadowBench))) Shadow(md, f);
         if (host) Generator(md, f);
         else md.AppendLine("### Host suites (generated stub overhead, source generator)").AppendLine()
-               .AppendLine("Not run for this folder: they run on the x86_64 host only (`bench/run.sh` without `--arch`); their figures are in `bench/results/summary.md`.").AppendLine();
+               .AppendLine("Not run for this folder: they run on the x86_64 host only (`bench/run.sh` without `--arch` or `--kernel`); their figures are in `bench/results/summary.md`.").AppendLine();
         File.WriteAllText(Path.Combine(dir, "summary.md"), md.ToString());
         ThroughputPlot.Write(f, MapSizes, Path.Combine(dir, "map-throughput.csv"), Path.Combine(dir, "map-throughput.png"));
         Console.Write(md);
@@ -79,14 +81,15 @@ public static class ResultsReport
         md.AppendLine();
     }
 
-    private static void Batch(StringBuilder md, Figures f)
+    /// <summary>The page loops of <see cref="BatchBench"/> or its type1 twin (<paramref name="suite"/> makes a case at N).</summary>
+    private static void Batch(StringBuilder md, Figures f, string target, Func<int, BatchBench> suite)
     {
-        md.AppendLine("### Mapping N 4 KiB pages + unmapping them (guest, edu attached)").AppendLine()
+        md.AppendLine($"### Mapping N 4 KiB pages + unmapping them (guest, edu attached, {target})").AppendLine()
           .AppendLine("| N | layout | C# per page | C per page | C# batched | C# single ioctl | C single ioctl | per page / batched separately (interleaved) | target ≥ 50× (N=4096) | batched / single separately (interleaved) | target ≤ 1.2× | allocated per batched page (own thread) | target 0 B | map ioctls per commit |")
           .AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (var n in PageCounts)
         {
-            CaseKey K(string method) => CaseKey.Of(new BatchBench { N = n }, method);
+            CaseKey K(string method) => CaseKey.Of(suite(n), method);
             var speedup = f.Cs(K(nameof(BatchBench.PerPage))) / f.Cs(K(nameof(BatchBench.Batched)));
             var toIdeal = f.Cs(K(nameof(BatchBench.Batched))) / f.Cs(K(nameof(BatchBench.SingleIoctl)));
             var speedupInterleaved = f.Interleaved(K(nameof(BatchBench.Batched)), "vs-per-page");
@@ -100,23 +103,34 @@ public static class ResultsReport
         }
         string VsC(int n, string method)
         {
-            var key = CaseKey.Of(new BatchBench { N = n }, method);
+            var key = CaseKey.Of(suite(n), method);
             return Figures.Both(f.Cs(key) / f.C(key), f.Interleaved(key));
         }
         md.AppendLine().AppendLine("C#/C on the same work, separately (interleaved): " + string.Join("; ", PageCounts.Select(n =>
             $"N={n} per page {VsC(n, nameof(BatchBench.PerPage))}, scattered per page {VsC(n, nameof(BatchBench.ScatteredPerPage))}, single {VsC(n, nameof(BatchBench.SingleIoctl))}"))).AppendLine();
     }
 
+    /// <summary>Type1 map + unmap against its C twin and its target; beside the IOAS doing the same work when that ran
+    /// (a kernel without iommufd runs the type1 side only).</summary>
     private static void Type1(StringBuilder md, Figures f)
     {
-        md.AppendLine("### Legacy VFIO type1 MAP_DMA vs iommufd IOAS_MAP, map + unmap (guest, edu in the container / attached)").AppendLine()
-          .AppendLine("| size | C# type1 | C type1 | C# IOAS | C IOAS | IOAS / type1 (C#) | IOAS / type1 (C) | C#/C type1 separately (interleaved) | C#/C IOAS separately (interleaved) | allocated (own thread): type1, IOAS |").AppendLine("|---|---|---|---|---|---|---|---|---|---|");
-        foreach (var size in MapSizes.Take(2))
+        CaseKey K(Type1Bench.Interface backend, long size) => CaseKey.Of(new Type1Bench { Backend = backend, Size = size }, nameof(Type1Bench.MapUnmap));
+        var ioas = MapSizes.Any(size => !double.IsNaN(f.Cs(K(Type1Bench.Interface.Iommufd, size))));
+        md.AppendLine($"### Legacy VFIO type1 MAP_DMA{(ioas ? " vs iommufd IOAS_MAP" : "")}, map + unmap (guest, edu in the container{(ioas ? " / attached" : "")})").AppendLine()
+          .AppendLine("| size | C# type1 | C type1 | C#/C type1 separately (interleaved) | target ≤ 1.05× | allocated per call (own thread) | target 0 B |" + (ioas ? " C# IOAS | C IOAS | IOAS / type1 (C#) | IOAS / type1 (C) | C#/C IOAS separately (interleaved) | allocated IOAS (own thread) |" : ""))
+          .AppendLine("|---|---|---|---|---|---|---|" + (ioas ? "---|---|---|---|---|---|" : ""));
+        foreach (var size in MapSizes)
         {
-            CaseKey K(Type1Bench.Interface backend) => CaseKey.Of(new Type1Bench { Backend = backend, Size = size }, nameof(Type1Bench.MapUnmap));
-            md.AppendLine($"| {Readable.Bytes((ulong)size)} | {Figures.Time(f.Cs(K(Type1Bench.Interface.Type1)))} | {Figures.Time(f.C(K(Type1Bench.Interface.Type1)))} | {Figures.Time(f.Cs(K(Type1Bench.Interface.Iommufd)))} | {Figures.Time(f.C(K(Type1Bench.Interface.Iommufd)))} " +
-                          $"| {Figures.Ratio(f.Cs(K(Type1Bench.Interface.Iommufd)) / f.Cs(K(Type1Bench.Interface.Type1)))} | {Figures.Ratio(f.C(K(Type1Bench.Interface.Iommufd)) / f.C(K(Type1Bench.Interface.Type1)))} | {Figures.Both(f.Cs(K(Type1Bench.Interface.Type1)) / f.C(K(Type1Bench.Interface.Type1)), f.Interleaved(K(Type1Bench.Interface.Type1)))} | {Figures.Both(f.Cs(K(Type1Bench.Interface.Iommufd)) / f.C(K(Type1Bench.Interface.Iommufd)), f.Interleaved(K(Type1Bench.Interface.Iommufd)))} " +
-                          $"| {f.AllocationText(K(Type1Bench.Interface.Type1))}, {f.AllocationText(K(Type1Bench.Interface.Iommufd))} |");
+            var (type1, iommufd) = (K(Type1Bench.Interface.Type1, size), K(Type1Bench.Interface.Iommufd, size));
+            var ratio = f.Cs(type1) / f.C(type1);
+            md.Append($"| {Readable.Bytes((ulong)size)} | {Figures.Time(f.Cs(type1))} | {Figures.Time(f.C(type1))} | {Figures.Both(ratio, f.Interleaved(type1))} | {Figures.Verdict(Figures.Judged(ratio, f.Interleaved(type1)), r => r <= 1.05)} " +
+                      $"| {f.AllocationText(type1)} | {f.AllocationVerdict(type1)} |");
+            if (ioas)
+            {
+                md.Append($" {Figures.Time(f.Cs(iommufd))} | {Figures.Time(f.C(iommufd))} | {Figures.Ratio(f.Cs(iommufd) / f.Cs(type1))} | {Figures.Ratio(f.C(iommufd) / f.C(type1))} " +
+                          $"| {Figures.Both(f.Cs(iommufd) / f.C(iommufd), f.Interleaved(iommufd))} | {f.AllocationText(iommufd)} |");
+            }
+            md.AppendLine();
         }
         md.AppendLine();
     }

@@ -50,7 +50,7 @@ public class IoasMapBench : IProbed
             Setup();
             try
             {
-                var c = CBaselines.IoasLoop(_session!, CBaselines.IoasKind.MapUnmap, _buffer!.Address, (ulong)size);
+                var c = CBaselines.IoasLoop(_session!, CBaselines.LoopKind.MapUnmap, _buffer!.Address, (ulong)size);
                 foreach (var figure in Interleaved.Compare(CaseKey.Of(this, nameof(MapUnmap)).Text, c, CBaselines.Repeat(MapUnmap))) yield return figure;
             }
             finally

@@ -55,7 +55,7 @@ public class IoasSessionBench : IProbed
             Setup();
             try
             {
-                var c = CBaselines.IoasLoop(_session!, CBaselines.IoasKind.MapUnmap, _buffer!.Address, (ulong)size);
+                var c = CBaselines.IoasLoop(_session!, CBaselines.LoopKind.MapUnmap, _buffer!.Address, (ulong)size);
                 foreach (var figure in Interleaved.Compare(CaseKey.Of(this, nameof(MapUnmap)).Text, c, Pairs)) yield return figure;
             }
             finally
