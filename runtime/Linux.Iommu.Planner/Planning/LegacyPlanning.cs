@@ -8,18 +8,19 @@ namespace Linux.Iommu.Planner;
 internal static class LegacyPlanning
 {
     /// <summary>The report for <paramref name="devices"/> (name, IOMMU group) in a container that answered
-    /// <paramref name="container"/>; <paramref name="iommufdOnHost"/> when the kernel serves iommufd too (the container was
-    /// chosen, not the only way), which the nesting requirement then says.</summary>
-    public static PlanReport Decide(GuestViommuSpec spec, Type1Info container, IReadOnlyList<(string Name, int Group)> devices, bool iommufdOnHost = false)
+    /// <paramref name="container"/>. The nesting requirement says why there is no iommufd: <paramref name="iommufdMissing"/>
+    /// (the kernel's findings, <see cref="IommufdSupport.Missing"/>), or, when that is empty, that the kernel serves
+    /// iommufd and the container was chosen.</summary>
+    public static PlanReport Decide(GuestViommuSpec spec, Type1Info container, IReadOnlyList<(string Name, int Group)> devices, IReadOnlyList<string> iommufdMissing)
     {
         var facts = new ShadowFacts(container.IovaRanges ?? [], container.SmallestPageSize, (ulong)DmaBuffer.SystemPageSize);
         var shadow = ShadowRequirements.For(spec, facts);
         var nested = new[]
         {
             Requirement.Check(Id.KernelIommufd, "iommufd (nested page tables are iommufd objects)", false,
-                $"{IommufdSupport.DevIommu}: Linux >= 6.2 with CONFIG_IOMMUFD", iommufdOnHost
+                $"{IommufdSupport.DevIommu}: Linux >= 6.2 with CONFIG_IOMMUFD", iommufdMissing.Count == 0
                 ? "not used: the devices were opened in the type1 container (open them with IommuBackend.Iommufd to nest)"
-                : "none: the legacy VFIO type1 container only"),
+                : $"none: the legacy VFIO type1 container only ({string.Join("; ", iommufdMissing)})"),
         };
         var assessments = devices.Select(d => new DeviceAssessment(d.Name, null, nested, shadow)).ToList();
         var topology = ViommuPlanner.Topology(spec, devices.Select(d => (d.Name, (int?)d.Group)));

@@ -123,7 +123,7 @@ public sealed class ViommuPlanner(params IReadOnlyList<ViommuModel> plugIns)
     public PlanReport PlanLegacy(GuestViommuSpec spec, VfioContainer container, IReadOnlyList<(string Name, int Group)> devices)
     {
         RequireRegistered(spec);
-        return LegacyPlanning.Decide(spec, container.GetInfo(), devices, IommufdSupport.Available);
+        return LegacyPlanning.Decide(spec, container.GetInfo(), devices, IommufdSupport.Missing());
     }
 
     private void RequireRegistered(GuestViommuSpec spec)

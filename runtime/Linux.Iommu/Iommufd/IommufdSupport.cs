@@ -22,11 +22,27 @@ public static partial class IommufdSupport
         return Diagnose(release, ReadConfig(release, out var source), source);
     }
 
+    /// <summary>What this host lacks for iommufd, one finding each (the lines of <see cref="Diagnose()"/>), e.g.
+    /// "CONFIG_IOMMUFD is not set in /boot/config-RELEASE: this kernel was built without it (…)"; empty when
+    /// /dev/iommu is there.</summary>
+    public static IReadOnlyList<string> Missing()
+    {
+        if (Available) return [];
+        var release = KernelRelease();
+        return Missing(release, ReadConfig(release, out var source), source);
+    }
+
     /// <summary>The explanation for a host without /dev/iommu: the kernel version against 6.2 (iommufd) and 6.6 (VFIO
     /// device cdev), and CONFIG_IOMMUFD, CONFIG_VFIO, CONFIG_VFIO_DEVICE_CDEV from its configuration when readable. An
     /// option left out of the build is the distribution's choice, said as such; a module is to be loaded only when
     /// <paramref name="moduleLoaded"/> says it is not (default: /sys/module/NAME).</summary>
-    internal static string Diagnose(string release, IReadOnlyDictionary<string, string>? config, string configSource, Func<string, bool>? moduleLoaded = null)
+    internal static string Diagnose(string release, IReadOnlyDictionary<string, string>? config, string configSource, Func<string, bool>? moduleLoaded = null) =>
+        $"no {DevIommu}: this host cannot serve iommufd (kernel {release}).\n  - " + string.Join("\n  - ", Missing(release, config, configSource, moduleLoaded)) +
+        "\n  iommufd needs Linux >= 6.2 with CONFIG_IOMMUFD, VFIO device cdevs Linux >= 6.6 with CONFIG_VFIO_DEVICE_CDEV." +
+        "\n  What a kernel without them offers is the legacy VFIO type1 container (/dev/vfio/vfio with the devices' groups" +
+        "\n  /dev/vfio/N): VfioDeviceSet.Open takes it there (Backend Type1) and maps DMA through the same IDmaMapper.";
+
+    private static List<string> Missing(string release, IReadOnlyDictionary<string, string>? config, string configSource, Func<string, bool>? moduleLoaded = null)
     {
         moduleLoaded ??= name => Directory.Exists($"/sys/module/{name}");
         var missing = new List<string>();
@@ -53,10 +69,7 @@ public static partial class IommufdSupport
             }
         }
         if (missing.Count == 0) missing.Add($"the kernel has what iommufd needs, but {DevIommu} is not there: is devtmpfs mounted, or is this a container without the device?");
-        return $"no {DevIommu}: this host cannot serve iommufd (kernel {release}).\n  - " + string.Join("\n  - ", missing) +
-               "\n  iommufd needs Linux >= 6.2 with CONFIG_IOMMUFD, VFIO device cdevs Linux >= 6.6 with CONFIG_VFIO_DEVICE_CDEV." +
-               "\n  What a kernel without them offers is the legacy VFIO type1 container (/dev/vfio/vfio with the devices' groups" +
-               "\n  /dev/vfio/N): VfioDeviceSet.Open takes it there (Backend Type1) and maps DMA through the same IDmaMapper.";
+        return missing;
     }
 
     private static Version? Version(string release) =>

@@ -1,13 +1,15 @@
+using System.Runtime.InteropServices;
 using Linux.Iommu;
-using Linux.Iommu.Native;
 using Linux.Iommu.Planner;
 using Linux.Iommu.Testing;
 using Vm.Tests.Runtime;
 
 namespace Vm.Tests.Planner;
 
-/// <summary>End to end through a Shadow plan and the shadow engine, on either IOMMU family: the guest spec of the host's
-/// family (VT-d on x86, SMMUv3 in the aarch64 guest) plans Shadow; a simulated guest writes that family's page tables
+/// <summary>End to end through a Shadow plan and the shadow engine, on either IOMMU family and either backend of a
+/// <see cref="VfioDeviceSet"/> (the shadow lands in the set's IOAS, or in its type1 container — the only way on a kernel
+/// without iommufd): the guest spec of the host's family (VT-d on x86, SMMUv3 in the aarch64 guest) plans Shadow; a
+/// simulated guest writes that family's page tables
 /// (VT-d second-stage, SMMUv3 stage-1) into its RAM, maps two guest IOVAs and invalidates; the edu device DMAs through
 /// them and the bytes land in the guest pages the tables name; a write to the guest's read-only page is blocked; after
 /// the guest unmaps and invalidates, the same DMA faults and memory is untouched.</summary>
@@ -20,26 +22,27 @@ public sealed class ShadowDmaTests
     private const ulong SourceIova = 0x0100_0000, TargetIova = 0x0123_4000; // inside edu's 28-bit DMA mask
     private const int Length = QemuEduDevice.MaxTransfer;
 
-    [Fact]
+    [Theory]
+    [InlineData(IommuBackend.Iommufd)]
+    [InlineData(IommuBackend.Type1)]
     [Trait("Category", "Vm")]
-    public void Edu_DMA_through_a_Shadow_plan_lands_in_the_guest_page_its_tables_name_and_faults_after_the_guest_unmaps()
+    public void Edu_DMA_through_a_Shadow_plan_lands_in_the_guest_page_its_tables_name_and_faults_after_the_guest_unmaps(IommuBackend backend)
     {
-        GuestKernel.Require(KernelOffer.Iommufd);
-        using var attached = EduIoas.Open();
-        var host = attached.Iommu.GetHwInfo(attached.DeviceId).Type;
-        var spec = SpecLoader.Load(PlannerVmTests.Spec(host == HwInfoType.ArmSmmuV3 ? "smmuv3-qemu-virt.json" : "vtd-shadow-4k.json"));
-        using var plan = new ViommuPlanner().Plan(spec, attached.Iommu, attached.Ioas, [new PlannedDevice("edu", attached.Device)]);
+        using var rig = EduSet.Open(backend);
+        var arm = RuntimeInformation.ProcessArchitecture == Architecture.Arm64; // the aarch64 guest's IOMMU is SMMUv3
+        var spec = SpecLoader.Load(PlannerVmTests.Spec(arm ? "smmuv3-qemu-virt.json" : "vtd-shadow-4k.json"));
+        using var plan = new ViommuPlanner().Plan(spec, rig.Set);
         Assert.True(plan.Decision == PlanDecision.Shadow, plan.Report.Describe());
+        Assert.Same(rig.Mapper, plan.ShadowTarget);
         var format = GuestPageTableFormat.For(spec, out var tables) ?? throw new InvalidOperationException($"no walker for {tables}");
-        TestContext.Current.TestOutputHelper?.WriteLine($"host {host}: the guest writes {format.Name}, {spec.InputAddressWidth}-bit IOVAs");
+        TestContext.Current.TestOutputHelper?.WriteLine($"{backend}: the guest writes {format.Name}, {spec.InputAddressWidth}-bit IOVAs, shadowed into {plan.Report.ShadowTarget}");
 
-        attached.Device.EnablePciBusMastering();
-        using var bar0 = attached.Device.MapRegion(0);
-        var edu = new QemuEduDevice(bar0);
+        var (edu, bar0) = rig.OpenEdu();
+        using var _ = bar0;
         using var ram = DmaBuffer.Allocate(4 << 20);
         var memory = new GuestMemory().Add(RamGpa, ram);
         var guest = new GuestPageTableBuilder(memory, TablePool, 1 << 20, format, spec.InputAddressWidth);
-        var shadow = new ShadowEngine(attached.Ioas, memory, guest.Table);
+        var shadow = new ShadowEngine(plan.ShadowTarget, memory, guest.Table);
         var source = ram.Span.Slice((int)(SourceGpa - RamGpa), Length);
         var target = ram.Span.Slice((int)(TargetGpa - RamGpa), Length);
 
@@ -69,6 +72,6 @@ public sealed class ShadowDmaTests
         guest.Unmap(SourceIova, 4096);
         shadow.InvalidateAll();
         Assert.Empty(shadow.Areas);
-        Assert.Equal(0UL, attached.Ioas.UnmapAll());
+        rig.AssertNothingLeft();
     }
 }
