@@ -7,12 +7,17 @@ namespace Iommu.Tests.Shared;
 /// benchmarks.</summary>
 internal sealed class AcceptingMapper : IDmaMapper
 {
-    public int TryMap(ulong iova, nint userAddress, ulong length, DmaAccess access) => 0;
+    public bool TryMap(ulong iova, nint userAddress, ulong length, DmaAccess access, out int errno)
+    {
+        errno = 0;
+        return true;
+    }
 
-    public int TryUnmap(ulong iova, ulong length, out ulong unmapped)
+    public bool TryUnmap(ulong iova, ulong length, out ulong unmapped, out int errno)
     {
         unmapped = length;
-        return 0;
+        errno = 0;
+        return true;
     }
 
     public void Map(ulong iova, nint userAddress, ulong length, DmaAccess access) { }

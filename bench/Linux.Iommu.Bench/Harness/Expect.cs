@@ -6,9 +6,9 @@ namespace Linux.Iommu.Bench.Harness;
 /// Allocates only on the failure path.</summary>
 internal static class Expect
 {
-    /// <summary>Throws for a Try method's negative result (-errno).</summary>
-    public static void Ok(int result, string operation)
+    /// <summary>Throws for a Try method that failed with <paramref name="errno"/>.</summary>
+    public static void Ok(bool succeeded, int errno, string operation)
     {
-        if (result < 0) IommuException.Throw(operation, -result, "during a benchmark");
+        if (!succeeded) IommuException.Throw(operation, errno, "during a benchmark");
     }
 }

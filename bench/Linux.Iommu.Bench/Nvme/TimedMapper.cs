@@ -11,20 +11,20 @@ internal sealed class TimedMapper(IDmaMapper inner) : IDmaMapper
     /// <summary>Stopwatch ticks spent in map and unmap calls so far.</summary>
     public long Ticks { get; private set; }
 
-    public int TryMap(ulong iova, nint userAddress, ulong length, DmaAccess access)
+    public bool TryMap(ulong iova, nint userAddress, ulong length, DmaAccess access, out int errno)
     {
         var start = Stopwatch.GetTimestamp();
-        var result = inner.TryMap(iova, userAddress, length, access);
+        var mapped = inner.TryMap(iova, userAddress, length, access, out errno);
         Ticks += Stopwatch.GetTimestamp() - start;
-        return result;
+        return mapped;
     }
 
-    public int TryUnmap(ulong iova, ulong length, out ulong unmapped)
+    public bool TryUnmap(ulong iova, ulong length, out ulong unmapped, out int errno)
     {
         var start = Stopwatch.GetTimestamp();
-        var result = inner.TryUnmap(iova, length, out unmapped);
+        var done = inner.TryUnmap(iova, length, out unmapped, out errno);
         Ticks += Stopwatch.GetTimestamp() - start;
-        return result;
+        return done;
     }
 
     public void Map(ulong iova, nint userAddress, ulong length, DmaAccess access) => inner.Map(iova, userAddress, length, access);

@@ -41,16 +41,16 @@ public class BatchBench : IProbed
     [Benchmark]
     public void PerPage()
     {
-        for (var i = 0; i < N; i++) Expect.Ok(Mapper.TryMap(IommuSession.IovaBase + (ulong)i * Page, _buffer!.Address + i * (nint)Page, Page, DmaAccess.ReadWrite), MapIoctl);
-        for (var i = 0; i < N; i++) Expect.Ok(Mapper.TryUnmap(IommuSession.IovaBase + (ulong)i * Page, Page, out _), UnmapIoctl);
+        for (var i = 0; i < N; i++) Expect.Ok(Mapper.TryMap(IommuSession.IovaBase + (ulong)i * Page, _buffer!.Address + i * (nint)Page, Page, DmaAccess.ReadWrite, out var mapErrno), mapErrno, MapIoctl);
+        for (var i = 0; i < N; i++) Expect.Ok(Mapper.TryUnmap(IommuSession.IovaBase + (ulong)i * Page, Page, out _, out var unmapErrno), unmapErrno, UnmapIoctl);
     }
 
     [Benchmark]
     public int Batched()
     {
         for (var i = 0; i < N; i++) _batch!.Add(IommuSession.IovaBase + (ulong)i * Page, _buffer!.Address + i * (nint)Page, Page, DmaAccess.ReadWrite);
-        Expect.Ok(_batch!.TryCommit(out var ioctls, out _), MapIoctl);
-        Expect.Ok(Mapper.TryUnmap(IommuSession.IovaBase, (ulong)N * Page, out _), UnmapIoctl);
+        Expect.Ok(_batch!.TryCommit(out var ioctls, out _, out var commitErrno), commitErrno, MapIoctl);
+        Expect.Ok(Mapper.TryUnmap(IommuSession.IovaBase, (ulong)N * Page, out _, out var unmapErrno), unmapErrno, UnmapIoctl);
         return ioctls;
     }
 
@@ -60,9 +60,9 @@ public class BatchBench : IProbed
         for (var i = 0; i < N; i++)
         {
             var k = Scatter(i);
-            Expect.Ok(Mapper.TryMap(IommuSession.IovaBase + 2 * (ulong)k * Page, _buffer!.Address + Scatter(k) * (nint)Page, Page, DmaAccess.ReadWrite), MapIoctl);
+            Expect.Ok(Mapper.TryMap(IommuSession.IovaBase + 2 * (ulong)k * Page, _buffer!.Address + Scatter(k) * (nint)Page, Page, DmaAccess.ReadWrite, out var mapErrno), mapErrno, MapIoctl);
         }
-        for (var i = 0; i < N; i++) Expect.Ok(Mapper.TryUnmap(IommuSession.IovaBase + 2 * (ulong)Scatter(i) * Page, Page, out _), UnmapIoctl);
+        for (var i = 0; i < N; i++) Expect.Ok(Mapper.TryUnmap(IommuSession.IovaBase + 2 * (ulong)Scatter(i) * Page, Page, out _, out var unmapErrno), unmapErrno, UnmapIoctl);
     }
 
     [Benchmark]
@@ -73,16 +73,16 @@ public class BatchBench : IProbed
             var k = Scatter(i);
             _batch!.Add(IommuSession.IovaBase + 2 * (ulong)k * Page, _buffer!.Address + Scatter(k) * (nint)Page, Page, DmaAccess.ReadWrite);
         }
-        Expect.Ok(_batch!.TryCommit(out var ioctls, out _), MapIoctl);
-        Expect.Ok(Mapper.TryUnmap(IommuSession.IovaBase, 2 * (ulong)N * Page, out _), UnmapIoctl); // holes are fine for UNMAP
+        Expect.Ok(_batch!.TryCommit(out var ioctls, out _, out var commitErrno), commitErrno, MapIoctl);
+        Expect.Ok(Mapper.TryUnmap(IommuSession.IovaBase, 2 * (ulong)N * Page, out _, out var unmapErrno), unmapErrno, UnmapIoctl); // holes are fine for UNMAP
         return ioctls;
     }
 
     [Benchmark]
     public void SingleIoctl()
     {
-        Expect.Ok(Mapper.TryMap(IommuSession.IovaBase, _buffer!.Address, (ulong)N * Page, DmaAccess.ReadWrite), MapIoctl);
-        Expect.Ok(Mapper.TryUnmap(IommuSession.IovaBase, (ulong)N * Page, out _), UnmapIoctl);
+        Expect.Ok(Mapper.TryMap(IommuSession.IovaBase, _buffer!.Address, (ulong)N * Page, DmaAccess.ReadWrite, out var mapErrno), mapErrno, MapIoctl);
+        Expect.Ok(Mapper.TryUnmap(IommuSession.IovaBase, (ulong)N * Page, out _, out var unmapErrno), unmapErrno, UnmapIoctl);
     }
 
     [GlobalCleanup]

@@ -28,8 +28,8 @@ public class IoasMapBench : IProbed
     public void MapUnmap()
     {
         var ioas = _session!.Ioas;
-        Expect.Ok(ioas.TryMap(IommuSession.IovaBase, _buffer!.Address, (ulong)Size, DmaAccess.ReadWrite), "IOMMU_IOAS_MAP");
-        Expect.Ok(ioas.TryUnmap(IommuSession.IovaBase, (ulong)Size, out _), "IOMMU_IOAS_UNMAP");
+        Expect.Ok(ioas.TryMap(IommuSession.IovaBase, _buffer!.Address, (ulong)Size, DmaAccess.ReadWrite, out var mapErrno), mapErrno, "IOMMU_IOAS_MAP");
+        Expect.Ok(ioas.TryUnmap(IommuSession.IovaBase, (ulong)Size, out _, out var unmapErrno), unmapErrno, "IOMMU_IOAS_UNMAP");
     }
 
     [GlobalCleanup]

@@ -33,8 +33,8 @@ public class IoasSessionBench : IProbed
         using var session = ioas.OpenSession();
         for (var i = 0; i < n; i++)
         {
-            Expect.Ok(session.TryMap(IommuSession.IovaBase, _buffer!.Address, (ulong)Size, DmaAccess.ReadWrite), "IOMMU_IOAS_MAP");
-            Expect.Ok(session.TryUnmap(IommuSession.IovaBase, (ulong)Size, out _), "IOMMU_IOAS_UNMAP");
+            Expect.Ok(session.TryMap(IommuSession.IovaBase, _buffer!.Address, (ulong)Size, DmaAccess.ReadWrite, out var mapErrno), mapErrno, "IOMMU_IOAS_MAP");
+            Expect.Ok(session.TryUnmap(IommuSession.IovaBase, (ulong)Size, out _, out var unmapErrno), unmapErrno, "IOMMU_IOAS_UNMAP");
         }
     }
 

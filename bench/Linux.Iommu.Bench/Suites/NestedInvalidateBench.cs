@@ -36,8 +36,8 @@ public class NestedInvalidateBench : IProbed
         for (long done = 0; done < entries;)
         {
             var count = (int)Math.Min(Batch, entries - done);
-            var result = nested.TryInvalidate(Type, new ReadOnlySpan<iommu_hwpt_invalidate_selftest>(_entries, 0, count), out var handled);
-            if (result < 0 || handled != count) Expect.Ok(result < 0 ? result : -Errno.EIO, nameof(Ioctls.IOMMU_HWPT_INVALIDATE));
+            var sent = nested.TryInvalidate(Type, new ReadOnlySpan<iommu_hwpt_invalidate_selftest>(_entries, 0, count), out var handled, out var errno);
+            if (!sent || handled != count) Expect.Ok(false, sent ? Errno.EIO : errno, nameof(Ioctls.IOMMU_HWPT_INVALIDATE));
             done += count;
         }
     }

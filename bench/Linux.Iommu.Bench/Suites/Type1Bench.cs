@@ -38,8 +38,8 @@ public class Type1Bench : IProbed
     [Benchmark]
     public void MapUnmap()
     {
-        Expect.Ok(_target!.Mapper.TryMap(IommuSession.IovaBase, _buffer!.Address, (ulong)Size, DmaAccess.ReadWrite), _target.MapIoctl);
-        Expect.Ok(_target.Mapper.TryUnmap(IommuSession.IovaBase, (ulong)Size, out _), _target.UnmapIoctl);
+        Expect.Ok(_target!.Mapper.TryMap(IommuSession.IovaBase, _buffer!.Address, (ulong)Size, DmaAccess.ReadWrite, out var mapErrno), mapErrno, _target.MapIoctl);
+        Expect.Ok(_target.Mapper.TryUnmap(IommuSession.IovaBase, (ulong)Size, out _, out var unmapErrno), unmapErrno, _target.UnmapIoctl);
     }
 
     [GlobalCleanup]

@@ -94,9 +94,9 @@ public sealed class ShadowEngine
             }
             _batch.Add(area.Iova, area.HostAddress, area.Length, area.Access);
         }
-        var mapResult = _batch.TryCommit(out var ioctls, out var failed);
+        var mapped = _batch.TryCommit(out var ioctls, out var failed, out var errno);
         _mapIoctls += ioctls;
-        if (mapResult < 0) _target.ThrowMapFailure(-mapResult, failed.Iova, failed.UserAddress, failed.Length, failed.Access, $"shadowing [0x{start:x}, 0x{end:x}]: {failed} (rolled back)");
+        if (!mapped) _target.ThrowMapFailure(errno, failed.Iova, failed.UserAddress, failed.Length, failed.Access, $"shadowing [0x{start:x}, 0x{end:x}]: {failed} (rolled back)");
         // every area kept is among the wanted ones, which are all mapped now
         _areas.RemoveRange(first, touched);
         _areas.InsertRange(first, _wanted);
@@ -137,8 +137,7 @@ public sealed class ShadowEngine
             _unmapIoctls++;
             _areas.RemoveRange(index, group - index); // gone from the engine's view even if the unmap fails
             touched -= group - index;
-            var result = session.TryUnmap(from, span, out _);
-            if (result < 0) _target.ThrowUnmapFailure(-result, from, span, "shadowing");
+            if (!session.TryUnmap(from, span, out _, out var errno)) _target.ThrowUnmapFailure(errno, from, span, "shadowing");
         }
         return touched;
     }

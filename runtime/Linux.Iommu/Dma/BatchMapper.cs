@@ -57,60 +57,59 @@ public sealed class BatchMapper
     /// mappings this batch made were undone.</exception>
     public int Commit()
     {
-        var result = TryCommit(out var ioctls, out var failed);
-        if (result < 0) _target.ThrowMapFailure(-result, failed.Iova, failed.UserAddress, failed.Length, failed.Access, $"{failed}; the batch was rolled back");
+        if (!TryCommit(out var ioctls, out var failed, out var errno)) _target.ThrowMapFailure(errno, failed.Iova, failed.UserAddress, failed.Length, failed.Access, $"{failed}; the batch was rolled back");
         return ioctls;
     }
 
-    /// <summary>The hot-path form: 0, or -errno of the failing mapping after rollback, with <paramref name="failed"/> naming
-    /// the queued entry that failed; never throws for the kernel. <paramref name="ioctls"/> counts the ioctls issued.</summary>
+    /// <summary>The hot-path form: true, or false with the failing mapping's <paramref name="errno"/> after rollback and
+    /// <paramref name="failed"/> naming the queued entry that failed; never throws for the kernel. <paramref name="ioctls"/>
+    /// counts the ioctls issued.</summary>
     /// <exception cref="ArgumentException">Two queued mappings overlap (nothing was mapped).</exception>
-    public int TryCommit(out int ioctls, out BatchEntry failed)
+    public bool TryCommit(out int ioctls, out BatchEntry failed, out int errno)
     {
         ioctls = 0;
         failed = default;
+        errno = 0;
         var runs = Coalesce();
         _count = 0;
-        if (runs == 0) return 0;
+        if (runs == 0) return true;
         using var session = _target.OpenSession(); // one descriptor lease for the whole commit, not one per ioctl
         for (var i = 0; i < runs; i++)
         {
             var run = _runs[i];
             ioctls++;
-            var result = session.TryMap(run.Iova, run.UserAddress, run.Length, run.Access);
-            if (result == 0) continue;
-            result = FindFailedEntry(in session, run, result, ref ioctls, out failed);
+            if (session.TryMap(run.Iova, run.UserAddress, run.Length, run.Access, out errno)) continue;
+            errno = FindFailedEntry(in session, run, errno, ref ioctls, out failed);
             for (var j = i - 1; j >= 0; j--)
             {
                 // Each run was mapped as one area, so unmapping exactly its range cannot cut anything else.
-                session.TryUnmap(_runs[j].Iova, _runs[j].Length, out _);
+                session.TryUnmap(_runs[j].Iova, _runs[j].Length, out _, out _);
             }
-            return result;
+            return false;
         }
-        return 0;
+        return true;
     }
 
     /// <summary>A run that failed as a whole is mapped again entry by entry (then unmapped): the first entry that fails
-    /// alone is the one to name, with its own errno. When every entry maps alone (the failure was the run's, e.g. a
-    /// transient ENOMEM), the run's first entry is named with the run's errno.</summary>
-    private int FindFailedEntry(in DmaSession session, Run run, int runResult, ref int ioctls, out BatchEntry failed)
+    /// alone is the one to name, with its own errno (returned). When every entry maps alone (the failure was the run's,
+    /// e.g. a transient ENOMEM), the run's first entry is named with the run's errno.</summary>
+    private int FindFailedEntry(in DmaSession session, Run run, int runErrno, ref int ioctls, out BatchEntry failed)
     {
         failed = _entries[run.First];
-        if (run.Entries == 1) return runResult;
-        var result = runResult;
+        if (run.Entries == 1) return runErrno;
+        var errno = runErrno;
         var mapped = 0;
         for (; mapped < run.Entries; mapped++)
         {
             var entry = _entries[run.First + mapped];
             ioctls++;
-            var alone = session.TryMap(entry.Iova, entry.UserAddress, entry.Length, entry.Access);
-            if (alone == 0) continue;
+            if (session.TryMap(entry.Iova, entry.UserAddress, entry.Length, entry.Access, out var alone)) continue;
             failed = entry;
-            result = alone;
+            errno = alone;
             break;
         }
-        for (var k = mapped - 1; k >= 0; k--) session.TryUnmap(_entries[run.First + k].Iova, _entries[run.First + k].Length, out _);
-        return result;
+        for (var k = mapped - 1; k >= 0; k--) session.TryUnmap(_entries[run.First + k].Iova, _entries[run.First + k].Length, out _, out _);
+        return errno;
     }
 
     /// <summary>Callers usually add pages in IOVA order already: then there is nothing to sort.</summary>

@@ -8,9 +8,9 @@ internal interface ILeasedDmaMapper
 {
     FdLease Lease();
 
-    int TryMap(in FdLease fd, ulong iova, nint userAddress, ulong length, DmaAccess access);
+    bool TryMap(in FdLease fd, ulong iova, nint userAddress, ulong length, DmaAccess access, out int errno);
 
-    int TryUnmap(in FdLease fd, ulong iova, ulong length, out ulong unmapped);
+    bool TryUnmap(in FdLease fd, ulong iova, ulong length, out ulong unmapped, out int errno);
 }
 
 /// <summary>Map and unmap calls on one <see cref="IDmaMapper"/> with its descriptor held for the whole scope
@@ -33,20 +33,24 @@ public ref struct DmaSession
         if (_leased is not null) _lease = _leased.Lease();
     }
 
-    /// <summary>As <see cref="IDmaMapper.TryMap"/>: 0 or -errno, no allocation.</summary>
+    /// <summary>As <see cref="IDmaMapper.TryMap"/>: true, or false with <paramref name="errno"/>; no allocation.</summary>
     /// <exception cref="ObjectDisposedException">The session has ended.</exception>
-    public readonly int TryMap(ulong iova, nint userAddress, ulong length, DmaAccess access)
+    public readonly bool TryMap(ulong iova, nint userAddress, ulong length, DmaAccess access, out int errno)
     {
         ObjectDisposedException.ThrowIf(_ended, typeof(DmaSession));
-        return _leased is null ? _mapper.TryMap(iova, userAddress, length, access) : _leased.TryMap(in _lease, iova, userAddress, length, access);
+        return _leased is null
+            ? _mapper.TryMap(iova, userAddress, length, access, out errno)
+            : _leased.TryMap(in _lease, iova, userAddress, length, access, out errno);
     }
 
-    /// <summary>As <see cref="IDmaMapper.TryUnmap"/>: 0 or -errno, no allocation.</summary>
+    /// <summary>As <see cref="IDmaMapper.TryUnmap"/>: true, or false with <paramref name="errno"/>; no allocation.</summary>
     /// <exception cref="ObjectDisposedException">The session has ended.</exception>
-    public readonly int TryUnmap(ulong iova, ulong length, out ulong unmapped)
+    public readonly bool TryUnmap(ulong iova, ulong length, out ulong unmapped, out int errno)
     {
         ObjectDisposedException.ThrowIf(_ended, typeof(DmaSession));
-        return _leased is null ? _mapper.TryUnmap(iova, length, out unmapped) : _leased.TryUnmap(in _lease, iova, length, out unmapped);
+        return _leased is null
+            ? _mapper.TryUnmap(iova, length, out unmapped, out errno)
+            : _leased.TryUnmap(in _lease, iova, length, out unmapped, out errno);
     }
 
     /// <summary>Releases the descriptor (a Dispose of the mapper that waited for it closes it now). Idempotent.</summary>

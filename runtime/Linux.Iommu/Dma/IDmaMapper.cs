@@ -3,17 +3,19 @@ using System.Diagnostics.CodeAnalysis;
 namespace Linux.Iommu;
 
 /// <summary>DMA mapping of user memory into an I/O address space, the same on an iommufd IOAS and on a legacy
-/// VFIO type1 container, so user code runs on either kernel setup unchanged. The Try forms return 0 or -errno (as the
-/// generated Try stubs and the kernel do) and never allocate or throw for the kernel (the hot path); the others throw
+/// VFIO type1 container, so user code runs on either kernel setup unchanged. The Try forms return false with the kernel's
+/// errno for a refusal and never allocate or throw for the kernel (the hot path); the others throw
 /// <see cref="IommuException"/> naming the ioctl, errno, IOVA, length and flags. Every form throws
 /// <see cref="ArgumentOutOfRangeException"/> for a <see cref="DmaAccess"/> with unknown bits.</summary>
 public interface IDmaMapper
 {
-    /// <summary>Maps <paramref name="length"/> bytes at user address <paramref name="userAddress"/> to exactly <paramref name="iova"/>; 0 or -errno.</summary>
-    int TryMap(ulong iova, nint userAddress, ulong length, DmaAccess access);
+    /// <summary>Maps <paramref name="length"/> bytes at user address <paramref name="userAddress"/> to exactly <paramref name="iova"/>:
+    /// true, or false with the kernel's <paramref name="errno"/> (0 on success).</summary>
+    bool TryMap(ulong iova, nint userAddress, ulong length, DmaAccess access, out int errno);
 
-    /// <summary>Unmaps every mapping inside [iova, iova + length); 0 or -errno. <paramref name="unmapped"/> is what the kernel really unmapped.</summary>
-    int TryUnmap(ulong iova, ulong length, out ulong unmapped);
+    /// <summary>Unmaps every mapping inside [iova, iova + length): true, or false with the kernel's <paramref name="errno"/>.
+    /// <paramref name="unmapped"/> is what the kernel really unmapped (0 on failure).</summary>
+    bool TryUnmap(ulong iova, ulong length, out ulong unmapped, out int errno);
 
     /// <summary>Maps <paramref name="length"/> bytes at user address <paramref name="userAddress"/> to exactly <paramref name="iova"/>.</summary>
     void Map(ulong iova, nint userAddress, ulong length, DmaAccess access);

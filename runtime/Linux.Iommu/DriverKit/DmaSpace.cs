@@ -312,12 +312,11 @@ public sealed class DmaSpace : IDisposable
         else iova = _allocator.Allocate(length);
 
         buffer?.AddMapping();
-        var result = _mapper.TryMap(iova, (nint)va, length, access);
-        if (result < 0)
+        if (!_mapper.TryMap(iova, (nint)va, length, access, out var errno))
         {
             _allocator.Free(iova);
             buffer?.RemoveMapping();
-            _mapper.ThrowMapFailure(-result, iova, (nint)va, length, access);
+            _mapper.ThrowMapFailure(errno, iova, (nint)va, length, access);
         }
         _maps++;
         var slot = TakeSlot();
@@ -329,11 +328,10 @@ public sealed class DmaSpace : IDisposable
     private void UnmapLocked(int slot, bool throwOnError)
     {
         ref var mapping = ref _slots[slot];
-        var result = _mapper.TryUnmap(mapping.Iova, mapping.Length, out _);
         // ENOENT: already gone from the kernel (unmapped behind our back); the bookkeeping is dropped either way, since
         // the kernel holds no pages for it
-        if (result < 0 && result != -Errno.ENOENT && throwOnError)
-            _mapper.ThrowUnmapFailure(-result, mapping.Iova, mapping.Length);
+        if (!_mapper.TryUnmap(mapping.Iova, mapping.Length, out _, out var errno) && errno != Errno.ENOENT && throwOnError)
+            _mapper.ThrowUnmapFailure(errno, mapping.Iova, mapping.Length);
         _unmaps++;
         _translation.Remove(mapping.Va);
         _allocator.Free(mapping.Iova);

@@ -63,23 +63,25 @@ public sealed class HwPagetable : IommuObject, IInvalidationTarget
         return CacheInvalidation.Invoke(Iommu, Id, (uint)type, entries);
     }
 
-    /// <summary>The non-throwing <see cref="Invalidate"/>: 0 or -errno; <paramref name="handled"/> is how many entries the
-    /// kernel handled either way (on failure, those before the one it stopped at: a VMM retries from there).</summary>
-    public int TryInvalidate(InvalidationDataType type, ReadOnlySpan<byte> entries, uint entrySize, uint count, out uint handled)
+    /// <summary>The non-throwing <see cref="Invalidate"/>: true, or false with the kernel's <paramref name="errno"/>;
+    /// <paramref name="handled"/> is how many entries the kernel handled either way (on failure, those before the one it
+    /// stopped at: a VMM retries from there).</summary>
+    public bool TryInvalidate(InvalidationDataType type, ReadOnlySpan<byte> entries, uint entrySize, uint count, out uint handled, out int errno)
     {
         ThrowIfDisposed();
-        return CacheInvalidation.Issue(Iommu, Id, (uint)type, entries, entrySize, count, out handled);
+        return CacheInvalidation.TryIssue(Iommu, Id, (uint)type, entries, entrySize, count, out handled, out errno);
     }
 
-    /// <summary>The non-throwing <see cref="Invalidate{T}"/>: 0 or -errno, <paramref name="handled"/> as in <see cref="TryInvalidate(InvalidationDataType, ReadOnlySpan{byte}, uint, uint, out uint)"/>.</summary>
-    public int TryInvalidate<T>(InvalidationDataType type, ReadOnlySpan<T> entries, out uint handled) where T : unmanaged
+    /// <summary>The non-throwing <see cref="Invalidate{T}"/>: true, or false with <paramref name="errno"/>;
+    /// <paramref name="handled"/> as in <see cref="TryInvalidate(InvalidationDataType, ReadOnlySpan{byte}, uint, uint, out uint, out int)"/>.</summary>
+    public bool TryInvalidate<T>(InvalidationDataType type, ReadOnlySpan<T> entries, out uint handled, out int errno) where T : unmanaged
     {
         ThrowIfDisposed();
-        return CacheInvalidation.Issue(Iommu, Id, (uint)type, entries, out handled);
+        return CacheInvalidation.TryIssue(Iommu, Id, (uint)type, entries, out handled, out errno);
     }
 
-    int IInvalidationTarget.TryInvalidate(uint dataType, ReadOnlySpan<byte> entries, uint entrySize, uint count, out uint handled) =>
-        TryInvalidate((InvalidationDataType)dataType, entries, entrySize, count, out handled);
+    bool IInvalidationTarget.TryInvalidate(uint dataType, ReadOnlySpan<byte> entries, uint entrySize, uint count, out uint handled, out int errno) =>
+        TryInvalidate((InvalidationDataType)dataType, entries, entrySize, count, out handled, out errno);
 
     /// <summary>IOMMU_HWPT_SET_DIRTY_TRACKING (the HWPT must have been allocated with dirty tracking).</summary>
     public void SetDirtyTracking(bool enable)

@@ -47,24 +47,26 @@ public sealed class Ioas : IommuObject, IDmaMapper, ILeasedDmaMapper
         return map;
     }
 
-    /// <summary>Maps user memory at a fixed IOVA; 0 or -errno (EEXIST: overlaps a mapping; EINVAL: misaligned
-    /// for an attached device; EFAULT: bad user memory with a device attached). No allocation.</summary>
-    public int TryMap(ulong iova, nint userAddress, ulong length, DmaAccess access)
+    /// <summary>Maps user memory at a fixed IOVA: true, or false with <paramref name="errno"/> (EEXIST: overlaps a
+    /// mapping; EINVAL: misaligned for an attached device; EFAULT: bad user memory with a device attached). No allocation.</summary>
+    public bool TryMap(ulong iova, nint userAddress, ulong length, DmaAccess access, out int errno)
     {
         using var fd = _iommu.Lease();
-        return TryMap(in fd, iova, userAddress, length, access);
+        return TryMap(in fd, iova, userAddress, length, access, out errno);
     }
 
     FdLease ILeasedDmaMapper.Lease() => _iommu.Lease();
 
-    /// <summary><see cref="TryMap(ulong, nint, ulong, DmaAccess)"/> on a descriptor the caller holds (<see cref="DmaSession"/>).</summary>
-    internal int TryMap(in FdLease fd, ulong iova, nint userAddress, ulong length, DmaAccess access)
+    /// <summary><see cref="TryMap(ulong, nint, ulong, DmaAccess, out int)"/> on a descriptor the caller holds (<see cref="DmaSession"/>).</summary>
+    internal bool TryMap(in FdLease fd, ulong iova, nint userAddress, ulong length, DmaAccess access, out int errno)
     {
         var map = MapArgument(iova, userAddress, length, FixedFlags(access));
-        return Ioctls.TryIOMMU_IOAS_MAP(fd.Fd, ref map);
+        errno = -Ioctls.TryIOMMU_IOAS_MAP(fd.Fd, ref map);
+        return errno == 0;
     }
 
-    int ILeasedDmaMapper.TryMap(in FdLease fd, ulong iova, nint userAddress, ulong length, DmaAccess access) => TryMap(in fd, iova, userAddress, length, access);
+    bool ILeasedDmaMapper.TryMap(in FdLease fd, ulong iova, nint userAddress, ulong length, DmaAccess access, out int errno) =>
+        TryMap(in fd, iova, userAddress, length, access, out errno);
 
     /// <inheritdoc/>
     public void Map(ulong iova, nint userAddress, ulong length, DmaAccess access)
@@ -139,24 +141,25 @@ public sealed class Ioas : IommuObject, IDmaMapper, ILeasedDmaMapper
         return unmap;
     }
 
-    /// <summary>Unmaps every area inside [iova, iova + length) (holes are fine); 0 or -errno (-ENOENT when an area would
-    /// be cut or nothing is there). No allocation.</summary>
-    public int TryUnmap(ulong iova, ulong length, out ulong unmapped)
+    /// <summary>Unmaps every area inside [iova, iova + length) (holes are fine): true, or false with <paramref name="errno"/>
+    /// (ENOENT when an area would be cut or nothing is there). No allocation.</summary>
+    public bool TryUnmap(ulong iova, ulong length, out ulong unmapped, out int errno)
     {
         using var fd = _iommu.Lease();
-        return TryUnmap(in fd, iova, length, out unmapped);
+        return TryUnmap(in fd, iova, length, out unmapped, out errno);
     }
 
-    /// <summary><see cref="TryUnmap(ulong, ulong, out ulong)"/> on a descriptor the caller holds (<see cref="DmaSession"/>).</summary>
-    internal int TryUnmap(in FdLease fd, ulong iova, ulong length, out ulong unmapped)
+    /// <summary><see cref="TryUnmap(ulong, ulong, out ulong, out int)"/> on a descriptor the caller holds (<see cref="DmaSession"/>).</summary>
+    internal bool TryUnmap(in FdLease fd, ulong iova, ulong length, out ulong unmapped, out int errno)
     {
         var unmap = UnmapArgument(iova, length);
-        var result = Ioctls.TryIOMMU_IOAS_UNMAP(fd.Fd, ref unmap);
-        unmapped = result < 0 ? 0 : unmap.length;
-        return result;
+        errno = -Ioctls.TryIOMMU_IOAS_UNMAP(fd.Fd, ref unmap);
+        unmapped = errno == 0 ? unmap.length : 0;
+        return errno == 0;
     }
 
-    int ILeasedDmaMapper.TryUnmap(in FdLease fd, ulong iova, ulong length, out ulong unmapped) => TryUnmap(in fd, iova, length, out unmapped);
+    bool ILeasedDmaMapper.TryUnmap(in FdLease fd, ulong iova, ulong length, out ulong unmapped, out int errno) =>
+        TryUnmap(in fd, iova, length, out unmapped, out errno);
 
     /// <inheritdoc/>
     public ulong Unmap(ulong iova, ulong length)

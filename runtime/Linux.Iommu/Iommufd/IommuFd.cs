@@ -67,18 +67,19 @@ public sealed class IommuFd : IDisposable
         return new Ioas(this, alloc.out_ioas_id);
     }
 
-    /// <summary>IOMMU_DESTROY of any object by id; 0 or -errno (-ENOENT: no such object; -EBUSY: still in use).
-    /// Destroying an object an <see cref="IommuObject"/> still owns leaves that wrapper naming a free id, which the
-    /// kernel gives to the next object allocated: prefer the wrapper's <see cref="IommuObject.Destroy"/>.</summary>
-    public int TryDestroy(uint id)
+    /// <summary>IOMMU_DESTROY of any object by id: true, or false with <paramref name="errno"/> (ENOENT: no such object;
+    /// EBUSY: still in use). Destroying an object an <see cref="IommuObject"/> still owns leaves that wrapper naming a
+    /// free id, which the kernel gives to the next object allocated: prefer the wrapper's <see cref="IommuObject.Destroy"/>.</summary>
+    public bool TryDestroy(uint id, out int errno)
     {
         var destroy = iommu_destroy.Create();
         destroy.id = id;
         using var fd = Lease();
-        return Ioctls.TryIOMMU_DESTROY(fd.Fd, ref destroy);
+        errno = -Ioctls.TryIOMMU_DESTROY(fd.Fd, ref destroy);
+        return errno == 0;
     }
 
-    /// <summary>IOMMU_DESTROY of any object by id (see <see cref="TryDestroy(uint)"/>).</summary>
+    /// <summary>IOMMU_DESTROY of any object by id (see <see cref="TryDestroy(uint, out int)"/>).</summary>
     public void Destroy(uint id)
     {
         var destroy = iommu_destroy.Create();

@@ -34,15 +34,17 @@ public abstract class IommuObject : IDisposable
 
     private protected void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _state) != Alive, this);
 
-    /// <summary>Destroys the object in the kernel: 0, or -errno with the object left as it was (-EBUSY: something still
-    /// uses it). -ENOENT means it was already gone (destroyed by id elsewhere); it counts as destroyed then. 0 without a
-    /// kernel call once destroyed, or when the iommufd is closed (which destroyed everything in it).</summary>
-    public int TryDestroy()
+    /// <summary>Destroys the object in the kernel: true, or false with <paramref name="errno"/> and the object left as it
+    /// was (EBUSY: something still uses it). ENOENT means it was already gone (destroyed by id elsewhere); it counts as
+    /// destroyed then. True without a kernel call once destroyed, or when the iommufd is closed (which destroyed
+    /// everything in it).</summary>
+    public bool TryDestroy(out int errno)
     {
-        if (Interlocked.CompareExchange(ref _state, Destroying, Alive) != Alive) return 0;
-        var result = DestroyInKernel();
-        Volatile.Write(ref _state, result == 0 || result == -Errno.ENOENT ? Gone : Alive);
-        return result;
+        errno = 0;
+        if (Interlocked.CompareExchange(ref _state, Destroying, Alive) != Alive) return true;
+        errno = DestroyInKernel();
+        Volatile.Write(ref _state, errno is 0 or Errno.ENOENT ? Gone : Alive);
+        return errno == 0;
     }
 
     /// <summary>Destroys the object in the kernel, or throws <see cref="IommuException"/>: EBUSY while something still uses
@@ -50,9 +52,7 @@ public abstract class IommuObject : IDisposable
     /// Does nothing once destroyed.</summary>
     public void Destroy()
     {
-        var result = TryDestroy();
-        if (result == 0) return;
-        var errno = -result;
+        if (TryDestroy(out var errno)) return;
         IommuFd.ThrowDestroyFailed(Id, errno, errno switch
         {
             Errno.EBUSY => $"{this} is still in use: detach its devices and destroy what was built on it first",
@@ -63,15 +63,17 @@ public abstract class IommuObject : IDisposable
 
     /// <summary>Destroys the object if it still exists, and never throws: an object the kernel refuses to destroy now
     /// (EBUSY) stays alive until the iommufd closes; call <see cref="Destroy"/> to see that failure. Idempotent.</summary>
-    public void Dispose() => TryDestroy();
+    public void Dispose() => TryDestroy(out _);
 
+    /// <summary>0 or the errno of IOMMU_DESTROY.</summary>
     private int DestroyInKernel()
     {
         ReleaseBeforeDestroy();
         if (Iommu.IsClosed) return 0;
         try
         {
-            return Iommu.TryDestroy(Id);
+            Iommu.TryDestroy(Id, out var errno);
+            return errno;
         }
         catch (ObjectDisposedException)
         {

@@ -43,18 +43,19 @@ public sealed class Viommu : IommuObject, IInvalidationTarget
         return CacheInvalidation.Invoke(Iommu, Id, (uint)type, entries);
     }
 
-    /// <summary>The non-throwing <see cref="Invalidate{T}"/>: 0 or -errno; <paramref name="handled"/> is how many entries
-    /// took effect either way (on failure, those before the entry at that index, which the kernel refused).</summary>
-    public int TryInvalidate<T>(InvalidationDataType type, ReadOnlySpan<T> entries, out uint handled) where T : unmanaged
+    /// <summary>The non-throwing <see cref="Invalidate{T}"/>: true, or false with the kernel's <paramref name="errno"/>;
+    /// <paramref name="handled"/> is how many entries took effect either way (on failure, those before the entry at that
+    /// index, which the kernel refused).</summary>
+    public bool TryInvalidate<T>(InvalidationDataType type, ReadOnlySpan<T> entries, out uint handled, out int errno) where T : unmanaged
     {
         ThrowIfDisposed();
-        return CacheInvalidation.Issue(Iommu, Id, (uint)type, entries, out handled);
+        return CacheInvalidation.TryIssue(Iommu, Id, (uint)type, entries, out handled, out errno);
     }
 
-    int IInvalidationTarget.TryInvalidate(uint dataType, ReadOnlySpan<byte> entries, uint entrySize, uint count, out uint handled)
+    bool IInvalidationTarget.TryInvalidate(uint dataType, ReadOnlySpan<byte> entries, uint entrySize, uint count, out uint handled, out int errno)
     {
         ThrowIfDisposed();
-        return CacheInvalidation.Issue(Iommu, Id, dataType, entries, entrySize, count, out handled);
+        return CacheInvalidation.TryIssue(Iommu, Id, dataType, entries, entrySize, count, out handled, out errno);
     }
 
     /// <summary>IOMMU_VDEVICE_ALLOC: tells the vIOMMU which virtual id (e.g. the guest's stream id) a device has.</summary>

@@ -135,21 +135,23 @@ public sealed class VfioContainer : IDmaMapper, ILeasedDmaMapper, IDisposable
     }
 
     /// <inheritdoc/>
-    public int TryMap(ulong iova, nint userAddress, ulong length, DmaAccess access)
+    public bool TryMap(ulong iova, nint userAddress, ulong length, DmaAccess access, out int errno)
     {
         using var fd = Lease();
-        return TryMap(in fd, iova, userAddress, length, access);
+        return TryMap(in fd, iova, userAddress, length, access, out errno);
     }
 
     FdLease ILeasedDmaMapper.Lease() => Lease();
 
-    /// <summary><see cref="TryMap(ulong, nint, ulong, DmaAccess)"/> on a descriptor the caller holds (<see cref="DmaSession"/>).</summary>
-    int ILeasedDmaMapper.TryMap(in FdLease fd, ulong iova, nint userAddress, ulong length, DmaAccess access) => TryMap(in fd, iova, userAddress, length, access);
+    /// <summary><see cref="TryMap(ulong, nint, ulong, DmaAccess, out int)"/> on a descriptor the caller holds (<see cref="DmaSession"/>).</summary>
+    bool ILeasedDmaMapper.TryMap(in FdLease fd, ulong iova, nint userAddress, ulong length, DmaAccess access, out int errno) =>
+        TryMap(in fd, iova, userAddress, length, access, out errno);
 
-    private static int TryMap(in FdLease fd, ulong iova, nint userAddress, ulong length, DmaAccess access)
+    private static bool TryMap(in FdLease fd, ulong iova, nint userAddress, ulong length, DmaAccess access, out int errno)
     {
         var map = MapArgument(iova, userAddress, length, access);
-        return Ioctls.TryVFIO_IOMMU_MAP_DMA(fd.Fd, ref map);
+        errno = -Ioctls.TryVFIO_IOMMU_MAP_DMA(fd.Fd, ref map);
+        return errno == 0;
     }
 
     /// <inheritdoc/>
@@ -184,20 +186,21 @@ public sealed class VfioContainer : IDmaMapper, ILeasedDmaMapper, IDisposable
     }
 
     /// <inheritdoc/>
-    public int TryUnmap(ulong iova, ulong length, out ulong unmapped)
+    public bool TryUnmap(ulong iova, ulong length, out ulong unmapped, out int errno)
     {
         using var fd = Lease();
-        return TryUnmap(in fd, iova, length, out unmapped);
+        return TryUnmap(in fd, iova, length, out unmapped, out errno);
     }
 
-    int ILeasedDmaMapper.TryUnmap(in FdLease fd, ulong iova, ulong length, out ulong unmapped) => TryUnmap(in fd, iova, length, out unmapped);
+    bool ILeasedDmaMapper.TryUnmap(in FdLease fd, ulong iova, ulong length, out ulong unmapped, out int errno) =>
+        TryUnmap(in fd, iova, length, out unmapped, out errno);
 
-    private static int TryUnmap(in FdLease fd, ulong iova, ulong length, out ulong unmapped)
+    private static bool TryUnmap(in FdLease fd, ulong iova, ulong length, out ulong unmapped, out int errno)
     {
         var unmap = UnmapArgument(iova, length);
-        var result = Ioctls.TryVFIO_IOMMU_UNMAP_DMA(fd.Fd, ref unmap);
-        unmapped = result < 0 ? 0 : unmap.size;
-        return result;
+        errno = -Ioctls.TryVFIO_IOMMU_UNMAP_DMA(fd.Fd, ref unmap);
+        unmapped = errno == 0 ? unmap.size : 0;
+        return errno == 0;
     }
 
     /// <inheritdoc/>

@@ -141,7 +141,7 @@ public sealed class DmaSpacePropertyTests
     [Fact]
     public void A_failed_ephemeral_map_leaves_no_mapping_no_allocation_and_no_buffer_reference()
     {
-        var mapper = new RecordingMapper { FailMap = (_, _) => -Linux.Iommu.Errno.ENOMEM };
+        var mapper = new RecordingMapper { FailMap = (_, _) => Linux.Iommu.Errno.ENOMEM };
         using var space = new DmaSpace(mapper, Usable, 0x1000);
         using var buffer = DmaBuffer.Allocate(0x1000);
         var free = space.FreeRanges;

@@ -12,11 +12,12 @@ public sealed class BatchMapperFailureTests
     public void A_run_that_fails_is_retried_entry_by_entry_to_name_the_entry_and_everything_is_undone()
     {
         var mapper = new RecordingMapper();
-        mapper.TryMap(Base + 40 * Page, 0x7000_0000, Page, DmaAccess.Read); // occupies what entry 40 wants
+        Assert.True(mapper.TryMap(Base + 40 * Page, 0x7000_0000, Page, DmaAccess.Read, out _)); // occupies what entry 40 wants
         var batch = new BatchMapper(mapper);
         for (var i = 0; i < 64; i++) batch.Add(Base + (ulong)i * Page, 0x1000_0000 + i * (nint)Page, Page, DmaAccess.Read);
 
-        Assert.Equal(-Errno.EEXIST, batch.TryCommit(out var ioctls, out var failed));
+        Assert.False(batch.TryCommit(out var ioctls, out var failed, out var errno));
+        Assert.Equal(Errno.EEXIST, errno);
 
         Assert.Equal((40, Base + 40 * Page, Page), (failed.Index, failed.Iova, failed.Length));
         Assert.Equal(1 + 41, ioctls); // the run, then entries 0..40 alone
@@ -27,11 +28,12 @@ public sealed class BatchMapperFailureTests
     public void A_run_that_fails_only_as_a_whole_names_its_first_entry_with_the_run_s_errno_and_is_undone()
     {
         // as a kernel short of memory for a large area might: anything above a page fails with ENOMEM
-        var mapper = new RecordingMapper { FailMap = (_, length) => length > Page ? -Errno.ENOMEM : 0 };
+        var mapper = new RecordingMapper { FailMap = (_, length) => length > Page ? Errno.ENOMEM : 0 };
         var batch = new BatchMapper(mapper);
         for (var i = 0; i < 4; i++) batch.Add(Base + (ulong)i * Page, 0x1000_0000 + i * (nint)Page, Page, DmaAccess.Read);
 
-        Assert.Equal(-Errno.ENOMEM, batch.TryCommit(out var ioctls, out var failed));
+        Assert.False(batch.TryCommit(out var ioctls, out var failed, out var errno));
+        Assert.Equal(Errno.ENOMEM, errno);
 
         Assert.Equal(new BatchEntry(0, Base, 0x1000_0000, Page, DmaAccess.Read), failed);
         Assert.Equal(1 + 4, ioctls); // the run, then each entry alone, which all map
@@ -42,7 +44,7 @@ public sealed class BatchMapperFailureTests
     public void Commit_names_the_entry_by_its_position_in_the_order_it_was_added()
     {
         var mapper = new RecordingMapper();
-        mapper.TryMap(Base + 2 * Page, 0x7000_0000, Page, DmaAccess.Read);
+        Assert.True(mapper.TryMap(Base + 2 * Page, 0x7000_0000, Page, DmaAccess.Read, out _));
         var batch = new BatchMapper(mapper);
         for (var i = 3; i >= 0; i--) batch.Add(Base + (ulong)i * Page, 0x1000_0000 + i * (nint)Page, Page, DmaAccess.Read); // added in reverse
 

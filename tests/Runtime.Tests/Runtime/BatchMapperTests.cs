@@ -68,9 +68,10 @@ public sealed class BatchMapperTests
     {
         // three runs: pages 0-1, 4-5, 8-9; the second is refused as the kernel would refuse it (ENOMEM: out of pinnable pages)
         foreach (var page in new[] { 0, 1, 4, 5, 8, 9 }) AddPage(page);
-        _mapper.FailMap = (iova, _) => iova == Base + 4 * Page ? -Errno.ENOMEM : 0;
+        _mapper.FailMap = (iova, _) => iova == Base + 4 * Page ? Errno.ENOMEM : 0;
 
-        Assert.Equal(-Errno.ENOMEM, _batch.TryCommit(out var ioctls, out var failed));
+        Assert.False(_batch.TryCommit(out var ioctls, out var failed, out var errno));
+        Assert.Equal(Errno.ENOMEM, errno);
 
         Assert.Equal((2, Base + 4 * Page, Page), (failed.Index, failed.Iova, failed.Length)); // the third page added, the first of the run
         Assert.Equal([

@@ -20,34 +20,36 @@ public sealed class DmaSessionTests
             return new FdLease(handle, nameof(LeasingMapper));
         }
 
-        public int TryMap(in FdLease fd, ulong iova, nint userAddress, ulong length, DmaAccess access)
+        public bool TryMap(in FdLease fd, ulong iova, nint userAddress, ulong length, DmaAccess access, out int errno)
         {
             CallFds.Add(fd.Fd);
-            return 0;
+            errno = 0;
+            return true;
         }
 
-        public int TryUnmap(in FdLease fd, ulong iova, ulong length, out ulong unmapped)
+        public bool TryUnmap(in FdLease fd, ulong iova, ulong length, out ulong unmapped, out int errno)
         {
             CallFds.Add(fd.Fd);
             unmapped = length;
-            return 0;
+            errno = 0;
+            return true;
         }
 
-        public int TryMap(ulong iova, nint userAddress, ulong length, DmaAccess access)
+        public bool TryMap(ulong iova, nint userAddress, ulong length, DmaAccess access, out int errno)
         {
             using var fd = Lease();
-            return TryMap(in fd, iova, userAddress, length, access);
+            return TryMap(in fd, iova, userAddress, length, access, out errno);
         }
 
-        public int TryUnmap(ulong iova, ulong length, out ulong unmapped)
+        public bool TryUnmap(ulong iova, ulong length, out ulong unmapped, out int errno)
         {
             using var fd = Lease();
-            return TryUnmap(in fd, iova, length, out unmapped);
+            return TryUnmap(in fd, iova, length, out unmapped, out errno);
         }
 
-        public void Map(ulong iova, nint userAddress, ulong length, DmaAccess access) => TryMap(iova, userAddress, length, access);
+        public void Map(ulong iova, nint userAddress, ulong length, DmaAccess access) => TryMap(iova, userAddress, length, access, out _);
 
-        public ulong Unmap(ulong iova, ulong length) => TryUnmap(iova, length, out var unmapped) == 0 ? unmapped : 0;
+        public ulong Unmap(ulong iova, ulong length) => TryUnmap(iova, length, out var unmapped, out _) ? unmapped : 0;
 
         [System.Diagnostics.CodeAnalysis.DoesNotReturn]
         public void ThrowMapFailure(int errno, ulong iova, nint userAddress, ulong length, DmaAccess access, string? detail = null) => IommuException.Throw("map", errno);
@@ -68,8 +70,8 @@ public sealed class DmaSessionTests
         {
             for (ulong i = 0; i < 8; i++)
             {
-                Assert.Equal(0, session.TryMap(i << 12, 0x1000_0000, 0x1000, DmaAccess.ReadWrite));
-                Assert.Equal(0, session.TryUnmap(i << 12, 0x1000, out _));
+                Assert.True(session.TryMap(i << 12, 0x1000_0000, 0x1000, DmaAccess.ReadWrite, out _));
+                Assert.True(session.TryUnmap(i << 12, 0x1000, out _, out _));
             }
         }
 
@@ -88,7 +90,7 @@ public sealed class DmaSessionTests
         var session = mapper.OpenSession();
         handle.Dispose();
         Assert.True(File.Exists($"/proc/self/fd/{fd}"));
-        Assert.Equal(0, session.TryMap(0, 0x1000_0000, 0x1000, DmaAccess.Read));
+        Assert.True(session.TryMap(0, 0x1000_0000, 0x1000, DmaAccess.Read, out _));
         session.Dispose();
 
         Assert.False(File.Exists($"/proc/self/fd/{fd}"));
@@ -114,7 +116,7 @@ public sealed class DmaSessionTests
 
         try
         {
-            session.TryMap(0, 0x1000_0000, 0x1000, DmaAccess.Read);
+            session.TryMap(0, 0x1000_0000, 0x1000, DmaAccess.Read, out _);
             Assert.Fail("a call after the session ended was let through");
         }
         catch (ObjectDisposedException e)
@@ -130,8 +132,8 @@ public sealed class DmaSessionTests
 
         using (var session = mapper.OpenSession())
         {
-            Assert.Equal(0, session.TryMap(0x100000, 0x1000_0000, 0x2000, DmaAccess.Read));
-            Assert.Equal(0, session.TryUnmap(0x100000, 0x2000, out var unmapped));
+            Assert.True(session.TryMap(0x100000, 0x1000_0000, 0x2000, DmaAccess.Read, out _));
+            Assert.True(session.TryUnmap(0x100000, 0x2000, out var unmapped, out _));
             Assert.Equal(0x2000UL, unmapped);
         }
 

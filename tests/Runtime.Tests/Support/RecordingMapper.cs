@@ -10,37 +10,37 @@ internal sealed class RecordingMapper : IDmaMapper
     public readonly List<string> Calls = [];
     public readonly SortedDictionary<ulong, (nint Host, ulong Length, DmaAccess Access)> Areas = new();
 
-    /// <summary>-errno for a map that should fail (by iova and length), or 0 to let it through.</summary>
+    /// <summary>The errno for a map that should fail (by iova and length), or 0 to let it through.</summary>
     public Func<ulong, ulong, int> FailMap { get; set; } = (_, _) => 0;
 
-    public int TryMap(ulong iova, nint userAddress, ulong length, DmaAccess access)
+    public bool TryMap(ulong iova, nint userAddress, ulong length, DmaAccess access, out int errno)
     {
         Calls.Add($"map 0x{iova:x}+0x{length:x} {access}");
-        if (FailMap(iova, length) is var refused and < 0) return refused;
-        if (Areas.Any(a => a.Key < iova + length && iova < a.Key + a.Value.Length)) return -Errno.EEXIST;
+        errno = FailMap(iova, length);
+        if (errno == 0 && Areas.Any(a => a.Key < iova + length && iova < a.Key + a.Value.Length)) errno = Errno.EEXIST;
+        if (errno != 0) return false;
         Areas[iova] = (userAddress, length, access);
-        return 0;
+        return true;
     }
 
-    public int TryUnmap(ulong iova, ulong length, out ulong unmapped)
+    public bool TryUnmap(ulong iova, ulong length, out ulong unmapped, out int errno)
     {
         Calls.Add($"unmap 0x{iova:x}+0x{length:x}");
         var inside = Areas.Where(a => a.Key >= iova && a.Key + a.Value.Length <= iova + length).ToList();
         unmapped = (ulong)inside.Sum(a => (long)a.Value.Length);
         foreach (var a in inside) Areas.Remove(a.Key);
-        return inside.Count == 0 ? -Errno.ENOENT : 0;
+        errno = inside.Count == 0 ? Errno.ENOENT : 0;
+        return errno == 0;
     }
 
     public void Map(ulong iova, nint userAddress, ulong length, DmaAccess access)
     {
-        var result = TryMap(iova, userAddress, length, access);
-        if (result < 0) ThrowMapFailure(-result, iova, userAddress, length, access);
+        if (!TryMap(iova, userAddress, length, access, out var errno)) ThrowMapFailure(errno, iova, userAddress, length, access);
     }
 
     public ulong Unmap(ulong iova, ulong length)
     {
-        var result = TryUnmap(iova, length, out var unmapped);
-        if (result < 0) ThrowUnmapFailure(-result, iova, length);
+        if (!TryUnmap(iova, length, out var unmapped, out var errno)) ThrowUnmapFailure(errno, iova, length);
         return unmapped;
     }
 

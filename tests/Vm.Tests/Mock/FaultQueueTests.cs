@@ -151,7 +151,7 @@ public sealed class FaultQueueTests
         Assert.Equal(0, await enumeration.WaitAsync(Patience, TestContext.Current.CancellationToken)); // ended, not thrown
         Assert.False(await faults.WaitToReadAsync(TestContext.Current.CancellationToken));
         await Assert.ThrowsAsync<ObjectDisposedException>(() => faults.ReadAsync(TestContext.Current.CancellationToken).AsTask().WaitAsync(Patience, TestContext.Current.CancellationToken));
-        Assert.Equal(-Errno.ENOENT, viommu.Iommu.TryDestroy(faults.Id)); // the file closed, so the kernel object went
+        KernelAssert.Errno(Errno.ENOENT, viommu.Iommu.TryDestroy(faults.Id, out var destroyErrno), destroyErrno); // the file closed, so the kernel object went
         viommu.Dispose();
     }
 

@@ -165,7 +165,7 @@ public sealed class NvmeDriverTests
     {
         Assert.DoesNotContain(ranges, r => r.Contains(0xfee00000, 1));
         using var page = DmaBuffer.Allocate(4096);
-        Assert.True(mapper.TryMap(0xfee00000, page.Address, 4096, DmaAccess.Read) < 0, "the kernel mapped inside the reserved MSI window");
+        Assert.False(mapper.TryMap(0xfee00000, page.Address, 4096, DmaAccess.Read, out _), "the kernel mapped inside the reserved MSI window");
         var below4G = ranges.Where(r => r.Start < 1UL << 32).Select(r => new IovaRange(r.Start, Math.Min(r.Last, (1UL << 32) - 1))).ToArray();
         var allocator = new IovaAllocator(below4G, 4096);
         var pieces = new List<ulong>();

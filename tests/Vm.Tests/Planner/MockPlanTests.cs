@@ -102,8 +102,8 @@ public sealed class MockPlanTests
 
         Assert.Null(plan.NestedOf("selftest mock"));
         // the nested objects are gone: destroying them again finds nothing
-        Assert.Equal(-Errno.ENOENT, iommu.TryDestroy(nested.Parent.Id));
-        Assert.Equal(-Errno.ENOENT, iommu.TryDestroy(nested.Nested.Id));
+        KernelAssert.Errno(Errno.ENOENT, iommu.TryDestroy(nested.Parent.Id, out var destroyErrno), destroyErrno);
+        KernelAssert.Errno(Errno.ENOENT, iommu.TryDestroy(nested.Nested.Id, out destroyErrno), destroyErrno);
         // and the device now maps through the IOAS: the mock's page table follows a new mapping
         using var buffer = DmaBuffer.Allocate(4096);
         ioas.Map(MockIoas.ApertureStart, buffer, DmaAccess.ReadWrite);

@@ -133,7 +133,7 @@ public sealed partial class BadInputTests
         GuestKernel.Require(KernelOffer.Iommufd);
         using var iommu = IommuFd.Open();
         using var ioas = iommu.AllocIoas();
-        Assert.Equal(0, iommu.TryDestroy(ioas.Id)); // gone from the kernel behind the object's back
+        KernelAssert.Errno(0, iommu.TryDestroy(ioas.Id, out var destroyErrno), destroyErrno); // gone from the kernel behind the object's back
 
         var error = Assert.Throws<IommuException>(() => ioas.HugePages);
         Assert.Equal(nameof(Ioctls.IOMMU_OPTION), error.Operation);

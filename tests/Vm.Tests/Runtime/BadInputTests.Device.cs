@@ -16,14 +16,14 @@ public sealed partial class BadInputTests
 
         var error = KernelAssert.Fails(nameof(Ioctls.IOMMU_DESTROY), Errno.EBUSY, rig.Ioas.Destroy);
         Assert.Contains($"id {rig.Ioas.Id}; {rig.Ioas} is still in use", error.Message);
-        KernelAssert.Errno(Errno.EBUSY, rig.Ioas.TryDestroy());
+        KernelAssert.Errno(Errno.EBUSY, rig.Ioas.TryDestroy(out var destroyErrno), destroyErrno);
         rig.Ioas.Dispose(); // refused by the kernel too, but Dispose never throws
 
         rig.Ioas.GetIovaRanges(); // the failed destroys left the IOAS usable
         rig.AssertNothingLeft();
         rig.Device.Detach();
         rig.Ioas.Dispose(); // and once the device is gone, destroyable
-        KernelAssert.Errno(Errno.ENOENT, rig.Iommu.TryDestroy(rig.Ioas.Id));
+        KernelAssert.Errno(Errno.ENOENT, rig.Iommu.TryDestroy(rig.Ioas.Id, out destroyErrno), destroyErrno);
     }
 
     [Fact]

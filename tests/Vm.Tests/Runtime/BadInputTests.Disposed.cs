@@ -18,9 +18,9 @@ public sealed partial class BadInputTests
         ioas.Dispose();
 
         // Had any of these reached the kernel, the destroyed id would have come back as an IommuException (ENOENT).
-        Assert.Throws<ObjectDisposedException>(() => ioas.TryMap(0x100000, buffer.Address, Page, DmaAccess.Read));
+        Assert.Throws<ObjectDisposedException>(() => ioas.TryMap(0x100000, buffer.Address, Page, DmaAccess.Read, out _));
         Assert.Throws<ObjectDisposedException>(() => ioas.MapAnywhere(buffer.Address, Page, DmaAccess.Read));
-        Assert.Throws<ObjectDisposedException>(() => ioas.TryUnmap(0x100000, Page, out _));
+        Assert.Throws<ObjectDisposedException>(() => ioas.TryUnmap(0x100000, Page, out _, out _));
         Assert.Throws<ObjectDisposedException>(() => ioas.UnmapAll());
         Assert.Throws<ObjectDisposedException>(() => ioas.GetIovaRanges());
         Assert.Throws<ObjectDisposedException>(() => ioas.AllowIovas([]));
@@ -55,7 +55,7 @@ public sealed partial class BadInputTests
 
         var error = KernelAssert.Fails(nameof(Ioctls.IOMMU_DESTROY), Errno.ENOENT, ioas.Destroy);
         Assert.Contains($"{ioas} no longer exists", error.Message);
-        KernelAssert.Errno(0, ioas.TryDestroy()); // it is gone now, as far as the object knows too
+        KernelAssert.Errno(0, ioas.TryDestroy(out var destroyErrno), destroyErrno); // it is gone now, as far as the object knows too
         ioas.Dispose();
     }
 
@@ -68,9 +68,9 @@ public sealed partial class BadInputTests
         var ioas = iommu.AllocIoas();
         iommu.Dispose();
 
-        Assert.Throws<ObjectDisposedException>(() => ioas.TryMap(0x100000, buffer.Address, Page, DmaAccess.Read));
+        Assert.Throws<ObjectDisposedException>(() => ioas.TryMap(0x100000, buffer.Address, Page, DmaAccess.Read, out _));
         Assert.Throws<ObjectDisposedException>(() => iommu.AllocIoas());
-        Assert.Throws<ObjectDisposedException>(() => iommu.TryDestroy(ioas.Id));
+        Assert.Throws<ObjectDisposedException>(() => iommu.TryDestroy(ioas.Id, out _));
         ioas.Dispose(); // the kernel destroyed it with the iommufd: nothing left to do, nothing thrown
     }
 

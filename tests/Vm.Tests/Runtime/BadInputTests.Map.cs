@@ -60,7 +60,7 @@ public sealed partial class BadInputTests
 
         var error = Assert.Throws<ArgumentOutOfRangeException>(() => rig.Ioas.Map(rig.Base, buffer.Address, Page, access));
         Assert.Contains("unknown bits 0x80", error.Message);
-        Assert.Throws<ArgumentOutOfRangeException>(() => rig.Ioas.TryMap(rig.Base, buffer.Address, Page, access));
+        Assert.Throws<ArgumentOutOfRangeException>(() => rig.Ioas.TryMap(rig.Base, buffer.Address, Page, access, out _));
         Assert.Throws<ArgumentOutOfRangeException>(() => rig.Ioas.MapAnywhere(buffer.Address, Page, access));
         Assert.Throws<ArgumentOutOfRangeException>(() => new BatchMapper(rig.Ioas).Add(rig.Base, buffer.Address, Page, access));
         rig.AssertNothingLeft();
@@ -73,7 +73,7 @@ public sealed partial class BadInputTests
         // kernel: ioas.c iommufd_ioas_map "!(flags & (WRITEABLE | READABLE)) -> EINVAL"
         using var rig = EduIoas.Open();
         using var buffer = DmaBuffer.Allocate((long)Page);
-        KernelAssert.Errno(Errno.EINVAL, rig.Ioas.TryMap(rig.Base, buffer.Address, Page, default));
+        KernelAssert.Errno(Errno.EINVAL, rig.Ioas.TryMap(rig.Base, buffer.Address, Page, default, out var mapErrno), mapErrno);
         rig.AssertNothingLeft();
     }
 
@@ -95,7 +95,7 @@ public sealed partial class BadInputTests
         // kernel: io_pagetable.c iopt_check_iova "check_add_overflow(iova, length - 1) -> EOVERFLOW"
         using var rig = EduIoas.Open();
         using var buffer = DmaBuffer.Allocate(2 * (long)Page);
-        KernelAssert.Errno(Errno.EOVERFLOW, rig.Ioas.TryMap(0 - Page, buffer.Address, 2 * Page, DmaAccess.Read));
+        KernelAssert.Errno(Errno.EOVERFLOW, rig.Ioas.TryMap(0 - Page, buffer.Address, 2 * Page, DmaAccess.Read, out var mapErrno), mapErrno);
         rig.AssertNothingLeft();
     }
 

@@ -35,7 +35,7 @@ public sealed class BatchMapperKernelTests
             for (var page = 0UL; page < pages; page++) batch.Add(iova + page * Page, buffer.Address + (nint)(page * Page), Page, DmaAccess.ReadWrite);
         }
 
-        KernelAssert.Errno(Errno.EEXIST, batch.TryCommit(out var ioctls, out var failed));
+        KernelAssert.Errno(Errno.EEXIST, batch.TryCommit(out var ioctls, out var failed, out var commitErrno), commitErrno);
         Assert.Equal((6, occupied), (failed.Index, failed.Iova)); // the queued entry, in the order it was added
         Assert.Equal(runs.Length, ioctls);
 
@@ -79,7 +79,7 @@ public sealed class BatchMapperKernelTests
         Assert.Contains($"batch entry 40 (iova 0x{occupied:x}, length 0x{Page:x}); the batch was rolled back", error.Message);
 
         Queue();
-        KernelAssert.Errno(Errno.EEXIST, batch.TryCommit(out var ioctls, out var failed));
+        KernelAssert.Errno(Errno.EEXIST, batch.TryCommit(out var ioctls, out var failed, out var commitErrno), commitErrno);
         Assert.Equal((40, occupied, Page), (failed.Index, failed.Iova, failed.Length));
         Assert.Equal(1 + 41, ioctls); // the run, then entries 0..40 alone to find the one that fails
 
@@ -104,10 +104,10 @@ public sealed class BatchMapperKernelTests
             batch.Add(rig.Base + (ulong)page * Page, buffer.Address + page * (nint)Page, Page, DmaAccess.ReadWrite);
         }
 
-        Assert.Equal(0, batch.TryCommit(out var ioctls, out _));
+        KernelAssert.Errno(0, batch.TryCommit(out var ioctls, out _, out var commitErrno), commitErrno);
         Assert.Equal(1, ioctls);
 
-        KernelAssert.Errno(cutErrno, rig.Mapper.TryUnmap(rig.Base + 7 * Page, Page, out _)); // one area: a page cannot be cut out
+        KernelAssert.Errno(cutErrno, rig.Mapper.TryUnmap(rig.Base + 7 * Page, Page, out _, out var unmapErrno), unmapErrno); // one area: a page cannot be cut out
         Assert.Equal(64 * Page, rig.Mapper.Unmap(rig.Base, 64 * Page));
         rig.AssertNothingLeft();
     }

@@ -66,11 +66,11 @@ internal sealed class EduSet : IDisposable
     /// succeeds having unmapped 0 bytes (vfio_dma_do_unmap walks the range and finds no vfio_dma).</summary>
     public void AssertNothingMappedIn(ulong iova, ulong length)
     {
-        var result = Mapper.TryUnmap(iova, length, out var unmapped);
-        if (Set.Backend == IommuBackend.Iommufd) KernelAssert.Errno(Errno.ENOENT, result);
+        var succeeded = Mapper.TryUnmap(iova, length, out var unmapped, out var errno);
+        if (Set.Backend == IommuBackend.Iommufd) KernelAssert.Errno(Errno.ENOENT, succeeded, errno);
         else
         {
-            KernelAssert.Errno(0, result);
+            KernelAssert.Errno(0, succeeded, errno);
             Assert.True(unmapped == 0, $"type1 unmapped 0x{unmapped:x} bytes at 0x{iova:x} where nothing should be mapped");
         }
     }

@@ -70,6 +70,6 @@ public sealed class IommuContextTests
 
         queue.Dispose();
 
-        Assert.Equal(-Errno.ENOENT, iommu.TryDestroy(queue.Id));
+        KernelAssert.Errno(Errno.ENOENT, iommu.TryDestroy(queue.Id, out var destroyErrno), destroyErrno);
     }
 }

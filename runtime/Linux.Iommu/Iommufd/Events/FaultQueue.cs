@@ -69,8 +69,7 @@ public sealed class FaultQueue : EventQueue<PageFaultGroup>
     /// <exception cref="IommuException">EINVAL: the cookie is not pending (already answered, or not from this queue).</exception>
     public void Respond(in PageFaultGroup group, PageResponseCode code)
     {
-        var result = TryRespond(group, code);
-        if (result < 0) IommuException.Throw("write", -result, ResponseContext(group, code));
+        if (!TryRespond(group, code, out var errno)) IommuException.Throw("write", errno, ResponseContext(group, code));
     }
 
     /// <summary><see cref="Respond"/> for a reader loop written with await: the kernel's write never waits, so the
@@ -78,21 +77,21 @@ public sealed class FaultQueue : EventQueue<PageFaultGroup>
     /// allocation on success.</summary>
     public ValueTask RespondAsync(in PageFaultGroup group, PageResponseCode code)
     {
-        var result = TryRespond(group, code);
-        return result < 0
-            ? ValueTask.FromException(new IommuException("write", -result, ResponseContext(group, code)))
-            : default;
+        return TryRespond(group, code, out var errno)
+            ? default
+            : ValueTask.FromException(new IommuException("write", errno, ResponseContext(group, code)));
     }
 
     private string ResponseContext(in PageFaultGroup group, PageResponseCode code) =>
         $"{this}: response {code} to fault group cookie {group.Cookie} (device {group.DeviceId})";
 
-    /// <summary>The non-throwing <see cref="Respond"/>: 0 or -errno.</summary>
-    public int TryRespond(in PageFaultGroup group, PageResponseCode code)
+    /// <summary>The non-throwing <see cref="Respond"/>: true, or false with the kernel's <paramref name="errno"/>.</summary>
+    public bool TryRespond(in PageFaultGroup group, PageResponseCode code, out int errno)
     {
         var response = new iommu_hwpt_page_response { cookie = group.Cookie, code = (uint)code };
         var written = WriteFile(MemoryMarshal.AsBytes(new ReadOnlySpan<iommu_hwpt_page_response>(in response)));
-        return written < 0 ? written : 0;
+        errno = written < 0 ? -written : 0;
+        return errno == 0;
     }
 }
 

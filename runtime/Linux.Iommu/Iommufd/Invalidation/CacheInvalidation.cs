@@ -9,34 +9,34 @@ namespace Linux.Iommu;
 /// kernel handles them in order and reports in entry_num how many it handled before the one it refused.</summary>
 internal static class CacheInvalidation
 {
-    public static unsafe int Issue(IommuFd iommu, uint id, uint dataType, ReadOnlySpan<byte> entries, uint entrySize, uint count, out uint handled)
+    /// <summary>One IOMMU_HWPT_INVALIDATE: true, or false with the kernel's <paramref name="errno"/>; <paramref name="handled"/>
+    /// either way.</summary>
+    public static unsafe bool TryIssue(IommuFd iommu, uint id, uint dataType, ReadOnlySpan<byte> entries, uint entrySize, uint count, out uint handled, out int errno)
     {
         if ((ulong)entries.Length < (ulong)entrySize * count)
             throw new ArgumentException($"{count} entries of {entrySize} bytes need {(ulong)entrySize * count} bytes, got {entries.Length}", nameof(entries));
         var invalidate = Argument(id, dataType, entrySize, count);
-        int result;
         fixed (byte* payload = entries)
         {
             invalidate.data_uptr = (ulong)payload;
             using var fd = iommu.Lease();
-            result = Ioctls.TryIOMMU_HWPT_INVALIDATE(fd.Fd, ref invalidate);
+            errno = -Ioctls.TryIOMMU_HWPT_INVALIDATE(fd.Fd, ref invalidate);
         }
         // A failure before the kernel looked at the entries (e.g. ENOMEM copying the command in) leaves entry_num as sent:
         // none was handled then. (All handled and still failing would take a failed copy back out: resubmitting an
         // invalidation is harmless.)
-        handled = result < 0 && count > 0 && invalidate.entry_num >= count ? 0 : invalidate.entry_num;
-        return result;
+        handled = errno != 0 && count > 0 && invalidate.entry_num >= count ? 0 : invalidate.entry_num;
+        return errno == 0;
     }
 
-    public static int Issue<T>(IommuFd iommu, uint id, uint dataType, ReadOnlySpan<T> entries, out uint handled) where T : unmanaged =>
-        Issue(iommu, id, dataType, MemoryMarshal.AsBytes(entries), (uint)Unsafe.SizeOf<T>(), (uint)entries.Length, out handled);
+    public static bool TryIssue<T>(IommuFd iommu, uint id, uint dataType, ReadOnlySpan<T> entries, out uint handled, out int errno) where T : unmanaged =>
+        TryIssue(iommu, id, dataType, MemoryMarshal.AsBytes(entries), (uint)Unsafe.SizeOf<T>(), (uint)entries.Length, out handled, out errno);
 
     /// <summary>The throwing form: the entries handled, or an <see cref="IommuException"/> whose message names the entry the
     /// kernel refused (the index is entry_num: those before it took effect, a caller resubmits from the one after).</summary>
     public static uint Invoke(IommuFd iommu, uint id, uint dataType, ReadOnlySpan<byte> entries, uint entrySize, uint count)
     {
-        var result = Issue(iommu, id, dataType, entries, entrySize, count, out var handled);
-        if (result < 0) ThrowFailed(id, dataType, entrySize, count, handled, -result);
+        if (!TryIssue(iommu, id, dataType, entries, entrySize, count, out var handled, out var errno)) ThrowFailed(id, dataType, entrySize, count, handled, errno);
         return handled;
     }
 

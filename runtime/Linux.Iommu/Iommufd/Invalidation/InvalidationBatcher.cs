@@ -43,19 +43,21 @@ public sealed class InvalidationBatcher<T> where T : unmanaged
         _entries[_count++] = entry;
     }
 
-    /// <summary>Sends the pending entries in one call: 0, or -errno with <paramref name="refused"/> the index (among the
-    /// entries pending before the call) of the entry the kernel refused; the ones before it took effect and are gone.</summary>
-    public int TryFlush(out int refused)
+    /// <summary>Sends the pending entries in one call: true, or false with the kernel's <paramref name="errno"/> and
+    /// <paramref name="refused"/> the index (among the entries pending before the call) of the entry the kernel refused
+    /// (-1 on success); the ones before it took effect and are gone.</summary>
+    public bool TryFlush(out int refused, out int errno)
     {
         refused = -1;
-        if (_count == 0) return 0;
+        errno = 0;
+        if (_count == 0) return true;
         Calls++;
-        var result = _target.TryInvalidate(_dataType, MemoryMarshal.AsBytes(Pending), (uint)Unsafe.SizeOf<T>(), (uint)_count, out var handled);
+        var sent = _target.TryInvalidate(_dataType, MemoryMarshal.AsBytes(Pending), (uint)Unsafe.SizeOf<T>(), (uint)_count, out var handled, out errno);
         var done = (int)Math.Min(handled, (uint)_count);
         _entries.AsSpan(done, _count - done).CopyTo(_entries);
         _count -= done;
-        if (result < 0) refused = done;
-        return result;
+        if (!sent) refused = done;
+        return sent;
     }
 
     /// <summary>Sends the pending entries in one call.</summary>
@@ -64,8 +66,7 @@ public sealed class InvalidationBatcher<T> where T : unmanaged
     public void Flush()
     {
         var count = (uint)_count;
-        var result = TryFlush(out var refused);
-        if (result < 0) CacheInvalidation.ThrowFailed(IdOf(_target), _dataType, (uint)Unsafe.SizeOf<T>(), count, (uint)refused, -result);
+        if (!TryFlush(out var refused, out var errno)) CacheInvalidation.ThrowFailed(IdOf(_target), _dataType, (uint)Unsafe.SizeOf<T>(), count, (uint)refused, errno);
     }
 
     /// <summary>Drops the first <paramref name="count"/> pending entries (after a refusal: the refused one).</summary>
