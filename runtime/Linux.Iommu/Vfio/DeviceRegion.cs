@@ -23,6 +23,19 @@ public sealed unsafe class DeviceRegion : IDisposable
     /// <summary>The region this maps.</summary>
     public VfioRegionInfo Info { get; }
 
+    /// <summary>Where the region is mapped in this process: a device's BAR given to <see cref="IDmaMapper.Map"/> of a type1
+    /// container lets another device DMA to it (the container follows the mapping to the MMIO page; an IOAS refuses it,
+    /// having no page to pin: export the BAR as a dma-buf there).</summary>
+    /// <exception cref="ObjectDisposedException">The region was unmapped.</exception>
+    public nint Address
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(_address == 0, this);
+            return _address;
+        }
+    }
+
     private byte* At(ulong offset, int size)
     {
         ObjectDisposedException.ThrowIf(_address == 0, this);
