@@ -144,8 +144,8 @@ for boot in "${boots[@]}"; do
         run_boot vtd-mode "vtd-$vtd-$aw-fs1gp-$fs1gp" "VT-d $vtd, $aw bits, fs1gp=$fs1gp" \
           --vtd "$vtd" --aw-bits "$aw" --fs1gp "$fs1gp" -- "${x86[@]}"
       done ;;
-    nvme) run_boot nvme nvme "NVMe controller" --nvme 64M --tcg-thread single -- "${x86[@]}" ;;
-    nvme-*) run_boot "$boot" "$boot" "NVMe controller, guest kernel $(boot_kernel "$boot")" --nvme 64M --tcg-thread single -- "${x86[@]}" ;;
+    nvme|nvme-*)
+      run_boot "$boot" "$boot" "NVMe controller, guest kernel $(boot_kernel "$boot")" --nvme 64M --tcg-thread single -- "${x86[@]}" ;;
     bridge) run_boot bridge bridge "two edu behind a PCIe-to-PCI bridge" --edu 0 --bridged-edu 2 -- "${x86[@]}" ;;
     aarch64|aarch64-*)
       if [ -x "$arm64_out/Vm.Tests" ] && [ "${arm64_published:-0}" = 1 ] ||
