@@ -19,9 +19,9 @@ internal static class PlanCommand
         if (recordedFile is not null)
         {
             var host = RecordedHostJson.Load(recordedFile.FullName);
-            var first = host.Devices[0];
-            var report = Planner.Plan(spec ?? Planner.PassThrough(first.HwInfo, new ShadowFacts(first.IovaRanges, first.IovaAlignment, host.HostPageSize)), host);
-            Console.WriteLine($"== plan {title} against the host recorded in {recordedFile.Name} (kernel {host.Kernel}, {host.Architecture}, {host.Devices.Count} device(s))");
+            var report = Planner.Plan(spec ?? PassThrough(host, recordedFile.Name), host);
+            var devices = host.Container is { } container ? $"{container.Devices.Count} device(s) in a type1 container" : $"{host.Devices.Count} device(s)";
+            Console.WriteLine($"== plan {title} against the host recorded in {recordedFile.Name} (kernel {host.Kernel}, {host.Architecture}, {devices})");
             Console.Write(report.Describe());
             return report.Decision == PlanDecision.Refused ? ExitCodes.Refused : ExitCodes.Ok;
         }
@@ -31,6 +31,16 @@ internal static class PlanCommand
         Console.WriteLine(set.Backend == IommuBackend.Iommufd ? $"== plan {title}" : $"== plan {title} {DeviceSelection.DescribeType1(set, backend)}");
         Console.Write(plan.Report.Describe());
         return plan.Decision == PlanDecision.Refused ? ExitCodes.Refused : ExitCodes.Ok;
+    }
+
+    /// <summary>The spec a recorded host's IOMMU offers as is, from its first device's IOMMU_GET_HW_INFO (iommufd only).</summary>
+    private static GuestViommuSpec PassThrough(RecordedHost host, string file)
+    {
+        if (host.Container is not null)
+            throw new InvalidOperationException($"--host-passthrough derives the spec from IOMMU_GET_HW_INFO, which a host without iommufd does not report ({file} was recorded through the type1 container)\n" +
+                "  give --spec FILE (the legacy VFIO container plans Shadow or Refused)");
+        var first = host.Devices[0];
+        return Planner.PassThrough(first.HwInfo, new ShadowFacts(first.IovaRanges, first.IovaAlignment, host.HostPageSize));
     }
 
     /// <summary>The spec this host's IOMMU offers as is, read through the first device (IOMMU_GET_HW_INFO: iommufd only).</summary>

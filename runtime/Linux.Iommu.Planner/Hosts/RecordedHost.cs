@@ -9,12 +9,17 @@ namespace Linux.Iommu.Planner;
 /// <param name="Kernel">The kernel release it was recorded on (uname -r).</param>
 /// <param name="Architecture">x86_64 or aarch64.</param>
 /// <param name="HostPageSize">The host's page size in bytes.</param>
-/// <param name="Devices">Each device, in the order the live plan takes them.</param>
+/// <param name="Devices">Each device, in the order the live plan takes them (empty for a host recorded through the type1
+/// container: its devices are the <see cref="Container"/>'s).</param>
 public sealed record RecordedHost(string Kernel, string Architecture, ulong HostPageSize, IReadOnlyList<RecordedDevice> Devices)
 {
     /// <summary>The probed kernel features (<see cref="KernelFeatures"/> names) the recorded kernel lacks; empty for a
     /// kernel that has all this library binds (and in records made before kernels were probed).</summary>
     public IReadOnlyList<string> KernelLacks { get; init; } = [];
+
+    /// <summary>For a host recorded through the legacy type1 container (a kernel without iommufd, such as Debian's):
+    /// the container and its devices; null for an iommufd host.</summary>
+    public RecordedContainer? Container { get; init; }
 
     /// <summary>The IOAS with every device attached, as the live plan reads it: each attached device removes its reserved
     /// regions and narrows the aperture, so the usable ranges are the intersection of each device's own, and the IOVA
@@ -31,6 +36,10 @@ public sealed record RecordedHost(string Kernel, string Architecture, ulong Host
         {
             KernelLacks = iommu.Features.All.Where(s => !s.Supported).Select(s => s.Name).ToList(),
         };
+
+    /// <summary>Records a host without iommufd through the type1 container its devices' groups joined.</summary>
+    public static RecordedHost Record(VfioContainer container, IReadOnlyList<RecordedContainerDevice> devices) =>
+        new(KernelRelease(), ThisArchitecture(), (ulong)DmaBuffer.SystemPageSize, []) { Container = RecordedContainer.Record(container, devices) };
 
     private static RecordedDevice RecordOne(IommuFd iommu, PlannedDevice device)
     {

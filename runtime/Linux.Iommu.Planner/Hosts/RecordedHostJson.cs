@@ -7,14 +7,17 @@ namespace Linux.Iommu.Planner;
 
 /// <summary>The file format of a <see cref="RecordedHost"/> (<c>linux-iommu-host/1</c>, documented in
 /// runtime/Linux.Iommu.Planner/README.md): the raw IOMMU_GET_HW_INFO of each device (decoded again when read, so a
-/// newer decoder reads an old record), its IOVA ranges and alignment, its IOMMU group, the host's page size. Reading
-/// validates every field and names the first bad one (<see cref="RecordedHostException"/>).</summary>
+/// newer decoder reads an old record), its IOVA ranges and alignment, its IOMMU group, the host's page size; for a host
+/// without iommufd, <c>container</c> instead of <c>devices</c>: what its type1 container reported. Reading validates
+/// every field and names the first bad one (<see cref="RecordedHostException"/>).</summary>
 public static class RecordedHostJson
 {
     /// <summary>The <c>format</c> value this version writes and reads.</summary>
     public const string Format = "linux-iommu-host/1";
 
-    private static readonly string[] Known = ["format", "kernel", "architecture", "hostPageSize", "devices", "kernelLacks"];
+    private static readonly string[] Known = ["format", "kernel", "architecture", "hostPageSize", "devices", "kernelLacks", "container"];
+    private static readonly string[] ContainerFields = ["iovaPageSizes", "iovaRanges", "dmaMappingsAvailable", "devices", "iommufdMissing"];
+    private static readonly string[] ContainerDeviceFields = ["name", "iommuGroup"];
     private static readonly string[] DeviceFields = ["name", "iommuGroup", "hwInfo", "iovaRanges", "iovaAlignment"];
     private static readonly string[] HwInfoFields = ["type", "data", "capabilities", "maxPasidLog2", "unreportedCapabilities"];
 
@@ -31,23 +34,58 @@ public static class RecordedHostJson
         if (format != Format) throw root.Error("format", $"'{format}' is not {Format}");
         var pageSize = root.Required("hostPageSize").Size();
         if (!BitOperations.IsPow2(pageSize) || pageSize < 4096) throw root.Error("hostPageSize", $"{pageSize} is not a power of two of at least 4096");
+        var kernel = root.Required("kernel").String();
+        var architecture = root.Required("architecture").String();
+        if (root.Has("container"))
+        {
+            if (root.Has("devices")) throw root.Error("devices", "a host recorded through its type1 container lists its devices in container.devices");
+            return new RecordedHost(kernel, architecture, pageSize, []) { Container = Container(root.Required("container").Object()) };
+        }
         var devices = root.Required("devices").List(Device);
-        if (devices.Count == 0) throw root.Error("devices", "must list at least one device");
-        var duplicate = devices.GroupBy(d => d.Name).FirstOrDefault(g => g.Count() > 1);
-        if (duplicate is not null) throw root.Error("devices", $"the name '{duplicate.Key}' is given twice");
+        RequireDistinct(root, "devices", devices.Select(d => d.Name).ToList());
         var lacks = root.Optional("kernelLacks", n => n.List(name => name.String() is { Length: > 0 } text ? text : throw name.Error(name.Path, "must name a kernel feature")), []);
-        return new RecordedHost(root.Required("kernel").String(), root.Required("architecture").String(), pageSize, devices) { KernelLacks = lacks };
+        return new RecordedHost(kernel, architecture, pageSize, devices) { KernelLacks = lacks };
+    }
+
+    private static void RequireDistinct(JsonNode parent, string field, IReadOnlyList<string> names)
+    {
+        var path = parent.Path.Length == 0 ? field : $"{parent.Path}.{field}";
+        if (names.Count == 0) throw parent.Error(path, "must list at least one device");
+        var duplicate = names.GroupBy(n => n).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate is not null) throw parent.Error(path, $"the name '{duplicate.Key}' is given twice");
+    }
+
+    private static RecordedContainer Container(JsonNode container)
+    {
+        container.OnlyKnown(ContainerFields);
+        var ranges = container.Optional("iovaRanges", n => (IReadOnlyList<IovaRange>?)Ascending(n, n.List(r => r.Range())), null);
+        var available = container.Optional("dmaMappingsAvailable", n => n.Int() is >= 0 and var v ? (uint?)v : throw n.Error(n.Path, "must be a non-negative integer"), null);
+        var devices = container.Required("devices").List(d =>
+        {
+            d.Object().OnlyKnown(ContainerDeviceFields);
+            var group = d.Required("iommuGroup");
+            return new RecordedContainerDevice(d.Required("name").String(), group.Int() is >= 0 and var g ? g : throw group.Error(group.Path, "must be a non-negative integer"));
+        });
+        RequireDistinct(container, "devices", devices.Select(d => d.Name).ToList());
+        var missing = container.Required("iommufdMissing").List(n => n.String());
+        return new RecordedContainer(new Type1Info(container.Required("iovaPageSizes").Size(), ranges, available), devices, missing);
+    }
+
+    private static List<IovaRange> Ascending(JsonNode node, List<IovaRange> ranges)
+    {
+        for (var i = 1; i < ranges.Count; i++)
+        {
+            if (ranges[i].Start <= ranges[i - 1].Last) throw node.Error($"{node.Path}[{i}]", $"{ranges[i]} is not above {ranges[i - 1]}");
+        }
+        return ranges;
     }
 
     private static RecordedDevice Device(JsonNode device)
     {
         device.Object().OnlyKnown(DeviceFields);
         var group = device.Optional("iommuGroup", g => g.Int() is >= 0 and var n ? n : throw g.Error(g.Path, "must be a non-negative integer"), (int?)null);
-        var ranges = device.Required("iovaRanges").List(r => r.Range());
-        for (var i = 1; i < ranges.Count; i++)
-        {
-            if (ranges[i].Start <= ranges[i - 1].Last) throw device.Error($"{device.Path}.iovaRanges[{i}]", $"{ranges[i]} is not above {ranges[i - 1]}");
-        }
+        var rangesNode = device.Required("iovaRanges");
+        var ranges = Ascending(rangesNode, rangesNode.List(r => r.Range()));
         var alignment = device.Required("iovaAlignment").Size();
         if (!BitOperations.IsPow2(alignment)) throw device.Error($"{device.Path}.iovaAlignment", $"{alignment} is not a power of two");
         return new RecordedDevice(device.Required("name").String(), group, HwInfo(device.Required("hwInfo").Object()), ranges, alignment);
@@ -102,9 +140,16 @@ public static class RecordedHostJson
                 foreach (var name in host.KernelLacks) json.WriteStringValue(name);
                 json.WriteEndArray();
             }
-            json.WriteStartArray("devices");
-            foreach (var device in host.Devices) Write(json, device);
-            json.WriteEndArray();
+            if (host.Container is { } container)
+            {
+                Write(json, container);
+            }
+            else
+            {
+                json.WriteStartArray("devices");
+                foreach (var device in host.Devices) Write(json, device);
+                json.WriteEndArray();
+            }
             json.WriteEndObject();
         }
         return Encoding.UTF8.GetString(buffer.ToArray()) + "\n";
@@ -124,8 +169,36 @@ public static class RecordedHostJson
         json.WriteNumber("maxPasidLog2", device.HwInfo.MaxPasidLog2);
         if (device.HwInfo.UnreportedCapabilities != 0) json.WriteString("unreportedCapabilities", $"0x{(uint)device.HwInfo.UnreportedCapabilities:x}");
         json.WriteEndObject();
+        Write(json, device.IovaRanges);
+        json.WriteString("iovaAlignment", $"0x{device.IovaAlignment:x}");
+        json.WriteEndObject();
+    }
+
+    private static void Write(Utf8JsonWriter json, RecordedContainer container)
+    {
+        json.WriteStartObject("container");
+        json.WriteString("iovaPageSizes", $"0x{container.Info.PageSizes:x}");
+        if (container.Info.IovaRanges is { } ranges) Write(json, ranges);
+        if (container.Info.DmaMappingsAvailable is { } available) json.WriteNumber("dmaMappingsAvailable", available);
+        json.WriteStartArray("devices");
+        foreach (var device in container.Devices)
+        {
+            json.WriteStartObject();
+            json.WriteString("name", device.Name);
+            json.WriteNumber("iommuGroup", device.IommuGroup);
+            json.WriteEndObject();
+        }
+        json.WriteEndArray();
+        json.WriteStartArray("iommufdMissing");
+        foreach (var finding in container.IommufdMissing) json.WriteStringValue(finding);
+        json.WriteEndArray();
+        json.WriteEndObject();
+    }
+
+    private static void Write(Utf8JsonWriter json, IReadOnlyList<IovaRange> ranges)
+    {
         json.WriteStartArray("iovaRanges");
-        foreach (var range in device.IovaRanges)
+        foreach (var range in ranges)
         {
             json.WriteStartObject();
             json.WriteString("start", $"0x{range.Start:x}");
@@ -133,7 +206,5 @@ public static class RecordedHostJson
             json.WriteEndObject();
         }
         json.WriteEndArray();
-        json.WriteString("iovaAlignment", $"0x{device.IovaAlignment:x}");
-        json.WriteEndObject();
     }
 }

@@ -10,10 +10,11 @@ internal static class LegacyPlanning
     /// <summary>The report for <paramref name="devices"/> (name, IOMMU group) in a container that answered
     /// <paramref name="container"/>. The nesting requirement says why there is no iommufd: <paramref name="iommufdMissing"/>
     /// (the kernel's findings, <see cref="IommufdSupport.Missing"/>), or, when that is empty, that the kernel serves
-    /// iommufd and the container was chosen.</summary>
-    public static PlanReport Decide(GuestViommuSpec spec, Type1Info container, IReadOnlyList<(string Name, int Group)> devices, IReadOnlyList<string> iommufdMissing)
+    /// iommufd and the container was chosen. <paramref name="hostPageSize"/>: this host's, unless planning a recording.</summary>
+    public static PlanReport Decide(GuestViommuSpec spec, Type1Info container, IReadOnlyList<(string Name, int Group)> devices, IReadOnlyList<string> iommufdMissing,
+        ulong? hostPageSize = null)
     {
-        var facts = new ShadowFacts(container.IovaRanges ?? [], container.SmallestPageSize, (ulong)DmaBuffer.SystemPageSize);
+        var facts = new ShadowFacts(container.IovaRanges ?? [], container.SmallestPageSize, hostPageSize ?? (ulong)DmaBuffer.SystemPageSize);
         var shadow = ShadowRequirements.For(spec, facts);
         var nested = new[]
         {

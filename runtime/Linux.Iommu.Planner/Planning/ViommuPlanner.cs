@@ -94,10 +94,13 @@ public sealed class ViommuPlanner(params IReadOnlyList<ViommuModel> plugIns)
 
     /// <summary>Plans against a recorded host, on any machine: the same requirements as <see cref="Plan(GuestViommuSpec, IommuFd, Ioas, IReadOnlyList{PlannedDevice})"/>
     /// from the same facts, but no kernel is asked, so the report lists in <see cref="PlanReport.NotChecked"/> what the
-    /// live plan would still try.</summary>
+    /// live plan would still try. A host recorded through the type1 container is planned as <see cref="PlanLegacy"/> is
+    /// on the host: Shadow into the container or Refused.</summary>
     public PlanReport Plan(GuestViommuSpec spec, RecordedHost host)
     {
         RequireRegistered(spec);
+        if (host.Container is { } container)
+            return LegacyPlanning.Decide(spec, container.Info, [.. container.Devices.Select(d => (d.Name, d.IommuGroup))], container.IommufdMissing, host.HostPageSize);
         var report = Decide(spec, host.Devices.Select(d => (d.Name, d.HwInfo)).ToList(), host.Ioas, KernelRequirements.For(spec, host),
             Topology(spec, host.Devices.Select(d => (d.Name, d.IommuGroup))));
         return report.Decision == PlanDecision.Nested
