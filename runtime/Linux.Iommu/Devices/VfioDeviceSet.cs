@@ -9,9 +9,10 @@ namespace Linux.Iommu;
 /// type1 container. Everything after it works on this object whatever the backend: <see cref="Mapper"/> for map/unmap,
 /// <see cref="DmaSession"/>, <see cref="BatchMapper"/> and <see cref="DmaBuffer"/> mappings, <see cref="CreateDmaSpace"/>
 /// for the driver kit, <see cref="GetIovaRanges"/> and <see cref="PageSizes"/> for planning. <see cref="Backend"/> says
-/// which one it is; <see cref="IommuFd"/>/<see cref="Ioas"/> and <see cref="Container"/> reach what only one backend has.
+/// which one it is; <see cref="IommuFd"/>/<see cref="Ioas"/> and <see cref="Container"/> reach what only one backend has;
+/// <see cref="PrepareDirtyTracking"/> gives dirty-page tracking on either.
 /// <para>Open either succeeds whole or leaves nothing open. Dispose closes the devices, then the address space.</para></summary>
-public sealed class VfioDeviceSet : IDisposable
+public sealed partial class VfioDeviceSet : IDisposable
 {
     private readonly List<AttachedDevice> _devices;
     private readonly List<VfioGroup> _groups;
@@ -197,12 +198,14 @@ public sealed class VfioDeviceSet : IDisposable
     {
         if (_disposed) return;
         _disposed = true;
-        Close(_devices, _groups, Ioas, IommuFd, Container);
+        Close(_devices, _groups, Ioas, IommuFd, Container, _dirtyHwpt);
     }
 
-    private static void Close(IEnumerable<AttachedDevice> devices, IEnumerable<VfioGroup> groups, Ioas? ioas, IommuFd? iommu, VfioContainer? container)
+    private static void Close(IEnumerable<AttachedDevice> devices, IEnumerable<VfioGroup> groups, Ioas? ioas, IommuFd? iommu, VfioContainer? container,
+        HwPagetable? dirtyHwpt = null)
     {
         foreach (var device in devices) device.Device.Dispose();
+        dirtyHwpt?.Dispose();
         foreach (var group in groups) group.Dispose();
         ioas?.Dispose();
         iommu?.Dispose();

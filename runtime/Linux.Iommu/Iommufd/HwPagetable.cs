@@ -4,7 +4,7 @@ namespace Linux.Iommu;
 
 /// <summary>A hardware page table (IOMMU_HWPT_ALLOC): a paging domain on an IOAS (optionally a nest parent, or
 /// with dirty tracking), or a nested stage-1 table whose format the vIOMMU owns (VT-d, SMMUv3, AMD data).</summary>
-public sealed class HwPagetable : IommuObject, IInvalidationTarget
+public sealed class HwPagetable : IommuObject, IInvalidationTarget, IDirtyTracker
 {
     private HwPagetable(IommuFd iommu, uint id) : base(iommu, id)
     {
@@ -83,35 +83,77 @@ public sealed class HwPagetable : IommuObject, IInvalidationTarget
     bool IInvalidationTarget.TryInvalidate(uint dataType, ReadOnlySpan<byte> entries, uint entrySize, uint count, out uint handled, out int errno) =>
         TryInvalidate((InvalidationDataType)dataType, entries, entrySize, count, out handled, out errno);
 
-    /// <summary>IOMMU_HWPT_SET_DIRTY_TRACKING (the HWPT must have been allocated with dirty tracking).</summary>
+    /// <summary>IOMMU_HWPT_SET_DIRTY_TRACKING: starts or stops the IOMMU's dirty tracking of this HWPT.</summary>
+    /// <exception cref="IommuException">EOPNOTSUPP: the HWPT was not allocated with <see cref="HwptAllocFlags.DirtyTracking"/>.</exception>
     public void SetDirtyTracking(bool enable)
     {
+        if (!TrySetDirtyTracking(enable, out var errno))
+        {
+            var set = SetDirtyTrackingArgument(enable);
+            Ioctls.ThrowIOMMU_HWPT_SET_DIRTY_TRACKING(errno, in set, errno == Errno.EOPNOTSUPP
+                ? $"{this} was not allocated with dirty tracking (HwptAllocFlags.DirtyTracking)" : ToString());
+        }
+    }
+
+    /// <inheritdoc/>
+    public bool TrySetDirtyTracking(bool enable, out int errno)
+    {
         ThrowIfDisposed();
+        var set = SetDirtyTrackingArgument(enable);
+        using var fd = Iommu.Lease();
+        errno = -Ioctls.TryIOMMU_HWPT_SET_DIRTY_TRACKING(fd.Fd, ref set);
+        return errno == 0;
+    }
+
+    private iommu_hwpt_set_dirty_tracking SetDirtyTrackingArgument(bool enable)
+    {
         var set = iommu_hwpt_set_dirty_tracking.Create();
         set.hwpt_id = Id;
         set.flags = enable ? (uint)iommufd_hwpt_set_dirty_tracking_flags.IOMMU_HWPT_DIRTY_TRACKING_ENABLE : 0;
-        using var fd = Iommu.Lease();
-        Ioctls.IOMMU_HWPT_SET_DIRTY_TRACKING(fd.Fd, ref set);
+        return set;
     }
 
     /// <summary>IOMMU_HWPT_GET_DIRTY_BITMAP of [iova, iova + length): one bit per <paramref name="pageSize"/> page
-    /// into <paramref name="bitmap"/>; clears the dirty state unless <paramref name="keepDirty"/>.</summary>
-    public unsafe void ReadDirtyBitmap(ulong iova, ulong length, ulong pageSize, Span<ulong> bitmap, bool keepDirty = false)
+    /// into <paramref name="bitmap"/> (its words for the range cleared first); clears the dirty state unless
+    /// <paramref name="keepDirty"/> (IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR). The range must be mapped in the IOAS without
+    /// holes (EINVAL otherwise). See <see cref="IDirtyTracker"/>.</summary>
+    public void ReadDirtyBitmap(ulong iova, ulong length, ulong pageSize, Span<ulong> bitmap, bool keepDirty = false)
+    {
+        if (!TryReadDirtyBitmap(iova, length, pageSize, bitmap, keepDirty, out var errno))
+        {
+            var get = GetDirtyBitmapArgument(iova, length, pageSize, keepDirty);
+            Ioctls.ThrowIOMMU_HWPT_GET_DIRTY_BITMAP(errno, in get, errno switch
+            {
+                Errno.EINVAL => $"{this}: the range must be mapped in the IOAS without holes and aligned to its IOVA alignment",
+                Errno.EOPNOTSUPP => $"{this} does not track dirty pages (allocated without HwptAllocFlags.DirtyTracking, or its IOMMU cannot)",
+                _ => ToString(),
+            });
+        }
+    }
+
+    /// <inheritdoc/>
+    public unsafe bool TryReadDirtyBitmap(ulong iova, ulong length, ulong pageSize, Span<ulong> bitmap, bool keepDirty, out int errno)
     {
         ThrowIfDisposed();
-        var pages = length / pageSize;
-        if ((ulong)bitmap.Length * 64 < pages) throw new ArgumentException($"{pages} pages need {(pages + 63) / 64} ulongs of bitmap, got {bitmap.Length}", nameof(bitmap));
+        var covered = DirtyBitmap.Prepare(iova, length, pageSize, bitmap);
+        var get = GetDirtyBitmapArgument(iova, length, pageSize, keepDirty);
+        fixed (ulong* data = covered)
+        {
+            get.data = (ulong)data;
+            using var fd = Iommu.Lease();
+            errno = -Ioctls.TryIOMMU_HWPT_GET_DIRTY_BITMAP(fd.Fd, ref get);
+        }
+        return errno == 0;
+    }
+
+    private iommu_hwpt_get_dirty_bitmap GetDirtyBitmapArgument(ulong iova, ulong length, ulong pageSize, bool keepDirty)
+    {
         var get = iommu_hwpt_get_dirty_bitmap.Create();
         get.hwpt_id = Id;
         get.flags = keepDirty ? (uint)iommufd_hwpt_get_dirty_bitmap_flags.IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR : 0;
         get.iova = iova;
         get.length = length;
         get.page_size = pageSize;
-        fixed (ulong* data = bitmap)
-        {
-            get.data = (ulong)data;
-            using var fd = Iommu.Lease();
-            Ioctls.IOMMU_HWPT_GET_DIRTY_BITMAP(fd.Fd, ref get);
-        }
+        return get;
     }
 }

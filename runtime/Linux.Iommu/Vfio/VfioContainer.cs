@@ -7,7 +7,7 @@ namespace Linux.Iommu;
 
 /// <summary>The legacy VFIO type1 container (<c>/dev/vfio/vfio</c>): groups join it, then it maps DMA for all of
 /// them. Implements the same <see cref="IDmaMapper"/> as an iommufd <see cref="Ioas"/>.</summary>
-public sealed class VfioContainer : IDmaMapper, ILeasedDmaMapper, IDisposable
+public sealed partial class VfioContainer : IDmaMapper, ILeasedDmaMapper, IDirtyTracker, IDisposable
 {
     private readonly SafeFileHandle _handle;
     private int _groups;

@@ -48,6 +48,28 @@ public class Type1InfoTests
     }
 
     [Fact]
+    public void The_migration_capability_gives_the_dirty_bitmap_page_size_and_limit()
+    {
+        var header = vfio_iommu_type1_info.NativeSize;
+        var bytes = new byte[header + vfio_iommu_type1_info_cap_migration.NativeSize];
+        var span = bytes.AsSpan();
+        BinaryPrimitives.WriteUInt32LittleEndian(span, (uint)bytes.Length);
+        BinaryPrimitives.WriteUInt32LittleEndian(span[4..], Constants.VFIO_IOMMU_INFO_PGSIZES | Constants.VFIO_IOMMU_INFO_CAPS);
+        BinaryPrimitives.WriteUInt64LittleEndian(span[8..], 0x4020_1000);
+        BinaryPrimitives.WriteUInt32LittleEndian(span[16..], (uint)header);
+        var cap = span[header..];
+        BinaryPrimitives.WriteUInt16LittleEndian(cap, Constants.VFIO_IOMMU_TYPE1_INFO_CAP_MIGRATION);
+        BinaryPrimitives.WriteUInt16LittleEndian(cap[2..], 1);
+        BinaryPrimitives.WriteUInt64LittleEndian(cap[16..], 0x4020_1000); // pgsize_bitmap
+        BinaryPrimitives.WriteUInt64LittleEndian(cap[24..], 256UL << 20); // max_dirty_bitmap_size
+
+        var info = Type1Info.Decode(bytes);
+
+        Assert.Equal(new Type1DirtyTracking(0x4020_1000, 256UL << 20), info.DirtyTracking);
+        Assert.Contains("dirty tracking: bitmaps of 4 KiB pages, at most 256 MiB of bitmap (8 TiB of IOVA) a read", info.Describe());
+    }
+
+    [Fact]
     public void An_answer_without_capabilities_says_not_reported()
     {
         var bytes = new byte[vfio_iommu_type1_info.NativeSize];
@@ -59,7 +81,9 @@ public class Type1InfoTests
 
         Assert.Null(info.IovaRanges);
         Assert.Null(info.DmaMappingsAvailable);
+        Assert.Null(info.DirtyTracking);
         Assert.Contains("IOVA ranges: not reported", info.Describe());
+        Assert.Contains("dirty tracking: not reported", info.Describe());
     }
 
     [Fact]
