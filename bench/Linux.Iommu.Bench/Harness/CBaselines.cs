@@ -30,6 +30,16 @@ internal static unsafe class CBaselines
         return n => ((delegate* unmanaged<int, int, nint, ulong, long, long>)loop)(fd, (int)kind, va, length, n);
     }
 
+    /// <summary>bench_type1_dirty_loop (bench/c/type1.c): n reads of the dirty bitmap of [iova, iova + length) at 4 KiB
+    /// pages into <paramref name="bitmap"/> (pinned: the loop keeps its address).</summary>
+    public static Action<long> Type1DirtyLoop(VfioContainer container, ulong iova, ulong length, ulong[] bitmap)
+    {
+        var loop = Export("libtype1.so", "bench_type1_dirty_loop");
+        var fd = (int)container.Handle.DangerousGetHandle();
+        var data = (nint)System.Runtime.CompilerServices.Unsafe.AsPointer(ref System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(bitmap));
+        return n => ((delegate* unmanaged<int, ulong, ulong, nint, long, long>)loop)(fd, iova, length, data, n);
+    }
+
     /// <summary>bench_invalidate_loop (bench/c/invalidate.c): n entries to the nested HWPT in ioctls of up to <paramref name="batch"/>.</summary>
     public static Action<long> InvalidateLoop(IommuFd iommu, uint nestedHwptId, uint batch)
     {

@@ -7,10 +7,10 @@ public static class SuiteSets
 {
     public static readonly Type[] Host = [typeof(StubBench), typeof(GeneratorBench), typeof(ShadowWalkBench)];
 
-    public static readonly Type[] Guest = [typeof(IoasMapBench), typeof(IoasSessionBench), typeof(BatchBench), typeof(Type1Bench), typeof(Type1BatchBench), typeof(ShadowBench)];
+    public static readonly Type[] Guest = [typeof(IoasMapBench), typeof(IoasSessionBench), typeof(BatchBench), typeof(Type1Bench), typeof(Type1BatchBench), typeof(DirtyBitmapBench), typeof(ShadowBench)];
 
     /// <summary>What a kernel without iommufd (Debian's own images: the VFIO type1 container only) runs of the guest set.</summary>
-    public static readonly Type[] Type1 = [typeof(Type1Bench), typeof(Type1BatchBench)];
+    public static readonly Type[] Type1 = [typeof(Type1Bench), typeof(Type1BatchBench), typeof(DirtyBitmapBench)];
 
     /// <summary>The nested-vIOMMU runtime on the selftest mock (x86 guest only): bench/nested-bench.sh runs it alone.</summary>
     public static readonly Type[] Nested = [typeof(NestedInvalidateBench), typeof(VeventReadBench)];

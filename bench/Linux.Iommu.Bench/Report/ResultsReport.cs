@@ -31,6 +31,7 @@ public static class ResultsReport
         if (f.Ran(typeof(BatchBench))) Batch(md, f, "an iommufd IOAS", n => new BatchBench { N = n });
         if (f.Ran(typeof(Type1Bench))) Type1(md, f);
         if (f.Ran(typeof(Type1BatchBench))) Batch(md, f, "a VFIO type1 container", n => new Type1BatchBench { N = n });
+        if (f.Ran(typeof(DirtyBitmapBench))) DirtyBitmap(md, f);
         if (f.Ran(typeof(ShadowBench))) Shadow(md, f);
         if (host) Generator(md, f);
         else md.AppendLine("### Host suites (generated stub overhead, source generator)").AppendLine()
@@ -131,6 +132,21 @@ public static class ResultsReport
                           $"| {Figures.Both(f.Cs(iommufd) / f.C(iommufd), f.Interleaved(iommufd))} | {f.AllocationText(iommufd)} |");
             }
             md.AppendLine();
+        }
+        md.AppendLine();
+    }
+
+    /// <summary>The dirty-bitmap read of 1 … 16 GiB against its C twin, interleaved (the C twin runs only in those rounds).</summary>
+    private static void DirtyBitmap(StringBuilder md, Figures f)
+    {
+        md.AppendLine("### Dirty bitmap read, VFIO_IOMMU_DIRTY_PAGES get-bitmap of every page (guest, type1 container with edu's group)").AppendLine()
+          .AppendLine("| mapped | pages reported dirty | C# | C | C#/C interleaved | target ≤ 1.05× | allocated per read (own thread) | target 0 B |").AppendLine("|---|---|---|---|---|---|---|---|");
+        foreach (var gib in new[] { 1, 2, 4, 8, 16 })
+        {
+            var key = CaseKey.Of(new DirtyBitmapBench { GiB = gib }, nameof(DirtyBitmapBench.ReadBitmap));
+            var ratio = f.Interleaved(key);
+            md.AppendLine($"| {gib} GiB | {Figures.Number(f.Probe(key, "dirty-pages"), "N0")} | {Figures.Time(f.Probe(key, "interleaved-b-ns"))} | {Figures.Time(f.Probe(key, "interleaved-a-ns"))} " +
+                          $"| {Figures.Ratio(ratio)} | {Figures.Verdict(ratio, r => r <= 1.05)} | {f.AllocationText(key)} | {f.AllocationVerdict(key)} |");
         }
         md.AppendLine();
     }

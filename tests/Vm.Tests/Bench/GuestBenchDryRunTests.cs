@@ -28,9 +28,10 @@ public sealed class GuestBenchDryRunTests
         Assert.All(suites, line => Assert.DoesNotContain(": 0 cases", line, StringComparison.Ordinal));
         if (set == "type1")
         {
-            // type1 map + unmap at 3 sizes, beside the IOAS where the kernel has iommufd; BatchMapper's 5 loops at 3 N
+            // type1 map + unmap at 3 sizes, beside the IOAS where the kernel has iommufd; BatchMapper's 5 loops at 3 N; the
+            // dirty bitmap of 1, 2, 4, 8 and 16 GiB
             var backends = GuestKernel.Probe(KernelOffer.Iommufd).Present ? 2 : 1;
-            Assert.Equal([$"dry: Type1: {3 * backends} cases ran once", "dry: Type1Batch: 15 cases ran once"], suites);
+            Assert.Equal([$"dry: Type1: {3 * backends} cases ran once", "dry: Type1Batch: 15 cases ran once", "dry: DirtyBitmap: 5 cases ran once"], suites);
         }
     }
 }

@@ -7,8 +7,10 @@ using Linux.Iommu.Testing.Native;
 namespace Vm.Tests.Mock;
 
 /// <summary>Dirty tracking on the selftest mock (iommufd.c FIXTURE(iommufd_dirty_tracking): set_dirty_tracking,
-/// get_dirty_bitmap, enforce_dirty): a dirty-tracking HWPT on the IOAS, pages marked dirty by the mock as a device
-/// would by writing (IOMMU_TEST_OP_DIRTY), and IOMMU_HWPT_GET_DIRTY_BITMAP reporting exactly those.</summary>
+/// get_dirty_bitmap, enforce_dirty), read through <see cref="IDirtyTracker"/> as a VMM would: a dirty-tracking HWPT on the
+/// IOAS, pages marked dirty by the mock as a device would by writing (IOMMU_TEST_OP_DIRTY), and IOMMU_HWPT_GET_DIRTY_BITMAP
+/// reporting exactly those. The mock stands in for an IOMMU with dirty tracking, which none of the tier's emulated ones
+/// has (Runtime/DirtyTrackingTests asserts that refusal on the real VT-d and SMMUv3).</summary>
 [Trait("Boot", "main")] // CONFIG_IOMMUFD_TEST: only the x86 guest kernel has it (not selectable on arm64)
 public sealed class MockDirtyTrackingTests
 {
@@ -24,6 +26,9 @@ public sealed class MockDirtyTrackingTests
         public SmallPages Buffer { get; } = SmallPages.Anonymous((long)Length);
         public HwPagetable Hwpt { get; }
 
+        /// <summary>The HWPT as the runtime's one dirty-tracking API sees it.</summary>
+        public IDirtyTracker Tracker => Hwpt;
+
         public DirtyTracking()
         {
             Mock.Ioas.HugePages = false;
@@ -36,7 +41,7 @@ public sealed class MockDirtyTrackingTests
         public ulong[] Read(bool keepDirty = false)
         {
             var bitmap = new ulong[Bits().Length];
-            Hwpt.ReadDirtyBitmap(MockIoas.ApertureStart, Length, PageSize, bitmap, keepDirty);
+            Tracker.ReadDirtyBitmap(MockIoas.ApertureStart, Length, PageSize, bitmap, keepDirty);
             return bitmap;
         }
 
@@ -61,7 +66,7 @@ public sealed class MockDirtyTrackingTests
     {
         GuestKernel.Require(KernelOffer.SelftestMock);
         using var dirty = new DirtyTracking();
-        dirty.Hwpt.SetDirtyTracking(true);
+        dirty.Tracker.SetDirtyTracking(true);
         int[] written = [0, 1, 7, 31, 32, 63];
 
         var marked = dirty.Mark(written);
@@ -71,7 +76,7 @@ public sealed class MockDirtyTrackingTests
         Assert.Equal((ulong)written.Length, marked);
         Assert.Equal(Bits(written), first);
         Assert.Equal(Bits(), again); // "It as read already -- expect all zeroes"
-        dirty.Hwpt.SetDirtyTracking(false);
+        dirty.Tracker.SetDirtyTracking(false);
     }
 
     [Fact]
@@ -80,7 +85,7 @@ public sealed class MockDirtyTrackingTests
     {
         GuestKernel.Require(KernelOffer.SelftestMock);
         using var dirty = new DirtyTracking();
-        dirty.Hwpt.SetDirtyTracking(true);
+        dirty.Tracker.SetDirtyTracking(true);
         dirty.Mark(5, 40);
 
         var first = dirty.Read(keepDirty: true); // get_dirty_bitmap_no_clear
@@ -110,5 +115,73 @@ public sealed class MockDirtyTrackingTests
 
         KernelAssert.Fails(nameof(Ioctls.IOMMU_HWPT_ALLOC), Errno.EOPNOTSUPP,
             () => HwPagetable.Allocate(mock.Iommu, mock.Device.IdevId, mock.Ioas.Id, HwptAllocFlags.DirtyTracking).Dispose());
+    }
+
+    [Fact]
+    [Trait("Category", "Vm")]
+    public void A_read_clears_the_callers_bitmap_words_first_so_they_hold_exactly_the_dirty_pages()
+    {
+        GuestKernel.Require(KernelOffer.SelftestMock);
+        using var dirty = new DirtyTracking();
+        dirty.Tracker.SetDirtyTracking(true);
+        dirty.Mark(2, 33);
+        ulong[] bitmap = [ulong.MaxValue, ulong.MaxValue]; // one word for the 64 pages, one beyond them
+
+        var read = dirty.Tracker.TryReadDirtyBitmap(MockIoas.ApertureStart, Length, PageSize, bitmap, keepDirty: false, out var errno);
+
+        KernelAssert.Errno(0, read, errno);
+        Assert.Equal(Bits(2, 33)[0], bitmap[0]);
+        Assert.Equal(ulong.MaxValue, bitmap[1]); // beyond the range: untouched
+        Assert.Equal(2, DirtyBitmap.CountDirty(bitmap.AsSpan(0, 1)));
+    }
+
+    [Fact]
+    [Trait("Category", "Vm")]
+    public void A_read_at_a_page_size_of_several_mock_pages_reports_the_bigger_page_dirty()
+    {
+        GuestKernel.Require(KernelOffer.SelftestMock);
+        using var dirty = new DirtyTracking();
+        dirty.Tracker.SetDirtyTracking(true);
+        dirty.Mark(5, 40); // at pages of two small pages: page 5 is in big page 2, page 40 in big page 20
+        var bigPage = 2 * PageSize;
+        var bitmap = new ulong[DirtyBitmap.Words(Length, bigPage)];
+
+        dirty.Tracker.ReadDirtyBitmap(MockIoas.ApertureStart, Length, bigPage, bitmap);
+
+        Assert.Equal(1UL << 2 | 1UL << 20, bitmap[0]);
+    }
+
+    [Fact]
+    [Trait("Category", "Vm")]
+    public void A_read_over_a_hole_in_the_IOAS_is_refused_with_EINVAL()
+    {
+        GuestKernel.Require(KernelOffer.SelftestMock);
+        using var dirty = new DirtyTracking();
+        dirty.Tracker.SetDirtyTracking(true);
+        var bitmap = new ulong[DirtyBitmap.Words(2 * Length, PageSize)];
+
+        // iopt_read_and_clear_dirty_data walks contiguous areas: the range must be mapped without holes (type1 differs)
+        var read = dirty.Tracker.TryReadDirtyBitmap(MockIoas.ApertureStart, 2 * Length, PageSize, bitmap, keepDirty: false, out var errno);
+
+        KernelAssert.Errno(Errno.EINVAL, read, errno);
+        var error = KernelAssert.Fails(nameof(Ioctls.IOMMU_HWPT_GET_DIRTY_BITMAP), Errno.EINVAL,
+            () => dirty.Tracker.ReadDirtyBitmap(MockIoas.ApertureStart, 2 * Length, PageSize, bitmap));
+        Assert.Contains("mapped in the IOAS without holes", error.Message);
+    }
+
+    [Fact]
+    [Trait("Category", "Vm")]
+    public void Tracking_on_a_HWPT_allocated_without_dirty_tracking_is_refused_with_EOPNOTSUPP()
+    {
+        GuestKernel.Require(KernelOffer.SelftestMock);
+        using var mock = new MockIoas();
+        using var hwpt = HwPagetable.Allocate(mock.Iommu, mock.Device.IdevId, mock.Ioas.Id);
+        IDirtyTracker plain = hwpt;
+
+        var set = plain.TrySetDirtyTracking(true, out var errno);
+
+        KernelAssert.Errno(Errno.EOPNOTSUPP, set, errno);
+        var error = KernelAssert.Fails(nameof(Ioctls.IOMMU_HWPT_SET_DIRTY_TRACKING), Errno.EOPNOTSUPP, () => plain.SetDirtyTracking(true));
+        Assert.Contains("was not allocated with dirty tracking", error.Message);
     }
 }
