@@ -39,8 +39,7 @@ internal static class PlanCommand
         if (host.Container is not null)
             throw new InvalidOperationException($"--host-passthrough derives the spec from IOMMU_GET_HW_INFO, which a host without iommufd does not report ({file} was recorded through the type1 container)\n" +
                 "  give --spec FILE (the legacy VFIO container plans Shadow or Refused)");
-        var first = host.Devices[0];
-        return Planner.PassThrough(first.HwInfo, new ShadowFacts(first.IovaRanges, first.IovaAlignment, host.HostPageSize));
+        return Planner.PassThrough(host);
     }
 
     /// <summary>The spec this host's IOMMU offers as is, read through the first device (IOMMU_GET_HW_INFO: iommufd only).</summary>

@@ -45,6 +45,7 @@ plan.Validators.Add(result =>
 });
 plan.SetAction(parse => PlanCommand.Run(parse.GetValue(spec), parse.GetValue(passthrough), parse.GetValue(planDevices), parse.GetValue(planBackend), parse.GetValue(recorded)));
 root.Subcommands.Add(plan);
+root.Subcommands.Add(MigrateCommand.Create());
 
 var folderOnly = new Option<bool>("--dir") { Description = "print only the folder (specs/ and hosts/ below it)" };
 var examples = new Command("examples", "list the example guest specs and recorded hosts that ship with the tool, with their paths") { folderOnly };

@@ -56,9 +56,7 @@ public sealed record PlanReport(GuestViommuSpec Spec, IReadOnlyList<DeviceAssess
             _ => " - the host cannot provide this vIOMMU: do not start",
         });
         text.Append('\n');
-        text.Append($"Guest vIOMMU: {Spec.Model.Name}, {Spec.InputAddressWidth}-bit IOVA, pages {string.Join("/", Spec.PageSizes.Select(Bytes))}, " +
-                    $"PASID {Spec.PasidBits} bits, PRI {YesNo(Spec.Pri)}, dirty tracking {YesNo(Spec.DirtyTracking)}" +
-                    (Migratable ? "" : " [host-passthrough: NOT migratable]") + "\n");
+        text.Append($"Guest vIOMMU: {Guest(Spec)}" + (Migratable ? "" : " [host-passthrough: NOT migratable]") + "\n");
         foreach (var item in NotChecked) text.Append($"  not checked: {item}\n");
         foreach (var requirement in TopologyRequirements.Concat(PlanRequirements)) text.Append($"  {requirement}\n");
         foreach (var device in Devices)
@@ -72,6 +70,11 @@ public sealed record PlanReport(GuestViommuSpec Spec, IReadOnlyList<DeviceAssess
         }
         return text.ToString();
     }
+
+    /// <summary>What the guest sees, in one line: model, IOVA width, pages, PASID, PRI, dirty tracking.</summary>
+    internal static string Guest(GuestViommuSpec spec) =>
+        $"{spec.Model.Name}, {spec.InputAddressWidth}-bit IOVA, pages {string.Join("/", spec.PageSizes.Select(Bytes))}, " +
+        $"PASID {spec.PasidBits} bits, PRI {YesNo(spec.Pri)}, dirty tracking {YesNo(spec.DirtyTracking)}";
 
     /// <inheritdoc/>
     public override string ToString() => Describe();

@@ -84,4 +84,17 @@ public static class RequirementId
     public const string HotPlugSameHostIommu = "hotplug.same-host-iommu";
     /// <summary>Hot-plug into a Shadow plan: the device attaches to the running IOAS.</summary>
     public const string HotPlugAttach = "hotplug.attach";
+
+    /// <summary>Migration: the destination is of the source's architecture (x86_64, aarch64): the guest's CPU and
+    /// vIOMMU model go with it.</summary>
+    public const string MigrationArchitecture = "migrate.architecture";
+    /// <summary>Migration: each device of the VM is on the destination.</summary>
+    public const string MigrationDevice = "migrate.device";
+    /// <summary>Migration: the VM's devices share IOMMU groups (requester IDs) on the destination as they do on the source,
+    /// since the guest sees the devices of one group behind one bridge.</summary>
+    public const string MigrationIommuGroups = "migrate.iommu-groups";
+    /// <summary>Migration: the host IOMMU behind each device logs the device's DMA writes (IOMMU_HW_CAP_DIRTY_TRACKING and
+    /// the kernel's IOMMU_HWPT_SET_DIRTY_TRACKING / IOMMU_HWPT_GET_DIRTY_BITMAP) on the source and the destination;
+    /// deciding for a spec with <c>dirtyTracking</c>.</summary>
+    public const string MigrationDirtyTracking = "migrate.dirty-tracking";
 }

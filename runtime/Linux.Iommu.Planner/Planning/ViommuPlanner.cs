@@ -23,6 +23,18 @@ public sealed class ViommuPlanner(params IReadOnlyList<ViommuModel> plugIns)
     /// <summary>The host-passthrough spec for <paramref name="host"/> (see <see cref="HostPassthrough"/>).</summary>
     public GuestViommuSpec PassThrough(HwInfo host, ShadowFacts ioas) => HostPassthrough.Derive(host, ioas, Models);
 
+    /// <summary>The host-passthrough spec for a recorded host: derived from its first device, over that device's IOVA ranges.</summary>
+    /// <exception cref="InvalidOperationException">The host was recorded through the type1 container, which reports no
+    /// IOMMU_GET_HW_INFO to derive from; or no known model nests on its IOMMU.</exception>
+    public GuestViommuSpec PassThrough(RecordedHost host)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        if (host.Container is not null)
+            throw new InvalidOperationException("host-passthrough derives the spec from IOMMU_GET_HW_INFO, which a host without iommufd does not report (it was recorded through the type1 container)");
+        var first = host.Devices[0];
+        return PassThrough(first.HwInfo, new ShadowFacts(first.IovaRanges, first.IovaAlignment, host.HostPageSize));
+    }
+
     /// <summary>Decides from facts alone (the decision tests use recorded hw_info): no kernel call.</summary>
     public static PlanReport Decide(GuestViommuSpec spec, IReadOnlyList<(string Name, HwInfo HostIommu)> devices, ShadowFacts ioas,
         IReadOnlyList<Requirement>? kernelFindings = null, IReadOnlyList<Requirement>? topology = null)
