@@ -96,7 +96,12 @@ public static class MigrationCheck
 
     private static (bool? Logs, string Text) Logs(RecordedHost host, HostDevice device)
     {
-        if (device.HwInfo is not { } hw) return (null, "not recorded (type1 container: VFIO_IOMMU_DIRTY_PAGES)");
+        if (device.HwInfo is not { } hw)
+        {
+            return host.Container?.Info.DirtyTracking is { } type1
+                ? (true, $"type1 VFIO_IOMMU_DIRTY_PAGES ({Readable.Bytes(type1.PageSize)} pages; the kernel reports every mapped page dirty)")
+                : (null, "not recorded (type1 container: VFIO_IOMMU_DIRTY_PAGES)");
+        }
         var capability = hw.Capabilities.HasFlag(HwCapabilities.DirtyTracking);
         var missing = DirtyTrackingIoctls.Where(host.KernelLacks.Contains).ToList();
         var text = (capability ? "IOMMU_HW_CAP_DIRTY_TRACKING" : "no IOMMU_HW_CAP_DIRTY_TRACKING") +

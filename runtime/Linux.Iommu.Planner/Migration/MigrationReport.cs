@@ -50,7 +50,7 @@ public sealed record MigrationReport(GuestViommuSpec Guest, RecordedHost SourceH
     public IReadOnlyList<string> NotChecked =>
         [
             DeviceMigrationNotRecorded,
-            .. SourceHost.Container is null && DestinationHost.Container is null ? [] : new[] { ContainerDirtyTrackingNotRecorded },
+            .. Unrecorded(SourceHost) || Unrecorded(DestinationHost) ? new[] { ContainerDirtyTrackingNotRecorded } : [],
             .. (DestinationPlan?.NotChecked ?? []).Select(n => $"destination: {n}"),
         ];
 
@@ -81,6 +81,9 @@ public sealed record MigrationReport(GuestViommuSpec Guest, RecordedHost SourceH
         foreach (var item in NotChecked) text.Append($"  not checked: {item}\n");
         return text.ToString();
     }
+
+    // a record written to JSON keeps no type1 dirty tracking; one recorded in this process may have it
+    private static bool Unrecorded(RecordedHost host) => host.Container is { Info.DirtyTracking: null };
 
     private static void Section(StringBuilder text, string title, IEnumerable<MigrationItem> items)
     {

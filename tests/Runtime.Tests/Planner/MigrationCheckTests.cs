@@ -223,6 +223,12 @@ public class MigrationCheckTests
         Assert.Contains(MigrationReport.ContainerDirtyTrackingNotRecorded, there.NotChecked);
         Assert.All(there.Items.Where(i => i.Id == Id.MigrationDirtyTracking), i => Assert.Equal("not recorded (type1 container: VFIO_IOMMU_DIRTY_PAGES)", i.Destination));
 
+        // the container's migration capability, as a live recording reads it (records written to JSON do not keep it)
+        var live = Debian with { Container = Debian.Container! with { Info = Debian.Container.Info with { DirtyTracking = new Type1DirtyTracking(0x1000, 256UL << 20) } } };
+        var toLive = Planner.CheckMigration(Spec("vtd-shadow-4k.json"), Load("qemu-vtd-legacy.json"), live);
+        Assert.DoesNotContain(MigrationReport.ContainerDirtyTrackingNotRecorded, toLive.NotChecked);
+        Assert.All(toLive.Items.Where(i => i.Id == Id.MigrationDirtyTracking), i => Assert.StartsWith("type1 VFIO_IOMMU_DIRTY_PAGES (4 KiB pages", i.Destination));
+
         var back = Planner.CheckMigration(Spec("vtd-shadow-4k.json"), Debian, Load("qemu-vtd-legacy.json"));
         Assert.True(back.Verdict == MigrationVerdict.CanMove, back.Describe());
         Assert.Equal(PlanDecision.Shadow, back.Mode);
