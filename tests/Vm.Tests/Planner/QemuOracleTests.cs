@@ -1,0 +1,90 @@
+using Linux.Iommu;
+using Linux.Iommu.Planner;
+using Linux.Iommu.Testing;
+using Vm.Tests.Modes;
+using Vm.Tests.Runtime;
+
+namespace Vm.Tests.Planner;
+
+/// <summary>QEMU as the oracle of the planner: in each emulated VT-d mode of the booted host, for each guest VT-d of
+/// <see cref="QemuGuestVtd.Matrix"/>, the host's QEMU started in this guest as the VMM with edu assigned (legacy VFIO
+/// container and iommufd) starts exactly where the planner, for the same spec and the same backend on this host, plans
+/// Shadow or Nested, and refuses exactly where it plans Refused. The table of both answers is in docs/planner.md
+/// (asserted against what each host mode measured) and in $VM_OUT/qemu-oracle.md.</summary>
+[Collection(EduCollection.Name)]
+[Trait("Category", "Vm")]
+[Trait("Boot", "main")]
+[Trait("Boot", "vtd-mode")] // and once in each other emulated VT-d mode
+public sealed class QemuOracleTests
+{
+    private static readonly IommuBackend[] Backends = [IommuBackend.Type1, IommuBackend.Iommufd];
+
+    private static readonly Lazy<IReadOnlyList<OracleRun>> Runs = new(Measure);
+
+    [Fact]
+    public void QEMU_as_the_VMM_starts_exactly_where_the_plan_is_Shadow_or_Nested_and_refuses_where_it_is_Refused()
+    {
+        var runs = Require();
+        var disagreements = runs.Where(r => !r.Agree).Select(r =>
+            $"host {VtdBootMode.Current}, guest intel-iommu,{r.Guest}, {r.Backend}:\n  QEMU {r.Qemu}\n    ({r.Qemu.Command})\n  plan {r.Plan}\n{r.Report}").ToList();
+        Assert.True(disagreements.Count == 0, $"{disagreements.Count} of {runs.Count} runs disagree:\n{string.Join("\n", disagreements)}");
+    }
+
+    [Fact]
+    public void The_table_in_docs_planner_md_is_what_this_host_mode_measured()
+    {
+        var measured = OracleTable.Rows(VtdBootMode.Current.ToString(), Require());
+        var documented = OracleTable.Documented(VtdBootMode.Current.ToString());
+        Assert.True(measured.SequenceEqual(documented),
+            $"docs/planner.md's QEMU oracle rows for host {VtdBootMode.Current} differ from the measured ones; measured:\n{string.Join("\n", measured)}\n" +
+            $"documented:\n{string.Join("\n", documented)}");
+    }
+
+    private static IReadOnlyList<OracleRun> Require()
+    {
+        GuestKernel.Require(KernelOffer.Iommufd);
+        GuestKernel.Require(KernelOffer.VfioCdev);
+        QemuVmm.Require();
+        return Runs.Value;
+    }
+
+    private static List<OracleRun> Measure()
+    {
+        var runs = new List<OracleRun>();
+        var edu = QemuEduDevice.PciAddress;
+        foreach (var guest in QemuGuestVtd.Matrix)
+        {
+            foreach (var backend in Backends)
+            {
+                // The plan's devices are closed before QEMU opens them: a VFIO group has one user at a time.
+                var (decision, plan, report) = PlanFor(guest, edu, backend);
+                var qemu = QemuVmm.Start(guest, edu, backend);
+                var run = new OracleRun(guest, backend, qemu, decision, plan, report);
+                TestContext.Current.TestOutputHelper?.WriteLine($"{VtdBootMode.Current} | intel-iommu,{guest} | {backend}: QEMU {qemu}; plan {plan}{(run.Agree ? "" : " DISAGREE")}");
+                runs.Add(run);
+            }
+        }
+        if (Environment.GetEnvironmentVariable("VM_OUT") is { Length: > 0 } output)
+            File.WriteAllLines(Path.Combine(output, "qemu-oracle.md"), OracleTable.Rows(VtdBootMode.Current.ToString(), runs));
+        return runs;
+    }
+
+    /// <summary>The planner's decision for <paramref name="guest"/>'s spec with edu opened on <paramref name="backend"/>,
+    /// its short form for the table, and the whole report; a spec the loader refuses is Refused with the loader's reason.</summary>
+    private static (PlanDecision Decision, string Plan, string Report) PlanFor(QemuGuestVtd guest, string edu, IommuBackend backend)
+    {
+        var (spec, refusal) = guest.LoadSpec();
+        if (spec is null) return (PlanDecision.Refused, $"Refused: spec {refusal!.Field}", refusal.Message);
+        using var set = VfioDeviceSet.Open([edu], backend);
+        using var plan = new ViommuPlanner().Plan(spec, set);
+        var report = plan.Report;
+        var failed = report.Failures(PlanDecision.Shadow).Select(f => f.Requirement.Id).Distinct();
+        return (report.Decision, report.Decision == PlanDecision.Refused ? $"Refused: {string.Join(", ", failed)}" : report.Decision.ToString(), report.Describe());
+    }
+}
+
+/// <summary>One guest VT-d on one backend: what QEMU did and what the planner decided.</summary>
+internal sealed record OracleRun(QemuGuestVtd Guest, IommuBackend Backend, QemuOutcome Qemu, PlanDecision Decision, string Plan, string Report)
+{
+    public bool Agree => Qemu.Started == (Decision is PlanDecision.Shadow or PlanDecision.Nested);
+}
