@@ -11,9 +11,8 @@ internal static class OracleTable
     public static List<string> Rows(string host, IReadOnlyList<OracleRun> runs) =>
         runs.GroupBy(r => r.Guest).Select(g =>
         {
-            var legacy = g.Single(r => r.Backend == IommuBackend.Type1);
-            var iommufd = g.Single(r => r.Backend == IommuBackend.Iommufd);
-            return $"| `{host}` | `{g.Key}` | {legacy.Qemu} | {legacy.Plan} | {iommufd.Qemu} | {iommufd.Plan} |";
+            string Cells(IommuBackend backend) => g.SingleOrDefault(r => r.Backend == backend) is { } run ? $"{run.Qemu} | {run.Plan}" : "not run | not run";
+            return $"| `{host}` | `{g.Key}` | {Cells(IommuBackend.Type1)} | {Cells(IommuBackend.Iommufd)} |";
         }).ToList();
 
     /// <summary>The rows of <paramref name="host"/> in docs/planner.md.</summary>
