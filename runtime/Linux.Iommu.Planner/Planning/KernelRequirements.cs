@@ -12,7 +12,7 @@ internal static class KernelRequirements
     public static List<Requirement> For(GuestViommuSpec spec, KernelFeatures kernel) => For(spec, kernel.Supports, kernel.KernelRelease);
 
     /// <summary>Against a recorded host: from the features its kernel was probed to lack.</summary>
-    public static List<Requirement> For(GuestViommuSpec spec, RecordedHost host) => For(spec, name => !host.KernelLacks.Contains(name), host.Kernel);
+    public static List<Requirement> For(GuestViommuSpec spec, RecordedKernel kernel) => For(spec, kernel.Supports, kernel.Release);
 
     private static List<Requirement> For(GuestViommuSpec spec, Func<string, bool> supports, string kernel) =>
         spec.Model.NestedKernelIoctls(spec).Select(n => Ioctl(n.RequirementId, n.Ioctl, supports(n.Ioctl), kernel)).ToList();

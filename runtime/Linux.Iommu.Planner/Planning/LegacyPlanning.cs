@@ -13,9 +13,15 @@ internal static class LegacyPlanning
     /// iommufd and the container was chosen. <paramref name="hostPageSize"/>: this host's, unless planning a recording.</summary>
     public static PlanReport Decide(GuestViommuSpec spec, Type1Info container, IReadOnlyList<(string Name, int Group)> devices, IReadOnlyList<string> iommufdMissing,
         ulong? hostPageSize = null)
+        => Decide(spec, Facts(container, hostPageSize ?? (ulong)DmaBuffer.SystemPageSize), devices, iommufdMissing, PlanRules.Direct);
+
+    /// <summary>What the shadow engine gets in a container that answered <paramref name="container"/>.</summary>
+    public static ShadowFacts Facts(Type1Info container, ulong hostPageSize) => new(container.IovaRanges ?? [], container.SmallestPageSize, hostPageSize);
+
+    /// <summary>The report from the container's facts, with the shadow requirements <paramref name="rules"/> gives.</summary>
+    public static PlanReport Decide(GuestViommuSpec spec, ShadowFacts facts, IReadOnlyList<(string Name, int Group)> devices, IReadOnlyList<string> iommufdMissing, PlanRules rules)
     {
-        var facts = new ShadowFacts(container.IovaRanges ?? [], container.SmallestPageSize, hostPageSize ?? (ulong)DmaBuffer.SystemPageSize);
-        var shadow = ShadowRequirements.For(spec, facts);
+        var shadow = rules.Shadow(spec, facts);
         var nested = new[]
         {
             Requirement.Check(Id.KernelIommufd, "iommufd (nested page tables are iommufd objects)", false,

@@ -28,21 +28,52 @@ public sealed record PlanReport(GuestViommuSpec Spec, IReadOnlyList<DeviceAssess
     public string ShadowTarget { get; init; } = "a kernel-managed IOAS";
 
     /// <summary>The first branch whose requirements all hold; Refused when none does.</summary>
-    public PlanDecision Decision => Branches.Where(Holds).DefaultIfEmpty(PlanDecision.Refused).First();
+    public PlanDecision Decision
+    {
+        get
+        {
+            for (var i = 0; i < Branches.Count; i++)
+            {
+                if (Holds(Branches[i])) return Branches[i];
+            }
+            return PlanDecision.Refused;
+        }
+    }
 
     /// <summary>False for a host-passthrough spec: the guest sees this host's IOMMU, another host may differ.</summary>
     public bool Migratable => Spec.Migratable;
 
     /// <summary>Every requirement that failed for <paramref name="branch"/>, with the device it failed for (empty for
     /// plan-level ones).</summary>
-    public IEnumerable<(string Device, Requirement Requirement)> Failures(PlanDecision branch) =>
-        TopologyRequirements.Where(r => !r.Met).Select(r => ("", r))
-            .Concat(PlanRequirements.Where(r => !r.Met && branch == PlanDecision.Nested).Select(r => ("", r)))
-            .Concat(Devices.SelectMany(d => (branch == PlanDecision.Nested ? d.Nested : d.Shadow).Where(r => !r.Met).Select(r => (d.Device, r))));
+    public IEnumerable<(string Device, Requirement Requirement)> Failures(PlanDecision branch) => Checked(branch).Where(c => !c.Requirement.Met);
+
+    /// <summary>The first of <see cref="Failures"/>, found with one allocation (a fleet's placement asks for it per host).</summary>
+    internal (string Device, Requirement Requirement)? FirstFailure(PlanDecision branch)
+    {
+        foreach (var check in Checked(branch))
+        {
+            if (!check.Requirement.Met) return check;
+        }
+        return null;
+    }
+
+    /// <summary>Every requirement of <paramref name="branch"/>: the topology's, the plan's (Nested only), then each
+    /// device's, in that order.</summary>
+    private IEnumerable<(string Device, Requirement Requirement)> Checked(PlanDecision branch)
+    {
+        for (var i = 0; i < TopologyRequirements.Count; i++) yield return ("", TopologyRequirements[i]);
+        for (var i = 0; branch == PlanDecision.Nested && i < PlanRequirements.Count; i++) yield return ("", PlanRequirements[i]);
+        for (var d = 0; d < Devices.Count; d++)
+        {
+            var device = Devices[d];
+            var requirements = branch == PlanDecision.Nested ? device.Nested : device.Shadow;
+            for (var i = 0; i < requirements.Count; i++) yield return (device.Device, requirements[i]);
+        }
+    }
 
     // Nesting needs at least one device whose IOMMU said what it offers; Refused is never a branch that holds.
     private bool Holds(PlanDecision branch) =>
-        branch != PlanDecision.Refused && !Failures(branch).Any() && (branch != PlanDecision.Nested || Devices.Count > 0 && Devices.All(d => d.Nested.Count > 0));
+        branch != PlanDecision.Refused && FirstFailure(branch) is null && (branch != PlanDecision.Nested || Devices.Count > 0 && Devices.All(d => d.Nested.Count > 0));
 
     /// <summary>A readable multi-line report.</summary>
     public string Describe()

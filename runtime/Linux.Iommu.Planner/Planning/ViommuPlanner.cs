@@ -8,7 +8,7 @@ namespace Linux.Iommu.Planner;
 /// <see cref="ViommuModel"/>: the <see cref="BuiltInModels"/>, and the plug-in models it is made with.</summary>
 /// <param name="plugIns">Models beyond the built-in ones (e.g. the selftest mock of Linux.Iommu.Testing).</param>
 /// <exception cref="ArgumentException">Two models have one name.</exception>
-public sealed class ViommuPlanner(params IReadOnlyList<ViommuModel> plugIns)
+public sealed partial class ViommuPlanner(params IReadOnlyList<ViommuModel> plugIns)
 {
     /// <summary>The models every planner knows: Intel VT-d, ARM SMMUv3 and AMD-Vi, with their default fields.</summary>
     public static IReadOnlyList<ViommuModel> BuiltInModels => ModelRegistry.BuiltIn;
@@ -37,27 +37,38 @@ public sealed class ViommuPlanner(params IReadOnlyList<ViommuModel> plugIns)
 
     /// <summary>Decides from facts alone (the decision tests use recorded hw_info): no kernel call.</summary>
     public static PlanReport Decide(GuestViommuSpec spec, IReadOnlyList<(string Name, HwInfo HostIommu)> devices, ShadowFacts ioas,
-        IReadOnlyList<Requirement>? kernelFindings = null, IReadOnlyList<Requirement>? topology = null)
+        IReadOnlyList<Requirement>? kernelFindings = null, IReadOnlyList<Requirement>? topology = null) =>
+        Decide(spec, devices, devices.Select(d => d.HostIommu).Distinct().Count(), ioas, kernelFindings ?? [], topology ?? [], PlanRules.Direct);
+
+    /// <summary>Decides with the requirements <paramref name="rules"/> gives (the rules themselves, or remembered ones), for
+    /// devices behind <paramref name="distinctIommus"/> different host IOMMUs.</summary>
+    internal static PlanReport Decide(GuestViommuSpec spec, IReadOnlyList<(string Name, HwInfo HostIommu)> devices, int distinctIommus, ShadowFacts ioas,
+        IReadOnlyList<Requirement> kernelFindings, IReadOnlyList<Requirement> topology, PlanRules rules)
     {
-        var planRequirements = new List<Requirement>();
+        var planRequirements = new List<Requirement>(kernelFindings.Count + 1);
         if (devices.Count > 1)
         {
             // The seed: devices behind IOMMUs with different page-table formats cannot share one guest page table.
-            var distinct = devices.Select(d => d.HostIommu).Distinct().Count();
-            planRequirements.Add(Requirement.Check(Id.OneHostIommu, "one host IOMMU for all devices", distinct == 1, "identical IOMMU_GET_HW_INFO", distinct == 1 ? "identical" : $"{distinct} different IOMMUs"));
+            planRequirements.Add(Requirement.Check(Id.OneHostIommu, "one host IOMMU for all devices", distinctIommus == 1, "identical IOMMU_GET_HW_INFO",
+                distinctIommus == 1 ? "identical" : $"{distinctIommus} different IOMMUs"));
         }
-        planRequirements.AddRange(kernelFindings ?? []);
-        var shadow = ShadowRequirements.For(spec, ioas);
-        var assessments = devices.Select(d => new DeviceAssessment(d.Name, d.HostIommu, NestedRequirements.For(spec, d.HostIommu), shadow)).ToList();
-        return new PlanReport(spec, assessments, planRequirements, topology ?? []);
+        planRequirements.AddRange(kernelFindings);
+        var shadow = rules.Shadow(spec, ioas);
+        var assessments = new DeviceAssessment[devices.Count];
+        for (var i = 0; i < assessments.Length; i++) assessments[i] = new DeviceAssessment(devices[i].Name, devices[i].HostIommu, rules.Nested(spec, devices[i].HostIommu), shadow);
+        return new PlanReport(spec, assessments, planRequirements, topology);
     }
 
     /// <summary>Devices of one IOMMU group share a requester ID (behind a PCIe-to-PCI bridge): no IOMMU tells them apart,
     /// so they get one page table — or the VM is refused, as the spec says.</summary>
-    public static List<Requirement> Topology(GuestViommuSpec spec, IEnumerable<(string Name, int? Group)> devices) =>
+    public static List<Requirement> Topology(GuestViommuSpec spec, IEnumerable<(string Name, int? Group)> devices) => Topology(spec.BridgedDevices, devices);
+
+    /// <summary>The topology requirements under the spec's <see cref="GuestViommuSpec.BridgedDevices"/> policy, the only
+    /// part of the spec they read.</summary>
+    internal static List<Requirement> Topology(BridgedDevices policy, IEnumerable<(string Name, int? Group)> devices) =>
         devices.Where(d => d.Group is not null).GroupBy(d => d.Group!.Value).Where(g => g.Count() > 1).OrderBy(g => g.Key)
-            .Select(g => Requirement.Check(Id.SharedIommuGroup, $"devices of IOMMU group {g.Key} (behind one bridge)", spec.BridgedDevices == BridgedDevices.SharePageTable,
-                spec.BridgedDevices == BridgedDevices.SharePageTable ? "one shared page table" : "no shared requester IDs (bridgedDevices: refuse)",
+            .Select(g => Requirement.Check(Id.SharedIommuGroup, $"devices of IOMMU group {g.Key} (behind one bridge)", policy == BridgedDevices.SharePageTable,
+                policy == BridgedDevices.SharePageTable ? "one shared page table" : "no shared requester IDs (bridgedDevices: refuse)",
                 string.Join(", ", g.Select(d => d.Name)) + " share one requester ID"))
             .ToList();
 
@@ -111,14 +122,17 @@ public sealed class ViommuPlanner(params IReadOnlyList<ViommuModel> plugIns)
     public PlanReport Plan(GuestViommuSpec spec, RecordedHost host)
     {
         RequireRegistered(spec);
-        if (host.Container is { } container)
-            return LegacyPlanning.Decide(spec, container.Info, [.. container.Devices.Select(d => (d.Name, d.IommuGroup))], container.IommufdMissing, host.HostPageSize);
-        var report = Decide(spec, host.Devices.Select(d => (d.Name, d.HwInfo)).ToList(), host.Ioas, KernelRequirements.For(spec, host),
-            Topology(spec, host.Devices.Select(d => (d.Name, d.IommuGroup))));
+        var report = Decide(spec, new RecordedHostFacts(host), PlanRules.Direct);
         return report.Decision == PlanDecision.Nested
             ? report with { NotChecked = [$"kernel allocation not tried: recorded host ({host.Kernel}, {host.Architecture}); on the host itself a kernel that refuses IOMMU_HWPT_ALLOC / IOMMU_VIOMMU_ALLOC makes the plan fall back to Shadow"] }
             : report;
     }
+
+    /// <summary>The decision against a recorded host's facts: the one path of <see cref="Plan(GuestViommuSpec, RecordedHost)"/>
+    /// and of a fleet's placement.</summary>
+    internal static PlanReport Decide(GuestViommuSpec spec, RecordedHostFacts host, PlanRules rules) => host.Host.Container is { } container
+        ? LegacyPlanning.Decide(spec, host.Ioas, [.. container.Devices.Select(d => (d.Name, d.IommuGroup))], container.IommufdMissing, rules)
+        : Decide(spec, host.Devices, host.DistinctIommus, host.Ioas, rules.Kernel(spec, host.Kernel), host.Topology(spec.BridgedDevices), rules);
 
     /// <summary>Plans for the devices of <paramref name="devices"/> on the backend they were opened through: on iommufd as
     /// <see cref="Plan(GuestViommuSpec, IommuFd, Ioas, IReadOnlyList{PlannedDevice})"/> (Nested, Shadow or Refused; nested
@@ -141,7 +155,7 @@ public sealed class ViommuPlanner(params IReadOnlyList<ViommuModel> plugIns)
         return LegacyPlanning.Decide(spec, container.GetInfo(), devices, IommufdSupport.Missing());
     }
 
-    private void RequireRegistered(GuestViommuSpec spec)
+    internal void RequireRegistered(GuestViommuSpec spec)
     {
         if (!Models.Any(m => m.GetType() == spec.Model.GetType()))
             throw new ArgumentException($"the spec's model {spec.Model.Name} is not one of this planner's models ({string.Join(", ", Models.Select(m => m.Name))})", nameof(spec));
