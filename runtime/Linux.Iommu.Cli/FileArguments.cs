@@ -12,12 +12,35 @@ internal static class FileArguments
         var option = new Option<FileInfo>(name) { Description = description };
         option.Validators.Add(result =>
         {
-            if (result.GetValueOrDefault<FileInfo>() is not { } file) return;
-            if (Directory.Exists(file.FullName)) result.AddError($"{name} {file.FullName}: a directory, not a file");
-            else if (!file.Exists) result.AddError($"{name} {file.FullName}: no such file");
-            else if (Unreadable(file.FullName) is { } reason) result.AddError($"{name} {file.FullName}: cannot be read: {reason}");
+            if (result.GetValueOrDefault<FileInfo>() is { } file && InputProblem(file.FullName, folders: false) is { } problem) result.AddError($"{name} {file.FullName}: {problem}");
         });
         return option;
+    }
+
+    /// <summary>Files to read, the option given once or more (or with several values): each as <see cref="Input"/>;
+    /// with <paramref name="folders"/> a value may also be a folder, which must hold <c>*.json</c> files.</summary>
+    public static Option<string[]> Inputs(string name, string description, bool folders)
+    {
+        var option = new Option<string[]>(name) { Description = description, AllowMultipleArgumentsPerToken = true, Required = true };
+        option.Validators.Add(result =>
+        {
+            foreach (var path in result.GetValueOrDefault<string[]>() ?? [])
+            {
+                if (InputProblem(Path.GetFullPath(path), folders) is { } problem) result.AddError($"{name} {Path.GetFullPath(path)}: {problem}");
+            }
+        });
+        return option;
+    }
+
+    private static string? InputProblem(string path, bool folders)
+    {
+        if (Directory.Exists(path))
+        {
+            if (!folders) return "a directory, not a file";
+            return Directory.EnumerateFiles(path, "*.json").Any() ? null : "a directory without *.json files";
+        }
+        if (!File.Exists(path)) return folders ? "no such file or directory" : "no such file";
+        return Unreadable(path) is { } reason ? $"cannot be read: {reason}" : null;
     }
 
     /// <summary>A file to write: its folder must exist and the path must not be a folder.</summary>

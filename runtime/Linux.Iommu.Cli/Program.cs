@@ -47,6 +47,18 @@ plan.SetAction(parse => PlanCommand.Run(parse.GetValue(spec), parse.GetValue(pas
 root.Subcommands.Add(plan);
 root.Subcommands.Add(MigrateCommand.Create());
 
+var placeSpecs = FileArguments.Inputs("--spec", "a guest vIOMMU spec (JSON), named in the table by its file's name; give it once per spec", folders: false);
+var placeHosts = FileArguments.Inputs("--hosts", "recorded hosts (`iommu probe --save` files), or folders of them (their *.json files); named by their file's name", folders: true);
+var placeJson = new Option<bool>("--json") { Description = $"print JSON ({Linux.Iommu.Planner.FleetPlacementJson.Format}, documented in docs/planner.md) instead of the table" };
+var place = new Command("place", "decide every spec on every recorded host of a fleet: Nested, Shadow or Refused, each with the requirement that decided it (no /dev/iommu needed). " + ExitCodes.PlaceHelp)
+    { placeSpecs, placeHosts, placeJson };
+place.Validators.Add(result =>
+{
+    if (PlaceCommand.NameGivenTwice(result.GetValue(placeSpecs) ?? []) is { } name) result.AddError($"--spec: two spec files are named {name}: a spec is named by its file's name, give each once");
+});
+place.SetAction(parse => PlaceCommand.Run(parse.GetValue(placeSpecs)!, parse.GetValue(placeHosts)!, parse.GetValue(placeJson)));
+root.Subcommands.Add(place);
+
 var folderOnly = new Option<bool>("--dir") { Description = "print only the folder (specs/ and hosts/ below it)" };
 var examples = new Command("examples", "list the example guest specs and recorded hosts that ship with the tool, with their paths") { folderOnly };
 examples.SetAction(parse => ExamplesCommand.Run(parse.GetValue(folderOnly)));

@@ -2,8 +2,11 @@ namespace Linux.Iommu.Planner;
 
 /// <summary>A recorded host (<c>linux-iommu-host/1</c>) that cannot be read. Thrown by <see cref="RecordedHostJson.Load"/>
 /// and <see cref="RecordedHostJson.Parse"/> for a missing file (<see cref="Field"/> <c>(file)</c>), text that is no JSON
-/// object (<c>(document)</c>), another format version, and an unknown, missing or malformed field (hw_info data that is
-/// no hex, IOVA ranges out of order, a device name given twice...). <see cref="Exception.Message"/> is
+/// (<c>line N</c>, where the parser stopped; a truncated record is called so) or no JSON object (<c>(document)</c>),
+/// another format version or none (<c>format</c>, checked first), and an unknown, missing, ill-typed or malformed field
+/// (hw_info data that is no hex, IOVA ranges out of order, a device name given twice...); by
+/// <see cref="HostFleet.Load"/> also for a folder without records (<c>(folder)</c>) and two files of one name.
+/// <see cref="Exception.Message"/> is
 /// <c>recorded host SOURCE: FIELD: PROBLEM</c>.</summary>
 /// <param name="source">The file's path, or the name given to <see cref="RecordedHostJson.Parse"/>.</param>
 /// <param name="field">The offending field, as a JSON path.</param>

@@ -15,6 +15,8 @@ public static class RecordedHostJson
     /// <summary>The <c>format</c> value this version writes and reads.</summary>
     public const string Format = "linux-iommu-host/1";
 
+    private const string FormatFamily = "linux-iommu-host/";
+
     private static readonly string[] Known = ["format", "kernel", "architecture", "hostPageSize", "devices", "kernelLacks", "container"];
     private static readonly string[] ContainerFields = ["iovaPageSizes", "iovaRanges", "dmaMappingsAvailable", "devices", "iommufdMissing"];
     private static readonly string[] ContainerDeviceFields = ["name", "iommuGroup"];
@@ -29,9 +31,15 @@ public static class RecordedHostJson
     public static RecordedHost Parse(string json, string source = "(text)")
     {
         var root = JsonNode.Root(json, (field, problem) => new RecordedHostException(source, field, problem));
+        // the version first: a record of another version may have fields this one does not know
+        var format = root.Has("format") ? root.Required("format").String() : throw root.Error("format", $"is required: a recorded host (iommu probe --save) names its format, {Format}");
+        if (format != Format)
+        {
+            throw root.Error("format", format.StartsWith(FormatFamily, StringComparison.Ordinal)
+                ? $"'{format}' is another version of the recorded-host format than the {Format} this version reads: record the host again with this version's iommu probe --save"
+                : $"'{format}' is not a recorded host ({Format})");
+        }
         root.OnlyKnown(Known);
-        var format = root.Required("format").String();
-        if (format != Format) throw root.Error("format", $"'{format}' is not {Format}");
         var pageSize = root.Required("hostPageSize").Size();
         if (!BitOperations.IsPow2(pageSize) || pageSize < 4096) throw root.Error("hostPageSize", $"{pageSize} is not a power of two of at least 4096");
         var kernel = root.Required("kernel").String();

@@ -17,9 +17,31 @@ internal sealed record JsonNode(JsonElement Element, string Path, Func<string, s
         }
         catch (JsonException e)
         {
-            throw error("(document)", $"not valid JSON: {e.Message}");
+            throw Unparsable(json, e, error);
         }
         return root.ValueKind == JsonValueKind.Object ? new JsonNode(root, "", error) : throw error("(document)", "must be a JSON object");
+    }
+
+    /// <summary>Text that is no JSON, named by the line where the parser stopped (<c>line 12</c>, 1-based) and, when
+    /// nothing but white space follows that point, called truncated: a record cut short by a full disk or an
+    /// interrupted copy.</summary>
+    private static Exception Unparsable(string json, JsonException e, Func<string, string, Exception> error)
+    {
+        if (e.LineNumber is not { } line) return error("(document)", $"not valid JSON: {e.Message}");
+        var reason = e.Message;
+        var at = reason.IndexOf(" LineNumber:", StringComparison.Ordinal);
+        if (at > 0) reason = reason[..at];
+        var column = e.BytePositionInLine ?? 0;
+        var lineStart = 0;
+        for (var i = 0L; i < line && lineStart < json.Length; i++)
+        {
+            var end = json.IndexOf('\n', lineStart);
+            lineStart = end < 0 ? json.Length : end + 1;
+        }
+        var stop = (int)Math.Min(lineStart + column, json.Length);
+        return error($"line {line + 1}", string.IsNullOrWhiteSpace(json[stop..])
+            ? $"not valid JSON: the text ends before the JSON does (truncated?): {reason}"
+            : $"not valid JSON at byte {column + 1} of the line: {reason}");
     }
 
     /// <summary>Refuses a property not in <paramref name="known"/> rather than ignoring it.</summary>

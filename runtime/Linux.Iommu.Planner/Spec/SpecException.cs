@@ -2,7 +2,8 @@ namespace Linux.Iommu.Planner;
 
 /// <summary>A vIOMMU spec that cannot be planned, refused before any device is touched. Thrown by
 /// <see cref="SpecLoader.Load"/>, <see cref="SpecLoader.Parse"/> and <see cref="ViommuPlanner.LoadSpec"/>: for a missing
-/// file (<see cref="Field"/> <c>(file)</c>), text that is no JSON object (<c>(document)</c>), an unknown, missing or
+/// file (<see cref="Field"/> <c>(file)</c>), text that is no JSON (<c>line N</c>, where the parser stopped; truncated
+/// text is called so) or no JSON object (<c>(document)</c>), an unknown, missing or
 /// malformed field, a model no registered <see cref="ViommuModel"/> has, a model's block given for another model, and
 /// whatever the model's own <see cref="ViommuModel.ReadFields"/> and <see cref="ViommuModel.Validate"/> refuse.
 /// <see cref="Exception.Message"/> is <c>vIOMMU spec: FIELD: PROBLEM</c>.</summary>
