@@ -88,6 +88,30 @@ public class FleetPlacementTests
         Assert.Equal(["vtd-refused-57bit"], placement.Unplaced);
     }
 
+    /// <summary>Hosts without iommufd, recorded through their type1 container (values of Debian's 7.3 guest), join a
+    /// fleet: Shadow into the container where it holds the guest, never Nested, for want of iommufd.</summary>
+    [Fact]
+    public void Hosts_recorded_through_the_type1_container_place_as_planning_them_alone_would()
+    {
+        RecordedHost Debian(ulong top) => new("7.3.4+deb13-amd64", "x86_64", 4096, [])
+        {
+            Container = new RecordedContainer(new Type1Info(0x4020_1000, [new IovaRange(0, 0xfedfffff), new IovaRange(0xfef00000, top)], 65535),
+                [new RecordedContainerDevice("0000:00:01.0", 1)], ["CONFIG_IOMMUFD is not set in /boot/config-7.3.4+deb13-amd64"]),
+        };
+        var fleet = new HostFleet([.. Recorded.Fleet.Hosts, new FleetHost("debian-48", Debian(0xffff_ffff_ffff)), new FleetHost("debian-48-again", Debian(0xffff_ffff_ffff)),
+            new FleetHost("debian-39", Debian(0x7f_ffff_ffff))]);
+
+        var placement = Planner.Place(Specs, fleet);
+
+        for (var spec = 0; spec < Specs.Count; spec++)
+        {
+            for (var host = 0; host < fleet.Hosts.Count; host++) AssertSameAsPlan(placement[spec, host], Planner.Plan(Specs[spec].Spec, fleet.Hosts[host].Record));
+        }
+        var vtd48 = Specs.Select(s => s.Name).ToList().IndexOf("vtd-48bit-iova");
+        Assert.Equal((PlanDecision.Shadow, Id.KernelIommufd), (placement[vtd48, 4].Decision, placement[vtd48, 4].Deciding?.Requirement.Id));
+        Assert.Equal((PlanDecision.Refused, Id.ShadowAddressWidth), (placement[vtd48, 6].Decision, placement[vtd48, 6].Deciding?.Requirement.Id));
+    }
+
     private static void AssertSameAsPlan(Placement cell, PlanReport alone)
     {
         Assert.Equal(alone.Decision, cell.Decision);

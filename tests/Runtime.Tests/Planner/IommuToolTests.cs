@@ -38,6 +38,9 @@ public class IommuToolTests
     [InlineData("probe --device bogus", "iommu probe")]
     [InlineData("plan --spec examples/specs/vtd-shadow-4k.json --device 0000:00:03.0 --device 3", "iommu plan")]
     [InlineData("plan --spec", "iommu plan")]
+    [InlineData("place --hosts tests/data/hosts", "iommu place")]
+    [InlineData("place --spec examples/specs/vtd-shadow-4k.json", "iommu place")]
+    [InlineData("place --spec examples/specs/vtd-shadow-4k.json --spec examples/specs/vtd-shadow-4k.json --hosts tests/data/hosts", "iommu place")]
     [InlineData("examples extra", "iommu examples")]
     [InlineData("nvme", "iommu nvme")]
     [InlineData("nvme identify extra", "iommu nvme identify")]
@@ -66,6 +69,10 @@ public class IommuToolTests
     [InlineData("probe --save examples", "--save {root}/examples: a directory, not a file")]
     [InlineData("nvme read --lba 0 --out {folder}/x.bin", "--out {folder}/x.bin: no such directory {folder}")]
     [InlineData("nvme write --lba 0 --in {missing}", "--in {missing}: no such file")]
+    [InlineData("place --spec {missing} --hosts tests/data/hosts", "--spec {missing}: no such file")]
+    [InlineData("place --spec examples/specs --hosts tests/data/hosts", "--spec {root}/examples/specs: a directory, not a file")]
+    [InlineData("place --spec examples/specs/vtd-shadow-4k.json --hosts {missing}", "--hosts {missing}: no such file or directory")]
+    [InlineData("place --spec examples/specs/vtd-shadow-4k.json --hosts examples", "--hosts {root}/examples: a directory without *.json files")]
     public void A_file_that_cannot_be_used_is_named_and_exits_2(string command, string says)
     {
         string Fill(string text) => text.Replace("{missing}", "/nonexistent/file.json").Replace("{folder}", "/nonexistent")
