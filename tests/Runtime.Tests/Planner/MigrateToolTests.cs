@@ -133,7 +133,7 @@ public class MigrateToolTests
             var (exit, _, error) = Migrate("--spec", "examples/specs/vtd-shadow-4k.json", "--hosts", folder.FullName);
 
             Assert.Equal(ExitCodes.Error, exit);
-            Assert.Equal($"iommu: recorded host {Path.Combine(folder.FullName, "b.json")}: format: 'linux-iommu-host/2' is not linux-iommu-host/1", error.Trim());
+            Assert.Equal($"iommu: recorded host {Path.Combine(folder.FullName, "b.json")}: format: 'linux-iommu-host/2' is another version of the recorded-host format than the linux-iommu-host/1 this version reads: record the host again with this version's iommu probe --save", error.Trim());
         }
         finally
         {
