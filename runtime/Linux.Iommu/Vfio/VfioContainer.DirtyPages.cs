@@ -30,13 +30,18 @@ public sealed partial class VfioContainer
         return errno == 0;
     }
 
-    /// <summary>What the container reports for dirty tracking (<see cref="Type1Info.DirtyTracking"/>), read once.</summary>
+    /// <summary>What the container reports for dirty tracking (<see cref="Type1Info.DirtyTracking"/>), read once; null
+    /// while VFIO_IOMMU_GET_INFO is refused (no IOMMU set yet): then VFIO_IOMMU_DIRTY_PAGES itself answers.</summary>
     private Type1DirtyTracking? LoadDirtyLimits()
     {
-        if (!_dirtyLimitsRead)
+        if (_dirtyLimitsRead) return _dirtyLimits;
+        try
         {
             _dirtyLimits = GetInfo().DirtyTracking;
             _dirtyLimitsRead = true;
+        }
+        catch (IommuException)
+        {
         }
         return _dirtyLimits;
     }
