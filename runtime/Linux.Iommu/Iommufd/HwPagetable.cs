@@ -115,8 +115,8 @@ public sealed class HwPagetable : IommuObject, IInvalidationTarget, IDirtyTracke
 
     /// <summary>IOMMU_HWPT_GET_DIRTY_BITMAP of [iova, iova + length): one bit per <paramref name="pageSize"/> page
     /// into <paramref name="bitmap"/> (its words for the range cleared first); clears the dirty state unless
-    /// <paramref name="keepDirty"/> (IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR). The range must be mapped in the IOAS without
-    /// holes (EINVAL otherwise). See <see cref="IDirtyTracker"/>.</summary>
+    /// <paramref name="keepDirty"/> (IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR). Any range aligned to the IOAS's IOVA alignment
+    /// reads (unmapped pages clean, part of a mapping its part). See <see cref="IDirtyTracker"/>.</summary>
     public void ReadDirtyBitmap(ulong iova, ulong length, ulong pageSize, Span<ulong> bitmap, bool keepDirty = false)
     {
         if (!TryReadDirtyBitmap(iova, length, pageSize, bitmap, keepDirty, out var errno))
@@ -124,7 +124,7 @@ public sealed class HwPagetable : IommuObject, IInvalidationTarget, IDirtyTracke
             var get = GetDirtyBitmapArgument(iova, length, pageSize, keepDirty);
             Ioctls.ThrowIOMMU_HWPT_GET_DIRTY_BITMAP(errno, in get, errno switch
             {
-                Errno.EINVAL => $"{this}: the range must be mapped in the IOAS without holes and aligned to its IOVA alignment",
+                Errno.EINVAL => $"{this}: the range must be aligned to the IOAS's IOVA alignment",
                 Errno.EOPNOTSUPP => $"{this} does not track dirty pages (allocated without HwptAllocFlags.DirtyTracking, or its IOMMU cannot)",
                 _ => ToString(),
             });
