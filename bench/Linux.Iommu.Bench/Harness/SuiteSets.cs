@@ -5,7 +5,7 @@ namespace Linux.Iommu.Bench.Harness;
 /// <summary>Which suites run where: the host has no iommufd, so everything touching /dev/iommu or VFIO runs in the guest.</summary>
 public static class SuiteSets
 {
-    public static readonly Type[] Host = [typeof(StubBench), typeof(GeneratorBench), typeof(ShadowWalkBench)];
+    public static readonly Type[] Host = [typeof(StubBench), typeof(GeneratorBench), typeof(ShadowWalkBench), typeof(FleetPlacementBench)];
 
     public static readonly Type[] Guest = [typeof(IoasMapBench), typeof(IoasSessionBench), typeof(BatchBench), typeof(Type1Bench), typeof(Type1BatchBench), typeof(DirtyBitmapBench), typeof(ShadowBench)];
 

@@ -34,6 +34,7 @@ public static class ResultsReport
         if (f.Ran(typeof(DirtyBitmapBench))) DirtyBitmap(md, f);
         if (f.Ran(typeof(ShadowBench))) Shadow(md, f);
         if (host) Generator(md, f);
+        if (host && f.Ran(typeof(FleetPlacementBench))) Fleet(md, f);
         else md.AppendLine("### Host suites (generated stub overhead, source generator)").AppendLine()
                .AppendLine("Not run for this folder: they run on the x86_64 host only (`bench/run.sh` without `--arch` or `--kernel`); their figures are in `bench/results/summary.md`.").AppendLine();
         File.WriteAllText(Path.Combine(dir, "summary.md"), md.ToString());
@@ -179,6 +180,28 @@ public static class ResultsReport
                           $"| {Figures.Time(f.Cs(rerunKey))} | {Figures.Number(rerun)} | {Figures.Verdict(rerun, r => r == 0)} |");
         }
         md.AppendLine();
+    }
+
+    /// <summary>The fleet curve: loading and deciding per host count, time and bytes, whole and per host.</summary>
+    private static void Fleet(StringBuilder md, Figures f)
+    {
+        md.AppendLine($"### Placement across a fleet (host, {FleetPlacementBench.SpecCount} specs × N hosts, one core)").AppendLine()
+          .AppendLine("| hosts | facts | load | decide | decide per cell | target (10,000 hosts) ≤ 1 s | allocated: load / decide | per host: allocated load / decide | kept per host: fleet / placement |")
+          .AppendLine("|---|---|---|---|---|---|---|---|---|");
+        foreach (var distinct in new[] { 5, 1 })
+        foreach (var hosts in new[] { 10, 100, 1000, 10000 })
+        {
+            var load = CaseKey.Of(new FleetPlacementBench { Hosts = hosts, DistinctEvery = distinct }, nameof(FleetPlacementBench.Load));
+            var decide = CaseKey.Of(new FleetPlacementBench { Hosts = hosts, DistinctEvery = distinct }, nameof(FleetPlacementBench.Decide));
+            var time = f.Cs(decide);
+            md.AppendLine($"| {hosts} | {(distinct == 1 ? "an IOAS per host" : "shared")} | {Figures.Time(f.Cs(load))} | {Figures.Time(time)} " +
+                          $"| {Figures.Time(time / (hosts * FleetPlacementBench.SpecCount))} | {(hosts == 10000 ? Figures.Verdict(time, t => t <= 1e9) : "—")} " +
+                          $"| {Bytes(f.Allocated(load))} / {Bytes(f.Allocated(decide))} " +
+                          $"| {Figures.Number(f.Allocated(load) / hosts, "0")} B / {Figures.Number(f.Allocated(decide) / hosts, "0")} B " +
+                          $"| {Figures.Number(f.Probe(load, "retained-bytes-per-host"), "0")} B / {Figures.Number(f.Probe(decide, "retained-bytes-per-host"), "0")} B |");
+        }
+        md.AppendLine();
+        static string Bytes(double bytes) => double.IsNaN(bytes) ? "n/a" : Readable.Bytes((ulong)bytes);
     }
 
     /// <summary>IoasMap's case for a device and size (the plot reads the same figures).</summary>

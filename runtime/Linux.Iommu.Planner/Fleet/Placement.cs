@@ -22,14 +22,12 @@ public readonly record struct Placement(PlanDecision Decision, PlacementFailure?
     /// each device's in order, so the first is the same on every run.</summary>
     internal static Placement Of(PlanReport report)
     {
-        var decision = report.Decision;
-        return new Placement(decision,
-            decision == PlanDecision.Nested ? null : First(report, PlanDecision.Nested),
-            decision == PlanDecision.Refused ? First(report, PlanDecision.Shadow) : null);
+        var decision = report.Decide(out var notNested, out var notShadow);
+        return new Placement(decision, Failure(notNested), Failure(notShadow));
     }
 
-    private static PlacementFailure? First(PlanReport report, PlanDecision branch) =>
-        report.FirstFailure(branch) is var (device, requirement) ? new PlacementFailure(device, requirement) : null;
+    private static PlacementFailure? Failure((string Device, Requirement Requirement)? failure) =>
+        failure is var (device, requirement) ? new PlacementFailure(device, requirement) : null;
 }
 
 /// <summary>A requirement that failed on a host, and the device it failed for.</summary>

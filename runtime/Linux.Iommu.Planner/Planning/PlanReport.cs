@@ -17,7 +17,9 @@ public sealed record PlanReport(GuestViommuSpec Spec, IReadOnlyList<DeviceAssess
 {
     /// <summary>The branches this report may take, in order of preference: Nested, then Shadow for a new plan; only the
     /// running plan's own branch for a hot-plug (a device joins the plan as it runs, or not at all).</summary>
-    public IReadOnlyList<PlanDecision> Branches { get; init; } = [PlanDecision.Nested, PlanDecision.Shadow];
+    public IReadOnlyList<PlanDecision> Branches { get; init; } = NestedThenShadow;
+
+    private static readonly IReadOnlyList<PlanDecision> NestedThenShadow = [PlanDecision.Nested, PlanDecision.Shadow];
 
     /// <summary>What this plan could not check and the live plan would (e.g. the kernel's allocation of the nested page
     /// tables, when planned against a recorded host). Empty for a plan made on the host itself.</summary>
@@ -28,17 +30,7 @@ public sealed record PlanReport(GuestViommuSpec Spec, IReadOnlyList<DeviceAssess
     public string ShadowTarget { get; init; } = "a kernel-managed IOAS";
 
     /// <summary>The first branch whose requirements all hold; Refused when none does.</summary>
-    public PlanDecision Decision
-    {
-        get
-        {
-            for (var i = 0; i < Branches.Count; i++)
-            {
-                if (Holds(Branches[i])) return Branches[i];
-            }
-            return PlanDecision.Refused;
-        }
-    }
+    public PlanDecision Decision => Decide(out _, out _);
 
     /// <summary>False for a host-passthrough spec: the guest sees this host's IOMMU, another host may differ.</summary>
     public bool Migratable => Spec.Migratable;
@@ -71,9 +63,23 @@ public sealed record PlanReport(GuestViommuSpec Spec, IReadOnlyList<DeviceAssess
         }
     }
 
-    // Nesting needs at least one device whose IOMMU said what it offers; Refused is never a branch that holds.
-    private bool Holds(PlanDecision branch) =>
-        branch != PlanDecision.Refused && FirstFailure(branch) is null && (branch != PlanDecision.Nested || Devices.Count > 0 && Devices.All(d => d.Nested.Count > 0));
+    /// <summary>The <see cref="Decision"/>, with the first failure of the Nested and the Shadow branch where it tried
+    /// them and they did not hold (a fleet's placement keeps them per host). Nesting needs at least one device whose
+    /// IOMMU said what it offers; Refused is never a branch that holds.</summary>
+    internal PlanDecision Decide(out (string Device, Requirement Requirement)? notNested, out (string Device, Requirement Requirement)? notShadow)
+    {
+        (notNested, notShadow) = (null, null);
+        for (var i = 0; i < Branches.Count; i++)
+        {
+            var branch = Branches[i];
+            if (branch == PlanDecision.Refused) continue;
+            var failure = FirstFailure(branch);
+            if (failure is null && (branch != PlanDecision.Nested || Devices.Count > 0 && Devices.All(d => d.Nested.Count > 0))) return branch;
+            if (branch == PlanDecision.Nested) notNested = failure;
+            else notShadow = failure;
+        }
+        return PlanDecision.Refused;
+    }
 
     /// <summary>A readable multi-line report.</summary>
     public string Describe()
