@@ -15,4 +15,15 @@ public sealed record Type1DirtyTracking(ulong PageSizes, ulong MaxBitmapBytes)
     /// (saturating at 2^64 − 1).</summary>
     public ulong MaxRangeLength => MaxBitmapBytes == 0 || PageSize == 0 ? 0
         : MaxBitmapBytes * 8 > ulong.MaxValue / PageSize ? ulong.MaxValue : MaxBitmapBytes * 8 * PageSize;
+
+    /// <summary>Refuses a read the kernel would refuse for its page size or bitmap size, naming the limit.</summary>
+    /// <exception cref="ArgumentException"><paramref name="pageSize"/> is not <see cref="PageSize"/>, or
+    /// <paramref name="bitmapBytes"/> is over <see cref="MaxBitmapBytes"/>.</exception>
+    internal void CheckRead(ulong iova, ulong length, ulong pageSize, ulong bitmapBytes)
+    {
+        if (pageSize != PageSize)
+            throw new ArgumentException($"type1 reads dirty bitmaps only at the container's smallest IOMMU page size 0x{PageSize:x} (VFIO_IOMMU_TYPE1_INFO_CAP_MIGRATION), not 0x{pageSize:x}", nameof(pageSize));
+        if (bitmapBytes > MaxBitmapBytes)
+            throw new ArgumentException($"[0x{iova:x}, +0x{length:x}) needs {bitmapBytes} bytes of bitmap; type1 fills at most max_dirty_bitmap_size = {MaxBitmapBytes} bytes ({Readable.Bytes(MaxBitmapBytes)}, {Readable.Bytes(MaxRangeLength)} of IOVA) a read: read it in pieces", nameof(length));
+    }
 }

@@ -66,13 +66,7 @@ public sealed partial class VfioContainer
             throw new NotSupportedException("type1 has no read that keeps the dirty state: VFIO_IOMMU_DIRTY_PAGES_FLAG_GET_BITMAP always clears (IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR is iommufd's)");
         var covered = DirtyBitmap.Prepare(iova, length, pageSize, bitmap);
         var bytes = (ulong)covered.Length * sizeof(ulong);
-        if (LoadDirtyLimits() is { } limits)
-        {
-            if (pageSize != limits.PageSize)
-                throw new ArgumentException($"type1 reads dirty bitmaps only at the container's smallest IOMMU page size 0x{limits.PageSize:x} (VFIO_IOMMU_TYPE1_INFO_CAP_MIGRATION), not 0x{pageSize:x}", nameof(pageSize));
-            if (bytes > limits.MaxBitmapBytes)
-                throw new ArgumentException($"[0x{iova:x}, +0x{length:x}) needs {Readable.Bytes(bytes)} of bitmap; type1 fills at most max_dirty_bitmap_size = {Readable.Bytes(limits.MaxBitmapBytes)} ({Readable.Bytes(limits.MaxRangeLength)} of IOVA) a read: read it in pieces", nameof(length));
-        }
+        LoadDirtyLimits()?.CheckRead(iova, length, pageSize, bytes);
         fixed (ulong* data = covered)
         {
             var request = Type1DirtyRequest.Read(iova, length, pageSize, bytes);

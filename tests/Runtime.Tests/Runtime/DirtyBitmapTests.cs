@@ -101,4 +101,28 @@ public class DirtyBitmapTests
         Assert.Equal(Page, limits.PageSize);
         Assert.Equal(8UL << 40, limits.MaxRangeLength);
     }
+
+    [Fact]
+    public void Type1_refuses_a_read_past_8_TiB_naming_the_limit_and_takes_8_TiB_exactly()
+    {
+        var limits = new Type1DirtyTracking(0x4020_1000, 256UL << 20);
+        var eightTiB = 8UL << 40;
+
+        limits.CheckRead(0, eightTiB, Page, (ulong)DirtyBitmap.Bytes(eightTiB, Page));
+        var e = Assert.Throws<ArgumentException>(() => limits.CheckRead(0, eightTiB + Page, Page, (ulong)DirtyBitmap.Bytes(eightTiB + Page, Page)));
+
+        Assert.Equal("length", e.ParamName);
+        Assert.Contains("needs 268435464 bytes of bitmap; type1 fills at most max_dirty_bitmap_size = 268435456 bytes (256 MiB, 8 TiB of IOVA) a read: read it in pieces", e.Message);
+    }
+
+    [Fact]
+    public void Type1_refuses_a_read_at_another_page_size_than_its_smallest()
+    {
+        var limits = new Type1DirtyTracking(0x4020_1000, 256UL << 20);
+
+        var e = Assert.Throws<ArgumentException>(() => limits.CheckRead(0, 2UL << 20, 2UL << 20, 8));
+
+        Assert.Equal("pageSize", e.ParamName);
+        Assert.Contains("only at the container's smallest IOMMU page size 0x1000", e.Message);
+    }
 }
