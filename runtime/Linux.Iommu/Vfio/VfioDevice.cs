@@ -22,7 +22,7 @@ public readonly record struct VfioRegionInfo(uint Index, uint Flags, ulong Size,
 
 /// <summary>A VFIO device. With the cdev interface (<c>/dev/vfio/devices/vfioN</c>) it is bound to an iommufd and
 /// attached to an IOAS or HW page table; from a legacy group it works through the group's container.</summary>
-public sealed class VfioDevice : IDisposable
+public sealed partial class VfioDevice : IDisposable
 {
     private const string CdevDirectory = "/dev/vfio/devices";
     private readonly SafeFileHandle _handle;

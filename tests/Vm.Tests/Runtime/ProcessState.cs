@@ -27,6 +27,17 @@ internal static class ProcessState
         throw new InvalidOperationException($"/proc/self/status has no {name} line: this kernel does not report it");
     }
 
+    /// <summary>The interrupts vfio-pci has requested for the device at <paramref name="pciAddress"/>: the lines of
+    /// /proc/interrupts naming its handlers (vfio-intx(ADDRESS), vfio-msi[N](ADDRESS), vfio-msix[N](ADDRESS)), which
+    /// exist exactly while an index is armed.</summary>
+    public static IReadOnlyList<string> VfioInterrupts(string pciAddress) =>
+        File.ReadLines("/proc/interrupts").Where(line => line.Contains("vfio-", StringComparison.Ordinal) && line.Contains($"({pciAddress})", StringComparison.Ordinal))
+            .Select(line => string.Join(' ', line.Split(' ', StringSplitOptions.RemoveEmptyEntries))).ToList();
+
+    /// <summary>Open eventfds of this process (anon_inode:[eventfd]).</summary>
+    public static int OpenEventFds() =>
+        Directory.GetFileSystemEntries("/proc/self/fd").Count(fd => Target(fd) == "anon_inode:[eventfd]");
+
     /// <summary>Open descriptors of IOMMU and VFIO devices (/dev/iommu, /dev/vfio/...). Only these: the runtime, the test
     /// host and the GC open and close other files at any time, so a count of all of them is not this test's to judge.</summary>
     public static int OpenIommuDescriptors() =>

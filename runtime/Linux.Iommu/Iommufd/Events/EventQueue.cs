@@ -1,5 +1,5 @@
 using System.Runtime.CompilerServices;
-using Linux.Iommu.Events;
+using Linux.Iommu.Polling;
 using Linux.Iommu.Native;
 using Microsoft.Win32.SafeHandles;
 

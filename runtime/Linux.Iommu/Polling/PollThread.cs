@@ -1,14 +1,15 @@
 using Linux.Iommu.Native;
-using static Linux.Iommu.Events.EventSyscalls;
+using static Linux.Iommu.Polling.EventSyscalls;
 
-namespace Linux.Iommu.Events;
+namespace Linux.Iommu.Polling;
 
-/// <summary>One thread that waits in poll(2) for every event-queue reader of the process that is waiting for records.
-/// Why a thread: an iommufd event queue's file signals records only through poll (its read never blocks: an empty
-/// queue reads 0 bytes), and .NET has no asynchronous read for an arbitrary descriptor (FileStream on one blocks a
-/// pool thread per read, Socket wants a socket). Why poll and not epoll: struct pollfd has one layout on every
-/// architecture (struct epoll_event is packed on x86_64 only), and the set is a handful of queues (a fault queue and
-/// a vEVENTQ per vIOMMU), rebuilt only when a reader starts or stops waiting. An eventfd wakes the thread for that.</summary>
+/// <summary>One thread that waits in poll(2) for every descriptor of the process someone is waiting on: the iommufd event
+/// queues (fault queue, vEVENTQ) and the eventfds VFIO signals a device's interrupts through. Why a thread: an event
+/// queue's file signals records only through poll (its read never blocks: an empty queue reads 0 bytes), and .NET has
+/// no asynchronous read for an arbitrary descriptor (FileStream on one blocks a pool thread per read, Socket wants a
+/// socket). Why poll and not epoll: struct pollfd has one layout on every architecture (struct epoll_event is packed
+/// on x86_64 only), and the set is a handful of descriptors (a queue per vIOMMU, a vector per device queue), rebuilt
+/// only when a waiter starts or stops waiting. An eventfd wakes the thread for that.</summary>
 internal sealed unsafe class PollThread
 {
     private static readonly Lazy<PollThread> s_shared = new(() => new PollThread());
@@ -25,8 +26,8 @@ internal sealed unsafe class PollThread
     private PollThread()
     {
         _wake = EventFd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-        if (_wake < 0) IommuException.Throw("eventfd", LastErrno, "the wake-up descriptor of the event-queue poll thread");
-        new Thread(Run) { IsBackground = true, Name = "iommufd event queues" }.Start();
+        if (_wake < 0) IommuException.Throw("eventfd", LastErrno, "the wake-up descriptor of the runtime's poll thread");
+        new Thread(Run) { IsBackground = true, Name = "iommu poll" }.Start();
     }
 
     /// <summary>Adds <paramref name="waiter"/> to the set; the thread signals it once its file is readable.</summary>
@@ -37,8 +38,8 @@ internal sealed unsafe class PollThread
     }
 
     /// <summary>Removes <paramref name="waiter"/> and, when the thread is inside poll with its descriptor, waits until that
-    /// poll has returned: poll holds a reference to the file while it sleeps, and the file must be closable (an event
-    /// queue cannot be destroyed while its file is open) the moment this returns.</summary>
+    /// poll has returned: poll holds a reference to the file while it sleeps, and the file must be closable the moment this
+    /// returns (an event queue cannot be destroyed while its file is open; an interrupt's eventfd is closed after it).</summary>
     public void Disarm(ReadinessWaiter waiter)
     {
         lock (_gate)

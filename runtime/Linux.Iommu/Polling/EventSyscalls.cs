@@ -1,9 +1,10 @@
 using System.Runtime.InteropServices;
 
-namespace Linux.Iommu.Events;
+namespace Linux.Iommu.Polling;
 
-/// <summary>The libc calls the event-queue readers need: read/write on a queue's file (pread/pwrite would fail with
-/// ESPIPE: the files are opened nonseekable), poll and an eventfd to wake the poll thread. Blittable signatures;
+/// <summary>The libc calls of the descriptors the poll thread watches: read/write on an event queue's file or an
+/// eventfd (pread/pwrite would fail with ESPIPE: the files are not seekable), poll, and eventfd (the interrupts' and
+/// the one that wakes the poll thread). Blittable signatures;
 /// errno through SetLastError.</summary>
 internal static unsafe partial class EventSyscalls
 {

@@ -1,12 +1,12 @@
 using System.Threading.Tasks.Sources;
 using Linux.Iommu.Native;
-using static Linux.Iommu.Events.EventSyscalls;
+using static Linux.Iommu.Polling.EventSyscalls;
 
-namespace Linux.Iommu.Events;
+namespace Linux.Iommu.Polling;
 
-/// <summary>The one pending "wait until readable" of an event queue, as a reusable <see cref="IValueTaskSource{TResult}"/>
-/// (no allocation per wait). It completes with true when the <see cref="PollThread"/> reports the file readable, false
-/// when the queue is closed, or faults: cancelled, or poll reporting the descriptor invalid or in error. Exactly one of
+/// <summary>The one pending "wait until readable" of a descriptor (an event queue's file, an interrupt's eventfd), as a
+/// reusable <see cref="IValueTaskSource{TResult}"/> (no allocation per wait). It completes with true when the <see cref="PollThread"/> reports the file readable, false
+/// when its owner is closed, or faults: cancelled, or poll reporting the descriptor invalid or in error. Exactly one of
 /// those completes it (a state word decides which); its continuation runs on the thread pool, never on the poll thread.</summary>
 internal sealed class ReadinessWaiter : IValueTaskSource<bool>
 {
@@ -23,7 +23,7 @@ internal sealed class ReadinessWaiter : IValueTaskSource<bool>
         _owner = owner;
     }
 
-    /// <summary>The descriptor polled; valid while the waiter is not closed (the queue closes its file only after <see cref="Close"/>).</summary>
+    /// <summary>The descriptor polled; valid while the waiter is not closed (its owner closes it only after <see cref="Close"/>).</summary>
     public int Fd { get; }
 
     /// <summary>Set by the poll thread, under its lock, while <see cref="Fd"/> is in the set it polls.</summary>
@@ -31,7 +31,7 @@ internal sealed class ReadinessWaiter : IValueTaskSource<bool>
 
     public bool IsClosed => Volatile.Read(ref _state) == Closed;
 
-    /// <summary>Waits until the file is readable (true) or the queue closes (false). One wait at a time.</summary>
+    /// <summary>Waits until the file is readable (true) or its owner closes (false). One wait at a time.</summary>
     public ValueTask<bool> WaitAsync(CancellationToken cancellationToken)
     {
         if (cancellationToken.IsCancellationRequested) return ValueTask.FromCanceled<bool>(cancellationToken);
@@ -39,7 +39,7 @@ internal sealed class ReadinessWaiter : IValueTaskSource<bool>
         {
             case Closed: return new ValueTask<bool>(false);
             case Armed or Completing:
-                throw new InvalidOperationException($"{_owner}: a read is already pending; an event queue has one reader (read from one thread, or serialize the reads)");
+                throw new InvalidOperationException($"{_owner}: a wait is already pending; a descriptor has one waiter (wait from one thread, or serialize the waits)");
         }
         _core.Reset();
         var version = _core.Version;

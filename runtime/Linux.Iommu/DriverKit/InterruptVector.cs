@@ -1,0 +1,99 @@
+using System.Runtime.CompilerServices;
+using Linux.Iommu.Native;
+using Linux.Iommu.Polling;
+using Microsoft.Win32.SafeHandles;
+
+namespace Linux.Iommu.DriverKit;
+
+/// <summary>One vector of <see cref="DeviceInterrupts"/>: the eventfd VFIO signals each time the device raises it. The
+/// eventfd counts: interrupts that arrive before anyone takes them coalesce into one count, which <see cref="TryTake"/>
+/// and <see cref="WaitAsync"/> return (and reset). Waiting goes through the runtime's one poll thread, the one the
+/// iommufd event queues use; one waiter at a time.</summary>
+public sealed class InterruptVector
+{
+    private readonly SafeFileHandle _eventFd;
+    private readonly ReadinessWaiter _waiter;
+    private readonly string _name;
+    private long _taken;
+
+    internal InterruptVector(VfioIrqIndex index, int number, SafeFileHandle eventFd, string device)
+    {
+        Number = number;
+        _eventFd = eventFd;
+        _name = $"{VfioIrqInfo.Name(index)} vector {number} of {device}";
+        _waiter = new ReadinessWaiter((int)eventFd.DangerousGetHandle(), _name);
+    }
+
+    /// <summary>The vector's number within its index (an NVMe completion queue's IV, an MSI-X table entry).</summary>
+    public int Number { get; }
+
+    /// <summary>Interrupts taken so far (the sum of what <see cref="TryTake"/> and <see cref="WaitAsync"/> returned).</summary>
+    public long Taken => Volatile.Read(ref _taken);
+
+    internal int Fd => (int)_eventFd.DangerousGetHandle();
+
+    /// <summary>Takes the interrupts that arrived since the last take without waiting: true with their count (coalesced
+    /// by the eventfd), false when none arrived or the vector is disposed.</summary>
+    /// <exception cref="IommuException">read(2) of the eventfd failed other than with EAGAIN (nothing there).</exception>
+    public unsafe bool TryTake(out ulong count)
+    {
+        count = 0;
+        if (_waiter.IsClosed) return false;
+        FdLease lease;
+        try
+        {
+            lease = new FdLease(_eventFd, _name);
+        }
+        catch (ObjectDisposedException)
+        {
+            return false; // disposed by another thread after the check
+        }
+        using (lease)
+        {
+            ulong value;
+            if (EventSyscalls.Read(lease.Fd, &value, sizeof(ulong)) != sizeof(ulong))
+            {
+                var errno = EventSyscalls.LastErrno;
+                if (errno == Errno.EAGAIN) return false;
+                IommuException.Throw("read", errno, $"the eventfd of {_name}");
+            }
+            count = value;
+        }
+        Interlocked.Add(ref _taken, (long)count);
+        return true;
+    }
+
+    /// <summary>Waits for the vector's next interrupt (or takes those already there): the count since the last take.
+    /// Completes synchronously when one is pending; otherwise the poll thread wakes it, and its continuation runs on the
+    /// thread pool. Give a timeout through <paramref name="cancellationToken"/>: a device that never interrupts then fails
+    /// the wait instead of hanging it.</summary>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled; the vector stays usable.</exception>
+    /// <exception cref="ObjectDisposedException">The interrupts were disposed (also while waiting).</exception>
+    /// <exception cref="InvalidOperationException">Another wait on this vector is pending.</exception>
+    public ValueTask<ulong> WaitAsync(CancellationToken cancellationToken = default)
+    {
+        if (TryTake(out var count)) return new ValueTask<ulong>(count);
+        return _waiter.IsClosed ? ValueTask.FromException<ulong>(new ObjectDisposedException(_name)) : WaitForReadableAsync(cancellationToken);
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<ulong> WaitForReadableAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            if (!await _waiter.WaitAsync(cancellationToken).ConfigureAwait(false)) throw new ObjectDisposedException(_name);
+            if (TryTake(out var count)) return count;
+        }
+    }
+
+    /// <summary>Ends a pending wait (it throws <see cref="ObjectDisposedException"/>), takes the eventfd out of the poll set
+    /// and closes it.</summary>
+    internal void Close()
+    {
+        _waiter.Close();
+        _eventFd.Dispose();
+    }
+
+    /// <summary>What the vector is, for messages.</summary>
+    public override string ToString() => _name;
+}
