@@ -20,6 +20,8 @@ internal sealed class EduInterrupts : IDisposable
         try
         {
             (Edu, _bar0) = Rig.OpenEdu();
+            // edu keeps its registers across opens (it has no reset): causes an earlier test left are cleared first
+            Edu.AcknowledgeInterrupt(uint.MaxValue);
             Interrupts = DeviceInterrupts.Enable(Device, index);
         }
         catch

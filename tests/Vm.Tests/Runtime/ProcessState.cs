@@ -34,6 +34,11 @@ internal static class ProcessState
         File.ReadLines("/proc/interrupts").Where(line => line.Contains("vfio-", StringComparison.Ordinal) && line.Contains($"({pciAddress})", StringComparison.Ordinal))
             .Select(line => string.Join(' ', line.Split(' ', StringSplitOptions.RemoveEmptyEntries))).ToList();
 
+    /// <summary>How many interrupts the guest kernel has handled for the device's vfio handlers: the per-CPU counts of
+    /// the <see cref="VfioInterrupts"/> lines, summed.</summary>
+    public static long VfioInterruptsHandled(string pciAddress) =>
+        VfioInterrupts(pciAddress).Sum(line => line.Split(' ').Skip(1).TakeWhile(field => field.All(char.IsAsciiDigit)).Sum(long.Parse));
+
     /// <summary>Open eventfds of this process (anon_inode:[eventfd]).</summary>
     public static int OpenEventFds() =>
         Directory.GetFileSystemEntries("/proc/self/fd").Count(fd => Target(fd) == "anon_inode:[eventfd]");
