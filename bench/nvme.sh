@@ -3,17 +3,31 @@
 # the same QEMU NVMe controller, in one boot of the test VM (tests/vm/run-in-vm --nvme). Writes bench/results/nvme/:
 # csharp-nvme.tsv, c-nvme.tsv, nvme.md (IOPS, ratios to the kernel driver, map/unmap share, the targets' verdicts), run.log.
 #   bench/nvme.sh [--dry]     --dry: each case once for a moment (what a quick check needs); writes no results
+#   bench/nvme.sh --latency [--dry]   only the QD 1 completion latency of the sample polled, on its interrupt and hybrid,
+#                             which picks the hybrid poll time: bench/results/nvme/nvme-latency.tsv
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source tests/vm/progress.sh
 source tests/build-output.sh
-dry=""
-case "${1:-}" in --dry) dry=--dry ;; "") ;; *) echo "usage: bench/nvme.sh [--dry]" >&2; exit 2 ;; esac
+dry="" latency=""
+for arg in "$@"; do
+  case "$arg" in --dry) dry=--dry ;; --latency) latency=1 ;; *) echo "usage: bench/nvme.sh [--latency] [--dry]" >&2; exit 2 ;; esac
+done
 out=bench/results/nvme bin=bench/results/nvme/bin disk=64M
 mkdir -p "$out" "$bin"
 log=$out/run.log
 : >"$log"
 inc=$(bash headers/extract-set.sh --set linux-7.3 | tail -1)
+if [ -n "$latency" ]; then
+  step_run "building Linux.Iommu.Bench" "$log" "" -- dotnet build bench/Linux.Iommu.Bench -c Release --nologo -v quiet
+  app=$(build_output bench/Linux.Iommu.Bench Release)
+  guest_out=$out
+  [ -z "$dry" ] || guest_out=$(mktemp -d)
+  step_run "NVMe completion latency in the guest" "$log" "" -- tests/vm/run-in-vm --nvme "$disk" --timeout 1800 \
+    --env DOTNET_TC_CallCountingDelayMs=0 --out "$guest_out" -- sh -c 'dotnet exec "$1" nvme-latency --out "$VM_OUT" $2' sh "$app" "$dry"
+  [ -n "$dry" ] || cat "$out/nvme-latency.tsv"
+  exit 0
+fi
 step_run "building the kernel-driver anchor (bench/c/nvme-kernel.c)" "$log" "" -- \
   gcc -O2 -Wall -Wextra -Werror -I"$inc" -I"$inc/x86_64-linux-gnu" -o "$bin/nvme-kernel" bench/c/nvme-kernel.c
 step_run "building Linux.Iommu.Bench" "$log" "" -- dotnet build bench/Linux.Iommu.Bench -c Release --nologo -v quiet

@@ -10,6 +10,7 @@ using Linux.Iommu.Bench.Report;
 // Linux.Iommu.Bench guestram [--max BYTES] [--half BYTES] [--dry] [--out DIR]   the guest-RAM curve (in the guest): DIR/ram-curve.tsv
 // Linux.Iommu.Bench guestram-report DIR           ram-curve.tsv into ram-curve.md and a plot per backing
 // Linux.Iommu.Bench nvme [--dry] [--out DIR]      the NVMe suite (nvme guest): DIR/csharp-nvme.tsv (--dry: only with --out)
+// Linux.Iommu.Bench nvme-latency [--dry] [--out DIR]   QD 1 completion latency polled, on the interrupt and hybrid: DIR/nvme-latency.tsv
 // Linux.Iommu.Bench nvme-report DIR               DIR/nvme.md from csharp-nvme.tsv and the kernel anchor's c-nvme.tsv
 if (args.Length == 0) return Usage();
 var dry = args.Contains("--dry");
@@ -66,6 +67,8 @@ switch (args[0])
         }
         Console.WriteLine($"nvme: the kernel's block device for the anchor: {Linux.Iommu.Nvme.NvmePciDevice.Find(null).BindToKernel()}");
         return 0;
+    case "nvme-latency":
+        return Linux.Iommu.Bench.Nvme.NvmeLatency.Run(dry, outIndex >= 0 ? output : null);
     case "nvme-report" when args.Length == 2:
         try
         {
@@ -92,6 +95,6 @@ switch (args[0])
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: Linux.Iommu.Bench host|vm|type1|nested [--dry] [--suite NAME] [--out DIR] | report DIR | guestram [--max BYTES] [--half BYTES] [--dry] [--out DIR] | guestram-report DIR | nvme [--dry] [--out DIR] | nvme-report DIR");
+    Console.Error.WriteLine("usage: Linux.Iommu.Bench host|vm|type1|nested [--dry] [--suite NAME] [--out DIR] | report DIR | guestram [--max BYTES] [--half BYTES] [--dry] [--out DIR] | guestram-report DIR | nvme [--dry] [--out DIR] | nvme-latency [--dry] [--out DIR] | nvme-report DIR");
     return 2;
 }

@@ -5,7 +5,8 @@ namespace Linux.Iommu.Nvme;
 
 /// <summary>A user-space driver for one NVMe controller behind VFIO (a sample of the driver kit): controller reset and
 /// enable through BAR0, admin queues in DMA memory, Identify, one I/O queue pair, reads and writes with PRPs built from
-/// the lease IOVAs of the kit, completion by polling the phase tag (no interrupts). Data buffers are acquired from the
+/// the lease IOVAs of the kit, completion by polling the phase tag, by the queue's MSI-X interrupt, or hybrid — chosen per
+/// queue pair (<see cref="NvmeCompletionMode"/>; MSI-X vector 0 is the admin queue's, 1 the I/O queue's). Data buffers are acquired from the
 /// <see cref="DmaSpace"/> per command (persistently mapped ones are found by translation; others are mapped for the
 /// command, or served by the space's cache). Initialization follows NVMe 1.4 §7.6.1. Not thread-safe: one caller at a time.
 /// <para>After a timeout the controller is unusable; Dispose disables it (CC.EN = 0), then releases every outstanding
@@ -20,10 +21,12 @@ public sealed class NvmeController : IDisposable
     private readonly ulong _cap;
     private readonly NvmeQueuePair _admin;
     private NvmeQueuePair? _io;
+    private readonly DeviceInterrupts? _interrupts;
     private readonly DmaBuffer _identify = DmaBuffer.Allocate(IdentifyLength);
     private bool _failed, _disposed;
 
-    private NvmeController(VfioDevice device, DeviceRegion bar0, DmaSpace space, int adminEntries, TimeSpan commandTimeout)
+    private NvmeController(VfioDevice device, DeviceRegion bar0, DmaSpace space, int adminEntries, TimeSpan commandTimeout,
+        NvmeCompletionMode adminCompletion, NvmeCompletionMode ioCompletion)
     {
         _device = device;
         _bar0 = bar0;
@@ -34,14 +37,31 @@ public sealed class NvmeController : IDisposable
         if (NvmeRegisters.MinPageShift(_cap) > 12) throw new NotSupportedException($"the controller's smallest page is 2^{NvmeRegisters.MinPageShift(_cap)} bytes; this driver uses 4 KiB");
         MaxQueueEntries = NvmeRegisters.MaxQueueEntries(_cap);
         Disable();
-        _admin = new NvmeQueuePair(AdminQueueId, Math.Min(adminEntries, MaxQueueEntries), bar0, NvmeRegisters.DoorbellStride(_cap), space);
+        // MSI-X before the controller is enabled: an enabled controller signals its admin queue on vector 0 from then on
+        if (adminCompletion != NvmeCompletionMode.Polling || ioCompletion != NvmeCompletionMode.Polling)
+            _interrupts = DeviceInterrupts.Enable(device, VfioIrqIndex.Msix, IoQueueId + 1);
+        try
+        {
+            _admin = new NvmeQueuePair(AdminQueueId, Math.Min(adminEntries, MaxQueueEntries), bar0, NvmeRegisters.DoorbellStride(_cap), space,
+                adminCompletion, VectorFor(AdminQueueId, adminCompletion), () => HybridPollTime);
+        }
+        catch
+        {
+            _interrupts?.Dispose();
+            throw;
+        }
     }
+
+    /// <summary>The MSI-X vector of queue <paramref name="queueId"/> (its own number), or null when it is polled.</summary>
+    private InterruptVector? VectorFor(int queueId, NvmeCompletionMode mode) => mode == NvmeCompletionMode.Polling ? null : _interrupts![queueId];
 
     /// <summary>Takes over the controller behind <paramref name="device"/> (bound to vfio-pci, attached to the IOAS or
     /// container <paramref name="space"/> maps into): bus mastering on, controller reset and enabled with admin queues of
     /// <paramref name="adminEntries"/>, Identify Controller and Namespace 1, and an I/O queue pair of
-    /// <paramref name="ioEntries"/> entries (depth one less).</summary>
-    public static NvmeController Open(VfioDevice device, DmaSpace space, int ioEntries = 64, int adminEntries = 32, TimeSpan? commandTimeout = null)
+    /// <paramref name="ioEntries"/> entries (depth one less). <paramref name="ioCompletion"/> and
+    /// <paramref name="adminCompletion"/> choose how each queue pair waits; any but polling enables MSI-X (two vectors).</summary>
+    public static NvmeController Open(VfioDevice device, DmaSpace space, int ioEntries = 64, int adminEntries = 32, TimeSpan? commandTimeout = null,
+        NvmeCompletionMode ioCompletion = NvmeCompletionMode.Polling, NvmeCompletionMode adminCompletion = NvmeCompletionMode.Polling)
     {
         ArgumentNullException.ThrowIfNull(device);
         ArgumentNullException.ThrowIfNull(space);
@@ -52,11 +72,11 @@ public sealed class NvmeController : IDisposable
         NvmeController? controller = null;
         try
         {
-            controller = new NvmeController(device, bar0, space, adminEntries, commandTimeout ?? TimeSpan.FromSeconds(10));
+            controller = new NvmeController(device, bar0, space, adminEntries, commandTimeout ?? TimeSpan.FromSeconds(10), adminCompletion, ioCompletion);
             controller.Enable();
             controller.Identity = controller.IdentifyController();
             controller.Namespace = controller.IdentifyNamespace(1);
-            controller.CreateIoQueuePair(ioEntries);
+            controller.CreateIoQueuePair(ioEntries, ioCompletion);
             return controller;
         }
         catch
@@ -78,6 +98,24 @@ public sealed class NvmeController : IDisposable
 
     /// <summary>How long a command may take before <see cref="NvmeTimeoutException"/>.</summary>
     public TimeSpan CommandTimeout { get; set; }
+
+    /// <summary>How long a <see cref="NvmeCompletionMode.Hybrid"/> queue pair spins before it sleeps on its interrupt;
+    /// starts at <see cref="DefaultHybridPollTime"/>.</summary>
+    public TimeSpan HybridPollTime { get; set; } = DefaultHybridPollTime;
+
+    /// <summary>The hybrid poll time chosen from measured completion latencies (docs/driver-kit.md, "Choosing the hybrid
+    /// poll time"): the cost of sleeping on the interrupt instead of spinning, so a wait costs at most twice what the
+    /// better of the two would have.</summary>
+    public static readonly TimeSpan DefaultHybridPollTime = TimeSpan.FromMicroseconds(50);
+
+    /// <summary>How the I/O queue pair waits.</summary>
+    public NvmeCompletionMode IoCompletion => Io.Mode;
+
+    /// <summary>How the admin queue pair waits.</summary>
+    public NvmeCompletionMode AdminCompletion => _admin.Mode;
+
+    /// <summary>The MSI-X interrupts (vector 0: admin queue, 1: I/O queue), or null when every queue pair polls.</summary>
+    public DeviceInterrupts? Interrupts => _interrupts;
 
     /// <summary>How many I/O commands can be outstanding (the I/O queue's entries less one).</summary>
     public int QueueDepth => Io.Depth;
@@ -111,7 +149,8 @@ public sealed class NvmeController : IDisposable
         _bar0.Write32(NvmeRegisters.AdminQueueAttributes, entries << 16 | entries);
         _bar0.Write64(NvmeRegisters.AdminSubmissionQueue, _admin.SubmissionIova);
         _bar0.Write64(NvmeRegisters.AdminCompletionQueue, _admin.CompletionIova);
-        _bar0.Write32(NvmeRegisters.InterruptMaskSet, uint.MaxValue); // polled: no pin-based interrupt wanted
+        // no pin-based interrupt wanted; with MSI-X on, INTMS is not to be used (NVMe 1.4 §3.1.3)
+        if (_interrupts is null) _bar0.Write32(NvmeRegisters.InterruptMaskSet, uint.MaxValue);
         _bar0.Write32(NvmeRegisters.Config, NvmeRegisters.QueueEntrySizes | NvmeRegisters.Enable);
         WaitReady(true);
     }
@@ -174,13 +213,15 @@ public sealed class NvmeController : IDisposable
         return NvmeNamespace.Parse(namespaceId, _identify.Span[..IdentifyLength]);
     }
 
-    private void CreateIoQueuePair(int entries)
+    private void CreateIoQueuePair(int entries, NvmeCompletionMode mode)
     {
         entries = Math.Min(entries, MaxQueueEntries);
-        _io = new NvmeQueuePair(IoQueueId, entries, _bar0, NvmeRegisters.DoorbellStride(_cap), _space);
+        _io = new NvmeQueuePair(IoQueueId, entries, _bar0, NvmeRegisters.DoorbellStride(_cap), _space, mode, VectorFor(IoQueueId, mode), () => HybridPollTime);
         var size = (uint)(entries - 1) << 16 | IoQueueId; // QSIZE (0's based) and QID
-        // Create I/O Completion Queue: physically contiguous (PC, CDW11 bit 0), interrupts off (IEN, bit 1, clear)
-        var completion = new NvmeCommand { Opcode = (byte)NvmeOpcode.CreateIoCompletionQueue, Prp1 = _io.CompletionIova, Cdw10 = size, Cdw11 = 1 };
+        // Create I/O Completion Queue: physically contiguous (PC, CDW11 bit 0); polled: interrupts off (IEN, bit 1,
+        // clear), else on, signalling the MSI-X vector in IV (bits 31:16)
+        var interrupts = mode == NvmeCompletionMode.Polling ? 0u : 1u << 1 | (uint)_io.Vector << 16;
+        var completion = new NvmeCommand { Opcode = (byte)NvmeOpcode.CreateIoCompletionQueue, Prp1 = _io.CompletionIova, Cdw10 = size, Cdw11 = 1 | interrupts };
         AdminCommand(ref completion);
         // Create I/O Submission Queue: its completion queue (CQID, bits 31:16) and PC
         var submission = new NvmeCommand { Opcode = (byte)NvmeOpcode.CreateIoSubmissionQueue, Prp1 = _io.SubmissionIova, Cdw10 = size, Cdw11 = IoQueueId << 16 | 1 };
@@ -235,6 +276,22 @@ public sealed class NvmeController : IDisposable
         Complete(Io, cid);
     }
 
+    /// <summary>Waits, as <see cref="IoCompletion"/> says, until at least one I/O completion has arrived and takes it (and
+    /// any others) off the queue, as <see cref="Reap"/> does; returns how many I/O commands are outstanding. Returns at
+    /// once when none is in flight (every outstanding one completed and waits for its taker).</summary>
+    /// <exception cref="NvmeTimeoutException">Nothing completed within <see cref="CommandTimeout"/>.</exception>
+    public int WaitForCompletions()
+    {
+        ThrowIfUnusable();
+        if (Io.InFlight == 0) return Io.OutstandingCount;
+        if (!Io.WaitForAny(CommandTimeout))
+        {
+            _failed = true;
+            throw new NvmeTimeoutException(Io.DescribeOutstanding(), CommandTimeout, ControllerFatal);
+        }
+        return Io.OutstandingCount;
+    }
+
     /// <summary>Takes the completions that have arrived off the queue (their buffers are released); returns how many I/O
     /// commands are outstanding (submitted and not yet taken). With <see cref="TryTakeCompletion"/> this drives a deeper
     /// queue than one: every submitted command must be taken (or waited for), or its identifier stays in use.</summary>
@@ -273,6 +330,7 @@ public sealed class NvmeController : IDisposable
         {
             // it did not acknowledge within CAP.TO; VFIO's reset at close stops it in any case
         }
+        _interrupts?.Dispose();
         _io?.Dispose();
         _admin?.Dispose();
         _identify.Dispose();

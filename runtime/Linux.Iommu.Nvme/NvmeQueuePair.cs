@@ -5,8 +5,9 @@ namespace Linux.Iommu.Nvme;
 
 /// <summary>A submission queue and its completion queue in DMA memory mapped through the kit (NVMe 1.4 §4.1
 /// "Submission Queue &amp; Completion Queue Definition"): commands are written at the SQ tail and the tail doorbell rung;
-/// completions are found by their phase tag at the CQ head (no interrupts), and the head doorbell tells the controller the
-/// slots are free. Each command identifier owns one PRP list page, and the data lease of its command until it completes:
+/// completions are found by their phase tag at the CQ head, and the head doorbell tells the controller the slots are free.
+/// A waiter spins on the phase tag, sleeps on the queue's MSI-X vector, or spins for a while and then sleeps
+/// (<see cref="NvmeCompletionMode"/>). Each command identifier owns one PRP list page, and the data lease of its command until it completes:
 /// a buffer cannot be unmapped or freed while a command using it is outstanding.</summary>
 internal sealed unsafe class NvmeQueuePair : IDisposable
 {
@@ -33,10 +34,21 @@ internal sealed unsafe class NvmeQueuePair : IDisposable
     private readonly int[] _freeIds;
     private int _freeCount, _sqTail, _cqHead;
     private bool _phase = true;
+    private readonly InterruptVector? _vector;
+    private readonly Func<TimeSpan> _hybridPollTime;
 
-    public NvmeQueuePair(int id, int entries, DeviceRegion bar0, int doorbellStride, DmaSpace space)
+    /// <summary>Allocates and maps queue <paramref name="id"/>'s rings; <paramref name="vector"/> is the MSI-X vector the
+    /// controller signals for its completions (null when <paramref name="mode"/> is polling), <paramref name="hybridPollTime"/>
+    /// how long a <see cref="NvmeCompletionMode.Hybrid"/> waiter spins before it sleeps.</summary>
+    public NvmeQueuePair(int id, int entries, DeviceRegion bar0, int doorbellStride, DmaSpace space, NvmeCompletionMode mode = NvmeCompletionMode.Polling,
+        InterruptVector? vector = null, Func<TimeSpan>? hybridPollTime = null)
     {
+        if ((mode == NvmeCompletionMode.Polling) != (vector is null))
+            throw new ArgumentException($"queue {id}: {mode} completion {(vector is null ? "needs an interrupt vector" : "takes no interrupt vector")}", nameof(vector));
         Id = id;
+        Mode = mode;
+        _vector = vector;
+        _hybridPollTime = hybridPollTime ?? (() => TimeSpan.Zero);
         Entries = entries;
         _bar0 = bar0;
         _space = space;
@@ -69,12 +81,20 @@ internal sealed unsafe class NvmeQueuePair : IDisposable
 
     public int Id { get; }
 
+    public NvmeCompletionMode Mode { get; }
+
+    /// <summary>The MSI-X vector its completion queue signals (its Interrupt Vector), or -1 when polled.</summary>
+    public int Vector => _vector?.Number ?? -1;
+
     public int Entries { get; }
 
     /// <summary>How many commands can be outstanding at once.</summary>
     public int Depth { get; }
 
     public int OutstandingCount => Depth - _freeCount;
+
+    /// <summary>Commands submitted whose completion has not arrived yet.</summary>
+    public int InFlight { get; private set; }
 
     public ulong SubmissionIova { get; }
 
@@ -132,6 +152,7 @@ internal sealed unsafe class NvmeQueuePair : IDisposable
             }
         }
         _freeCount--;
+        InFlight++;
         _busy[cid] = true;
         _done[cid] = false;
         _outstanding[cid] = new Outstanding((NvmeOpcode)command.Opcode, lba, blocks, buffer is not null, lease);
@@ -162,6 +183,7 @@ internal sealed unsafe class NvmeQueuePair : IDisposable
             if (done.HasLease) _space.Release(done.Lease);
             _outstanding[cid] = new Outstanding(done.Opcode, done.Lba, done.Blocks, false, default); // still named until the cid is reused
             _busy[cid] = false;
+            InFlight--;
             _done[cid] = true; // the cid stays taken until TryTake: a new command must not reuse it before its owner looked
             _results[cid] = completion;
         }
@@ -179,7 +201,8 @@ internal sealed unsafe class NvmeQueuePair : IDisposable
         return true;
     }
 
-    /// <summary>Polls until <paramref name="cid"/> completes or <paramref name="timeout"/> passes (false).</summary>
+    /// <summary>Waits until <paramref name="cid"/> completes or <paramref name="timeout"/> passes (false), as
+    /// <see cref="Mode"/> says.</summary>
     public bool Wait(int cid, TimeSpan timeout, out NvmeCompletion completion)
     {
         var start = Stopwatch.GetTimestamp();
@@ -188,9 +211,37 @@ internal sealed unsafe class NvmeQueuePair : IDisposable
         {
             Reap();
             if (TryTake(cid, out completion)) return true;
-            if (Stopwatch.GetElapsedTime(start) > timeout) return false;
-            spin.SpinOnce(sleep1Threshold: -1);
+            if (!Pause(start, timeout, ref spin)) return false;
         }
+    }
+
+    /// <summary>Waits until at least one completion has arrived and reaps it: true, or false when
+    /// <paramref name="timeout"/> passes first.</summary>
+    public bool WaitForAny(TimeSpan timeout)
+    {
+        var start = Stopwatch.GetTimestamp();
+        var spin = new SpinWait();
+        while (true)
+        {
+            if (Reap()) return true;
+            if (!Pause(start, timeout, ref spin)) return false;
+        }
+    }
+
+    /// <summary>One step of waiting after a reap found nothing: a spin while polling (or within a hybrid waiter's poll
+    /// time), else a sleep on the vector; false once <paramref name="timeout"/> has passed since <paramref name="start"/>.
+    /// A wake-up for a completion already reaped is harmless: the caller reaps again and finds nothing new.</summary>
+    private bool Pause(long start, TimeSpan timeout, ref SpinWait spin)
+    {
+        var elapsed = Stopwatch.GetElapsedTime(start);
+        if (elapsed > timeout) return false;
+        if (_vector is null || (Mode == NvmeCompletionMode.Hybrid && elapsed < _hybridPollTime()))
+        {
+            spin.SpinOnce(sleep1Threshold: -1);
+            return true;
+        }
+        _vector.Wait(timeout - elapsed, out _);
+        return true;
     }
 
     /// <summary>The command <paramref name="cid"/> (outstanding, or completed and not yet reused) as errors name it.</summary>

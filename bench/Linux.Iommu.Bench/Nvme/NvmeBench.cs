@@ -7,7 +7,8 @@ namespace Linux.Iommu.Bench.Nvme;
 
 /// <summary>The NVMe suite (run in the nvme guest: bench/nvme.sh): 4 KiB random reads and writes at queue depth 1 and 32
 /// through the sample driver, with three DMA strategies — a pool of buffers mapped once (no map per I/O), an ephemeral
-/// mapping per I/O, and ephemeral with the reuse cache — IOPS and the share of the time spent in map/unmap calls. Not a
+/// mapping per I/O, and ephemeral with the reuse cache — IOPS and the share of the time spent in map/unmap calls; the pool
+/// also with its I/O queue on interrupts and hybrid (the others poll, as the pool does first). Not a
 /// BenchmarkDotNet suite: an I/O with 32 in flight is no single invocation; like the C anchor (bench/c/nvme-kernel.c)
 /// each case runs rounds of a fixed time and reports the median.</summary>
 public static class NvmeBench
@@ -24,7 +25,12 @@ public static class NvmeBench
         var results = new List<Result>();
         var pci = NvmePciDevice.Find(null);
         pci.Pci.BindToVfioPci();
-        foreach (var strategy in Enum.GetValues<Strategy>())
+        (Strategy, NvmeCompletionMode)[] cases =
+        [
+            (Strategy.Pool, NvmeCompletionMode.Polling), (Strategy.Ephemeral, NvmeCompletionMode.Polling), (Strategy.EphemeralCached, NvmeCompletionMode.Polling),
+            (Strategy.Pool, NvmeCompletionMode.Interrupt), (Strategy.Pool, NvmeCompletionMode.Hybrid),
+        ];
+        foreach (var (strategy, mode) in cases)
         {
             using var devices = VfioDeviceSet.Open([pci.Pci]);
             var (ranges, alignment) = devices.GetIovaRanges();
@@ -34,7 +40,7 @@ public static class NvmeBench
             try
             {
                 if (strategy == Strategy.Pool) foreach (var buffer in buffers) space.Map(buffer, DmaAccess.ReadWrite);
-                using var nvme = NvmeController.Open(devices.Devices[0].Device, space, ioEntries: Depth + 1);
+                using var nvme = NvmeController.Open(devices.Devices[0].Device, space, ioEntries: Depth + 1, ioCompletion: mode);
                 var span = nvme.Namespace.SizeInBytes / Block;
                 var perBlock = Block / nvme.Namespace.BlockSize;
                 foreach (var write in new[] { false, true })
@@ -46,7 +52,7 @@ public static class NvmeBench
                         for (var round = 0; round < (dry ? 1 : Rounds); round++) rounds.Add(RunRound(nvme, mapper, buffers, depth, write, span, perBlock, seconds));
                         rounds.Sort();
                         var median = rounds[rounds.Count / 2];
-                        var key = $"nvme/{Name(strategy)}/{(write ? "write" : "read")}/qd{depth}";
+                        var key = $"nvme/{Name(strategy, mode)}/{(write ? "write" : "read")}/qd{depth}";
                         results.Add(new Result(key, median.Iops, median.Share));
                         Console.WriteLine($"{key}\t{median.Iops:F1}\t{median.Share:F3}");
                     }
@@ -62,11 +68,17 @@ public static class NvmeBench
         return results;
     }
 
-    public static string Name(Strategy strategy) => strategy switch
+    /// <summary>The case's name in the result keys: the strategy, and the completion mode when it is not polling.</summary>
+    public static string Name(Strategy strategy, NvmeCompletionMode mode = NvmeCompletionMode.Polling) => (strategy switch
     {
         Strategy.Pool => "pool",
         Strategy.Ephemeral => "ephemeral",
         _ => "ephemeral-cached",
+    }) + mode switch
+    {
+        NvmeCompletionMode.Interrupt => "-interrupt",
+        NvmeCompletionMode.Hybrid => "-hybrid",
+        _ => "",
     };
 
     private static (double Iops, double Share) RunRound(NvmeController nvme, TimedMapper mapper, DmaBuffer[] buffers, int depth, bool write, ulong span, int perBlock, double seconds)
@@ -84,9 +96,11 @@ public static class NvmeBench
         for (var slot = 0; slot < depth; slot++) cids[slot] = Submit(slot);
         long done = 0;
         var inflight = depth;
+        var polled = nvme.IoCompletion == NvmeCompletionMode.Polling;
         while (inflight > 0)
         {
-            nvme.Reap();
+            if (polled) nvme.Reap(); // the loop itself spins, as it always has
+            else nvme.WaitForCompletions();
             for (var slot = 0; slot < depth; slot++)
             {
                 if (cids[slot] < 0 || !nvme.TryTakeCompletion(cids[slot])) continue;

@@ -5,7 +5,8 @@ namespace Linux.Iommu.Bench.Nvme;
 
 /// <summary>bench/results/nvme/nvme.md from the suite's TSV and the kernel anchor's: IOPS of each strategy as a ratio to the
 /// guest kernel's nvme driver at the same queue depth, the map/unmap share, and the issue's two targets with verdicts
-/// (pool ≥ kernel at QD 32; ephemeral with the cache within 1.2× of the pool).</summary>
+/// (pool ≥ kernel at QD 32; ephemeral with the cache within 1.2× of the pool), and the pool in each completion mode
+/// (polling, interrupt, hybrid) against the kernel driver.</summary>
 public static class NvmeReport
 {
     public static int Write(string directory)
@@ -18,20 +19,27 @@ public static class NvmeReport
             : throw new InvalidDataException($"csharp-nvme.tsv has no nvme/{strategy}/{op}/qd{qd}");
 
         var text = new StringBuilder();
-        text.AppendLine("| case | kernel nvme driver (IOPS) | pool | ephemeral | ephemeral + cache | map/unmap share: pool / ephemeral / cached |");
-        text.AppendLine("|---|---|---|---|---|---|");
-        foreach (var op in new[] { "read", "write" })
+        // one row per case: the kernel driver's IOPS, then each named strategy's IOPS and its ratio to the kernel's
+        void Table(string header, string[] strategies, Func<string, int, string>? extra = null)
         {
-            foreach (var qd in new[] { 1, 32 })
+            text.AppendLine(header);
+            text.AppendLine(string.Concat(Enumerable.Repeat("|---", header.Count(c => c == '|') - 1)) + "|");
+            foreach (var op in new[] { "read", "write" })
             {
-                var k = Kernel(op, qd);
-                string Cell(string s) => string.Create(CultureInfo.InvariantCulture, $"{Ours(s, op, qd):F0} ({Ours(s, op, qd) / k:F2}×)");
-                string Share(string s) => string.Create(CultureInfo.InvariantCulture, $"{csharp[$"nvme/{s}/{op}/qd{qd}"].Share * 100:F1} %");
-                text.AppendLine(string.Create(CultureInfo.InvariantCulture,
-                    $"| 4 KiB random {op}, QD {qd} | {k:F0} | {Cell("pool")} | {Cell("ephemeral")} | {Cell("ephemeral-cached")} | {Share("pool")} / {Share("ephemeral")} / {Share("ephemeral-cached")} |"));
+                foreach (var qd in new[] { 1, 32 })
+                {
+                    var k = Kernel(op, qd);
+                    var cells = strategies.Select(s => string.Create(CultureInfo.InvariantCulture, $" {Ours(s, op, qd):F0} ({Ours(s, op, qd) / k:F2}×) |"));
+                    text.AppendLine(string.Create(CultureInfo.InvariantCulture, $"| 4 KiB random {op}, QD {qd} | {k:F0} |{string.Concat(cells)}{extra?.Invoke(op, qd)}"));
+                }
             }
+            text.AppendLine();
         }
-        text.AppendLine();
+        string Shares(string op, int qd) => string.Join(" / ", new[] { "pool", "ephemeral", "ephemeral-cached" }
+            .Select(s => string.Create(CultureInfo.InvariantCulture, $"{csharp[$"nvme/{s}/{op}/qd{qd}"].Share * 100:F1} %"))) + " |";
+        Table("| case | kernel nvme driver (IOPS) | pool | ephemeral | ephemeral + cache | map/unmap share: pool / ephemeral / cached |",
+            ["pool", "ephemeral", "ephemeral-cached"], (op, qd) => " " + Shares(op, qd));
+        Table("| case (pool buffers) | kernel nvme driver (IOPS) | polling | interrupt | hybrid |", ["pool", "pool-interrupt", "pool-hybrid"]);
         text.AppendLine("| target | measured | verdict |");
         text.AppendLine("|---|---|---|");
         foreach (var op in new[] { "read", "write" })

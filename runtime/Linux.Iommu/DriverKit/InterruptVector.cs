@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using Linux.Iommu.Native;
 using Linux.Iommu.Polling;
@@ -14,6 +15,9 @@ public sealed class InterruptVector
     private readonly SafeFileHandle _eventFd;
     private readonly ReadinessWaiter _waiter;
     private readonly string _name;
+    private readonly ManualResetEventSlim _woken = new(false, spinCount: 1);
+    private readonly Action _wake;
+    private CancellationTokenSource _timeout = new();
     private long _taken;
 
     internal InterruptVector(VfioIrqIndex index, int number, SafeFileHandle eventFd, string device)
@@ -22,6 +26,7 @@ public sealed class InterruptVector
         _eventFd = eventFd;
         _name = $"{VfioIrqInfo.Name(index)} vector {number} of {device}";
         _waiter = new ReadinessWaiter((int)eventFd.DangerousGetHandle(), _name);
+        _wake = _woken.Set;
     }
 
     /// <summary>The vector's number within its index (an NVMe completion queue's IV, an MSI-X table entry).</summary>
@@ -86,12 +91,52 @@ public sealed class InterruptVector
         }
     }
 
+    /// <summary>Blocks the calling thread until the vector's next interrupt (or takes those already there): true with the
+    /// count since the last take, false when <paramref name="timeout"/> passed first. For a driver whose caller is
+    /// synchronous; the poll thread wakes it as it wakes <see cref="WaitAsync"/> (one waiter at a time, of either kind).
+    /// Allocates nothing unless the timeout passes.</summary>
+    /// <exception cref="ObjectDisposedException">The interrupts were disposed (also while waiting).</exception>
+    public bool Wait(TimeSpan timeout, out ulong count)
+    {
+        var start = Stopwatch.GetTimestamp();
+        while (true)
+        {
+            if (TryTake(out count)) return true;
+            ObjectDisposedException.ThrowIf(_waiter.IsClosed, this);
+            var remaining = timeout - Stopwatch.GetElapsedTime(start);
+            if (remaining <= TimeSpan.Zero) return false;
+            _woken.Reset();
+            var readable = _waiter.WaitAsync(_timeout.Token);
+            if (!readable.IsCompleted)
+            {
+                readable.GetAwaiter().UnsafeOnCompleted(_wake);
+                if (!_woken.Wait(remaining))
+                {
+                    _timeout.Cancel(); // ends the wait (unless the poll thread completed it first); either way it completes
+                    _woken.Wait();
+                    _timeout.Dispose();
+                    _timeout = new CancellationTokenSource();
+                    try
+                    {
+                        readable.GetAwaiter().GetResult();
+                    }
+                    catch (OperationCanceledException)
+                    {
+                    }
+                    return TryTake(out count);
+                }
+            }
+            if (!readable.GetAwaiter().GetResult()) throw new ObjectDisposedException(_name);
+        }
+    }
+
     /// <summary>Ends a pending wait (it throws <see cref="ObjectDisposedException"/>), takes the eventfd out of the poll set
     /// and closes it.</summary>
     internal void Close()
     {
         _waiter.Close();
         _eventFd.Dispose();
+        _timeout.Dispose();
     }
 
     /// <summary>What the vector is, for messages.</summary>
