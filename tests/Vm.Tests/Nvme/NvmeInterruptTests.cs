@@ -28,7 +28,7 @@ public sealed class NvmeInterruptTests
             Assert.Equal((VfioIrqIndex.Msix, 2), (interrupts.Index, interrupts.Count));
             Assert.True(session.Device.GetIrqInfo(VfioIrqIndex.Msix).Count >= 2);
             Assert.Equal(2, ProcessState.VfioInterrupts(session.Pci.Pci.Address).Count); // vfio-msix[0] and [1]
-            interrupts[0].TryTake(out var adminLeft);
+            interrupts[0].TryTake(out _); // what no waiter took is counted too
             Assert.True(interrupts[0].Taken > 0, "the admin commands of Open (Identify, Create I/O queues) raised no interrupt on vector 0");
             Assert.False(interrupts[1].TryTake(out var early), $"{early} I/O interrupt(s) before any I/O");
 
@@ -37,7 +37,7 @@ public sealed class NvmeInterruptTests
             var count = await interrupts[1].WaitAsync(timeout.Token);
 
             Assert.True(count >= 1);
-            Assert.Equal(0, nvme.Reap());
+            Assert.Equal(1, nvme.Reap()); // outstanding until taken
             Assert.True(nvme.TryTakeCompletion(cid), "the vector fired but the completion queue holds no completion of the read");
             Assert.False(interrupts[0].TryTake(out var adminStray), $"an I/O completion raised {adminStray} interrupt(s) on the admin vector");
             Console.WriteLine($"nvme interrupts: admin vector {interrupts[0].Taken} (Open's admin commands), I/O vector {interrupts[1].Taken}");
@@ -79,7 +79,9 @@ public sealed class NvmeInterruptTests
             RunAll(nvme, Enumerable.Range(0, Depth).Select(i => nvme.SubmitRead(Lba + (ulong)(i * perBlock), perBlock, buffers[i])).ToArray());
 
             for (var i = 0; i < Depth; i++) Assert.True(buffers[i].Span.SequenceEqual(pattern.AsSpan(i * 4096, 4096)), $"block {i} read back differs ({mode})");
-            Assert.True(nvme.Interrupts![1].Taken > 0 || mode == NvmeCompletionMode.Hybrid, "32 commands completed without one interrupt taken");
+            // raised: taken by a sleeping waiter, or still counted (a waiter that found its completions at once never slept)
+            nvme.Interrupts![1].TryTake(out _);
+            Assert.True(nvme.Interrupts[1].Taken > 0, $"64 commands completed on a queue with IEN set and its vector counted no interrupt ({mode})");
         }
         finally
         {
