@@ -34,24 +34,30 @@ internal sealed record QemuGuestVtd(bool Scalable, bool FirstStage, bool Caching
         $"aw-bits={AwBits}",
     }.OfType<string>());
 
+    /// <summary>The IOVAs the spec lists: the 32-bit ones below the interrupt window.</summary>
+    public const string BelowInterruptWindow = """[{ "start": "0x0", "last": "0xfedfffff" }]""";
+
+    /// <summary>The interrupt window itself, where x86 guests put no DMA and hosts keep their MSI doorbells.</summary>
+    public const string InterruptWindow = """[{ "start": "0xfee00000", "last": "0xfeefffff" }]""";
+
     /// <summary>The planner's spec for this guest (QEMU's fs1gp=on default: first-stage 1 GiB pages with x-flts).</summary>
-    public string SpecJson => $$"""
+    public string SpecJson(string iovaRanges = BelowInterruptWindow) => $$"""
         {
           "description": "QEMU's intel-iommu,{{IntelIommuOptions}}",
           "model": "intel-vtd",
           "inputAddressWidth": {{AwBits}},
           "pageSizes": ["4K", "2M"],
-          "iovaRanges": [{ "start": "0x0", "last": "0xfedfffff" }],
+          "iovaRanges": {{iovaRanges}},
           "vtd": { "scalableMode": {{Json(Scalable)}}, "firstStage": {{Json(FirstStage)}}, "cachingMode": {{Json(CachingMode)}}, "firstStage1GiBPages": {{Json(FirstStage)}} }
         }
         """;
 
     /// <summary>The spec, or the loader's refusal of a guest no VT-d can be.</summary>
-    public (GuestViommuSpec? Spec, SpecException? Refusal) LoadSpec()
+    public (GuestViommuSpec? Spec, SpecException? Refusal) LoadSpec(string iovaRanges = BelowInterruptWindow)
     {
         try
         {
-            return (SpecLoader.Parse(SpecJson), null);
+            return (SpecLoader.Parse(SpecJson(iovaRanges)), null);
         }
         catch (SpecException e)
         {
