@@ -25,7 +25,7 @@ public static class MigrationCheck
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(destination);
         if (mode == PlanDecision.Refused) throw new ArgumentException("a running VM's mode is Nested or Shadow", nameof(mode));
-        var moves = devices ?? [.. RecordedDeviceLookup.All(source).Select(d => new DeviceMove(d.Name, RecordedDeviceLookup.Identity(d)))];
+        var moves = devices ?? [.. RecordedDeviceLookup.All(source).Select(d => new DeviceMove(d.Name, RecordedDeviceLookup.Identity(d.Name)))];
         if (moves.Count == 0) throw new ArgumentException("the VM has no device to move", nameof(devices));
         var onSource = moves.Select(m => OnSource(source, m.Source)).ToList();
         var twice = onSource.GroupBy(d => d.Name).FirstOrDefault(g => g.Count() > 1);
@@ -46,6 +46,21 @@ public static class MigrationCheck
         items.AddRange(Paired(sourcePlan, destinationPlan, found.Select(p => p.Source.Name).ToList()));
         var moved = found.Select(p => new MovedDevice(p.Source.Name, p.Destination.Name, p.Source.IommuText, p.Destination.IommuText)).ToList();
         return new MigrationReport(guest, source, destination, sourcePlan, destinationPlan, moved, items);
+    }
+
+    /// <summary>The answer for the VM of a plan running on this host, recorded as <paramref name="source"/> (its devices as
+    /// <c>iommu probe</c> names them): the guest the plan was made for, its mode, and its devices, hot-plugged ones
+    /// included, found on the destination by PCI address.</summary>
+    /// <exception cref="InvalidOperationException">The plan was refused: nothing runs to move.</exception>
+    /// <exception cref="ArgumentException">A device of the plan is not on <paramref name="source"/>.</exception>
+    public static MigrationReport CheckMigration(this ViommuPlanner planner, RunningPlan running, RecordedHost source, RecordedHost destination)
+    {
+        ArgumentNullException.ThrowIfNull(running);
+        if (running.Decision == PlanDecision.Refused) throw new InvalidOperationException("the plan was refused; nothing runs to move");
+        // a type1 plan keeps no devices of its own: its report names them
+        var names = running.Devices.Count > 0 ? running.Devices.Select(d => d.Name) : running.Report.Devices.Select(d => d.Device);
+        var moves = names.Select(n => new DeviceMove(n, RecordedDeviceLookup.Identity(n))).ToList();
+        return planner.CheckMigration(running.Report.Spec, source, destination, moves, running.Decision);
     }
 
     private static HostDevice OnSource(RecordedHost source, string query) => RecordedDeviceLookup.Find(source, query) switch

@@ -2,7 +2,7 @@ using System.Text;
 
 namespace Linux.Iommu.Planner;
 
-/// <summary>The answer of <see cref="MigrationCheck.CheckMigration"/> with all its reasons. The <see cref="Verdict"/> is
+/// <summary>The answer of a migration check (<see cref="MigrationCheck"/>) with all its reasons. The <see cref="Verdict"/> is
 /// derived from the items, never stored: Source refused when the source's plan is Refused, else Can move when the
 /// destination meets every item, else Refused.</summary>
 /// <param name="Guest">The guest-visible vIOMMU fixed at start, which the VM keeps.</param>

@@ -22,7 +22,7 @@ internal static class RecordedDeviceLookup
         All(host).Where(d => d.Name == query || Aliases(d.Name).Contains(query)).ToList();
 
     /// <summary>The name another host most likely records the same device under: its PCI address, else its name.</summary>
-    public static string Identity(HostDevice device) => Parts(device.Name) is { } parts ? parts.Pci : device.Name;
+    public static string Identity(string name) => Parts(name) is { } parts ? parts.Pci : name;
 
     /// <summary>The host with only the devices named <paramref name="names"/>, in that order.</summary>
     public static RecordedHost Only(RecordedHost host, IReadOnlyList<string> names) => host.Container is { } container
