@@ -18,11 +18,8 @@ internal static class MigrateCommand
         var passthrough = new Option<bool>("--host-passthrough") { Description = "the VM's vIOMMU was derived from the source host (like -cpu host): the destination must offer the values the source showed the guest" };
         var from = FileArguments.Input("--from", "the source host, recorded by `iommu probe --save`");
         var to = FileArguments.Input("--to", "the destination host, recorded by `iommu probe --save`");
-        var hosts = new Option<DirectoryInfo>("--hosts") { Description = "a folder of recorded hosts (*.json): the matrix of every move between them (rows: from, columns: to), the VM having all of a host's devices" };
-        hosts.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<DirectoryInfo>() is { } folder && !folder.Exists) result.AddError($"--hosts {folder.FullName}: no such directory");
-        });
+        var hosts = FileArguments.Inputs("--hosts", "recorded hosts (`iommu probe --save` files), or folders of them (their *.json files): the matrix of every move between them (rows: from, columns: to), the VM having all of a host's devices; a host is named by its file's name", folders: true);
+        hosts.Required = false;
         var devices = new Option<string[]>("--device")
         {
             Description = "the VM's devices, hot-plugged ones included: a recorded name, PCI address or VFIO cdev, the same on both hosts, or SOURCE=DESTINATION; default every device of the source, found on the destination by PCI address",
@@ -43,15 +40,15 @@ internal static class MigrateCommand
             var pair = result.GetResult(from) is not null || result.GetResult(to) is not null;
             if (result.GetResult(hosts) is null)
             {
-                if (result.GetResult(from) is null || result.GetResult(to) is null) result.AddError("give --from FILE and --to FILE, or --hosts DIR for the matrix");
+                if (result.GetResult(from) is null || result.GetResult(to) is null) result.AddError("give --from FILE and --to FILE, or --hosts for the matrix");
             }
             else if (pair || result.GetResult(devices) is not null || result.GetResult(mode) is not null || result.GetValue(passthrough))
             {
                 result.AddError("--hosts checks every host with all its devices for a fixed spec: it takes none of --from, --to, --device, --mode, --host-passthrough");
             }
         });
-        command.SetAction(parse => parse.GetValue(hosts) is { } folder
-            ? Matrix(parse.GetValue(spec)!, folder, parse.GetValue(json))
+        command.SetAction(parse => parse.GetValue(hosts) is { Length: > 0 } paths
+            ? Matrix(parse.GetValue(spec)!, paths, parse.GetValue(json))
             : Move(parse.GetValue(spec), parse.GetValue(from)!, parse.GetValue(to)!, parse.GetValue(devices), parse.GetValue(mode), parse.GetValue(json)));
         return command;
     }
@@ -82,16 +79,15 @@ internal static class MigrateCommand
         return report.Verdict == MigrationVerdict.CanMove ? ExitCodes.Ok : ExitCodes.Refused;
     }
 
-    private static int Matrix(FileInfo specFile, DirectoryInfo folder, bool json)
+    private static int Matrix(FileInfo specFile, string[] hostPaths, bool json)
     {
         var spec = PlanCommand.Planner.LoadSpec(specFile.FullName);
-        var files = folder.GetFiles("*.json").OrderBy(f => f.Name, StringComparer.Ordinal).ToList();
-        if (files.Count == 0) throw new InvalidOperationException($"--hosts {folder.FullName}: no recorded host (*.json) in it");
-        var matrix = MigrationMatrix.Check(PlanCommand.Planner, spec, [.. files.Select(f => (Name(f), RecordedHostJson.Load(f.FullName)))]);
+        var fleet = HostFleet.Load(hostPaths.Select(Path.GetFullPath));
+        var matrix = MigrationMatrix.Check(PlanCommand.Planner, spec, fleet);
         if (json) Console.Write(MigrationJson.Write(matrix));
         else
         {
-            Console.WriteLine($"== migrate {specFile.Name} between the {files.Count} hosts recorded in {folder.FullName} (rows: from, columns: to)");
+            Console.WriteLine($"== migrate {specFile.Name} between {fleet.Hosts.Count} recorded hosts (rows: from, columns: to)");
             Console.Write(matrix.Describe());
         }
         return ExitCodes.Ok;

@@ -11,15 +11,13 @@ public sealed record MigrationMatrix(IReadOnlyList<string> Hosts, IReadOnlyList<
     /// <summary>The move from host <paramref name="from"/> to host <paramref name="to"/> (indexes into <see cref="Hosts"/>).</summary>
     public MigrationReport this[int from, int to] => Cells[from * Hosts.Count + to];
 
-    /// <summary>Checks every ordered pair of <paramref name="hosts"/> (a host to itself included) for <paramref name="guest"/>.</summary>
-    /// <exception cref="ArgumentException">Two hosts have one name; the planner does not have the spec's model.</exception>
-    public static MigrationMatrix Check(ViommuPlanner planner, GuestViommuSpec guest, IReadOnlyList<(string Name, RecordedHost Host)> hosts)
+    /// <summary>Checks every ordered pair of the hosts of <paramref name="fleet"/> (a host to itself included) for <paramref name="guest"/>.</summary>
+    /// <exception cref="ArgumentException">The planner does not have the spec's model.</exception>
+    public static MigrationMatrix Check(ViommuPlanner planner, GuestViommuSpec guest, HostFleet fleet)
     {
-        ArgumentNullException.ThrowIfNull(hosts);
-        var twice = hosts.GroupBy(h => h.Name).FirstOrDefault(g => g.Count() > 1);
-        if (twice is not null) throw new ArgumentException($"two hosts are named '{twice.Key}'", nameof(hosts));
-        var cells = hosts.SelectMany(from => hosts.Select(to => planner.CheckMigration(guest, from.Host, to.Host))).ToList();
-        return new MigrationMatrix([.. hosts.Select(h => h.Name)], cells);
+        ArgumentNullException.ThrowIfNull(fleet);
+        var cells = fleet.Hosts.SelectMany(from => fleet.Hosts.Select(to => planner.CheckMigration(guest, from.Record, to.Record))).ToList();
+        return new MigrationMatrix([.. fleet.Hosts.Select(h => h.Name)], cells);
     }
 
     /// <summary>A table (rows: from, columns: to) of short answers, then each refused move and each host the VM cannot

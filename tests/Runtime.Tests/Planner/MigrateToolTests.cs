@@ -93,7 +93,8 @@ public class MigrateToolTests
         Assert.StartsWith("from \\ to", lines[1]);
         Assert.Matches(@"^qemu-vtd-legacy\s+refused \(migrate\.architecture, shadow\.iova-range\)\s+move \(Shadow\)\s+refused \(migrate\.device\)", lines[3]);
 
-        var json = Migrate("--spec", "examples/specs/vtd-shadow-4k.json", "--hosts", Hosts, "--json");
+        // files and folders alike, as `iommu place` takes them
+        var json = Migrate("--spec", "examples/specs/vtd-shadow-4k.json", "--hosts", $"{Hosts}/qemu-smmuv3.json", $"{Hosts}/qemu-vtd-legacy.json", $"{Hosts}/qemu-vtd-scalable-flts.json", $"{Hosts}/selftest-mock.json", "--json");
         Assert.True(json.ExitCode == ExitCodes.Ok, json.Output);
         using var document = JsonDocument.Parse(json.Stdout);
         var hosts = document.RootElement.GetProperty("hosts").EnumerateArray().Select(h => h.GetString()).ToList();
@@ -106,10 +107,10 @@ public class MigrateToolTests
     }
 
     [Theory]
-    [InlineData("--spec examples/specs/vtd-shadow-4k.json --from tests/data/hosts/qemu-vtd-legacy.json", "give --from FILE and --to FILE, or --hosts DIR")]
+    [InlineData("--spec examples/specs/vtd-shadow-4k.json --from tests/data/hosts/qemu-vtd-legacy.json", "give --from FILE and --to FILE, or --hosts for the matrix")]
     [InlineData("--from tests/data/hosts/qemu-vtd-legacy.json --to tests/data/hosts/qemu-vtd-legacy.json", "give either --spec FILE or --host-passthrough")]
     [InlineData("--spec examples/specs/vtd-shadow-4k.json --hosts tests/data/hosts --device vfio0", "--hosts checks every host")]
-    [InlineData("--spec examples/specs/vtd-shadow-4k.json --hosts /nonexistent", "--hosts /nonexistent: no such directory")]
+    [InlineData("--spec examples/specs/vtd-shadow-4k.json --hosts /nonexistent", "--hosts /nonexistent: no such file or directory")]
     [InlineData("--spec examples/specs/vtd-shadow-4k.json --from tests/data/hosts/qemu-vtd-legacy.json --to /nonexistent/b.json", "--to /nonexistent/b.json: no such file")]
     [InlineData("--spec examples/specs/vtd-shadow-4k.json --from tests/data/hosts/qemu-vtd-legacy.json --to tests/data/hosts/qemu-vtd-legacy.json --mode refused", "--mode: a running VM is Nested or Shadow")]
     public void A_wrong_command_line_exits_2_naming_the_problem(string command, string says)
