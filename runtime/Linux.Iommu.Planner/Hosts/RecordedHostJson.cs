@@ -18,7 +18,8 @@ public static class RecordedHostJson
     private const string FormatFamily = "linux-iommu-host/";
 
     private static readonly string[] Known = ["format", "kernel", "architecture", "hostPageSize", "devices", "kernelLacks", "container"];
-    private static readonly string[] ContainerFields = ["iovaPageSizes", "iovaRanges", "dmaMappingsAvailable", "devices", "iommufdMissing"];
+    private static readonly string[] ContainerFields = ["iovaPageSizes", "iovaRanges", "dmaMappingsAvailable", "dirtyTracking", "devices", "iommufdMissing"];
+    private static readonly string[] DirtyTrackingFields = ["pageSizes", "maxBitmapBytes"];
     private static readonly string[] ContainerDeviceFields = ["name", "iommuGroup"];
     private static readonly string[] DeviceFields = ["name", "iommuGroup", "hwInfo", "iovaRanges", "iovaAlignment"];
     private static readonly string[] HwInfoFields = ["type", "data", "capabilities", "maxPasidLog2", "unreportedCapabilities"];
@@ -76,7 +77,12 @@ public static class RecordedHostJson
         });
         RequireDistinct(container, "devices", devices.Select(d => d.Name).ToList());
         var missing = container.Required("iommufdMissing").List(n => n.String());
-        return new RecordedContainer(new Type1Info(container.Required("iovaPageSizes").Size(), ranges, available), devices, missing);
+        var dirty = container.Optional("dirtyTracking", n =>
+        {
+            n.Object().OnlyKnown(DirtyTrackingFields);
+            return (Type1DirtyTracking?)new Type1DirtyTracking(n.Required("pageSizes").Size(), n.Required("maxBitmapBytes").Size());
+        }, null);
+        return new RecordedContainer(new Type1Info(container.Required("iovaPageSizes").Size(), ranges, available) { DirtyTracking = dirty }, devices, missing);
     }
 
     private static List<IovaRange> Ascending(JsonNode node, List<IovaRange> ranges)
@@ -188,6 +194,13 @@ public static class RecordedHostJson
         json.WriteString("iovaPageSizes", $"0x{container.Info.PageSizes:x}");
         if (container.Info.IovaRanges is { } ranges) Write(json, ranges);
         if (container.Info.DmaMappingsAvailable is { } available) json.WriteNumber("dmaMappingsAvailable", available);
+        if (container.Info.DirtyTracking is { } dirty)
+        {
+            json.WriteStartObject("dirtyTracking");
+            json.WriteString("pageSizes", $"0x{dirty.PageSizes:x}");
+            json.WriteString("maxBitmapBytes", $"0x{dirty.MaxBitmapBytes:x}");
+            json.WriteEndObject();
+        }
         json.WriteStartArray("devices");
         foreach (var device in container.Devices)
         {

@@ -10,7 +10,10 @@ public class RecordedContainerTests
 {
     private static readonly RecordedHost Debian = new("7.3.4+deb13-amd64", "x86_64", 4096, [])
     {
-        Container = new RecordedContainer(new Type1Info(0x4020_1000, [new IovaRange(0, 0xfedfffff), new IovaRange(0xfef00000, 0xffff_ffff_ffff)], 65535),
+        Container = new RecordedContainer(new Type1Info(0x4020_1000, [new IovaRange(0, 0xfedfffff), new IovaRange(0xfef00000, 0xffff_ffff_ffff)], 65535)
+            {
+                DirtyTracking = new Type1DirtyTracking(0x1000, 0x1000_0000), // as Debian's 7.3 container reports it
+            },
             [new RecordedContainerDevice("0000:00:01.0", 1), new RecordedContainerDevice("0000:00:02.0", 2)],
             ["CONFIG_IOMMUFD is not set in /boot/config-7.3.4+deb13-amd64: this kernel was built without it (the distribution's choice; no module to load)"]),
     };
@@ -26,6 +29,7 @@ public class RecordedContainerTests
         var container = Assert.IsType<RecordedContainer>(back.Container);
         Assert.Equal((Debian.Container!.Info.PageSizes, Debian.Container.Info.DmaMappingsAvailable), (container.Info.PageSizes, container.Info.DmaMappingsAvailable));
         Assert.Equal(Debian.Container.Info.IovaRanges, container.Info.IovaRanges);
+        Assert.Equal(Debian.Container.Info.DirtyTracking, container.Info.DirtyTracking);
         Assert.Equal(Debian.Container.Devices, container.Devices);
         Assert.Equal(Debian.Container.IommufdMissing, container.IommufdMissing);
         Assert.Equal(RecordedHostJson.Write(Debian), RecordedHostJson.Write(back));
@@ -58,6 +62,7 @@ public class RecordedContainerTests
     [InlineData("\"iommuGroup\": 2", "\"group\": 2", "container.devices[1].group")]
     [InlineData("\"start\": \"0xfef00000\"", "\"start\": \"0x1000\"", "container.iovaRanges[1]")]
     [InlineData("\"dmaMappingsAvailable\": 65535", "\"dmaMappingsAvailable\": -1", "container.dmaMappingsAvailable")]
+    [InlineData("\"maxBitmapBytes\": \"0x10000000\"", "\"maxBitmap\": \"0x10000000\"", "container.dirtyTracking.maxBitmap")]
     [InlineData("\"name\": \"0000:00:02.0\"", "\"name\": \"0000:00:01.0\"", "container.devices")]
     public void Every_bad_container_field_is_named_with_its_path(string good, string bad, string field)
     {
