@@ -103,9 +103,9 @@ public sealed class NvmeController : IDisposable
     /// starts at <see cref="DefaultHybridPollTime"/>.</summary>
     public TimeSpan HybridPollTime { get; set; } = DefaultHybridPollTime;
 
-    /// <summary>The hybrid poll time chosen from measured completion latencies (docs/driver-kit.md, "Choosing the hybrid
-    /// poll time"): the cost of sleeping on the interrupt instead of spinning, so a wait costs at most twice what the
-    /// better of the two would have.</summary>
+    /// <summary>The hybrid poll time should be the measured cost of sleeping on the interrupt instead of spinning, so a
+    /// wait costs at most twice what the better of the two would have (docs/driver-kit.md, "Choosing the hybrid poll
+    /// time"; bench/nvme.sh --latency measures it). This is a starting value until that runs on a quiet machine.</summary>
     public static readonly TimeSpan DefaultHybridPollTime = TimeSpan.FromMicroseconds(50);
 
     /// <summary>How the I/O queue pair waits.</summary>
