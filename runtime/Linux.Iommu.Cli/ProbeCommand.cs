@@ -15,14 +15,13 @@ internal static class ProbeCommand
         {
             Console.WriteLine($"== backend type1: {string.Join(", ", set.Devices.Select(PlannedDevice.NameOf))} {DeviceSelection.DescribeType1(set, backend)}");
             Console.Write(set.Container!.GetInfo().Describe());
-            if (save is not null)
-                Save(save, RecordedHost.Record(set.Container, [.. set.Devices.Select(d => new RecordedContainerDevice(PlannedDevice.NameOf(d), d.IommuGroup))]));
+            if (save is not null) Save(save, RecordedHost.Record(set));
             return ExitCodes.Ok;
         }
         var iommu = set.IommuFd!;
         Console.WriteLine($"== backend iommufd: {string.Join(", ", set.Devices.Select(PlannedDevice.NameOf))}");
         Console.Write(iommu.Features.Describe());
-        var host = RecordedHost.Record(iommu, [.. set.Devices.Select(d => new PlannedDevice(d))]);
+        var host = RecordedHost.Record(set);
         foreach (var device in host.Devices)
         {
             Console.WriteLine($"== {device.Name}, IOMMU group {device.IommuGroup}");

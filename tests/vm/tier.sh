@@ -162,6 +162,11 @@ for boot in "${boots[@]}"; do
   esac
 done
 
+# tests/data/fleet/ must be the hosts the boots recorded just now (a full tier: every record, and only those).
+fleet_all=(); [ "$narrowed" = 0 ] && fleet_all=(--all)
+bash tests/vm/fleet.sh "$results" --check tests/data/fleet "${fleet_all[@]}" ||
+  problems+=("tests/data/fleet/ differs from the hosts the boots recorded (tests/vm/fleet.sh)")
+
 if [ "$narrowed" = 0 ]; then
   # docs/kernels.md's feature × kernel table must be what the main boots of the three kernels probed just now.
   bash tests/vm/feature-table.sh "$results" --check docs/kernels.md ||

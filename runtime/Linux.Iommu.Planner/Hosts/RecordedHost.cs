@@ -37,6 +37,16 @@ public sealed record RecordedHost(string Kernel, string Architecture, ulong Host
             KernelLacks = iommu.Features.All.Where(s => !s.Supported).Select(s => s.Name).ToList(),
         };
 
+    /// <summary>Records the host of <paramref name="set"/> through the backend it was opened on (what <c>iommu probe
+    /// --save</c> writes): per device its IOMMU and IOVA ranges on iommufd, the type1 container's facts otherwise.</summary>
+    public static RecordedHost Record(VfioDeviceSet set)
+    {
+        ArgumentNullException.ThrowIfNull(set);
+        return set.Backend == IommuBackend.Type1
+            ? Record(set.Container!, [.. set.Devices.Select(d => new RecordedContainerDevice(PlannedDevice.NameOf(d), d.IommuGroup))])
+            : Record(set.IommuFd!, [.. set.Devices.Select(d => new PlannedDevice(d))]);
+    }
+
     /// <summary>Records a host without iommufd through the type1 container its devices' groups joined.</summary>
     public static RecordedHost Record(VfioContainer container, IReadOnlyList<RecordedContainerDevice> devices) =>
         new(KernelRelease(), ThisArchitecture(), (ulong)DmaBuffer.SystemPageSize, []) { Container = RecordedContainer.Record(container, devices) };
