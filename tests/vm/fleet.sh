@@ -10,15 +10,28 @@ set -euo pipefail
 results=$1 mode=${2:-} dir=${3:-} all=${4:-}
 [ -n "$dir" ] || { echo "usage: tests/vm/fleet.sh RESULTS --check|--update DIR [--all]" >&2; exit 2; }
 
+# host_name BOOT: the record's name, saying kernel, architecture and host IOMMU (main-debian-6.12 ->
+# debian-6.12-x86_64-vtd-legacy-48; our kernel is 7.3): what a fleet table's columns show.
+host_name() {
+  local kernel=7.3 boot=$1
+  case "$boot" in main-*|aarch64-*) kernel=${boot#*-} boot=${boot%%-*} ;; esac
+  case "$boot" in
+    main) echo "$kernel-x86_64-vtd-legacy-48" ;;
+    vtd-*) echo "$kernel-x86_64-$boot" ;;
+    bridge) echo "$kernel-x86_64-vtd-legacy-48-bridge" ;;
+    aarch64) echo "$kernel-aarch64-smmuv3" ;;
+    *) echo "$kernel-$boot" ;;
+  esac
+}
+
 # records: "NAME FILE" per record this run made.
 records() {
-  local file boot
+  local file
   for file in "$results"/*/fleet-host.json; do
     [ -f "$file" ] || continue
-    boot=$(basename "$(dirname "$file")")
-    echo "$boot $file"
+    echo "$(host_name "$(basename "$(dirname "$file")")") $file"
   done
-  [ -f "$results/main/hosts/selftest-mock.json" ] && echo "selftest-mock $results/main/hosts/selftest-mock.json"
+  [ -f "$results/main/hosts/selftest-mock.json" ] && echo "7.3-x86_64-selftest-mock $results/main/hosts/selftest-mock.json"
   return 0
 }
 

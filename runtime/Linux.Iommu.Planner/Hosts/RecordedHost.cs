@@ -42,9 +42,18 @@ public sealed record RecordedHost(string Kernel, string Architecture, ulong Host
     public static RecordedHost Record(VfioDeviceSet set)
     {
         ArgumentNullException.ThrowIfNull(set);
-        return set.Backend == IommuBackend.Type1
-            ? Record(set.Container!, [.. set.Devices.Select(d => new RecordedContainerDevice(PlannedDevice.NameOf(d), d.IommuGroup))])
-            : Record(set.IommuFd!, [.. set.Devices.Select(d => new PlannedDevice(d))]);
+        if (set.Backend == IommuBackend.Type1)
+            return Record(set.Container!, [.. set.Devices.Select(d => new RecordedContainerDevice(PlannedDevice.NameOf(d), d.IommuGroup))]);
+        List<PlannedDevice> devices = [.. set.Devices.Select(d => new PlannedDevice(d))];
+        try
+        {
+            return Record(set.IommuFd!, devices);
+        }
+        finally
+        {
+            // recording attaches each device alone elsewhere: the set's devices go back to its IOAS
+            foreach (var device in devices) device.Attach(set.Ioas!.Id);
+        }
     }
 
     /// <summary>Records a host without iommufd through the type1 container its devices' groups joined.</summary>
