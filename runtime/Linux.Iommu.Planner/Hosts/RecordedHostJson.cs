@@ -141,7 +141,8 @@ public static class RecordedHostJson
     public static string Write(RecordedHost host)
     {
         using var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        // a file for people and tools, not HTML: kernel releases keep their "+" and findings their quotes
+        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             json.WriteStartObject();
             json.WriteString("format", Format);
