@@ -36,13 +36,7 @@ public sealed class RecordedHostTests
             Save(recorded, Environment.GetEnvironmentVariable("VM_ARCH") == "aarch64" ? "qemu-smmuv3" : $"qemu-vtd-{Environment.GetEnvironmentVariable("VM_VTD_MODE")}");
 
             foreach (var device in devices) device.Attach(ioas.Id);
-            var planner = MockPlanning.Planner();
-            foreach (var file in Directory.GetFiles(RepositoryRootSpecs, "*.json").Order(StringComparer.Ordinal))
-            {
-                var spec = planner.LoadSpec(file);
-                using var live = planner.Plan(spec, iommu, ioas, planned);
-                AssertPlansAlike(live.Report, planner.Plan(spec, recorded), Path.GetFileName(file));
-            }
+            AssertEveryExampleSpecPlansAlike(recorded, (planner, spec) => planner.Plan(spec, iommu, ioas, planned));
         }
         finally
         {
@@ -50,7 +44,18 @@ public sealed class RecordedHostTests
         }
     }
 
-    private static string RepositoryRootSpecs => global::Iommu.Tests.Shared.RepositoryRoot.Combine("examples", "specs");
+    /// <summary>Plans every example spec live (<paramref name="plan"/>) and against <paramref name="recorded"/>, and
+    /// asserts the two alike (<see cref="AssertPlansAlike"/>).</summary>
+    internal static void AssertEveryExampleSpecPlansAlike(RecordedHost recorded, Func<ViommuPlanner, GuestViommuSpec, RunningPlan> plan)
+    {
+        var planner = MockPlanning.Planner();
+        foreach (var file in Directory.GetFiles(global::Iommu.Tests.Shared.RepositoryRoot.Combine("examples", "specs"), "*.json").Order(StringComparer.Ordinal))
+        {
+            var spec = planner.LoadSpec(file);
+            using var live = plan(planner, spec);
+            AssertPlansAlike(live.Report, planner.Plan(spec, recorded), Path.GetFileName(file));
+        }
+    }
 
     /// <summary>Same decision, same requirements (id, met, required, offered) per device and plan-wide, same host IOMMU;
     /// except that a kernel refusal of the nested allocation, which only the live plan can meet, leaves the recorded plan
