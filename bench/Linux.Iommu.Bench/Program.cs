@@ -11,7 +11,8 @@ using Linux.Iommu.Bench.Report;
 // Linux.Iommu.Bench guestram-report DIR           ram-curve.tsv into ram-curve.md and a plot per backing
 // Linux.Iommu.Bench nvme [--dry] [--out DIR]      the NVMe suite (nvme guest): DIR/csharp-nvme.tsv (--dry: only with --out)
 // Linux.Iommu.Bench nvme-latency [--dry] [--out DIR]   QD 1 completion latency polled, on the interrupt and hybrid: DIR/nvme-latency.tsv
-// Linux.Iommu.Bench nvme-report DIR               DIR/nvme.md from csharp-nvme.tsv and the kernel anchor's c-nvme.tsv
+// Linux.Iommu.Bench nvme-report DIR [--loaded]    DIR/nvme.md from csharp-nvme.tsv and the kernel anchor's c-nvme.tsv
+//                                                (--loaded: the run had a second job on the host; its target only)
 if (args.Length == 0) return Usage();
 var dry = args.Contains("--dry");
 var outIndex = Array.IndexOf(args, "--out");
@@ -69,10 +70,10 @@ switch (args[0])
         return 0;
     case "nvme-latency":
         return Linux.Iommu.Bench.Nvme.NvmeLatency.Run(dry, outIndex >= 0 ? output : null);
-    case "nvme-report" when args.Length == 2:
+    case "nvme-report" when args.Length == 2 || (args.Length == 3 && args[2] == "--loaded"):
         try
         {
-            return Linux.Iommu.Bench.Nvme.NvmeReport.Write(Path.GetFullPath(args[1]));
+            return Linux.Iommu.Bench.Nvme.NvmeReport.Write(Path.GetFullPath(args[1]), loaded: args.Length == 3);
         }
         catch (InvalidDataException e)
         {
@@ -95,6 +96,6 @@ switch (args[0])
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: Linux.Iommu.Bench host|vm|type1|nested [--dry] [--suite NAME] [--out DIR] | report DIR | guestram [--max BYTES] [--half BYTES] [--dry] [--out DIR] | guestram-report DIR | nvme [--dry] [--out DIR] | nvme-latency [--dry] [--out DIR] | nvme-report DIR");
+    Console.Error.WriteLine("usage: Linux.Iommu.Bench host|vm|type1|nested [--dry] [--suite NAME] [--out DIR] | report DIR | guestram [--max BYTES] [--half BYTES] [--dry] [--out DIR] | guestram-report DIR | nvme [--dry] [--out DIR] | nvme-latency [--dry] [--out DIR] | nvme-report DIR [--loaded]");
     return 2;
 }

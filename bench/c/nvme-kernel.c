@@ -1,12 +1,17 @@
 /* The anchor of the NVMe benchmark: the guest kernel's own nvme driver on the same QEMU controller, 4 KiB random
  * O_DIRECT reads and writes (no page cache) at queue depth 1 (pread/pwrite) and 32 (Linux AIO: io_submit keeps 32 in
- * flight, io_getevents reaps). Prints "nvme/kernel/OP/qdN<TAB>IOPS" per case: the median of ROUNDS rounds of SECONDS.
+ * flight, io_getevents reaps). Prints "nvme/kernel/OP/qdN<TAB>IOPS<TAB>IOPS per CPU second<TAB>busy CPUs<TAB>process
+ * share" per case, each the median of ROUNDS rounds of SECONDS. The CPU figures are the runtime of every task of the
+ * guest (se.sum_exec_runtime of /proc/PID/task/TID/sched: the driver's system calls, block layer, AIO completion and the
+ * interrupts charged to the task they land on) and this process's share of it, counted as the C# suite counts
+ * (bench/Linux.Iommu.Bench/Nvme/GuestCpu.cs, which says what is left out and why /proc/stat is not used).
  *   nvme-kernel /dev/nvme0n1 BYTES [--dry]     BYTES: the span of the disk the random offsets cover */
 #define _GNU_SOURCE
 #include "bench.h"
 #include <fcntl.h>
 #include <linux/aio_abi.h>
 #include <stdint.h>
+#include <dirent.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -24,19 +29,81 @@ static long random_block(void)
 	return (long)(seed % (uint64_t)blocks);
 }
 
-static double round_qd1(int fd, char *buffer, int write)
+struct cpu_sample { double wall_ns, tasks_s, process_s; };
+struct round_cost { double iops, iops_per_cpu_s, busy_cpus, process_share; };
+
+/* One task's runtime in seconds; 0 when it exited while being read. */
+static double task_runtime(const char *sched_path)
 {
-	double start = now_ns(), end = start + seconds * 1e9;
+	FILE *sched = fopen(sched_path, "r");
+	if (!sched) return 0;
+	char line[256];
+	double ms = -1;
+	while (ms < 0 && fgets(line, sizeof line, sched))
+		if (strncmp(line, "se.sum_exec_runtime", 19) == 0) ms = atof(strchr(line, ':') + 1);
+	fclose(sched);
+	if (ms < 0) {
+		fprintf(stderr, "nvme-kernel: %s has no se.sum_exec_runtime: the guest kernel needs CONFIG_SCHED_DEBUG\n", sched_path);
+		exit(1);
+	}
+	return ms / 1e3;
+}
+
+/* The runtime of every live task of the guest, and of this process's. */
+static struct cpu_sample cpu_sample(void)
+{
+	struct cpu_sample sample = { 0 };
+	DIR *proc = opendir("/proc");
+	if (!proc) die("/proc");
+	char self[32], path[600]; /* room for two d_names */
+	snprintf(self, sizeof self, "%d", getpid());
+	for (struct dirent *pid; (pid = readdir(proc));) {
+		if (pid->d_name[0] < '0' || pid->d_name[0] > '9') continue;
+		snprintf(path, sizeof path, "/proc/%s/task", pid->d_name);
+		DIR *tasks = opendir(path);
+		if (!tasks) continue; /* exited */
+		double own = 0;
+		for (struct dirent *task; (task = readdir(tasks));) {
+			if (task->d_name[0] < '0' || task->d_name[0] > '9') continue;
+			snprintf(path, sizeof path, "/proc/%s/task/%s/sched", pid->d_name, task->d_name);
+			own += task_runtime(path);
+		}
+		closedir(tasks);
+		sample.tasks_s += own;
+		if (strcmp(pid->d_name, self) == 0) sample.process_s = own;
+	}
+	closedir(proc);
+	sample.wall_ns = now_ns();
+	return sample;
+}
+
+static struct round_cost round_cost(struct cpu_sample before, long done)
+{
+	struct cpu_sample after = cpu_sample();
+	double wall = (after.wall_ns - before.wall_ns) / 1e9, busy = after.tasks_s - before.tasks_s;
+	struct round_cost cost = {
+		.iops = done / wall,
+		.iops_per_cpu_s = done / busy,
+		.busy_cpus = busy / wall,
+		.process_share = (after.process_s - before.process_s) / busy,
+	};
+	return cost;
+}
+
+static struct round_cost round_qd1(int fd, char *buffer, int write)
+{
+	struct cpu_sample start = cpu_sample();
+	double end = start.wall_ns + seconds * 1e9;
 	long done = 0;
 	while (now_ns() < end) {
 		off_t at = (off_t)random_block() * BLOCK;
 		if ((write ? pwrite(fd, buffer, BLOCK, at) : pread(fd, buffer, BLOCK, at)) != BLOCK) die(write ? "pwrite" : "pread");
 		done++;
 	}
-	return done / ((now_ns() - start) / 1e9);
+	return round_cost(start, done);
 }
 
-static double round_qd32(int fd, char *buffers, int write)
+static struct round_cost round_qd32(int fd, char *buffers, int write)
 {
 	aio_context_t ctx = 0;
 	if (syscall(SYS_io_setup, DEPTH, &ctx) < 0) die("io_setup");
@@ -53,7 +120,8 @@ static double round_qd32(int fd, char *buffers, int write)
 		list[0] = &iocbs[i];
 		if (syscall(SYS_io_submit, ctx, 1, list) != 1) die("io_submit");
 	}
-	double start = now_ns(), end = start + seconds * 1e9;
+	struct cpu_sample start = cpu_sample();
+	double end = start.wall_ns + seconds * 1e9;
 	long done = 0, inflight = DEPTH;
 	while (inflight > 0) {
 		long n = syscall(SYS_io_getevents, ctx, 1, DEPTH, events, NULL);
@@ -70,9 +138,9 @@ static double round_qd32(int fd, char *buffers, int write)
 			inflight++;
 		}
 	}
-	double iops = done / ((now_ns() - start) / 1e9);
+	struct round_cost cost = round_cost(start, done);
 	syscall(SYS_io_destroy, ctx);
-	return iops;
+	return cost;
 }
 
 int main(int argc, char **argv)
@@ -89,11 +157,19 @@ int main(int argc, char **argv)
 	memset(buffers, 0x5a, (size_t)DEPTH * BLOCK);
 	for (int write = 0; write <= 1; write++) {
 		for (int qd = 1; qd <= DEPTH; qd += DEPTH - 1) {
-			double rounds[NVME_ROUNDS];
+			double iops[NVME_ROUNDS], per_cpu_s[NVME_ROUNDS], busy[NVME_ROUNDS], share[NVME_ROUNDS];
 			int n = dry ? 1 : NVME_ROUNDS;
-			for (int r = 0; r < n; r++) rounds[r] = qd == 1 ? round_qd1(fd, buffers, write) : round_qd32(fd, buffers, write);
-			qsort(rounds, n, sizeof rounds[0], by_value);
-			printf("nvme/kernel/%s/qd%d\t%.1f\n", write ? "write" : "read", qd, rounds[n / 2]);
+			for (int r = 0; r < n; r++) {
+				struct round_cost cost = qd == 1 ? round_qd1(fd, buffers, write) : round_qd32(fd, buffers, write);
+				iops[r] = cost.iops, per_cpu_s[r] = cost.iops_per_cpu_s, busy[r] = cost.busy_cpus, share[r] = cost.process_share;
+			}
+			/* each figure's own median, as the C# suite reports */
+			qsort(iops, n, sizeof iops[0], by_value);
+			qsort(per_cpu_s, n, sizeof per_cpu_s[0], by_value);
+			qsort(busy, n, sizeof busy[0], by_value);
+			qsort(share, n, sizeof share[0], by_value);
+			printf("nvme/kernel/%s/qd%d\t%.1f\t%.1f\t%.3f\t%.3f\n", write ? "write" : "read", qd, iops[n / 2], per_cpu_s[n / 2],
+			       busy[n / 2], share[n / 2]);
 			fflush(stdout);
 		}
 	}

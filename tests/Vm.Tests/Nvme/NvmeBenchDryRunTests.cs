@@ -13,11 +13,15 @@ public sealed class NvmeBenchDryRunTests
     [Trait("Category", "Vm")]
     public void Every_case_of_the_NVMe_suite_runs()
     {
-        // key TAB IOPS TAB map/unmap share
+        // key TAB IOPS TAB IOPS per CPU s TAB busy CPUs TAB process share TAB map/unmap share
         var results = BuiltProgram.ResultFile("Linux.Iommu.Bench", "csharp-nvme.tsv", "nvme", "--dry").Select(line => line.Split('\t'))
-            .Select(f => (Key: f[0], Iops: double.Parse(f[1], CultureInfo.InvariantCulture), MapShare: double.Parse(f[2], CultureInfo.InvariantCulture))).ToList();
+            .Select(f => (Key: f[0], Iops: double.Parse(f[1], CultureInfo.InvariantCulture), BusyCpus: double.Parse(f[3], CultureInfo.InvariantCulture),
+                MapShare: double.Parse(f[5], CultureInfo.InvariantCulture))).ToList();
         Assert.Equal(20, results.Count); // 3 strategies polled + the pool on interrupts and hybrid, x read/write x QD 1/32
         Assert.All(results, r => Assert.True(r.Iops > 0, $"{r.Key}: no I/O completed"));
+        // the guest's CPU accounting is read around every round (/proc/stat ticks: a 20 ms round may see none)
+        Assert.All(results, r => Assert.InRange(r.BusyCpus, 0, 2 * Environment.ProcessorCount));
+        Assert.Contains(results, r => r.BusyCpus > 0);
         Assert.All(results.Where(r => r.Key.StartsWith("nvme/pool", StringComparison.Ordinal)), r => Assert.Equal(0, r.MapShare));
         Assert.Equal(4, results.Count(r => r.Key.StartsWith("nvme/pool-hybrid/", StringComparison.Ordinal)));
         Assert.All(results.Where(r => r.Key.StartsWith("nvme/ephemeral/", StringComparison.Ordinal)), r => Assert.True(r.MapShare > 0, $"{r.Key}: no time in map/unmap"));
