@@ -11,7 +11,8 @@ time the same call twice, compared.
       spans instead. A figure whose measurement disagrees with another of the same call in its run (below) is struck
       through and flagged beside it. The disagreements of every probes-*.tsv under DIR are reported.
   bench/check-figures.py --run DIR
-      After a benchmark run: DIR's disagreements as a markdown section; exit 1 when there is one (not fit to publish).
+      After a benchmark run: the disagreements of DIR's own probes files (not its subfolders: other runs) as a markdown
+      section; exit 1 when there is one (not fit to publish).
 
 Two measurements of the same call disagree when one is more than LIMIT times the other.
 """
@@ -72,10 +73,13 @@ def read_values(path):
 class Results:
     """The result files under one folder, read once each, and the disagreements of their probes."""
 
-    def __init__(self, folder):
+    def __init__(self, folder, recursive=True):
+        """recursive: every probes file under the folder (the committed results); else only the folder's own (one run's:
+        bench/results holds the x86 run's files beside other runs' folders)."""
         self.folder = folder
         self._files = {}
-        self.disagreements = [d for path in sorted(glob.glob(os.path.join(folder, "**", "probes-*.tsv"), recursive=True))
+        pattern = os.path.join(folder, "**", "probes-*.tsv") if recursive else os.path.join(folder, "probes-*.tsv")
+        self.disagreements = [d for path in sorted(glob.glob(pattern, recursive=recursive))
                               for d in same_call_disagreements(os.path.relpath(path, folder), self.values(os.path.relpath(path, folder)))]
 
     def values(self, name):
@@ -206,7 +210,7 @@ def main(args):
         run = run or args[0] == "--run"
         folder, args = os.path.abspath(args[1]), args[2:]
     try:
-        results = Results(folder)
+        results = Results(folder, recursive=not run)
         if run:
             print("### Measurements of the same call that disagree (bench/check-figures.py)\n")
             print("\n".join(f"- {disagreement_text(d)}" for d in results.disagreements) or "None.")

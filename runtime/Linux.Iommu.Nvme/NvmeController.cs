@@ -105,8 +105,8 @@ public sealed class NvmeController : IDisposable
 
     /// <summary>The hybrid poll time should be the measured cost of sleeping on the interrupt instead of spinning, so a
     /// wait costs at most twice what the better of the two would have (docs/driver-kit.md, "Choosing the hybrid poll
-    /// time"; bench/nvme.sh --latency measures it): 265 µs in bench/results/nvme/nvme-latency.tsv, a quiet host's run.</summary>
-    public static readonly TimeSpan DefaultHybridPollTime = TimeSpan.FromMicroseconds(265);
+    /// time"; bench/nvme.sh --latency measures it): 52 µs in bench/results/nvme/nvme-latency.tsv, a quiet host's run.</summary>
+    public static readonly TimeSpan DefaultHybridPollTime = TimeSpan.FromMicroseconds(52);
 
     /// <summary>How the I/O queue pair waits.</summary>
     public NvmeCompletionMode IoCompletion => Io.Mode;
