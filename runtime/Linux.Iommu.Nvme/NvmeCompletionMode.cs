@@ -6,7 +6,7 @@ public enum NvmeCompletionMode
     /// <summary>Spin on the completion queue's phase tag: the lowest latency, a CPU busy for as long as anything waits.</summary>
     Polling,
 
-    /// <summary>Sleep on the queue's MSI-X vector (its eventfd, through the kit's poll thread) until the controller signals a
+    /// <summary>Sleep on the queue's MSI-X vector (poll(2) on its eventfd in the waiting thread) until the controller signals a
     /// completion: the CPU is given back, each wake-up costs an interrupt and a thread switch.</summary>
     Interrupt,
 

@@ -8,7 +8,7 @@ namespace Linux.Iommu.Bench.Nvme;
 /// <summary>The measurement that picks the hybrid poll time (bench/nvme.sh --latency, in the nvme guest): 4 KiB random
 /// reads at queue depth 1 from a pool of mapped buffers, one at a time, submit to completion taken, timed per I/O — first
 /// with the I/O queue polled, then sleeping on its MSI-X vector. The polled distribution says how long the device takes;
-/// the difference of the medians is what a sleep costs over a spin (interrupt, poll thread, thread-pool hop, wake-up).
+/// the difference of the medians is what a sleep costs over a spin (the interrupt, then the waiting thread woken from poll(2)).
 /// Spinning that long before sleeping bounds a wait at twice the better of the two choices made in hindsight (the
 /// ski-rental rule), which is the switch point this reports; the hybrid row checks it.</summary>
 public static class NvmeLatency
