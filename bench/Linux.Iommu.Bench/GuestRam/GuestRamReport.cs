@@ -45,6 +45,9 @@ public static class GuestRamReport
             md.AppendLine().AppendLine($"Slope of log(map time) over log(size), IOAS C#, from 4 MiB: {Figures.Number(Slope(backing, sizes, V), "F2")} (1 = linear).").AppendLine();
             Plot(dir, backing, sizes, V);
         }
+        var unavailable = values.Keys.Where(k => k.StartsWith(GuestRamCurve.UnavailablePrefix, StringComparison.Ordinal))
+            .Select(k => k[GuestRamCurve.UnavailablePrefix.Length..].Split('/')).Select(p => $"{p[0]["Backing=".Length..]} ({p[1]} is not set)").ToArray();
+        if (unavailable.Length > 0) md.AppendLine($"Not offered by this guest kernel, so not measured: {string.Join(", ", unavailable)}.").AppendLine();
         if (sizes.Length > 0) Targets(md, sizes, V); // a run of the concurrency figure alone (--max 0) has no curve
         Concurrency(md, values);
         File.WriteAllText(Path.Combine(dir, "ram-curve.md"), md.ToString());

@@ -50,8 +50,9 @@ public sealed partial class DmaBuffer
         var hugeTlb = MemoryBackings.IsHugeTlb(backing) ? Posix.MAP_HUGETLB | MemoryBackings.HugeTlbSizeBits(pageSize) : 0;
         var address = Posix.Mmap(0, (nuint)length, Posix.PROT_READ | Posix.PROT_WRITE, Posix.MAP_PRIVATE | Posix.MAP_ANONYMOUS | hugeTlb, -1, 0);
         if (address == Posix.MAP_FAILED) ThrowMmapFailed(Posix.LastErrno, length, backing, pageSize);
-        // base pages even where transparent huge pages are "always" (the kernel's default): the backing says 4 KiB
-        if (hugeTlb == 0 && Posix.Madvise(address, (nuint)length, Posix.MADV_NOHUGEPAGE) != 0)
+        // base pages even where transparent huge pages are "always" (the kernel's default): the backing says 4 KiB. A kernel
+        // built without them refuses the advice (EINVAL) and has nothing but base pages anyway.
+        if (hugeTlb == 0 && TransparentHugePagesBuilt && Posix.Madvise(address, (nuint)length, Posix.MADV_NOHUGEPAGE) != 0)
         {
             var errno = Posix.LastErrno;
             Posix.Munmap(address, (nuint)length);
@@ -59,6 +60,9 @@ public sealed partial class DmaBuffer
         }
         return new DmaBuffer(address, length, pageSize, backing, file: null);
     }
+
+    /// <summary>Whether the kernel has transparent huge pages at all (CONFIG_TRANSPARENT_HUGEPAGE: its sysfs folder).</summary>
+    private static bool TransparentHugePagesBuilt => System.IO.Directory.Exists("/sys/kernel/mm/transparent_hugepage");
 
     /// <summary>A mapping aligned to the huge page size (cut from a larger one), so that every 2 MiB of it can be one huge page.</summary>
     private static DmaBuffer AllocateTransparentHuge(long length, long pageSize)
