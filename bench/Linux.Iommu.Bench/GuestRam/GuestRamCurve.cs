@@ -50,7 +50,7 @@ public static unsafe class GuestRamCurve
         var twin = CTwin();
         foreach (var backing in Backings)
         {
-            if (MissingOption(backing) is { } option)
+            if (MemoryBackings.MissingKernelOption(backing) is { } option)
             {
                 Console.WriteLine($"== guest RAM: {backing}: not offered by this guest kernel ({option} is not set)");
                 output.WriteLine($"{UnavailablePrefix}Backing={backing}/{option}\t1");
@@ -83,13 +83,6 @@ public static unsafe class GuestRamCurve
 
     /// <summary>The key prefix of a backing the guest kernel cannot give (the report lists them, with the option).</summary>
     public const string UnavailablePrefix = "GuestRamUnavailable/";
-
-    /// <summary>The kernel option a backing needs and this kernel lacks, seen in sysfs (our arm64 guest kernel has neither
-    /// transparent huge pages nor hugetlbfs), or null.</summary>
-    private static string? MissingOption(MemoryBacking backing) =>
-        backing == MemoryBacking.TransparentHugePages && !Directory.Exists("/sys/kernel/mm/transparent_hugepage") ? "CONFIG_TRANSPARENT_HUGEPAGE"
-        : MemoryBackings.IsHugeTlb(backing) && !Directory.Exists($"/sys/kernel/mm/hugepages/hugepages-{MemoryBackings.PageSize(backing) >> 10}kB") ? "CONFIG_HUGETLBFS"
-        : null;
 
     /// <summary>bench_guestram_map_unmap of libguestram.so (BENCH_C_DIR), or null outside bench runs (then only C# is timed).</summary>
     private static nint CTwin() => CBaselines.Available ? CBaselines.Export("libguestram.so", "bench_guestram_map_unmap") : 0;

@@ -52,7 +52,7 @@ public sealed partial class DmaBuffer
         if (address == Posix.MAP_FAILED) ThrowMmapFailed(Posix.LastErrno, length, backing, pageSize);
         // base pages even where transparent huge pages are "always" (the kernel's default): the backing says 4 KiB. A kernel
         // built without them refuses the advice (EINVAL) and has nothing but base pages anyway.
-        if (hugeTlb == 0 && TransparentHugePagesBuilt && Posix.Madvise(address, (nuint)length, Posix.MADV_NOHUGEPAGE) != 0)
+        if (hugeTlb == 0 && MemoryBackings.MissingKernelOption(MemoryBacking.TransparentHugePages) is null && Posix.Madvise(address, (nuint)length, Posix.MADV_NOHUGEPAGE) != 0)
         {
             var errno = Posix.LastErrno;
             Posix.Munmap(address, (nuint)length);
@@ -61,13 +61,10 @@ public sealed partial class DmaBuffer
         return new DmaBuffer(address, length, pageSize, backing, file: null);
     }
 
-    /// <summary>Whether the kernel has transparent huge pages at all (CONFIG_TRANSPARENT_HUGEPAGE: its sysfs folder).</summary>
-    private static bool TransparentHugePagesBuilt => System.IO.Directory.Exists("/sys/kernel/mm/transparent_hugepage");
-
     /// <summary>A mapping aligned to the huge page size (cut from a larger one), so that every 2 MiB of it can be one huge page.</summary>
     private static DmaBuffer AllocateTransparentHuge(long length, long pageSize)
     {
-        const string enabled = "/sys/kernel/mm/transparent_hugepage/enabled";
+        const string enabled = MemoryBackings.ThpFolder + "/enabled";
         if (!System.IO.File.Exists(enabled) || System.IO.File.ReadAllText(enabled).Contains("[never]", StringComparison.Ordinal))
         {
             throw new IommuException("madvise", Errno.EINVAL, $"MADV_HUGEPAGE of {Readable.Bytes((ulong)length)}: transparent huge pages are off " +

@@ -6,8 +6,6 @@ namespace Linux.Iommu;
 /// explain a huge-page allocation the kernel refused: how many pages it needs, how many are free, and how to reserve more.</summary>
 internal static class HugeTlbPool
 {
-    private static string Directory(long pageSize) => $"/sys/kernel/mm/hugepages/hugepages-{pageSize >> 10}kB";
-
     private static long Read(string directory, string name) =>
         long.Parse(File.ReadAllText(Path.Combine(directory, name)).Trim(), CultureInfo.InvariantCulture);
 
@@ -16,7 +14,7 @@ internal static class HugeTlbPool
     {
         var size = Readable.Bytes((ulong)pageSize);
         var needed = length / pageSize;
-        var directory = Directory(pageSize);
+        var directory = MemoryBackings.HugeTlbFolder(pageSize);
         if (!System.IO.Directory.Exists(directory))
         {
             return $"{needed} hugetlb pages of {size} needed, but this kernel has no {size} hugetlb pages ({directory} is missing: " +

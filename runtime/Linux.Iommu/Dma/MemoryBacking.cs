@@ -31,7 +31,22 @@ public static class MemoryBackings
     private static readonly Lazy<long> ThpSize = new(() =>
         File.Exists(ThpSizeFile) ? long.Parse(File.ReadAllText(ThpSizeFile).Trim(), System.Globalization.CultureInfo.InvariantCulture) : 2L << 20);
 
-    private const string ThpSizeFile = "/sys/kernel/mm/transparent_hugepage/hpage_pmd_size";
+    internal const string ThpFolder = "/sys/kernel/mm/transparent_hugepage";
+    private const string ThpSizeFile = ThpFolder + "/hpage_pmd_size";
+
+    /// <summary>The sysfs folder of the kernel's pool of hugetlb pages of one size; it exists only where the kernel has them.</summary>
+    internal static string HugeTlbFolder(long pageSize) => $"/sys/kernel/mm/hugepages/hugepages-{pageSize >> 10}kB";
+
+    /// <summary>The kernel option the running kernel lacks for <paramref name="backing"/>, seen in sysfs:
+    /// CONFIG_TRANSPARENT_HUGEPAGE (no transparent_hugepage folder) or CONFIG_HUGETLBFS (no hugetlb pool of the page
+    /// size: the option is off, or the CPU has no pages of that size); null when the kernel can give the backing.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">Not a <see cref="MemoryBacking"/>.</exception>
+    public static string? MissingKernelOption(MemoryBacking backing)
+    {
+        var pageSize = PageSize(backing); // refuses an unknown backing
+        if (backing == MemoryBacking.TransparentHugePages) return Directory.Exists(ThpFolder) ? null : "CONFIG_TRANSPARENT_HUGEPAGE";
+        return IsHugeTlb(backing) && !Directory.Exists(HugeTlbFolder(pageSize)) ? "CONFIG_HUGETLBFS" : null;
+    }
 
     /// <summary>Whether a memfd holds the memory.</summary>
     public static bool IsMemfd(MemoryBacking backing) => backing is MemoryBacking.Memfd or MemoryBacking.MemfdHugeTlb2M or MemoryBacking.MemfdHugeTlb1G;

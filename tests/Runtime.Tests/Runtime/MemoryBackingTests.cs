@@ -27,6 +27,18 @@ public sealed class MemoryBackingTests
     }
 
     [Fact]
+    public void A_missing_kernel_option_is_named_only_for_a_backing_that_needs_one()
+    {
+        // base pages need no option; this host's kernel has transparent huge pages (the tests above allocate them)
+        Assert.Null(MemoryBackings.MissingKernelOption(MemoryBacking.Anonymous));
+        Assert.Null(MemoryBackings.MissingKernelOption(MemoryBacking.Memfd));
+        Assert.Null(MemoryBackings.MissingKernelOption(MemoryBacking.TransparentHugePages));
+        var hugeTlb = MemoryBackings.MissingKernelOption(MemoryBacking.HugeTlb2M);
+        Assert.Equal(Directory.Exists("/sys/kernel/mm/hugepages/hugepages-2048kB") ? null : "CONFIG_HUGETLBFS", hugeTlb);
+        Assert.Throws<ArgumentOutOfRangeException>(() => MemoryBackings.MissingKernelOption((MemoryBacking)99));
+    }
+
+    [Fact]
     public void Transparent_huge_pages_are_aligned_to_the_huge_page_size()
     {
         using var buffer = DmaBuffer.Allocate(4 * Mi, MemoryBacking.TransparentHugePages, populateThreads: 0);
