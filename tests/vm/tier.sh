@@ -22,6 +22,8 @@ trait, or an unknown one, fails the tier (it would otherwise run nowhere, or in 
   main-K    the main boot's tests (trait Boot=main) in another x86_64 guest kernel K (run-in-vm --kernel K):
             6.12-iommufd (Debian 13's source built with iommufd), debian-6.1, debian-6.12, debian-7.3
             (Debian's own images: no iommufd, the VFIO type1 container)
+  bench     not a boot of its own: the guest benchmark suites' dry runs, in the boots whose kernels the
+            benchmarks measure (main and main-debian-7.3), not in the other main-K boots
   aarch64-K the aarch64 boot's tests in Debian's own arm64 image K: debian-6.12, debian-7.3
   nvme-K    the nvme boot's tests in Debian's own x86_64 image K: debian-7.3 (the sample through the type1
             container, beside that image's own nvme module)
@@ -38,10 +40,12 @@ IOMMU_INTEROP_SKIP_VM=1 skips the tier loudly; it is refused when CI=true.
 EOF
 }
 
-all_boots=(main vtd-mode bridge aarch64 nvme main-6.12-iommufd main-debian-6.1 main-debian-6.12 main-debian-7.3
-           aarch64-debian-6.12 aarch64-debian-7.3 nvme-debian-7.3)
+# Longest first (boot to poweroff measured one at a time: 60–180 s for the main-K and nvme boots, 25–45 s for the
+# others), so that two boots side by side end together.
+all_boots=(main main-6.12-iommufd main-debian-6.1 main-debian-6.12 main-debian-7.3 nvme nvme-debian-7.3 aarch64 vtd-mode
+           aarch64-debian-6.12 aarch64-debian-7.3 bridge)
 # The boots of another guest kernel run the classes of the boot before the first dash: no trait of their own.
-trait_boots=(main vtd-mode bridge aarch64 nvme)
+trait_boots=(main vtd-mode bridge aarch64 nvme bench)
 boots=() xunit_args=()
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -117,25 +121,69 @@ count() {
 boot_kernel() { case "$1" in main-*|aarch64-*|nvme-*) echo "${1#*-}" ;; *) echo 7.3 ;; esac; }
 # boot_trait BOOT: the boot list whose classes it runs (main-debian-6.12 -> main).
 boot_trait() { case "$1" in main-*|aarch64-*|nvme-*) echo "${1%%-*}" ;; *) echo "$1" ;; esac; }
+# boot_traits BOOT: the runner's trait filters, which pick the boot's classes (main-debian-7.3 -> Boot=main, Boot=bench).
+boot_traits() {
+  echo -trait "Boot=$(boot_trait "$1")"
+  case "$1" in main|main-debian-7.3) echo -trait Boot=bench ;; esac
+}
 # boot_arch BOOT: aarch64 for the aarch64 boots, else x86_64.
 boot_arch() { [[ $1 == aarch64* ]] && echo aarch64 || echo x86_64; }
 
-# run_boot BOOT ID NAME RUN-IN-VM-ARGS... -- RUNNER...: one guest boot of Vm.Tests; the runner writes
-# its XML result file to the guest's $VM_OUT, which run-in-vm copies to $results/ID.
+# Boots run side by side, at most $vm_jobs at once (one per host core, and per 3 GiB available: a guest's 2 GiB and
+# QEMU's own); IOMMU_INTEROP_VM_JOBS=1 runs them one after the other. One guest alone keeps only about 1.3 of 2 cores
+# busy. Guests that share cores each run their two vCPUs in one host thread (TCG thread=single): with a thread per vCPU,
+# a vCPU whose thread the host preempted stalls the other at every lock and cross-CPU flush. Measured on 2 cores, the
+# four vtd-mode boots: one at a time, a thread per vCPU 132 s; two at a time, one thread each 92 s; two at a time, a
+# thread per vCPU 159 s.
+mem_jobs=$(( $(awk '/^MemAvailable:/ {print $2}' /proc/meminfo) / (3 << 20) ))
+vm_jobs=${IOMMU_INTEROP_VM_JOBS:-$(( $(nproc) < mem_jobs ? $(nproc) : mem_jobs ))}
+[[ $vm_jobs =~ ^[0-9]+$ ]] && [ "$vm_jobs" -ge 1 ] || vm_jobs=1
+tcg_thread=multi
+[ $((vm_jobs * 2)) -le "$(nproc)" ] || tcg_thread=single
+ids=() running=0
+declare -A boot_of=() name_of=()
+
+# run_boot BOOT ID NAME RUN-IN-VM-ARGS... -- RUNNER...: one guest boot of Vm.Tests, in the background once a job slot is
+# free; its lines reach the console prefixed with ID. The runner writes its XML result file to the guest's $VM_OUT,
+# which run-in-vm copies to $results/ID; $results/ID.exit gets run-in-vm's exit status and the boot's seconds.
 run_boot() {
-  local boot=$1 id=$2 name=$3 opts=() start=$SECONDS rc=0; shift 3
+  local boot=$1 id=$2 name=$3 opts=(); shift 3
   while [ "$1" != -- ]; do opts+=("$1"); shift; done
   shift
-  tests/vm/run-in-vm --timeout 900 --edu 2 --kernel "$(boot_kernel "$boot")" "${opts[@]}" --out "$results/$id" -- \
-    sh -c 'exec "$@" -xml "$VM_OUT/vm-tests.xml"' sh "$@" "${xunit_args[@]}" || rc=$?
-  echo "VM tier: Vm.Tests $name: boot to poweroff in $((SECONDS - start)) s, exit $rc"
-  [ "$rc" = 0 ] || problems+=("$name (exit $rc)")
-  count "$boot" "$name" "$results/$id/vm-tests.xml"
+  while [ "$running" -ge "$vm_jobs" ]; do wait -n || true; running=$((running - 1)); done
+  ids+=("$id") boot_of[$id]=$boot name_of[$id]=$name
+  echo "VM tier: Vm.Tests $name: starting (as $id)"
+  {
+    local start=$SECONDS rc=0
+    tests/vm/run-in-vm --timeout 900 --edu 2 --kernel "$(boot_kernel "$boot")" --tcg-thread "$tcg_thread" "${opts[@]}" --out "$results/$id" -- \
+      sh -c 'exec "$@" -xml "$VM_OUT/vm-tests.xml"' sh "$@" "${xunit_args[@]}" 2>&1 | sed -u "s/^/$id| /" ||
+      rc=${PIPESTATUS[0]}
+    echo "$rc $((SECONDS - start))" >"$results/$id.exit"
+  } &
+  running=$((running + 1))
 }
+
+# boot_done ID: one finished boot's line, exit status and counts.
+boot_done() {
+  local id=$1 rc seconds
+  read -r rc seconds <"$results/$id.exit" 2>/dev/null || { rc="unknown (no $results/$id.exit)" seconds="?"; }
+  echo "VM tier: Vm.Tests ${name_of[$id]}: boot to poweroff in $seconds s, exit $rc"
+  [ "$rc" = 0 ] || problems+=("${name_of[$id]} (exit $rc)")
+  count "${boot_of[$id]}" "${name_of[$id]}" "$results/$id/vm-tests.xml"
+}
+
+# The aarch64 boots run Vm.Tests published self-contained for linux-arm64 (their root has no .NET).
+arm64_ready=0
+if [[ " ${boots[*]} " == *" aarch64"* ]]; then
+  if dotnet publish tests/Vm.Tests/Vm.Tests.csproj -r linux-arm64 --self-contained -p:InvariantGlobalization=true \
+       -o "$arm64_out" --nologo -v quiet; then arm64_ready=1
+  else fail "dotnet publish of Vm.Tests for linux-arm64"; fi
+fi
+echo "VM tier: ${#boots[@]} boot list(s), up to $vm_jobs guest(s) at once (TCG thread=$tcg_thread)"
 
 for boot in "${boots[@]}"; do
   # -longRunning: a test still running after 120 s is named on the console, so a boot killed at its timeout says which
-  x86=(dotnet exec "$dll" -noColor -longRunning 120 -trait "Boot=$(boot_trait "$boot")")
+  x86=(dotnet exec "$dll" -noColor -longRunning 120 $(boot_traits "$boot"))
   case "$boot" in
     main) run_boot main main "VT-d legacy, 48 bits" --vtd legacy --aw-bits 48 -- "${x86[@]}" ;;
     vtd-mode)
@@ -148,19 +196,15 @@ for boot in "${boots[@]}"; do
       run_boot "$boot" "$boot" "NVMe controller, guest kernel $(boot_kernel "$boot")" --nvme 64M --tcg-thread single -- "${x86[@]}" ;;
     bridge) run_boot bridge bridge "two edu behind a PCIe-to-PCI bridge" --edu 0 --bridged-edu 2 -- "${x86[@]}" ;;
     aarch64|aarch64-*)
-      if [ -x "$arm64_out/Vm.Tests" ] && [ "${arm64_published:-0}" = 1 ] ||
-         dotnet publish tests/Vm.Tests/Vm.Tests.csproj -r linux-arm64 --self-contained -p:InvariantGlobalization=true \
-           -o "$arm64_out" --nologo -v quiet; then
-        arm64_published=1
+      [ "$arm64_ready" = 0 ] ||
         run_boot "$boot" "$boot" "aarch64 SMMUv3, guest kernel $(boot_kernel "$boot")" --arch aarch64 -- \
-          "$arm64_out/Vm.Tests" -noColor -longRunning 120 -trait Boot=aarch64
-      else
-        fail "dotnet publish of Vm.Tests for linux-arm64"
-      fi ;;
+          "$arm64_out/Vm.Tests" -noColor -longRunning 120 -trait Boot=aarch64 ;;
     main-*)
       run_boot "$boot" "$boot" "VT-d legacy, 48 bits, guest kernel $(boot_kernel "$boot")" --vtd legacy --aw-bits 48 -- "${x86[@]}" ;;
   esac
 done
+wait
+for id in "${ids[@]}"; do boot_done "$id"; done
 
 # tests/data/fleet/ must be the hosts the boots recorded just now (a full tier: every record, and only those).
 fleet_all=(); [ "$narrowed" = 0 ] && fleet_all=(--all)
