@@ -26,6 +26,7 @@ if ! mount -t 9p -o "$ninep" rw /io; then
   echo "vm-init: cannot mount the rw share"; poweroff -f
 fi
 fail() { echo "vm-init: $*"; echo "$*" >/io/init-error; sync; poweroff -f; }
+: >/io/init-started # the runner's boot deadline stops waiting
 
 cwd=$(cat /io/cwd) || fail "no /io/cwd from the runner"
 shell=/bin/bash

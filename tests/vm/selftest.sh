@@ -63,6 +63,11 @@ check "hang is killed at the timeout" 124 "err:timed out after 20 s" "err:Last c
 check "kernel panic is reported" 125 "err:guest kernel panicked" "err:Kernel panic - not syncing: VFS: Unable to mount root fs" -- \
   "$run" --append rdinit=/no-such-init -- true
 
+# A kernel that never starts our /init (here: the initramfs' busybox sleeps in its place) is stopped at the boot
+# deadline, long before the timeout, and reported as an early-boot hang.
+check "early-boot hang is stopped at the boot deadline" 125 "err:did not start /init within 15 s of boot" "err:Last console lines" -- \
+  "$run" --boot-deadline 15 --append "rdinit=/bin/busybox -- sleep 1000" -- true
+
 # A long step without a terminal (CI): plain lines with its elapsed time and status, no control
 # characters; when it fails, its log is named with its last lines and its exit status comes back.
 long_step() (
